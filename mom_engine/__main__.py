@@ -1,0 +1,4 @@
+"""`python -m mom_engine` = `mom`."""
+from .cli import run
+
+run()

@@ -1,0 +1,67 @@
+"""The named stages for one book: read → check structure → domain checks (SPEC §2, STYLE 5).
+
+The CLI, the UDF macros and the consolidation workers all go through `analyze_book`, so a
+workbook means the same thing everywhere. Domain modules (spend, schedule, pipeline, funnel,
+assets…) contribute a check function `check(book, context) -> list[Finding]` to `DOMAIN_CHECKS`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .findings import Finding, make_finding, sort_findings
+from .model import Book
+from .read import read_book
+from .structure import check_structure
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check needs besides the book: the as-of date and command-line overrides."""
+
+    as_of: dt.date = field(default_factory=dt.date.today)
+    coverage_target: float | None = None
+
+
+Check = Callable[[Book, Context], list[Finding]]
+
+# Domain checks, in report order. Each module adds its own entry here.
+DOMAIN_CHECKS: list[Check] = []
+
+
+@dataclass
+class Analysis:
+    book: Book
+    findings: list[Finding]
+
+    @property
+    def readable(self) -> bool:
+        return self.book.readable
+
+
+def analyze_book(path: str | Path, *, name: str | None = None,
+                 context: Context | None = None) -> Analysis:
+    """Read, validate and check one workbook. Never raises for bad input."""
+    context = context or Context()
+    book = read_book(path, name=name)
+    return Analysis(book, check_book(book, context))
+
+
+def check_book(book: Book, context: Context) -> list[Finding]:
+    """Structure checks then every domain check; a crashing check becomes a finding."""
+    findings = list(book.findings)
+    if not book.readable:
+        return findings
+    findings += check_structure(book)
+    for check in DOMAIN_CHECKS:
+        try:
+            findings += check(book, context)
+        except Exception as error:  # a bug must not lose the rest of the book's findings
+            findings.append(make_finding(
+                "book-unreadable",
+                f"internal error in {getattr(check, '__name__', 'a check')} while checking "
+                f"{book.name}: {type(error).__name__}: {error}; please report it",
+                book=book.name))
+    return sort_findings(findings)

@@ -1,0 +1,112 @@
+"""Fiscal periods and working days (SPEC §4).
+
+Fiscal year `FYn` ends in calendar year n and starts on the first day of FY Start Month:
+with FY Start Month 10, 2026-10-01 … 2027-09-30 is FY2027 and its Q1 is Oct–Dec 2026.
+Keys: month `2027-03` (calendar), quarter `FY2027-Q2`, year `FY2027`.
+Working days are Monday–Friday; a duration counts both ends and is at least 1.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+
+def fiscal_year(day: dt.date, start_month: int = 1) -> int:
+    if start_month == 1:
+        return day.year
+    return day.year + 1 if day.month >= start_month else day.year
+
+
+def fiscal_quarter(day: dt.date, start_month: int = 1) -> tuple[int, int]:
+    """(fiscal year, quarter 1..4) of a date."""
+    return fiscal_year(day, start_month), (day.month - start_month) % 12 // 3 + 1
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    return f"FY{year}-Q{quarter}"
+
+
+def year_label(year: int) -> str:
+    return f"FY{year}"
+
+
+def month_key(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def fiscal_year_bounds(year: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
+    """First and last day of FY`year`."""
+    first = dt.date(year if start_month == 1 else year - 1, start_month, 1)
+    return first, add_months(first, 12) - dt.timedelta(days=1)
+
+
+def quarter_bounds(year: int, quarter: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
+    first = add_months(fiscal_year_bounds(year, start_month)[0], 3 * (quarter - 1))
+    return first, add_months(first, 3) - dt.timedelta(days=1)
+
+
+def parse_quarter_label(label: str) -> tuple[int, int]:
+    """`FY2027-Q2` → (2027, 2)."""
+    year, quarter = label.upper().removeprefix("FY").split("-Q")
+    return int(year), int(quarter)
+
+
+def previous_quarters(year: int, quarter: int, count: int) -> list[tuple[int, int]]:
+    """The `count` fiscal quarters before (year, quarter), most recent first."""
+    out = []
+    for _ in range(count):
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        out.append((year, quarter))
+    return out
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# --- vectorised forms for rollups -----------------------------------------------------------
+
+def to_days(values) -> np.ndarray:
+    """Anything date-like (Series, array, list of dates/None) → datetime64[D] array (NaT blank)."""
+    array = np.asarray(values)
+    if array.dtype.kind == "M":
+        return array.astype("datetime64[D]")
+    return np.array([np.datetime64(v, "D") if v is not None and v == v else np.datetime64("NaT")
+                     for v in array], dtype="datetime64[D]")
+
+
+def fiscal_years(days: np.ndarray, start_month: int = 1) -> np.ndarray:
+    """Vectorised fiscal_year over datetime64[D] (NaT → -1)."""
+    months = days.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = (months.astype(np.int64) % 12) + 1
+    out = years + ((month >= start_month) & (start_month != 1))
+    return np.where(np.isnat(days), -1, out)
+
+
+def fiscal_quarters(days: np.ndarray, start_month: int = 1) -> np.ndarray:
+    """Vectorised quarter number 1..4 over datetime64[D] (NaT → 0)."""
+    month = (days.astype("datetime64[M]").astype(np.int64) % 12) + 1
+    return np.where(np.isnat(days), 0, (month - start_month) % 12 // 3 + 1)
+
+
+def working_days(start, finish) -> np.ndarray:
+    """Working days (Mon–Fri) from start to finish, both included; 0 when finish < start.
+
+    Accepts scalars or arrays of datetime64[D]; NaT in either gives 0.
+    """
+    start = np.asarray(start, dtype="datetime64[D]")
+    finish = np.asarray(finish, dtype="datetime64[D]")
+    missing = np.isnat(start) | np.isnat(finish)
+    safe_start = np.where(missing, np.datetime64("2000-01-03"), start)
+    safe_finish = np.where(missing, np.datetime64("2000-01-02"), finish)
+    counts = np.busday_count(safe_start, safe_finish + np.timedelta64(1, "D"))
+    return np.where(missing, 0, np.maximum(counts, 0))
+
+
+def duration_days(start, finish) -> np.ndarray:
+    """A task's duration: working days start..finish inclusive, at least 1 (SPEC §4)."""
+    return np.maximum(working_days(start, finish), 1)

@@ -1,0 +1,46 @@
+"""`mom`: the command line (SPEC §13). Thin: parse, call the engine, render, exit status.
+
+Each command lives in its own module with `register(subparsers)`; the module list below is the
+only place that knows them all. Exit status: 0 no error-severity findings, 1 error findings,
+2 bad usage or no readable input.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = ("template", "demo", "validate")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or no readable input: exit status 2 with the message on stderr."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mom", description="MOM — marketing operations: validate, roll up, reconcile and "
+                                "consolidate team planning workbooks.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as error:
+        print(f"mom {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run() -> None:  # console-script entry point
+    sys.exit(main())

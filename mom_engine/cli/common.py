@@ -1,0 +1,62 @@
+"""Shared command-line pieces: options, book naming, findings output and exit status."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..findings import Finding, has_errors
+from ..read import workbook_files
+from ..report.json import dumps, findings_json
+from ..report.text import console, print_findings
+from . import EXIT_FINDINGS, EXIT_OK, UsageError
+
+
+def as_of_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2027-03-01") from None
+
+
+def add_as_of(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=as_of_date, default=None, metavar="DATE",
+                        help="the date figures are computed at (default: today), e.g. 2027-03-01")
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def input_books(paths: Sequence[str]) -> list[Path]:
+    """Expand PATHs to workbook files; no file at all is a usage error (exit 2)."""
+    files = workbook_files(paths)
+    if not files:
+        raise UsageError(f"no workbook found in {' '.join(paths)}")
+    return files
+
+
+def book_names(files: Sequence[Path]) -> dict[Path, str]:
+    """How findings name each book: its file name, or its path where names collide."""
+    names = [f.name for f in files]
+    return {f: (f.name if names.count(f.name) == 1 else str(f)) for f in files}
+
+
+def exit_status(findings: Iterable[Finding]) -> int:
+    return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
+
+
+def emit(document: dict[str, Any], findings: list[Finding], as_json: bool,
+         render_text: Any = None) -> int:
+    """Print the result as JSON or as text (render_text, then the findings); return the status."""
+    if as_json:
+        document = {**document, "findings": findings_json(findings)}
+        sys.stdout.write(dumps(document) + "\n")
+    else:
+        out = console()
+        if render_text:
+            render_text(out)
+        print_findings(findings, out)
+    return exit_status(findings)

@@ -1,0 +1,25 @@
+"""`mom template [--out DIR]`: write the blank team workbook template (SPEC §13)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..report.team_workbook import write_team_workbook
+
+TEMPLATE_NAME = "team_plan.xlsx"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("template", help="write the blank team workbook template",
+                                   description=__doc__)
+    parser.add_argument("--out", default="workbook_templates", metavar="DIR",
+                        help="folder to write into (default: workbook_templates)")
+    parser.add_argument("--fiscal-year", type=int, default=None, metavar="YEAR",
+                        help="placeholder Fiscal Year on the Plan sheet (default: next year)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = write_team_workbook(Path(args.out) / TEMPLATE_NAME, fiscal_year=args.fiscal_year)
+    print(f"wrote {path}")
+    return 0

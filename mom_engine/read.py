@@ -1,0 +1,491 @@
+"""A team workbook on disk → `Book`: typed tables that remember the cell of every value.
+
+Stages: open (refuse what is not a safe workbook) → map sheet names → read Plan settings →
+read each declared sheet (find the header, map columns, parse values) → note formula cells
+that were never calculated. Values come from python-calamine (Rust), which reads .xlsx, .xlsm,
+.xlsb, .xls and .ods. For .xlsx/.xlsm the sheet XML is also scanned (zlib + a regex, no DOM)
+for the two things calamine hides: formula cells without a cached value and error cells.
+Nothing here raises for bad user data; problems become findings on the Book.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import python_calamine as calamine
+
+from . import safety
+from .findings import column_letter
+from .model import PLAN_ATTRIBUTES, Book, PlanSettings, Table, empty_frame
+from .sheets import (LISTS, PLAN, PLAN_FIELDS, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
+                     leads_sheet, normalise_name)
+from .values import Parsed, is_blank, parse_value, text_of
+
+HEADER_SEARCH_ROWS = 10
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+
+def read_book(path: str | Path, *, name: str | None = None) -> Book:
+    """Read one team workbook. Never raises for bad input: see `Book.findings`."""
+    path = Path(path)
+    book = Book(path=path, name=name or path.name)
+    refusal = safety.inspect_file(path)
+    if refusal is not None:
+        code, message = refusal
+        book.readable = False
+        book.findings.append(book.finding(code, message))
+        return book
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        book.readable = False
+        book.findings.append(book.finding("book-encrypted", safety.ENCRYPTED_MESSAGE))
+        return book
+    except Exception as error:  # calamine raises several types for corrupt input
+        book.readable = False
+        book.findings.append(book.finding(
+            "book-unreadable", f"{book.name} cannot be read as a workbook ({_reason(error)}); "
+                               "open it in Excel and save it as .xlsx"))
+        return book
+    try:
+        _read_workbook(book, workbook)
+    except Exception as error:  # a reader bug or a file calamine chokes on mid-way
+        book.readable = False
+        book.tables.clear()
+        book.findings.append(book.finding(
+            "book-unreadable", f"{book.name} could not be read completely ({_reason(error)})"))
+    finally:
+        workbook.close()
+    return book
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:200]
+
+
+def _read_workbook(book: Book, workbook: calamine.CalamineWorkbook) -> None:
+    xml = XmlFacts.of(book.path)
+    book.date1904 = xml.date1904
+    titles: dict[str, str] = {}
+    for title in workbook.sheet_names:
+        canonical = SHEET_NAMES.get(normalise_name(title))
+        if canonical and canonical not in titles:
+            titles[canonical] = title
+    if not titles:
+        book.findings.append(book.finding(
+            "sheet-missing", f"{book.name} has none of the team template's sheets (Plan, "
+                             "Campaigns, Activities, Budget…); is it a MOM team workbook?"))
+    for sheet in SHEETS.values():
+        if sheet.required and sheet.name not in titles:
+            book.findings.append(book.finding(
+                "sheet-missing", f"the required sheet '{sheet.name}' is missing; add it from "
+                                 "the team template", sheet=sheet.name))
+
+    def raw_rows(title: str) -> list[list[Any]]:
+        return workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+
+    if "Plan" in titles:
+        book.plan_sheet = titles["Plan"]
+        book.plan = read_plan(book, raw_rows(titles["Plan"]), xml.special_cells(titles["Plan"]))
+    if "Lists" in titles:
+        book.lists = read_lists(raw_rows(titles["Lists"]))
+    for sheet in SHEETS.values():
+        if sheet.name in ("Plan", "Lists"):
+            continue
+        if sheet.name == "Leads":
+            sheet = leads_sheet(book.plan.lead_stages)
+        title = titles.get(sheet.name)
+        if title is None:
+            book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
+            continue
+        reader = SheetReader(book, sheet, title, xml.special_cells(title))
+        book.tables[sheet.name] = reader.read(raw_rows(title))
+
+
+# --- header and columns -------------------------------------------------------------------
+
+def find_header(rows: list[list[Any]], sheet: Sheet) -> int | None:
+    """Index of the header row: the first of the first 10 rows holding every required header;
+    failing that, the row that matches most declared headers (None when none matches)."""
+    wanted = {c.key for c in sheet.required_columns}
+    known = {key for c in sheet.columns for key in _column_keys(c)}
+    best, best_count = None, 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {normalise_name(text_of(v)) for v in row if not is_blank(v)}
+        if wanted and wanted <= names:
+            return index
+        count = len(names & known)
+        if count > best_count:
+            best, best_count = index, count
+    return best
+
+
+def _column_keys(column: Column) -> list[str]:
+    return [column.key, *(normalise_name(a) for a in column.aliases)]
+
+
+class SheetReader:
+    """Reads one declared sheet of one book into a Table, adding findings to the book."""
+
+    def __init__(self, book: Book, sheet: Sheet, title: str,
+                 special: dict[tuple[int, int], str]) -> None:
+        self.book, self.sheet, self.title, self.special = book, sheet, title, special
+        self.fy_start_month = book.plan.fy_start_month
+
+    def finding(self, code: str, message: str, *, column: str | None = None,
+                row: int | None = None, cell: str | None = None, value: Any = None) -> None:
+        from .findings import make_finding
+        self.book.findings.append(make_finding(
+            code, message, book=self.book.name, sheet=self.title, row=row, column=column,
+            cell=cell, value=value))
+
+    def read(self, rows: list[list[Any]]) -> Table:
+        sheet = self.sheet
+        header = find_header(rows, sheet)
+        table = Table(sheet, empty_frame(sheet), title=self.title,
+                      header_row=None if header is None else header + 1)
+        if header is None:
+            for column in sheet.required_columns:
+                self.finding("column-missing",
+                             f"no header row with '{column.name}' in the first "
+                             f"{HEADER_SEARCH_ROWS} rows", column=column.name)
+            data = [(i + 1, r) for i, r in enumerate(rows[1:], start=1) if not _blank_row(r)]
+            table.frame = _unreadable_rows(sheet, [n for n, _ in data])
+            return table
+
+        positions = self.map_columns(rows[header], header + 1, table)
+        missing = [c for c in sheet.required_columns if c.name not in positions]
+        for column in missing:
+            self.finding("column-missing",
+                         f"required column '{column.name}' is missing from the header in row "
+                         f"{header + 1}; add it", column=column.name,
+                         row=header + 1)
+        special = self.special
+        data_rows: list[tuple[int, list[Any]]] = []
+        for index in range(header + 1, len(rows)):
+            row = rows[index]
+            if _blank_row(row):
+                continue
+            data_rows.append((index + 1, row))
+        numbers = np.fromiter((n for n, _ in data_rows), dtype=np.int64, count=len(data_rows))
+        rejected = np.zeros(len(data_rows), dtype=bool)
+        if missing:
+            rejected[:] = True
+        columns: dict[str, Any] = {}
+        for column in sheet.columns:
+            position = positions.get(column.name)
+            if position is None:
+                columns[column.name] = _typed([column.default] * len(data_rows), column)
+                continue
+            raw = [row[position] if position < len(row) else "" for _, row in data_rows]
+            if special:
+                raw = self.apply_special(raw, numbers, position, column)
+            values = self.parse_column(column, raw, numbers, rejected, table.letters[column.name])
+            columns[column.name] = _typed(values, column)
+        for header_text, position in table_extra(positions, table):
+            columns[header_text] = [row[position] if position < len(row) else None
+                                    for _, row in data_rows]
+        columns["_row"] = numbers
+        columns["_rejected"] = rejected
+        table.frame = pd.DataFrame(columns)
+        return table
+
+    def map_columns(self, header: list[Any], row_number: int, table: Table) -> dict[str, int]:
+        """Header cells → declared column positions; extra and duplicate headers noted."""
+        by_key = {key: c for c in self.sheet.columns for key in _column_keys(c)}
+        positions: dict[str, int] = {}
+        for position, value in enumerate(header):
+            if is_blank(value):
+                continue
+            text = text_of(value)
+            column = by_key.get(normalise_name(text))
+            letter = column_letter(position)
+            if column is None:
+                table.extra_columns.append(text)
+                table.letters[text] = letter
+                positions[f"\0extra\0{text}"] = position
+            elif column.name in positions:
+                self.finding("column-duplicate",
+                             f"'{text}' repeats column '{column.name}' (already in "
+                             f"{table.letters[column.name]}{row_number}); this copy is ignored — "
+                             "rename or delete it", column=column.name, row=row_number,
+                             cell=f"{letter}{row_number}", value=text)
+            else:
+                positions[column.name] = position
+                table.letters[column.name] = letter
+        return positions
+
+    def apply_special(self, raw: list[Any], numbers: np.ndarray, position: int,
+                      column: Column) -> list[Any]:
+        """Formula cells with no cached value count as blank (warning); error cells are typed."""
+        letter = column_letter(position)
+        for index, number in enumerate(numbers):
+            kind = self.special.get((int(number), position))
+            if kind is None or not is_blank(raw[index]):
+                continue
+            if kind == "formula":
+                self.finding("formula-not-calculated",
+                             "the formula here has no calculated value and counts as blank; "
+                             "open and save the workbook in Excel (or LibreOffice)",
+                             column=column.name, row=int(number), cell=f"{letter}{number}")
+            else:
+                raw[index] = kind  # the error text, e.g. '#N/A' → a value-type finding
+        return raw
+
+    def parse_column(self, column: Column, raw: list[Any], numbers: np.ndarray,
+                     rejected: np.ndarray, letter: str) -> list[Any]:
+        """Parse a column's raw cells; findings for the odd ones; reject rows it makes unusable."""
+        cache: dict[tuple[type, Any], Parsed] = {}
+        values: list[Any] = []
+        append = values.append
+        default = column.default
+        fy_start = self.fy_start_month
+        date1904 = self.book.date1904
+        for index, value in enumerate(raw):
+            key = (type(value), value)
+            parsed = cache.get(key)
+            if parsed is None:
+                parsed = parse_value(column, value, fy_start_month=fy_start, date1904=date1904)
+                cache[key] = parsed
+            if parsed.code is None and parsed.value is not None:
+                append(parsed.value)
+                continue
+            number = int(numbers[index])
+            if parsed.code:
+                self.finding(parsed.code, parsed.message or parsed.code, column=column.name,
+                             row=number, cell=f"{letter}{number}",
+                             value=_json_raw(value))
+            if parsed.value is None:
+                if column.required and not rejected[index]:
+                    if parsed.code is None:
+                        self.finding("value-required",
+                                     f"'{column.name}' is required; fill it in",
+                                     column=column.name, row=number,
+                                     cell=f"{letter}{number}")
+                    rejected[index] = True
+                append(default)
+            else:
+                append(parsed.value)
+        return values
+
+
+def table_extra(positions: dict[str, int], table: Table) -> Iterable[tuple[str, int]]:
+    for key, position in positions.items():
+        if key.startswith("\0extra\0"):
+            yield key.removeprefix("\0extra\0"), position
+
+
+def _blank_row(row: list[Any]) -> bool:
+    for value in row:
+        if value != "" and value is not None and not (isinstance(value, str) and not value.strip()):
+            return False
+    return True
+
+
+def _json_raw(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _typed(values: list[Any], column: Column) -> Any:
+    """A parsed column as a numpy array of the type rollups expect."""
+    kind = column.kind
+    if kind in (Kind.DATE, Kind.MONTH):
+        return np.array(values, dtype="datetime64[D]").astype("datetime64[s]")
+    if kind is Kind.MONEY:
+        if any(v is None for v in values):
+            return pd.array(values, dtype="Int64")
+        return np.array(values, dtype=np.int64)
+    if kind in (Kind.NUMBER, Kind.PERCENT):
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    if kind is Kind.YESNO:
+        return np.array([bool(v) for v in values], dtype=bool)
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _unreadable_rows(sheet: Sheet, numbers: list[int]) -> pd.DataFrame:
+    """Rows of a sheet whose header was not found: counted as read and rejected."""
+    frame = empty_frame(sheet).reindex(range(len(numbers)))
+    frame["_row"] = np.array(numbers, dtype=np.int64)
+    frame["_rejected"] = True
+    return frame
+
+
+# --- Plan and Lists --------------------------------------------------------------------------
+
+def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], str]) -> PlanSettings:
+    """The Plan sheet's Field/Value rows → PlanSettings, with findings at each Value cell."""
+    title = book.plan_sheet or "Plan"
+    header = find_header(rows, PLAN)
+    if header is None or not {"field", "value"} <= {
+            normalise_name(text_of(v)) for v in rows[header] if not is_blank(v)}:
+        for column in PLAN.columns:
+            book.findings.append(book.finding(
+                "column-missing", f"the Plan sheet needs '{column.name}' and 'Value' headers "
+                                  "with one setting per row", sheet=title, column=column.name))
+        return PlanSettings()
+    names = [normalise_name(text_of(v)) for v in rows[header]]
+    field_position, value_position = names.index("field"), names.index("value")
+    value_letter = column_letter(value_position)
+    by_key = {c.key: c for c in PLAN_FIELDS}
+    found: dict[str, Any] = {}
+    fy_start = 1
+    pending: list[tuple[Column, Any, int]] = []
+    for index in range(header + 1, len(rows)):
+        row = rows[index]
+        if field_position >= len(row) or is_blank(row[field_position]):
+            continue
+        column = by_key.get(normalise_name(text_of(row[field_position])))
+        if column is None or column.name in book.plan_cells:
+            continue
+        raw = row[value_position] if value_position < len(row) else None
+        number = index + 1
+        book.plan_cells[column.name] = f"{value_letter}{number}"
+        if is_blank(raw) and special.get((number, value_position)) == "formula":
+            book.findings.append(book.plan_finding(
+                "formula-not-calculated", "the formula here has no calculated value and counts "
+                                          "as blank; open and save the workbook in Excel",
+                column.name))
+        pending.append((column, raw, number))
+        if column.name == "FY Start Month":
+            parsed = parse_value(column, raw)
+            if isinstance(parsed.value, float) and parsed.value.is_integer() and not parsed.code:
+                fy_start = int(parsed.value)
+    for column, raw, number in pending:
+        parsed = parse_value(column, raw, fy_start_month=fy_start, date1904=book.date1904)
+        if parsed.code:
+            book.findings.append(book.plan_finding(parsed.code, parsed.message or parsed.code,
+                                                   column.name, value=_json_raw(raw)))
+        if parsed.value is not None:
+            found[column.name] = parsed.value
+    for column in PLAN_FIELDS:
+        if column.required and column.name not in found:
+            where = "" if column.name in book.plan_cells else " (add a row for it)"
+            book.findings.append(book.plan_finding(
+                "value-required", f"Plan field '{column.name}' is required{where}", column.name))
+    settings: dict[str, Any] = {}
+    for name, value in found.items():
+        attribute = PLAN_ATTRIBUTES[name]
+        if name in ("Fiscal Year", "FY Start Month"):
+            if not float(value).is_integer():
+                book.findings.append(book.plan_finding(
+                    "value-type", f"'{name}' must be a whole number", name, value=value))
+                continue
+            value = int(value)
+        settings[attribute] = value
+    return PlanSettings(**settings)
+
+
+def read_lists(rows: list[list[Any]]) -> dict[str, list[str]]:
+    """The Lists sheet: each header names a list; values below it (text, trimmed)."""
+    header = next((i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if not _blank_row(row)),
+                  None)
+    if header is None:
+        return {}
+    known = {c.key: c.name for c in LISTS.columns}
+    lists: dict[str, list[str]] = {}
+    for position, value in enumerate(rows[header]):
+        if is_blank(value):
+            continue
+        name = known.get(normalise_name(text_of(value)), text_of(value))
+        items = [text_of(row[position]) for row in rows[header + 1:]
+                 if position < len(row) and not is_blank(row[position])]
+        lists.setdefault(name, []).extend(items)
+    return lists
+
+
+# --- what calamine does not tell: formula cells without values, error cells ------------------
+
+_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
+_FORMULA_ONLY = re.compile(rb'^\s*<f[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*$',
+                           re.DOTALL)
+_ERROR_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+class XmlFacts:
+    """Facts from an .xlsx/.xlsm package that values alone do not show."""
+
+    def __init__(self, archive: zipfile.ZipFile | None, sheets: dict[str, str],
+                 date1904: bool) -> None:
+        self.archive, self.sheets, self.date1904 = archive, sheets, date1904
+
+    @classmethod
+    def of(cls, path: Path) -> XmlFacts:
+        if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+            return cls(None, {}, False)
+        try:
+            archive = zipfile.ZipFile(path)
+            workbook = archive.read("xl/workbook.xml")
+            rels = archive.read("xl/_rels/workbook.xml.rels")
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return cls(None, {}, False)
+        targets = {m[0]: m[1] for m in re.findall(
+            rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+        targets.update({m[1]: m[0] for m in re.findall(
+            rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+        sheets: dict[str, str] = {}
+        for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
+            name = re.search(rb'\bname="([^"]*)"', tag)
+            rid = re.search(rb'\br:id="([^"]*)"', tag) or re.search(rb'\b\w+:id="([^"]*)"', tag)
+            if not name or not rid or rid[1] not in targets:
+                continue
+            target = targets[rid[1]].decode()
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            sheets[html.unescape(name[1].decode())] = target
+        date1904 = bool(re.search(rb'date1904="(1|true)"', workbook))
+        return cls(archive, sheets, date1904)
+
+    def special_cells(self, title: str) -> dict[tuple[int, int], str]:
+        """(row, column index) → 'formula' (no cached value) or the error text ('#N/A')."""
+        if self.archive is None or title not in self.sheets:
+            return {}
+        try:
+            xml = self.archive.read(self.sheets[title])
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return {}
+        if b"<f" not in xml and b't="e"' not in xml:
+            return {}
+        found: dict[tuple[int, int], str] = {}
+        for letters, number, attributes, body in _CELL.findall(xml):
+            if body and b"<f" in body and _FORMULA_ONLY.match(body):
+                found[(int(number), _column_index(letters))] = "formula"
+            elif b't="e"' in attributes and body:
+                error = _ERROR_VALUE.search(body)
+                if error:
+                    found[(int(number), _column_index(letters))] = error[1].decode() or "#N/A"
+        return found
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + (char - 64)
+    return index - 1
+
+
+def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
+    """PATHs (files, folders searched recursively, globs) → workbook files, lock files skipped."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.is_file()
+                                and p.suffix.lower() in WORKBOOK_SUFFIXES)
+        elif path.exists():
+            candidates = [path]
+        else:
+            candidates = sorted(Path().glob(str(item))) if any(ch in str(item) for ch in "*?[") \
+                else [path]
+        found.extend(p for p in candidates if not p.name.startswith("~$"))
+    return list(dict.fromkeys(found))

@@ -1,0 +1,1 @@
+"""Writers: reports are data; these turn them into JSON, terminal tables and workbooks."""

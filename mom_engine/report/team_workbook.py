@@ -1,0 +1,294 @@
+"""The team workbook, written from the sheet declarations (SPEC §3, §14).
+
+`mom template` writes it blank; `mom demo` writes it with data through the very same function,
+so demo workbooks are template workbooks. Each sheet is an Excel table with a header style,
+frozen header, column widths and number formats; every enumeration gets a drop-down list fed
+from the Lists sheet; an Instructions sheet comes first.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..sheets import (DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS, PLAN_STATUSES, SHEETS,
+                      Column, Kind, Sheet, leads_sheet)
+from ..findings import column_letter
+from .files import atomic_path, new_workbook
+
+TEMPLATE_CREATED = dt.datetime(2026, 1, 1)   # fixed, so a regenerated template is byte-equal
+DATA_VALIDATION_ROWS = 2000
+TABLE_STYLE = "Table Style Medium 2"
+
+# Drop-down lists for enumerations live on the Lists sheet after the planner's own lists.
+ENUM_LISTS: dict[str, tuple[str, ...]] = {
+    "Plan Status": PLAN_STATUSES,
+    "Campaign Status": SHEETS["Campaigns"].column("Status").choices,
+    "Task Status": SHEETS["Tasks"].column("Status").choices,
+    "Resource Type": SHEETS["Tasks"].column("Resource Type").choices,
+    "PO Status": SHEETS["PurchaseOrders"].column("Status").choices,
+    "Invoice Status": SHEETS["Invoices"].column("Status").choices,
+    "Opportunity Stage": SHEETS["Opportunities"].column("Stage").choices,
+    "Lead Status": SHEETS["Leads"].column("Status").choices,
+    "Asset Status": SHEETS["Assets"].column("Status").choices,
+    "Yes No": ("Yes", "No"),
+    "Overspend Severity": ("error", "warning"),
+}
+
+# (sheet, column) → the planner's list that suggests values (not enforced in Excel;
+# GL Accounts is enforced by `mom validate` once the list is filled).
+SUGGESTION_LISTS: dict[tuple[str, str], str] = {
+    ("Campaigns", "Channel"): "Channels", ("Campaigns", "Segment"): "Segments",
+    ("Campaigns", "Product"): "Products", ("Activities", "GL Account"): "GL Accounts",
+    ("Activities", "Type"): "Activity Types", ("Activities", "Vendor"): "Vendors",
+    ("Invoices", "GL Account"): "GL Accounts", ("Invoices", "Vendor"): "Vendors",
+    ("PurchaseOrders", "Vendor"): "Vendors", ("Tasks", "Role"): "Roles",
+    ("Opportunities", "Rep"): "Reps", ("Quotas", "Rep"): "Reps",
+    ("Assets", "Type"): "Asset Types", ("Assets", "Product"): "Products",
+    ("Assets", "Segment"): "Segments", ("Assets", "Region"): "Regions",
+}
+
+ENUM_FOR_COLUMN: dict[tuple[str, str], str] = {
+    ("Campaigns", "Status"): "Campaign Status", ("Tasks", "Status"): "Task Status",
+    ("Tasks", "Resource Type"): "Resource Type", ("PurchaseOrders", "Status"): "PO Status",
+    ("Invoices", "Status"): "Invoice Status", ("Opportunities", "Stage"): "Opportunity Stage",
+    ("Leads", "Status"): "Lead Status", ("Leads", "Opted Out"): "Yes No",
+    ("Assets", "Status"): "Asset Status",
+}
+
+PLAN_PLACEHOLDERS = {"Plan ID": "NEW-PLAN", "Team": "Team name", "Status": "Draft"}
+PLAN_HELP = {
+    "Plan ID": "Unique ID of this plan, e.g. EMEA-FM-FY2027",
+    "Team": "Team that owns the plan",
+    "Fiscal Year": "Calendar year in which the fiscal year ends",
+    "FY Start Month": "1 = January … 10 = October",
+    "Currency": "ISO 4217 code of the plan currency",
+    "Status": "Draft, Submitted, Approved or Closed",
+    "Approved By": "Required once Approved",
+    "Approved On": "Required once Approved",
+    "Coverage Target": "Pipeline ÷ remaining quota each rep should have at quarter start",
+    "Overspend Tolerance %": "Spend above budget tolerated before over-budget is reported",
+    "Overspend Severity": "error or warning",
+    "PO Required": "Yes: every invoice needs a PO",
+    "Lead Stages": "Funnel stages in order, comma-separated",
+    "SLA Stage": "Stage whose leads must be worked within SLA Days",
+    "SLA Days": "Working days a lead may wait at the SLA Stage",
+    "SPI Threshold": "Campaigns with SPI below this are behind schedule",
+}
+PLAN_ENUMS = {"Status": "Plan Status", "Overspend Severity": "Overspend Severity",
+              "PO Required": "Yes No"}
+
+INSTRUCTIONS = (
+    "MOM team workbook — how to use it",
+    "",
+    "1. Plan: fill Plan ID, Team, Fiscal Year and Status (the placeholders are there to be "
+    "overwritten).",
+    "2. Campaigns and Activities: one row each; every activity has a GL account.",
+    "3. Budget: one row per activity and month (Budgeted and Planned amounts, plan currency).",
+    "4. Tasks, PurchaseOrders, Invoices, Opportunities, Quotas, Leads, Assets: fill what your "
+    "team tracks; empty sheets are fine.",
+    "5. Lists: your reference lists (channels, GL accounts, vendors, reps…); a filled GL "
+    "Accounts list is the chart of accounts.",
+    "6. Run Validate (MOM add-in) or `mom validate this.xlsx`: every problem is listed with a "
+    "link to its cell.",
+    "",
+    "Headers may be renamed only in case, spaces, underscores and hyphens; extra columns are "
+    "kept and ignored. Amounts are in the plan currency unless a Currency column says "
+    "otherwise (add its rate on Rates).",
+)
+
+
+def _number_format(column: Column) -> str | None:
+    return {
+        Kind.MONEY: "#,##0.00", Kind.DATE: "yyyy-mm-dd", Kind.MONTH: "yyyy-mm",
+        Kind.PERCENT: "0%", Kind.NUMBER: "General",
+    }.get(column.kind)
+
+
+def _table_name(sheet_name: str) -> str:
+    return re.sub(r"\W", "", sheet_name)
+
+
+def _list_name(list_name: str) -> str:
+    return "List_" + re.sub(r"\W", "_", list_name)
+
+
+def write_team_workbook(
+    path: str | Path,
+    *,
+    plan: dict[str, Any] | None = None,
+    tables: dict[str, list[dict[str, Any]]] | None = None,
+    lists: dict[str, list[str]] | None = None,
+    fiscal_year: int | None = None,
+) -> Path:
+    """Write a team workbook (blank when no data is given), atomically."""
+    path = Path(path)
+    tables = tables or {}
+    lists = lists or {}
+    if fiscal_year is None:
+        fiscal_year = dt.date.today().year + 1
+    plan_values = {**PLAN_PLACEHOLDERS, "Fiscal Year": fiscal_year, **(plan or {})}
+    with atomic_path(path) as temporary:
+        workbook = new_workbook(temporary)
+        workbook.set_properties({"title": "MOM team workbook", "created": TEMPLATE_CREATED,
+                                 "comments": "Made by mom template"})
+        writer = _Writer(workbook)
+        writer.instructions()
+        writer.plan(plan_values)
+        stages = _lead_stages(plan_values.get("Lead Stages"))
+        for sheet in SHEETS.values():
+            if sheet.name in ("Plan", "Lists"):
+                continue
+            if sheet.name == "Leads":
+                sheet = leads_sheet(stages)
+            writer.table(sheet, tables.get(sheet.name, []))
+        writer.lists(lists)
+        workbook.close()
+    return path
+
+
+def _lead_stages(value: Any) -> tuple[str, ...]:
+    if not value:
+        return DEFAULT_LEAD_STAGES
+    if isinstance(value, str):
+        return tuple(s.strip() for s in re.split(r"[,;]", value) if s.strip())
+    return tuple(value)
+
+
+class _Writer:
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
+        self.header = workbook.add_format({"bold": True, "font_color": "#FFFFFF",
+                                           "bg_color": "#1F4E78", "border": 1})
+        self.title = workbook.add_format({"bold": True, "font_size": 14})
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.formats: dict[str, Any] = {}
+        self.list_columns: dict[str, str] = {}   # list name → absolute range on Lists
+
+    def fmt(self, number_format: str | None) -> Any:
+        if not number_format:
+            return None
+        if number_format not in self.formats:
+            self.formats[number_format] = self.workbook.add_format({"num_format": number_format})
+        return self.formats[number_format]
+
+    def instructions(self) -> None:
+        sheet = self.workbook.add_worksheet("Instructions")
+        sheet.set_column(0, 0, 110)
+        for row, line in enumerate(INSTRUCTIONS):
+            sheet.write_string(row, 0, line, self.title if row == 0 else self.wrap)
+
+    # -- cells ---------------------------------------------------------------------------
+    def write_value(self, sheet: Any, row: int, col: int, value: Any, column: Column | None) -> None:
+        if value is None or value == "":
+            return
+        number_format = self.fmt(_number_format(column)) if column else None
+        if isinstance(value, bool):
+            sheet.write_string(row, col, "Yes" if value else "No")
+        elif isinstance(value, (dt.date, dt.datetime)):
+            if not isinstance(value, dt.datetime):
+                value = dt.datetime.combine(value, dt.time())
+            sheet.write_datetime(row, col, value, number_format or self.fmt("yyyy-mm-dd"))
+        elif isinstance(value, (int, float)):
+            sheet.write_number(row, col, value, number_format)
+        elif isinstance(value, (tuple, list)):
+            sheet.write_string(row, col, ", ".join(map(str, value)))
+        else:
+            sheet.write_string(row, col, str(value))
+
+    # -- sheets --------------------------------------------------------------------------
+    def plan(self, values: dict[str, Any]) -> None:
+        sheet = self.workbook.add_worksheet("Plan")
+        sheet.set_column(0, 0, 24)
+        sheet.set_column(1, 1, 30)
+        sheet.set_column(2, 2, 60)
+        rows = len(PLAN_FIELDS)
+        sheet.add_table(0, 0, rows, 2, {
+            "name": "Plan", "style": TABLE_STYLE,
+            "columns": [{"header": "Field"}, {"header": "Value"}, {"header": "Help"}],
+        })
+        for index, column in enumerate(PLAN_FIELDS, start=1):
+            sheet.write_string(index, 0, column.name)
+            value = values.get(column.name, column.default)
+            if column.kind is Kind.PERCENT and isinstance(value, float):
+                sheet.write_number(index, 1, value, self.fmt("0%"))
+            else:
+                self.write_value(sheet, index, 1, value, column)
+            sheet.write_string(index, 2, PLAN_HELP.get(column.name, ""))
+            if column.name in PLAN_ENUMS:
+                sheet.data_validation(index, 1, index, 1, {
+                    "validate": "list", "source": f"={_list_name(PLAN_ENUMS[column.name])}"})
+        sheet.freeze_panes(1, 0)
+
+    def table(self, declaration: Sheet, rows: list[dict[str, Any]]) -> None:
+        sheet = self.workbook.add_worksheet(declaration.name)
+        columns = list(declaration.columns)
+        extra = [key for row in rows for key in row if key not in {c.name for c in columns}]
+        extra = list(dict.fromkeys(extra))
+        headers = [c.name for c in columns] + extra
+        last_row = max(len(rows), 1)
+        sheet.add_table(0, 0, last_row, len(headers) - 1, {
+            "name": _table_name(declaration.name), "style": TABLE_STYLE,
+            "columns": [{"header": h} for h in headers],
+        })
+        for col, column in enumerate(columns):
+            sheet.set_column(col, col, column.width, self.fmt(_number_format(column)))
+            self.validation(sheet, declaration.name, column, col)
+        for col in range(len(columns), len(headers)):
+            sheet.set_column(col, col, 14)
+        for index, record in enumerate(rows, start=1):
+            for col, column in enumerate(columns):
+                self.write_value(sheet, index, col, record.get(column.name), column)
+            for col, name in enumerate(extra, start=len(columns)):
+                self.write_value(sheet, index, col, record.get(name), None)
+        sheet.freeze_panes(1, 0)
+
+    def validation(self, sheet: Any, sheet_name: str, column: Column, col: int) -> None:
+        enum = ENUM_FOR_COLUMN.get((sheet_name, column.name))
+        if enum:
+            sheet.data_validation(1, col, DATA_VALIDATION_ROWS, col, {
+                "validate": "list", "source": f"={_list_name(enum)}",
+                "error_title": column.name,
+                "error_message": f"Choose one of: {', '.join(ENUM_LISTS[enum])}"})
+            return
+        suggestion = SUGGESTION_LISTS.get((sheet_name, column.name))
+        if suggestion:
+            sheet.data_validation(1, col, DATA_VALIDATION_ROWS, col, {
+                "validate": "list", "source": f"={_list_name(suggestion)}",
+                "show_error": False})
+            return
+        if column.kind in (Kind.DATE, Kind.MONTH):
+            sheet.data_validation(1, col, DATA_VALIDATION_ROWS, col, {
+                "validate": "date", "criteria": "between",
+                "minimum": dt.date(1950, 1, 1), "maximum": dt.date(2100, 12, 31),
+                "error_title": column.name, "error_message": "Type a date, e.g. 2027-03-01"})
+        elif column.kind in (Kind.MONEY, Kind.NUMBER) and column.minimum == 0:
+            sheet.data_validation(1, col, DATA_VALIDATION_ROWS, col, {
+                "validate": "decimal", "criteria": ">=", "value": 0,
+                "error_title": column.name, "error_message": "Type a number of 0 or more"})
+        elif column.kind is Kind.PERCENT:
+            sheet.data_validation(1, col, DATA_VALIDATION_ROWS, col, {
+                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
+                "error_title": column.name, "error_message": "Type a percent, 0% to 100%"})
+
+    def lists(self, user_lists: dict[str, list[str]]) -> None:
+        sheet = self.workbook.add_worksheet("Lists")
+        names = list(LIST_NAMES) + [n for n in user_lists if n not in LIST_NAMES] + list(ENUM_LISTS)
+        height = max([len(v) for v in user_lists.values()] + [len(v) for v in ENUM_LISTS.values()]
+                     + [1])
+        sheet.add_table(0, 0, height, len(names) - 1, {
+            "name": "Lists", "style": TABLE_STYLE,
+            "columns": [{"header": n} for n in names],
+        })
+        for col, name in enumerate(names):
+            items: Iterable[str] = ENUM_LISTS.get(name) or user_lists.get(name, [])
+            sheet.set_column(col, col, max(14, len(name) + 4))
+            for row, item in enumerate(items, start=1):
+                sheet.write_string(row, col, str(item))
+            letter = column_letter(col)
+            # Fixed enumerations name exactly their items (no blank entries in the drop-down);
+            # the planner's own lists leave room to grow.
+            last = 1 + len(ENUM_LISTS[name]) if name in ENUM_LISTS else DATA_VALIDATION_ROWS
+            self.workbook.define_name(_list_name(name), f"=Lists!${letter}$2:${letter}${last}")
+        sheet.freeze_panes(1, 0)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mom_engine.analyze import Context, analyze_book
+
+from .builders import team_book
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def make_book(tmp_path):
+    """make_book(name="team.xlsx", plan={...}, Budget=[...], Tasks=None, ...) → Path."""
+    def make(name: str = "team.xlsx", **kwargs):
+        return team_book(tmp_path / name, **kwargs)
+    return make
+
+
+def located(findings, *codes):
+    """(sheet, cell, code) tuples, optionally only for some codes — what tests assert."""
+    return [(f.sheet, f.cell, f.code) for f in findings if not codes or f.code in codes]
+
+
+@pytest.fixture
+def analyze():
+    def run(path, **context):
+        return analyze_book(path, context=Context(**context))
+    return run
+
+
+@pytest.fixture
+def run_mom(tmp_path):
+    """Run the real CLI in a subprocess: run_mom("validate", path) → CompletedProcess."""
+    def run(*args, cwd=None):
+        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        return subprocess.run([sys.executable, "-m", "mom_engine", *map(str, args)],
+                              capture_output=True, text=True, cwd=cwd or tmp_path, env=env,
+                              timeout=600)
+    return run
