@@ -10,7 +10,6 @@ Nothing here raises for bad user data; problems become findings on the Book.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import zipfile
 from pathlib import Path
@@ -32,37 +31,56 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
 def read_book(path: str | Path, *, name: str | None = None) -> Book:
-    """Read one team workbook. Never raises for bad input: see `Book.findings`."""
+    """Read one team workbook. Never raises for bad input: see `Book.findings`.
+
+    The opening stage (SPEC §15): `safety` refuses what must not be parsed (zip bombs, DTDs,
+    absurd sheet extents, encrypted files) before calamine sees the file; whatever calamine
+    still fails on — including a Rust panic, which Python sees as a BaseException — becomes a
+    `book-unreadable` finding that names the file and the reason. The file is opened read-only
+    and never written.
+    """
     path = Path(path)
     book = Book(path=path, name=name or path.name)
     refusal = safety.inspect_file(path)
     if refusal is not None:
         code, message = refusal
-        book.readable = False
-        book.findings.append(book.finding(code, message))
+        _refuse(book, code, message)
         return book
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError:
-        book.readable = False
-        book.findings.append(book.finding("book-encrypted", safety.ENCRYPTED_MESSAGE))
+        _refuse(book, "book-encrypted", f"{book.name}: {safety.ENCRYPTED_MESSAGE}")
         return book
-    except Exception as error:  # calamine raises several types for corrupt input
-        book.readable = False
-        book.findings.append(book.finding(
-            "book-unreadable", f"{book.name} cannot be read as a workbook ({_reason(error)}); "
-                               "open it in Excel and save it as .xlsx"))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # calamine raises several types (and panics) for bad input
+        _refuse(book, "book-unreadable", f"{book.name} cannot be read as a workbook "
+                                         f"({_reason(error)}); open it in Excel and save it "
+                                         "as .xlsx")
         return book
     try:
         _read_workbook(book, workbook)
-    except Exception as error:  # a reader bug or a file calamine chokes on mid-way
-        book.readable = False
-        book.tables.clear()
-        book.findings.append(book.finding(
-            "book-unreadable", f"{book.name} could not be read completely ({_reason(error)})"))
+    except safety.Refused as refusal:
+        _refuse(book, refusal.code, refusal.message)
+    except calamine.PasswordError:
+        _refuse(book, "book-encrypted", f"{book.name}: {safety.ENCRYPTED_MESSAGE}")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # a reader bug or a file calamine chokes on mid-way
+        _refuse(book, "book-unreadable",
+                f"{book.name} could not be read completely ({_reason(error)})")
     finally:
         workbook.close()
     return book
+
+
+def _refuse(book: Book, code: str, message: str) -> None:
+    """The book is not read at all: no tables (half a book would lose rows silently)."""
+    book.readable = False
+    book.tables.clear()
+    book.findings[:] = [f for f in book.findings if f.code in ("book-unreadable",
+                                                              "book-encrypted")]
+    book.findings.append(book.finding(code, message))
 
 
 def _reason(error: BaseException) -> str:
@@ -71,7 +89,11 @@ def _reason(error: BaseException) -> str:
 
 
 def _read_workbook(book: Book, workbook: calamine.CalamineWorkbook) -> None:
-    xml = XmlFacts.of(book.path)
+    with XmlFacts.of(book.path) as xml:
+        _read_sheets(book, workbook, xml)
+
+
+def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts) -> None:
     book.date1904 = xml.date1904
     titles: dict[str, str] = {}
     for title in workbook.sheet_names:
@@ -89,7 +111,10 @@ def _read_workbook(book: Book, workbook: calamine.CalamineWorkbook) -> None:
                                  "the team template", sheet=sheet.name))
 
     def raw_rows(title: str) -> list[list[Any]]:
-        return workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        worksheet = workbook.get_sheet_by_name(title)
+        last_row, last_column = worksheet.end if worksheet.end else (-1, -1)
+        safety.check_sheet_size(book.name, title, last_row + 1, last_column + 1)
+        return worksheet.to_python(skip_empty_area=False)
 
     if "Plan" in titles:
         book.plan_sheet = titles["Plan"]
@@ -414,35 +439,41 @@ _ERROR_VALUE = re.compile(rb"<v>([^<]*)</v>")
 
 
 class XmlFacts:
-    """Facts from an .xlsx/.xlsm package that values alone do not show."""
+    """Facts from an .xlsx/.xlsm package that values alone do not show.
+
+    Use as a context manager: the package stays open (read-only) while sheets are read and is
+    closed after, so no file handle outlives `read_book` (a held handle locks the file on
+    Windows). The parts were already checked by `safety` (sizes, CRC, no DTD)."""
 
     def __init__(self, archive: zipfile.ZipFile | None, sheets: dict[str, str],
                  date1904: bool) -> None:
         self.archive, self.sheets, self.date1904 = archive, sheets, date1904
 
+    def __enter__(self) -> XmlFacts:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
+
     @classmethod
     def of(cls, path: Path) -> XmlFacts:
         if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
             return cls(None, {}, False)
+        archive = None
         try:
             archive = zipfile.ZipFile(path)
             workbook = archive.read("xl/workbook.xml")
             rels = archive.read("xl/_rels/workbook.xml.rels")
         except (KeyError, zipfile.BadZipFile, OSError):
+            if archive is not None:
+                archive.close()
             return cls(None, {}, False)
-        targets = {m[0]: m[1] for m in re.findall(
-            rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
-        targets.update({m[1]: m[0] for m in re.findall(
-            rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-        sheets: dict[str, str] = {}
-        for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
-            name = re.search(rb'\bname="([^"]*)"', tag)
-            rid = re.search(rb'\br:id="([^"]*)"', tag) or re.search(rb'\b\w+:id="([^"]*)"', tag)
-            if not name or not rid or rid[1] not in targets:
-                continue
-            target = targets[rid[1]].decode()
-            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            sheets[html.unescape(name[1].decode())] = target
+        sheets = safety.sheet_parts(workbook, rels)
         date1904 = bool(re.search(rb'date1904="(1|true)"', workbook))
         return cls(archive, sheets, date1904)
 

@@ -1,98 +1,325 @@
 """Refuse unsafe or hopeless files before any parser inflates them (SPEC §15).
 
-Input workbooks are data, never code: nothing here (or anywhere in MOM) runs a macro. Before
-calamine opens a package we look at the zip directory only: declared sizes and compression
-ratios are bounded (zip bombs), and XML parts that declare a DTD are refused (entity expansion;
-OOXML never needs one). Encrypted OOXML (an OLE container holding `EncryptedPackage`) is told
-apart from a broken file so the user gets the right advice.
+Input workbooks are data, never code: nothing here (or anywhere in MOM) runs a macro, and a
+`vbaProject.bin` is never opened. Before calamine opens a package we check, in this order:
+
+1. the file itself: exists, not empty, at most `MAX_FILE_BYTES`;
+2. an OLE container (legacy .xls, or an encrypted OOXML/ODF package): its directory is read and
+   an `EncryptedPackage` / `EncryptionInfo` stream means "password-protected" (`book-encrypted`);
+3. a zip package, from its directory: number of parts, declared size of each part and of all
+   parts together, and the compression ratio of the whole package (zip bombs);
+4. every XML part is then inflated *as a stream* (1 MB at a time, never held whole) to check
+   what the directory only claims: that it inflates to its declared size with a good CRC (a
+   part that lies about its size is refused, so no parser after us inflates more than the
+   limits), that it declares no DTD anywhere (entity expansion — "billion laughs"; OOXML and
+   ODF never need one; a DTD hidden after a long comment is found too), and, for worksheets,
+   how far its cells reach (below);
+5. ODF packages whose manifest declares encryption are `book-encrypted` too.
+
+**Sheet extent.** calamine builds each sheet as a dense rectangle from the first to the last
+cell holding a value, so one value at `XFD1048576` asks for 17 billion cells and aborts the
+process (it cannot be caught). The worksheet scan finds the farthest value cell (styled empty
+cells `<c r=".." s=".."/>` hold no value and are ignored, as calamine ignores them) and refuses
+a workbook whose sheet spans more than `MAX_SHEET_ROWS` rows or `MAX_SHEET_CELLS` cells. A
+workbook is refused whole rather than truncated: calamine cannot read part of a sheet, and a
+silently shortened table would lose rows. For formats whose cells are not XML we can scan
+(.xls, .xlsb, .ods) `check_sheet_size` bounds the range after calamine has built it and before
+it becomes Python objects.
+
+Every refusal is `(code, message)`; the message names the file, the reason and the fix.
 """
 from __future__ import annotations
 
+import html
+import re
+import struct
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_FILE_BYTES = 200 * 1024 * 1024          # a team workbook is a few MB; 200 MB is absurd
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # all parts together, as declared in the zip
 MAX_PART_BYTES = 512 * 1024 * 1024           # one part
-MAX_RATIO = 200                              # uncompressed ÷ compressed, for parts over 1 MB
+MAX_RATIO = 200            # uncompressed ÷ compressed, for one part or the whole package …
+RATIO_FLOOR_BYTES = 1024 * 1024  # … once it inflates to more than this (tiny parts may be 1000:1)
 MAX_PARTS = 10_000
+MAX_SHEET_ROWS = 1_048_576          # Excel's own limit: a far-down row alone is fine
+MAX_SHEET_CELLS = 10_000_000        # rows × columns of one sheet's rectangle (~1 GB in Python)
+SCAN_CHUNK = 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+ZIP_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".ods")
 
 ENCRYPTED_MESSAGE = ("the workbook is password-protected (encrypted); save a copy without a "
                      "password (File > Info > Protect Workbook > Encrypt with Password, clear "
                      "it) and run again")
 
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# A value cell: `<c ... r="B7" ...>` that is not self-closing (`<c r="B7" s="1"/>` is empty).
+_VALUE_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+
+
+class Refused(Exception):
+    """A file (or one of its sheets) is refused; `code` and `message` make the finding."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
 
 def inspect_file(path: Path) -> tuple[str, str] | None:
     """(code, message) when the file must not be opened, else None."""
+    try:
+        _inspect(Path(path))
+    except Refused as refusal:
+        return refusal.code, refusal.message
+    return None
+
+
+def _inspect(path: Path) -> None:
     name = path.name
     if not path.exists():
-        return "book-unreadable", f"{name} does not exist"
+        raise Refused("book-unreadable", f"{name} does not exist")
     if not path.is_file():
-        return "book-unreadable", f"{name} is not a file"
+        raise Refused("book-unreadable", f"{name} is not a file")
     size = path.stat().st_size
     if size == 0:
-        return "book-unreadable", f"{name} is empty (0 bytes)"
+        raise Refused("book-unreadable", f"{name} is empty (0 bytes)")
     if size > MAX_FILE_BYTES:
-        return "book-unreadable", (f"{name} is {size / 2**20:.0f} MB, over the "
-                                   f"{MAX_FILE_BYTES / 2**20:.0f} MB limit for a team workbook")
+        raise Refused("book-unreadable", f"{name} is {size / 2**20:.0f} MB, over the "
+                                         f"{MAX_FILE_BYTES / 2**20:.0f} MB limit for a team "
+                                         "workbook")
     try:
         with path.open("rb") as handle:
             head = handle.read(8)
     except OSError as error:
-        return "book-unreadable", f"{name} cannot be opened ({error.strerror or error})"
+        raise Refused("book-unreadable",
+                      f"{name} cannot be opened ({error.strerror or error})") from None
     if head == OLE_MAGIC:
-        return _inspect_ole(path)
-    if head.startswith(ZIP_MAGIC) or zipfile.is_zipfile(path):
-        return _inspect_zip(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".ods"):
-        return "book-unreadable", (f"{name} is not a workbook (an {path.suffix} file is a zip "
-                                   "package; this one is not); it may be truncated or renamed")
-    return None
+        _inspect_ole(path)
+    elif head.startswith(ZIP_MAGIC) or zipfile.is_zipfile(path):
+        _inspect_zip(path)
+    elif path.suffix.lower() in ZIP_SUFFIXES:
+        raise Refused("book-unreadable", f"{name} is not a workbook (an {path.suffix} file is a "
+                                         "zip package; this one is not); it may be truncated "
+                                         "or renamed")
 
 
-def _inspect_ole(path: Path) -> tuple[str, str] | None:
-    """Legacy .xls and encrypted OOXML share the OLE container; tell them apart."""
+# --- OLE (compound file): legacy .xls, or an encrypted OOXML package -------------------------
+
+def ole_stream_names(path: Path) -> list[str]:
+    """Names in an OLE compound file's directory (MS-CFB), read by following the FAT chain of
+    the directory sectors. Bounded: at most as many sectors as the file holds."""
+    with path.open("rb") as handle:
+        header = handle.read(512)
+        if len(header) < 512 or header[:8] != OLE_MAGIC:
+            return []
+        sector_size = 1 << struct.unpack_from("<H", header, 30)[0]
+        if sector_size not in (512, 4096):
+            return []
+        fat_sectors, first_directory = struct.unpack_from("<I4xI", header, 44)
+        first_difat, difat_count = struct.unpack_from("<II", header, 68)
+        total_sectors = max(1, (path.stat().st_size - 512) // sector_size + 1)
+
+        def sector(index: int) -> bytes:
+            handle.seek(512 + index * sector_size if sector_size == 512
+                        else (index + 1) * sector_size)
+            return handle.read(sector_size)
+
+        difat = list(struct.unpack_from("<109I", header, 76))
+        next_difat, seen = first_difat, 0
+        while next_difat < 0xFFFFFFFA and seen <= min(difat_count, total_sectors):
+            block = sector(next_difat)
+            entries = struct.unpack(f"<{sector_size // 4}I", block.ljust(sector_size, b"\xff"))
+            difat.extend(entries[:-1])
+            next_difat, seen = entries[-1], seen + 1
+        fat: list[int] = []
+        for index in difat[:min(fat_sectors, total_sectors)]:
+            if index >= 0xFFFFFFFA:
+                continue
+            block = sector(index).ljust(sector_size, b"\xff")
+            fat.extend(struct.unpack(f"<{sector_size // 4}I", block))
+        names: list[str] = []
+        current, steps = first_directory, 0
+        while current < 0xFFFFFFFA and steps <= total_sectors:
+            block = sector(current)
+            for offset in range(0, len(block) - 127, 128):
+                length = struct.unpack_from("<H", block, offset + 64)[0]
+                if 2 <= length <= 64:
+                    names.append(block[offset:offset + length - 2].decode("utf-16-le", "replace"))
+            current = fat[current] if current < len(fat) else 0xFFFFFFFE
+            steps += 1
+        return names
+
+
+def _inspect_ole(path: Path) -> None:
+    """Legacy .xls and encrypted OOXML share the OLE container; tell them apart by the names
+    in its directory (`EncryptedPackage` + `EncryptionInfo` is an encrypted .xlsx/.xlsm)."""
     try:
-        data = path.read_bytes()[:4 * 1024 * 1024]
-    except OSError as error:  # pragma: no cover - racing deletion
-        return "book-unreadable", f"{path.name} cannot be read ({error})"
-    if "EncryptedPackage".encode("utf-16-le") in data:
-        return "book-encrypted", ENCRYPTED_MESSAGE
-    return None
+        names = ole_stream_names(path)
+    except (OSError, struct.error) as error:
+        raise Refused("book-unreadable",
+                      f"{path.name} is a damaged OLE (.xls) file ({error})") from None
+    if "EncryptedPackage" in names or "EncryptionInfo" in names:
+        raise Refused("book-encrypted", f"{path.name}: {ENCRYPTED_MESSAGE}")
 
 
-def _inspect_zip(path: Path) -> tuple[str, str] | None:
+# --- zip packages: .xlsx, .xlsm, .xlsb, .ods -----------------------------------------------
+
+def sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
+    """Sheet title → its part in the package, from xl/workbook.xml and its .rels."""
+    targets = {m[0]: m[1] for m in re.findall(
+        rb'<(?:\w+:)?Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+    targets.update({m[1]: m[0] for m in re.findall(
+        rb'<(?:\w+:)?Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+    sheets: dict[str, str] = {}
+    for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        name = re.search(rb'\bname="([^"]*)"', tag)
+        rid = re.search(rb'\br:id="([^"]*)"', tag) or re.search(rb'\b\w+:id="([^"]*)"', tag)
+        if not name or not rid or rid[1] not in targets:
+            continue
+        target = targets[rid[1]].decode()
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        sheets[html.unescape(name[1].decode())] = target
+    return sheets
+
+
+def _inspect_zip(path: Path) -> None:
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            if len(members) > MAX_PARTS:
-                return "book-unreadable", f"{name} has {len(members)} parts; refused as unsafe"
-            total = 0
+            _check_directory(name, path.stat().st_size, members)
+            titles: dict[str, str] = {}
             for member in members:
-                total += member.file_size
-                if member.file_size > MAX_PART_BYTES or total > MAX_UNCOMPRESSED_BYTES:
-                    return "book-unreadable", (
-                        f"{name} would inflate to more than "
-                        f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB (part {member.filename}); "
-                        "refused as a possible zip bomb")
-                if member.file_size > 2**20 and member.compress_size and \
-                        member.file_size / member.compress_size > MAX_RATIO:
-                    return "book-unreadable", (
-                        f"{name}: part {member.filename} is compressed {member.file_size // max(member.compress_size, 1)}:1; "
-                        "refused as a possible zip bomb")
-            for member in members:
-                if member.filename.endswith((".xml", ".rels")) and member.file_size:
-                    with archive.open(member) as part:
-                        prolog = part.read(2048)
-                    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-                        return "book-unreadable", (
-                            f"{name}: part {member.filename} declares a DTD (XML entities); "
-                            "refused as unsafe — re-save the file in Excel")
-    except zipfile.BadZipFile as error:
-        return "book-unreadable", f"{name} is damaged or truncated ({error})"
-    except (OSError, EOFError, RuntimeError) as error:
-        return "book-unreadable", f"{name} cannot be read ({error})"
-    return None
+                if _XML_PART.search(member.filename) and member.file_size:
+                    if _WORKSHEET.match(member.filename) and not titles:
+                        titles = _sheet_titles(archive)
+                    _scan_part(name, archive, member, titles.get(member.filename))
+            if "META-INF/manifest.xml" in archive.NameToInfo:
+                with archive.open("META-INF/manifest.xml") as part:
+                    if b"encryption-data" in part.read(MAX_PART_BYTES):
+                        raise Refused("book-encrypted", f"{name}: {ENCRYPTED_MESSAGE}")
+    except Refused:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+        raise Refused("book-unreadable", f"{name} is damaged or truncated ({error}); open it "
+                                         "in Excel and save it again") from None
+    except (OSError, RuntimeError, NotImplementedError, ValueError) as error:
+        raise Refused("book-unreadable", f"{name} cannot be read ({error})") from None
+
+
+def _check_directory(name: str, file_size: int, members: list[zipfile.ZipInfo]) -> None:
+    """Declared sizes only: cheap, and enough to refuse an honest zip bomb at once."""
+    if len(members) > MAX_PARTS:
+        raise Refused("book-unreadable", f"{name} has {len(members)} parts (limit {MAX_PARTS}); "
+                                         "refused as unsafe")
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.file_size > MAX_PART_BYTES or total > MAX_UNCOMPRESSED_BYTES:
+            raise Refused("book-unreadable", (
+                f"{name} would inflate to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MB (part "
+                f"{member.filename}); refused as a possible zip bomb"))
+        if member.file_size > RATIO_FLOOR_BYTES and \
+                member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise Refused("book-unreadable", (
+                f"{name}: part {member.filename} is compressed "
+                f"{member.file_size // max(member.compress_size, 1)}:1 (limit {MAX_RATIO}:1); "
+                "refused as a possible zip bomb"))
+    if total > RATIO_FLOOR_BYTES and total > MAX_RATIO * file_size:
+        raise Refused("book-unreadable", (
+            f"{name} inflates {total // file_size}:1 (limit {MAX_RATIO}:1); refused as a "
+            "possible zip bomb"))
+
+
+@dataclass
+class _Extent:
+    rows: set[bytes]
+    letters: set[bytes]
+
+    def farthest(self) -> tuple[int, int]:
+        last_row = max((int(r) for r in self.rows), default=0)
+        last_column = max((column_number(c) for c in self.letters), default=0)
+        return last_row, last_column
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → "sheet 'Title'", so a refusal names the sheet the user sees."""
+    try:
+        parts = sheet_parts(archive.read("xl/workbook.xml"),
+                            archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {"": ""}
+    return {part: f"sheet '{title}'" for title, part in parts.items()} or {"": ""}
+
+
+def _scan_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
+               title: str | None = None) -> None:
+    """Inflate one XML part as a stream: no DTD anywhere; a worksheet's cells stay in bounds.
+
+    zipfile stops at the declared size and checks the CRC, so a part that lies about its size
+    raises BadZipFile here (→ refused) instead of inflating without end in a later parser."""
+    worksheet = bool(_WORKSHEET.match(member.filename))
+    extent = _Extent(set(), set()) if worksheet else None
+    carry = b""
+    with archive.open(member) as part:
+        while True:
+            chunk = part.read(SCAN_CHUNK)
+            if not chunk:
+                break
+            text = carry + chunk
+            # Whatever follows the last '<' may be a tag cut in two: scan it with the next chunk.
+            cut = text.rfind(b"<")
+            if cut < len(text) - 4096:
+                cut = len(text)
+            head, carry = (text[:cut], text[cut:]) if cut > 0 else (b"", text)
+            _scan_text(name, member.filename, head, extent)
+        _scan_text(name, member.filename, carry, extent)
+    if extent is not None:
+        check_extent(name, title or member.filename, *extent.farthest())
+
+
+def _scan_text(name: str, part: str, text: bytes, extent: _Extent | None) -> None:
+    if _DTD.search(text):
+        raise Refused("book-unreadable", (
+            f"{name}: part {part} declares a DTD (XML entities); refused as unsafe — open the "
+            "file in Excel and save it again"))
+    if extent is not None and b"<" in text:
+        for letters, digits in _VALUE_CELL.findall(text):
+            extent.letters.add(letters)
+            extent.rows.add(digits)
+
+
+def check_extent(name: str, where: str, last_row: int, last_column: int) -> None:
+    """Refuse a sheet whose value cells span more rows or cells than `MAX_SHEET_ROWS`/`CELLS`."""
+    if last_row > MAX_SHEET_ROWS or last_row * last_column > MAX_SHEET_CELLS:
+        raise Refused("book-unreadable", (
+            f"{name}: {where} has a value in cell {column_name(last_column)}{last_row}, so the "
+            f"sheet spans {last_row:,} rows × {last_column:,} columns (limit "
+            f"{MAX_SHEET_CELLS:,} cells); delete the stray far-away cells (Ctrl+End shows the "
+            "last one) and save again"))
+
+
+def check_sheet_size(name: str, title: str, height: int, width: int) -> None:
+    """After calamine built a sheet of any format: refuse it before it becomes Python objects."""
+    check_extent(name, f"sheet '{title}'", height, width)
+
+
+def column_number(letters: bytes | str) -> int:
+    """'A' → 1, 'XFD' → 16384."""
+    number = 0
+    for char in letters.encode() if isinstance(letters, str) else letters:
+        number = number * 26 + (char - 64)
+    return number
+
+
+def column_name(number: int) -> str:
+    """1 → 'A', 16384 → 'XFD'."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters or "A"
