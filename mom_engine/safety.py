@@ -34,6 +34,7 @@ import html
 import re
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def ole_stream_names(path: Path) -> list[str]:
         sector_size = 1 << struct.unpack_from("<H", header, 30)[0]
         if sector_size not in (512, 4096):
             return []
-        fat_sectors, first_directory = struct.unpack_from("<I4xI", header, 44)
+        fat_sectors, first_directory = struct.unpack_from("<II", header, 44)
         first_difat, difat_count = struct.unpack_from("<II", header, 68)
         total_sectors = max(1, (path.stat().st_size - 512) // sector_size + 1)
 
@@ -204,7 +205,7 @@ def _inspect_zip(path: Path) -> None:
                         raise Refused("book-encrypted", f"{name}: {ENCRYPTED_MESSAGE}")
     except Refused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as error:
         raise Refused("book-unreadable", f"{name} is damaged or truncated ({error}); open it "
                                          "in Excel and save it again") from None
     except (OSError, RuntimeError, NotImplementedError, ValueError) as error:
