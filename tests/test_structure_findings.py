@@ -175,14 +175,13 @@ def test_outside_fiscal_year_with_october_start(make_book):
                      ("Realignments", "A2", "outside-fiscal-year")]
 
 
-def test_approval_incomplete_points_at_the_plan_cells(make_book):
+def test_approval_incomplete_points_at_the_plan_cells(make_book, tmp_path):
     # No Approved By row at all: a sheet-level finding on Plan.
     assert findings_of(make_book(plan={"Approved By": None, "Status": "closed"})) == [
         ("Plan", None, "approval-incomplete")]
     # An Approved On row with a blank value: the finding points at that Value cell.
     fields = {k: v for k, v in DEFAULT_PLAN.items() if k != "Approved On"}
-    path = make_book(name="b.xlsx", plan={"Approved On": None})
-    path = write_book(path, {
+    path = write_book(tmp_path / "b.xlsx", {
         "Plan": plan_rows(fields) + [["Approved On", None]],
         "Campaigns": [["Campaign ID", "Campaign"], ["C1", "x"]],
         "Activities": [["Activity ID", "Campaign ID", "Activity", "GL Account"],
