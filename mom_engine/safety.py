@@ -163,6 +163,11 @@ def _inspect_ole(path: Path) -> None:
     except (OSError, struct.error) as error:
         raise Refused("book-unreadable",
                       f"{path.name} is a damaged OLE (.xls) file ({error})") from None
+    if not names:  # a header we cannot follow: look for the UTF-16 names in the first 4 MB
+        with path.open("rb") as handle:
+            head = handle.read(4 * 2**20)
+        names = [name for name in ("EncryptedPackage", "EncryptionInfo")
+                 if name.encode("utf-16-le") in head]
     if "EncryptedPackage" in names or "EncryptionInfo" in names:
         raise Refused("book-encrypted", f"{path.name}: {ENCRYPTED_MESSAGE}")
 

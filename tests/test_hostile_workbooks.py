@@ -503,3 +503,25 @@ sys.addaudithook(hook)
     assert sha256(macro) == before
     budget = read_book(macro).rows("Budget")
     assert budget["Budgeted"].tolist() == [100000]   # 1000.00 → 100,000 cents
+
+
+def test_a_large_encrypted_workbook_is_found_by_its_ole_directory(base, tmp_path):
+    """The OLE directory may sit past the first megabytes of a big encrypted file: it is found
+    by following the FAT chain, not by searching the file's head."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+    padded = rewrite(base, tmp_path / "padded.xlsx", {},
+                     add={"xl/media/photo.bin": os.urandom(6 * 2**20)})  # incompressible
+    encrypted = tmp_path / "big-secret.xlsx"
+    with padded.open("rb") as plain, encrypted.open("wb") as out:
+        OOXMLFile(plain).encrypt("Secret1!", out)
+    assert encrypted.stat().st_size > 6 * 2**20
+    assert {"EncryptedPackage", "EncryptionInfo"} <= set(safety.ole_stream_names(encrypted))
+    assert located(read_book(encrypted).findings) == ENCRYPTED
+
+
+def test_an_ole_header_we_cannot_follow_still_tells_encryption_by_name(tmp_path):
+    damaged = tmp_path / "damaged-header.xlsx"
+    damaged.write_bytes(safety.OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le")
+                        + b"\0" * 2048)
+    assert safety.ole_stream_names(damaged) == []
+    assert located(read_book(damaged).findings) == ENCRYPTED
