@@ -16,32 +16,106 @@ class OutputError(Exception):
     """An output cannot be written where asked (a usage problem, exit status 2)."""
 
 
-def refuse_overwriting_inputs(output: Path, inputs: Iterable[Path]) -> None:
-    """An output path equal to an input path is refused: inputs are only ever read."""
-    target = output.resolve()
+def refuse_overwriting_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
+    """An output path equal to an input path is refused: inputs are only ever read (SPEC §15).
+
+    "Equal" means the same file, however it is spelled: resolved paths (symlinks, `..`) and,
+    when both exist, the same inode (hard links, case-insensitive file systems)."""
+    target = Path(output).resolve()
     for path in inputs:
-        if Path(path).resolve() == target:
-            raise OutputError(f"the output {output} is one of the input workbooks; inputs are "
-                              "never written — choose another output name")
+        path = Path(path)
+        same = path.resolve() == target
+        if not same and target.exists() and path.exists():
+            try:
+                same = os.path.samefile(path, target)
+            except OSError:
+                same = False
+        if same:
+            raise OutputError(f"the output {output} is one of the input workbooks ({path}); "
+                              "inputs are never written — choose another output name")
+
+
+TEMPORARY_SUFFIX = ".tmp"
 
 
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success rename it over `target`.
 
-    A crash (or an exception) mid-write leaves the previous `target` as it was.
+    A crash (or an exception) mid-write leaves the previous `target` as it was: the rename is
+    atomic on one file system, which is why the temporary file sits in the same folder. The
+    temporary name carries our process id (`.report.<pid>.<random>.xlsx.tmp`); a process killed
+    outright (SIGKILL, power loss) cannot clean up, so the next write of the same target
+    removes leftovers whose process is gone. The file gets the usual permissions (umask), not
+    mkstemp's private 0600, and is flushed to disk before the rename.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix + ".tmp",
+    remove_stale_temporaries(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}.",
+                                         suffix=target.suffix + TEMPORARY_SUFFIX,
                                          dir=target.parent)
     os.close(handle)
     temporary_path = Path(temporary)
     try:
         yield temporary_path
+        _flush_to_disk(temporary_path)
+        os.chmod(temporary_path, 0o666 & ~_umask())
         os.replace(temporary_path, target)
     finally:
         temporary_path.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Delete temporaries of `target` left by processes that no longer run."""
+    removed = []
+    pattern = f".{target.stem}.*{target.suffix}{TEMPORARY_SUFFIX}"
+    for leftover in target.parent.glob(pattern):
+        parts = leftover.name[len(target.stem) + 2:].split(".", 1)
+        if not parts[0].isdigit() or _process_alive(int(parts[0])):
+            continue
+        try:
+            leftover.unlink()
+            removed.append(leftover)
+        except OSError:
+            pass
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # pragma: no cover - no cheap liveness test; keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _flush_to_disk(path: Path) -> None:
+    try:
+        with path.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    except OSError:  # pragma: no cover - e.g. a file system without fsync
+        pass
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS tells it (Linux): setting it
+    to read it would briefly give other threads' new files no protection."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # pragma: no cover - not Linux
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
 
 
 def new_workbook(path: str | Path) -> xlsxwriter.Workbook:
