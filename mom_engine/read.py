@@ -74,6 +74,19 @@ def read_book(path: str | Path, *, name: str | None = None) -> Book:
     return book
 
 
+def _restore_errors(rows: list[list[Any]], special: dict[tuple[int, int], str]) -> None:
+    """Error cells (#N/A, #DIV/0!…) come back from calamine as '': put their text back, so a
+    row holding only an error is still read and the error reported — never dropped silently
+    as a blank row (SPEC §11). Formula cells without a value stay blank (SheetReader notes
+    them)."""
+    for (number, position), kind in special.items():
+        if kind == "formula" or number > len(rows):
+            continue
+        row = rows[number - 1]
+        if position < len(row) and row[position] == "":
+            row[position] = kind
+
+
 def _refuse(book: Book, code: str, message: str) -> None:
     """The book is not read at all: no tables (half a book would lose rows silently)."""
     book.readable = False
@@ -114,7 +127,9 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
         worksheet = workbook.get_sheet_by_name(title)
         last_row, last_column = worksheet.end if worksheet.end else (-1, -1)
         safety.check_sheet_size(book.name, title, last_row + 1, last_column + 1)
-        return worksheet.to_python(skip_empty_area=False)
+        rows = worksheet.to_python(skip_empty_area=False)
+        _restore_errors(rows, xml.special_cells(title))
+        return rows
 
     if "Plan" in titles:
         book.plan_sheet = titles["Plan"]
@@ -485,6 +500,12 @@ class XmlFacts:
         """(row, column index) → 'formula' (no cached value) or the error text ('#N/A')."""
         if self.archive is None or title not in self.sheets:
             return {}
+        cache = self.__dict__.setdefault("_special", {})
+        if title not in cache:
+            cache[title] = self._scan_special(title)
+        return cache[title]
+
+    def _scan_special(self, title: str) -> dict[tuple[int, int], str]:
         try:
             xml = self.archive.read(self.sheets[title])
         except (KeyError, zipfile.BadZipFile, OSError):

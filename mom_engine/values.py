@@ -295,6 +295,9 @@ PARSERS: dict[Kind, Callable[..., Parsed]] = {
 }
 
 
+MAX_MONEY_CENTS = 10**15  # ten trillion in cents: far above any plan, far below int64
+
+
 def parse_value(column: Column, raw: Any, *, fy_start_month: int = 1,
                 date1904: bool = False) -> Parsed:
     """Parse one raw cell for `column`, range checks included."""
@@ -305,6 +308,10 @@ def parse_value(column: Column, raw: Any, *, fy_start_month: int = 1,
         parsed = parse_quarter(raw, column, fy_start_month=fy_start_month, date1904=date1904)
     else:
         parsed = PARSERS[kind](raw, column)
+    if kind is Kind.MONEY and parsed.value is not None and abs(parsed.value) > MAX_MONEY_CENTS:
+        # Beyond int64 a single cell would break the whole column (SPEC §15: no input crashes).
+        return Parsed(None, "value-range", f"{raw!r} is beyond ±{MAX_MONEY_CENTS // 100:,} "
+                                           "(ten trillion); check the amount")
     if parsed.value is not None and kind in (Kind.MONEY, Kind.NUMBER, Kind.PERCENT):
         problem = range_problem(column, parsed.value / 100 if kind is Kind.MONEY else parsed.value)
         if problem:
