@@ -35,7 +35,6 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 MAX_FILE_BYTES = 200 * 1024 * 1024          # a team workbook is a few MB; 200 MB is absurd
@@ -45,7 +44,7 @@ MAX_RATIO = 200            # uncompressed ÷ compressed, for one part or the who
 RATIO_FLOOR_BYTES = 1024 * 1024  # … once it inflates to more than this (tiny parts may be 1000:1)
 MAX_PARTS = 10_000
 MAX_SHEET_ROWS = 1_048_576          # Excel's own limit: a far-down row alone is fine
-MAX_SHEET_CELLS = 10_000_000        # rows × columns of one sheet's rectangle (~1 GB in Python)
+MAX_SHEET_CELLS = 5_000_000         # rows × columns of one sheet's rectangle (~0.5 GB)
 SCAN_CHUNK = 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -241,15 +240,79 @@ def _check_directory(name: str, file_size: int, members: list[zipfile.ZipInfo]) 
             "possible zip bomb"))
 
 
-@dataclass
-class _Extent:
-    rows: set[bytes]
-    letters: set[bytes]
+class _WorksheetExtent:
+    """The farthest value cell of an OOXML worksheet part."""
 
-    def farthest(self) -> tuple[int, int]:
+    def __init__(self, name: str, where: str) -> None:
+        self.name, self.where = name, where
+        self.rows: set[bytes] = set()
+        self.letters: set[bytes] = set()
+
+    def feed(self, text: bytes) -> None:
+        for letters, digits in _VALUE_CELL.findall(text):
+            self.letters.add(letters)
+            self.rows.add(digits)
+
+    def finish(self) -> None:
         last_row = max((int(r) for r in self.rows), default=0)
         last_column = max((column_number(c) for c in self.letters), default=0)
-        return last_row, last_column
+        check_extent(self.name, self.where, last_row, last_column)
+
+
+_ODS_TOKEN = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])"
+                        rb"([^>]*?)(/?)>|</table:(table-row|table)>")
+_ODS_NAME = re.compile(rb'table:name="([^"]*)"')
+_ODS_ROWS = re.compile(rb'number-rows-repeated="([0-9]+)"')
+_ODS_COLUMNS = re.compile(rb'number-columns-repeated="([0-9]+)"')
+
+
+class _OdsExtent:
+    """How far each table of an ODF content.xml reaches once repeats are expanded.
+
+    `table:number-rows-repeated` / `number-columns-repeated` let 200 bytes stand for a billion
+    cells, and calamine expands repeated cells that hold a value (it reads every sheet of an
+    .ods when the file is opened). Empty repeats — LibreOffice writes them to each sheet's
+    end — are not values and are ignored here as there."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.table = ""
+        self.row = self.last_row = self.last_column = 0
+        self.repeat = 1
+        self.column = self.row_last_column = 0
+
+    def feed(self, text: bytes) -> None:
+        for kind, attributes, closed, end in _ODS_TOKEN.findall(text):
+            if end == b"table":
+                self.finish()
+            elif end == b"table-row":
+                self.close_row()
+            elif kind == b"table":
+                named = _ODS_NAME.search(attributes)
+                self.table = named[1].decode("utf-8", "replace") if named else "?"
+                self.row = self.last_row = self.last_column = 0
+            elif kind == b"table-row":
+                repeated = _ODS_ROWS.search(attributes)
+                self.repeat = int(repeated[1]) if repeated else 1
+                self.column = self.row_last_column = 0
+                if closed:
+                    self.close_row()
+            elif kind:
+                repeated = _ODS_COLUMNS.search(attributes)
+                self.column += int(repeated[1]) if repeated else 1
+                if not closed or b"value-type" in attributes:
+                    self.row_last_column = self.column
+
+    def close_row(self) -> None:
+        self.row += self.repeat
+        if self.row_last_column:
+            self.last_row = self.row
+            self.last_column = max(self.last_column, self.row_last_column)
+        self.repeat, self.column, self.row_last_column = 1, 0, 0
+
+    def finish(self) -> None:
+        check_extent(self.name, f"sheet '{self.table}'", self.last_row, self.last_column)
+        self.last_row = self.last_column = 0
 
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -264,12 +327,15 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
 
 def _scan_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
                title: str | None = None) -> None:
-    """Inflate one XML part as a stream: no DTD anywhere; a worksheet's cells stay in bounds.
+    """Inflate one XML part as a stream: no DTD anywhere; a sheet's cells stay in bounds.
 
     zipfile stops at the declared size and checks the CRC, so a part that lies about its size
     raises BadZipFile here (→ refused) instead of inflating without end in a later parser."""
-    worksheet = bool(_WORKSHEET.match(member.filename))
-    extent = _Extent(set(), set()) if worksheet else None
+    extent: _WorksheetExtent | _OdsExtent | None = None
+    if _WORKSHEET.match(member.filename):
+        extent = _WorksheetExtent(name, title or member.filename)
+    elif member.filename == "content.xml":
+        extent = _OdsExtent(name)
     carry = b""
     with archive.open(member) as part:
         while True:
@@ -285,18 +351,17 @@ def _scan_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
             _scan_text(name, member.filename, head, extent)
         _scan_text(name, member.filename, carry, extent)
     if extent is not None:
-        check_extent(name, title or member.filename, *extent.farthest())
+        extent.finish()
 
 
-def _scan_text(name: str, part: str, text: bytes, extent: _Extent | None) -> None:
+def _scan_text(name: str, part: str, text: bytes,
+               extent: _WorksheetExtent | _OdsExtent | None) -> None:
     if _DTD.search(text):
         raise Refused("book-unreadable", (
             f"{name}: part {part} declares a DTD (XML entities); refused as unsafe — open the "
             "file in Excel and save it again"))
     if extent is not None and b"<" in text:
-        for letters, digits in _VALUE_CELL.findall(text):
-            extent.letters.add(letters)
-            extent.rows.add(digits)
+        extent.feed(text)
 
 
 def check_extent(name: str, where: str, last_row: int, last_column: int) -> None:

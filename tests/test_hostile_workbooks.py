@@ -291,7 +291,7 @@ def test_a_value_in_the_last_cell_of_the_grid_is_refused_not_a_crash(base, tmp_p
 
 
 def test_a_huge_sparse_sheet_is_refused(base, tmp_path):
-    # A2 … Z400000: 400,000 rows × 26 columns = 10.4 million cells > the 10 million limit.
+    # A2 … Z400000: 400,000 rows × 26 columns = 10.4 million cells > the 5 million limit.
     hostile = add_cells(base, tmp_path / "sparse.xlsx", "Activities",
                         b'<row r="400000"><c r="Z400000" t="inlineStr"><is><t>x</t></is></c>'
                         b"</row>")
@@ -325,7 +325,7 @@ def test_an_absurd_declared_dimension_is_ignored(base, tmp_path):
 
 
 def test_a_value_in_the_last_row_of_column_a_is_read(base, tmp_path):
-    """One column down to row 1,048,576 is 1 million cells: within the limits, read, and the
+    """Four columns down to row 1,048,576 are 4.2 million cells: within the limits, read, and the
     stray row is reported where it is (its Month is missing)."""
     far = add_cells(base, tmp_path / "far-row.xlsx", "Budget",
                     b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>A1</t></is></c>'
@@ -525,3 +525,51 @@ def test_an_ole_header_we_cannot_follow_still_tells_encryption_by_name(tmp_path)
                         + b"\0" * 2048)
     assert safety.ole_stream_names(damaged) == []
     assert located(read_book(damaged).findings) == ENCRYPTED
+
+
+def ods_book(path: Path, rows: int, columns: int) -> Path:
+    """An .ods whose Budget table has a header and one row of value cells repeated
+    `rows` × `columns` times (a few hundred bytes on disk)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Budget"><table:table-row>'
+        '<table:table-cell office:value-type="string"><text:p>Activity ID</text:p>'
+        '</table:table-cell></table:table-row>'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+        f'table:number-columns-repeated="{columns}" office:value-type="float" office:value="1">'
+        "<text:p>1</text:p></table:table-cell></table:table-row>"
+        # what LibreOffice writes to every sheet's end: empty repeats, not values
+        '<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+            'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
+            'manifest:media-type="text/xml"/></manifest:manifest>'))
+    return path
+
+
+def test_an_ods_whose_repeats_expand_to_millions_of_cells_is_refused(tmp_path):
+    """100,000 rows × 100 columns of one repeated value cell: a 700-byte file that made
+    calamine build 10 million cells (625 MB) when it was opened."""
+    hostile = ods_book(tmp_path / "repeats.ods", 100_000, 100)
+    assert hostile.stat().st_size < 2000
+    result = probe(hostile)
+    assert result["located"] == REFUSED
+    assert "sheet 'Budget'" in result["findings"][0][3]
+    assert result["peak_mb"] < PEAK_MB
+
+
+def test_an_ods_with_a_few_repeated_values_and_empty_repeats_is_read(tmp_path):
+    """Repeats within the limits (and LibreOffice's empty tail) read normally: 3 rows × 2."""
+    book = read_book(ods_book(tmp_path / "small.ods", 3, 2))
+    assert book.readable, [f.message for f in book.findings]
+    assert book.tables["Budget"].frame["Activity ID"].tolist() == ["1", "1", "1"]
