@@ -361,6 +361,7 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
             parsed = parse_value(column, raw)
             if isinstance(parsed.value, float) and parsed.value.is_integer() and not parsed.code:
                 fy_start = int(parsed.value)
+    invalid: set[str] = set()
     for column, raw, number in pending:
         parsed = parse_value(column, raw, fy_start_month=fy_start, date1904=book.date1904)
         if parsed.code:
@@ -368,8 +369,10 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
                                                    column.name, value=_json_raw(raw)))
         if parsed.value is not None:
             found[column.name] = parsed.value
+        elif parsed.code:
+            invalid.add(column.name)
     for column in PLAN_FIELDS:
-        if column.required and column.name not in found:
+        if column.required and column.name not in found and column.name not in invalid:
             where = "" if column.name in book.plan_cells else " (add a row for it)"
             book.findings.append(book.plan_finding(
                 "value-required", f"Plan field '{column.name}' is required{where}", column.name))
@@ -411,6 +414,7 @@ _CELL = re.compile(
 _FORMULA_ONLY = re.compile(rb'^\s*<f[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*$',
                            re.DOTALL)
 _ERROR_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_ANY_FORMULA = re.compile(rb"<f[ >/]")   # a formula element, not <formula1> of a validation
 
 
 class XmlFacts:
@@ -454,7 +458,7 @@ class XmlFacts:
             xml = self.archive.read(self.sheets[title])
         except (KeyError, zipfile.BadZipFile, OSError):
             return {}
-        if b"<f" not in xml and b't="e"' not in xml:
+        if not _ANY_FORMULA.search(xml) and b't="e"' not in xml:
             return {}
         found: dict[tuple[int, int], str] = {}
         for letters, number, attributes, body in _CELL.findall(xml):
