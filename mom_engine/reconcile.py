@@ -43,7 +43,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from .calendar import fiscal_quarters, fiscal_years
-from .findings import Finding, make_finding
+from .findings import Finding, make_finding, sort_findings
 from .model import Book
 from .read import SheetReader
 from .sheets import Column, Kind, Sheet, normalise_name
@@ -357,7 +357,7 @@ def reconcile(books: Sequence[Book], ledger: Ledger,
     fy_start = int(readable[0].plan.fy_start_month) if readable else 1
     gl_months = gl_month_table(workbook[workbook["document_type"] == "Invoice"],
                                erp[erp["document_type"] == "Invoice"], fy_start)
-    findings = list(ledger.findings) + relevant_findings(books, book_findings)
+    findings = sort_findings([*ledger.findings, *relevant_findings(books, book_findings)])
     return Reconciliation(ledger.name, [b.name for b in books], documents, gl_months, findings)
 
 
