@@ -91,8 +91,9 @@ def test_reconcile_classes_and_gl_months(tmp_path, book, kind):
         ["610200", "2027-02", "FY2027-Q1", 8000, 112002, 104002],
     ]
     assert result.totals == {"workbook_spent": 18000, "erp_actual": 122003, "variance": 104003}
-    assert result.summary["matched"] == {"count": 3, "workbook_amount": 70000,
-                                         "erp_amount": 69999 + 10001}
+    # matched: 500 + 200 + 100 in the book; 500.00 + 199.99 + 100.01 in the ERP
+    assert result.summary["matched"] == {"count": 3, "workbook_amount": 80000,
+                                         "erp_amount": 50000 + 19999 + 10001}
 
 
 def test_split_erp_lines_are_one_document(tmp_path, book):
