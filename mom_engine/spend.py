@@ -66,7 +66,21 @@ def format_money(cents: int) -> str:
 
 def fold(values: pd.Series) -> pd.Series:
     """IDs as they are compared: trimmed, case-folded (blank stays missing)."""
-    return values.astype("string").str.strip().str.casefold()
+    return pd.Series(fold_list(values), index=values.index, dtype=object)
+
+
+def fold_list(values: Any) -> list[str | None]:
+    """`fold` as a list. A comprehension over a few thousand IDs beats pandas' string methods
+    (whose per-call overhead dominates on team-sized tables)."""
+    return [None if v is None or v != v or v is pd.NA else str(v).strip().casefold()
+            for v in values]
+
+
+def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
+    """Folded keys → positions (−1 when unknown or blank)."""
+    get = lookup.get
+    return np.fromiter((get(k, -1) if k is not None else -1 for k in keys), dtype=np.int64,
+                       count=len(keys))
 
 
 def convert_cents(cents: np.ndarray, rates: np.ndarray) -> np.ndarray:
@@ -105,9 +119,10 @@ class SpendData:
 
 def _activity_positions(activities: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     """Activity IDs → position in `activities` (−1 when unknown)."""
-    lookup = pd.Series(np.arange(len(activities)), index=fold(activities["activity_id"]).array)
-    lookup = lookup[~lookup.index.duplicated(keep="first")]
-    return fold(ids).map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+    lookup: dict[str, int] = {}
+    for position, key in enumerate(fold_list(activities["activity_id"])):
+        lookup.setdefault(key, position)
+    return positions_of(fold_list(ids), lookup)
 
 
 def _rates(book: Book) -> dict[str, float]:
@@ -144,11 +159,13 @@ def spend_data(book: Book) -> SpendData:
 
     frame = book.rows("Activities")
     campaign_rows = book.rows("Campaigns")
-    campaign_lookup = dict(zip(fold(campaign_rows["Campaign ID"]), campaign_rows["Campaign ID"]))
-    campaign_of = fold(frame["Campaign ID"]).map(campaign_lookup)
+    campaign_lookup = dict(zip(fold_list(campaign_rows["Campaign ID"]),
+                               campaign_rows["Campaign ID"]))
+    campaign_of = [campaign_lookup.get(key, raw) for key, raw in
+                   zip(fold_list(frame["Campaign ID"]), frame["Campaign ID"])]
     activities = pd.DataFrame({
         "activity_id": frame["Activity ID"].astype(str).to_numpy(),
-        "campaign_id": campaign_of.fillna(frame["Campaign ID"]).astype(str).to_numpy(),
+        "campaign_id": np.array([str(c) for c in campaign_of], dtype=object),
         "gl_account": frame["GL Account"].astype(str).to_numpy(),
         "_row": frame["_row"].to_numpy(dtype=np.int64),
     })
@@ -185,7 +202,7 @@ def spend_data(book: Book) -> SpendData:
     pos = pd.DataFrame({
         "activity": position[known],
         "po_number": rows["PO Number"].astype(str).to_numpy()[known],
-        "po_key": fold(rows["PO Number"]).to_numpy()[known],
+        "po_key": np.array(fold_list(rows["PO Number"]), dtype=object)[known],
         "amount": np.where(priced, amount, 0)[known],
         "priced": priced[known],
         "status": rows["Status"].fillna("Open").astype(str).to_numpy()[known],
@@ -195,9 +212,10 @@ def spend_data(book: Book) -> SpendData:
 
     rows = book.rows("Invoices")
     amount, priced = _priced(book, "Invoices", rows, rates, findings)
-    po_lookup = pd.Series(np.arange(len(pos)), index=pd.Index(pos["po_key"]))
-    po_lookup = po_lookup[~po_lookup.index.duplicated(keep="first")]
-    po = fold(rows["PO Number"]).map(po_lookup).fillna(-1).to_numpy(dtype=np.int64)
+    po_lookup: dict[str, int] = {}
+    for position, key in enumerate(pos["po_key"]):
+        po_lookup.setdefault(key, position)
+    po = positions_of(fold_list(rows["PO Number"]), po_lookup)
     own = _activity_positions(activities, rows["Activity ID"])
     activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]
                         if len(pos) else -1, own)
@@ -234,44 +252,63 @@ def po_load(pos: pd.DataFrame) -> np.ndarray:
                      [np.maximum(amount, invoiced), invoiced], 0).astype(np.int64)
 
 
-def spend_ledger(data: SpendData) -> pd.DataFrame:
-    """One row per movement: activity, date, budgeted, planned, committed, spent (cents)."""
-    zeros = np.zeros
-    parts = []
+@dataclass
+class SpendLedger:
+    """One row per movement: the activity (position), the day that places it in a period and
+    its four figures (int64 cents, columns in LEDGER_FIGURES order)."""
+
+    activity: np.ndarray      # int64
+    date: np.ndarray          # datetime64[D]
+    figures: np.ndarray       # int64, shape (n, 4)
+
+    def frame(self) -> pd.DataFrame:
+        out = pd.DataFrame({"activity": self.activity, "date": self.date})
+        for index, name in enumerate(LEDGER_FIGURES):
+            out[name] = self.figures[:, index]
+        return out
+
+
+def spend_ledger(data: SpendData) -> SpendLedger:
+    """The movements of SPEC §5: Budget rows, realignments (+To, −From), open POs' commitment,
+    invoices (see the module docstring table)."""
     budget, moves, pos, invoices = data.budget, data.realignments, data.pos, data.invoices
-    parts.append(pd.DataFrame({
-        "activity": budget["activity"], "date": budget["date"],
-        "budgeted": budget["budgeted"], "planned": budget["planned"],
-        "committed": zeros(len(budget), np.int64), "spent": zeros(len(budget), np.int64)}))
-    for column, sign in (("to_activity", 1), ("from_activity", -1)):
-        parts.append(pd.DataFrame({
-            "activity": moves[column], "date": moves["date"],
-            "budgeted": sign * moves["amount"].to_numpy(dtype=np.int64),
-            "planned": zeros(len(moves), np.int64), "committed": zeros(len(moves), np.int64),
-            "spent": zeros(len(moves), np.int64)}))
-    parts.append(pd.DataFrame({
-        "activity": pos["activity"], "date": pos["issue"],
-        "budgeted": zeros(len(pos), np.int64), "planned": zeros(len(pos), np.int64),
-        "committed": po_committed(pos), "spent": zeros(len(pos), np.int64)}))
-    parts.append(pd.DataFrame({
-        "activity": invoices["activity"], "date": invoices["date"],
-        "budgeted": zeros(len(invoices), np.int64), "planned": zeros(len(invoices), np.int64),
-        "committed": zeros(len(invoices), np.int64), "spent": invoices["amount"]}))
-    ledger = pd.concat(parts, ignore_index=True)
-    ledger["date"] = ledger["date"].to_numpy().astype("datetime64[D]")
-    for column in ("activity", *LEDGER_FIGURES):
-        ledger[column] = ledger[column].to_numpy(dtype=np.int64)
-    return ledger
+    as_int = lambda values: np.asarray(values, dtype=np.int64)
+    as_day = lambda values: np.asarray(values).astype("datetime64[D]")
+    blocks = []   # (activity, date, column, amount) per source; column −1 = budget + planned
+
+    def block(activity, date, **amounts) -> None:
+        matrix = np.zeros((len(activity), len(LEDGER_FIGURES)), dtype=np.int64)
+        for name, values in amounts.items():
+            matrix[:, LEDGER_FIGURES.index(name)] = as_int(values)
+        blocks.append((as_int(activity), as_day(date), matrix))
+
+    block(budget["activity"], budget["date"], budgeted=budget["budgeted"],
+          planned=budget["planned"])
+    block(moves["to_activity"], moves["date"], budgeted=moves["amount"])
+    block(moves["from_activity"], moves["date"], budgeted=-as_int(moves["amount"]))
+    block(pos["activity"], pos["issue"], committed=po_committed(pos))
+    block(invoices["activity"], invoices["date"], spent=invoices["amount"])
+    return SpendLedger(np.concatenate([b[0] for b in blocks]),
+                       np.concatenate([b[1] for b in blocks]),
+                       np.concatenate([b[2] for b in blocks]))
+
+
+def sum_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer group sums: row i of the result = Σ values[codes == i]."""
+    out = np.zeros((size, values.shape[1]), dtype=np.int64)
+    np.add.at(out, codes, values)
+    return out
 
 
 # --- the report ----------------------------------------------------------------------------
 
-def _with_derived(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["remaining"] = frame["budgeted"] - frame["committed"] - frame["spent"]
-    frame["unplanned"] = frame["budgeted"] - frame["planned"]
-    for column in FIGURES:
-        frame[column] = frame[column].astype(np.int64)
-    return frame
+def figures_frame(keys: Any, sums: np.ndarray) -> pd.DataFrame:
+    """key + the six figures from a (n, 4) matrix of budgeted, planned, committed, spent."""
+    budgeted, planned, committed, spent = (sums[:, i] for i in range(4))
+    return pd.DataFrame({
+        "key": np.asarray(keys, dtype=object), "budgeted": budgeted, "planned": planned,
+        "committed": committed, "spent": spent, "remaining": budgeted - committed - spent,
+        "unplanned": budgeted - planned})
 
 
 @dataclass
@@ -283,55 +320,61 @@ class SpendReport:
     fy_start_month: int
     activities: pd.DataFrame
     campaigns: pd.DataFrame
-    ledger: pd.DataFrame
+    ledger: SpendLedger
     findings: list[Finding] = field(default_factory=list)   # rate-missing met on the way
+    _per_activity: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def per_activity(self) -> np.ndarray:
+        """(activities, 4) int64: budgeted, planned, committed, spent per activity."""
+        if self._per_activity is None:
+            self._per_activity = sum_by(self.ledger.activity, self.ledger.figures,
+                                        len(self.activities))
+        return self._per_activity
 
     def by(self, level: str) -> pd.DataFrame:
         """Columns key, budgeted, planned, committed, spent, remaining, unplanned (int64 cents);
-        the activity level also has campaign_id and gl_account. Rows in sheet order for
-        activities and campaigns, key order for the rest."""
+        the activity level also has campaign_id and gl_account. Activities and campaigns in
+        sheet order, G/L accounts and periods in key order. A period appears when something
+        happens in it (a closed PO's zero commitment opens none)."""
         if level not in SPEND_LEVELS:
             raise ValueError(f"unknown spend level {level!r}; use one of {', '.join(SPEND_LEVELS)}")
-        figures = list(LEDGER_FIGURES)
-        per_activity = (self.ledger.groupby("activity")[figures].sum()
-                        .reindex(np.arange(len(self.activities)), fill_value=0))
+        per_activity = self.per_activity
         if level == "activity":
-            frame = pd.DataFrame({"key": self.activities["activity_id"].to_numpy()})
-            for column in figures:
-                frame[column] = per_activity[column].to_numpy(dtype=np.int64)
+            frame = figures_frame(self.activities["activity_id"].to_numpy(), per_activity)
             frame["campaign_id"] = self.activities["campaign_id"].to_numpy()
             frame["gl_account"] = self.activities["gl_account"].to_numpy()
-            return _with_derived(frame)[["key", *FIGURES, "campaign_id", "gl_account"]]
+            return frame
         if level == "plan":
-            frame = pd.DataFrame({"key": [self.plan_id or ""]})
-            for column in figures:
-                frame[column] = [int(self.ledger[column].sum())]
-            return _with_derived(frame)[["key", *FIGURES]]
+            return figures_frame([self.plan_id or ""], per_activity.sum(axis=0, keepdims=True))
         if level in ("campaign", "gl"):
             column = "campaign_id" if level == "campaign" else "gl_account"
-            keys = self.activities[column].to_numpy()
-            grouped = per_activity.groupby(keys, sort=(level == "gl")).sum()
+            keys = self.activities[column].to_numpy(dtype=object)
             if level == "campaign":
                 order = list(dict.fromkeys([*self.campaigns["campaign_id"], *keys]))
-                grouped = grouped.reindex(order, fill_value=0)
-            frame = grouped.reset_index(names="key")
-            return _with_derived(frame)[["key", *FIGURES]]
-        # a movement of nothing (a closed PO's zero commitment) opens no period row
-        ledger = self.ledger[self.ledger[figures].to_numpy().any(axis=1)]
-        days = ledger["date"].to_numpy().astype("datetime64[D]")
-        if level == "month":
-            keys = np.datetime_as_string(days.astype("datetime64[M]"), unit="M")
-        else:
-            years = fiscal_years(days, self.fy_start_month)
-            if level == "year":
-                keys = np.char.add("FY", years.astype(str))
             else:
-                quarters = fiscal_quarters(days, self.fy_start_month)
-                keys = np.char.add(np.char.add(np.char.add("FY", years.astype(str)), "-Q"),
-                                   quarters.astype(str))
-        grouped = ledger[figures].groupby(keys).sum()
-        frame = grouped.reset_index(names="key")
-        return _with_derived(frame)[["key", *FIGURES]]
+                order = sorted(set(keys))
+            index = {key: i for i, key in enumerate(order)}
+            codes = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+            return figures_frame(order, sum_by(codes, per_activity, len(order)))
+        ledger = self.ledger
+        moving = ledger.figures.any(axis=1)
+        days = ledger.date[moving]
+        if level == "month":
+            periods = days.astype("datetime64[M]").astype(np.int64)
+        else:
+            years = fiscal_years(days, self.fy_start_month).astype(np.int64)
+            periods = years if level == "year" else (
+                years * 4 + fiscal_quarters(days, self.fy_start_month) - 1)
+        unique, codes = np.unique(periods, return_inverse=True)
+        sums = sum_by(codes.reshape(-1), ledger.figures[moving], len(unique))
+        if level == "month":
+            keys = np.datetime_as_string(unique.astype("datetime64[M]"), unit="M")
+        elif level == "year":
+            keys = [f"FY{y}" for y in unique]
+        else:
+            keys = [f"FY{p // 4}-Q{p % 4 + 1}" for p in unique]
+        return figures_frame(list(keys), sums)
 
     @property
     def total(self) -> dict[str, int]:

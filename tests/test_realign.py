@@ -6,6 +6,7 @@ import json
 import pytest
 
 from mom_engine.analyze import analyze_book
+from mom_engine.cli import main
 from mom_engine.spend import realign
 
 from .builders import D
@@ -83,7 +84,14 @@ def test_impossible_proposals(book, args, message):
         realign(book, *args, D(2027, 2, 1))
 
 
-def test_cli_realign(make_book, run_mom):
+def mom(capsys, *args):
+    """The CLI in-process: (exit status, stdout, stderr)."""
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_cli_realign(make_book, run_mom, capsys):
     path = make_book(**SHEETS)
     ok = run_mom("realign", path, "--from", "A1", "--to", "A2", "--amount", "200",
                  "--date", "2027-02-01", "--json")
@@ -95,12 +103,14 @@ def test_cli_realign(make_book, run_mom):
     assert document["after"][0] == {"level": "activity", "key": "A1", "budgeted": 800.0,
                                     "planned": 800.0, "committed": 800.0, "spent": 0.0,
                                     "remaining": 0.0, "unplanned": 0.0}
-    over = run_mom("realign", path, "--from", "A1", "--to", "A2", "--amount", "1,000.00",
-                   "--json")
-    assert over.returncode == 1
-    assert "realign-below-committed" in {f["code"] for f in json.loads(over.stdout)["findings"]}
-    text = run_mom("realign", path, "--from", "A1", "--to", "A2", "--amount", "200")
-    assert text.returncode == 0 and "A1" in text.stdout
-    unknown = run_mom("realign", path, "--from", "A1", "--to", "NOPE", "--amount", "10")
-    assert unknown.returncode == 2 and "NOPE" in unknown.stderr
-    assert run_mom("realign", path, "--from", "A1", "--to", "A2", "--amount", "ten").returncode == 2
+    status, out, _ = mom(capsys, "realign", path, "--from", "A1", "--to", "A2", "--amount",
+                         "1,000.00", "--json")
+    assert status == 1
+    assert "realign-below-committed" in {f["code"] for f in json.loads(out)["findings"]}
+    status, out, _ = mom(capsys, "realign", path, "--from", "A1", "--to", "A2", "--amount", "200")
+    assert status == 0 and "A1" in out
+    status, _, err = mom(capsys, "realign", path, "--from", "A1", "--to", "NOPE", "--amount", "10")
+    assert status == 2 and "NOPE" in err
+    with pytest.raises(SystemExit) as bad_amount:   # argparse: exit status 2
+        main(["realign", str(path), "--from", "A1", "--to", "A2", "--amount", "ten"])
+    assert bad_amount.value.code == 2

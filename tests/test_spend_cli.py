@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from mom_engine.cli import main
+
 from .builders import D
 
 FIGURES = ["budgeted", "planned", "committed", "spent", "remaining", "unplanned"]
@@ -36,10 +38,9 @@ def test_spend_json_by_quarter(make_book, run_mom):
 
 
 @pytest.mark.parametrize("level", ["activity", "campaign", "plan", "gl", "month", "year"])
-def test_spend_every_level_prints(make_book, run_mom, level):
-    result = run_mom("spend", make_book(), "--by", level, "--json")
-    assert result.returncode == 0
-    rows = json.loads(result.stdout)["rows"]
+def test_spend_every_level_prints(make_book, capsys, level):
+    assert main(["spend", str(make_book()), "--by", level, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
     assert [set(r) >= {"key", *FIGURES} for r in rows] == [True]
     assert rows[0]["budgeted"] == 1000.0
 
@@ -52,6 +53,8 @@ def test_spend_exit_codes(tmp_path, make_book, run_mom):
     assert result.returncode == 1
     assert "over-budget" in result.stdout and "Total" in result.stdout
     (tmp_path / "junk.xlsx").write_bytes(b"not a workbook")
-    assert run_mom("spend", tmp_path / "junk.xlsx", "--json").returncode == 2
-    assert run_mom("spend", tmp_path / "missing.xlsx").returncode == 2
-    assert run_mom("spend", over, "--by", "week").returncode == 2
+    assert main(["spend", str(tmp_path / "junk.xlsx"), "--json"]) == 2
+    assert main(["spend", str(tmp_path / "missing.xlsx")]) == 2
+    with pytest.raises(SystemExit) as bad_level:
+        main(["spend", str(over), "--by", "week"])
+    assert bad_level.value.code == 2
