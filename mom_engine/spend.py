@@ -72,7 +72,9 @@ def fold(values: pd.Series) -> pd.Series:
 def fold_list(values: Any) -> list[str | None]:
     """`fold` as a list. A comprehension over a few thousand IDs beats pandas' string methods
     (whose per-call overhead dominates on team-sized tables)."""
-    return [None if v is None or v != v or v is pd.NA else str(v).strip().casefold()
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.to_numpy(dtype=object)   # iterating an Arrow-backed column is slow
+    return [None if v is None or v is pd.NA or v != v else str(v).strip().casefold()
             for v in values]
 
 
@@ -551,11 +553,14 @@ def check_po_against_budget(book: Book, data: SpendData) -> list[Finding]:
     amount, available = pos["amount"].to_numpy(), pos["available"].to_numpy()
     findings = []
     currency = book.plan.currency
+    numbers, rows = pos["po_number"].to_numpy(), pos["_row"].to_numpy()
+    activities = pos["activity"].to_numpy()
+    issues = pos["issue"].to_numpy().astype("datetime64[D]")
+    names = data.activities["activity_id"].to_numpy()
     for position in np.flatnonzero(check & (amount > available)):
-        row = pos.iloc[position]
-        activity = data.activities["activity_id"].iat[int(row["activity"])]
-        issued = row["issue"].astype("datetime64[D]").astype(object) \
-            if isinstance(row["issue"], np.datetime64) else pd.Timestamp(row["issue"]).date()
+        row = {"po_number": numbers[position], "_row": rows[position]}
+        activity = names[activities[position]]
+        issued = issues[position]
         if available[position] <= 0:
             what = (f"the budget of activity {activity} was already exceeded when PO "
                     f"{row['po_number']} ({format_money(amount[position])} {currency}) was issued "
@@ -588,10 +593,12 @@ def check_invoices_against_po(book: Book, data: SpendData) -> list[Finding]:
     findings = []
     currency = book.plan.currency
     tolerance = _tolerance(book)
-    for _, row in first.iterrows():
-        number = pos["po_number"].iat[int(row["po"])]
-        total = int(pos["invoiced"].iat[int(row["po"])])
-        amount = int(pos["amount"].iat[int(row["po"])])
+    numbers, invoiced = pos["po_number"].to_numpy(), pos["invoiced"].to_numpy()
+    amounts = pos["amount"].to_numpy()
+    for row in first[["po", "running", "_row"]].to_dict("records"):
+        number = numbers[int(row["po"])]
+        total = int(invoiced[int(row["po"])])
+        amount = int(amounts[int(row["po"])])
         findings.append(book.finding(
             "invoice-exceeds-po",
             f"invoices on PO {number} reach {format_money(int(row['running']))} {currency} with "
