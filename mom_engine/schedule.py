@@ -90,8 +90,11 @@ def task_figures(book: Book, as_of: dt.date) -> pd.DataFrame:
 
 
 def _campaign_of_activity(book: Book) -> pd.Series:
+    """Activity ID → Campaign ID (first row wins, so an unchecked book with a duplicate ID works)."""
     activities = book.rows("Activities")
-    return pd.Series(activities["Campaign ID"].to_numpy(), index=activities["Activity ID"].to_numpy())
+    mapping = pd.Series(activities["Campaign ID"].to_numpy(dtype=object),
+                        index=activities["Activity ID"].to_numpy(dtype=object))
+    return mapping[~mapping.index.duplicated()]
 
 
 # --- rollups --------------------------------------------------------------------------------

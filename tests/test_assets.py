@@ -85,3 +85,37 @@ def test_duplicates_across_teams():
     ]
     assert find_duplicate_assets({"Only": teams["Solo"]}).empty
     assert find_duplicate_assets({}).empty
+
+
+# --- command line ---------------------------------------------------------------------------
+
+def test_mom_assets_search_across_books(make_book, run_mom):
+    import json
+    first = make_book("brand.xlsx", plan={"Team": "Brand"}, Assets=ASSETS)
+    second = make_book("field.xlsx", plan={"Plan ID": "P-2", "Team": "Field"}, Assets=[
+        {"Asset ID": "F1", "Asset": "Launch Deck!", "Type": "deck", "Tags": "launch",
+         "Status": "Draft"},
+        {"Asset ID": "F2", "Asset": "Event banner", "Type": "Banner", "Status": "Draft"}])
+    result = run_mom("assets", first, second, "--search", "launch product", "--as-of",
+                     "2027-03-10", "--json")
+    assert result.returncode == 1, result.stderr     # the duplicate Asset ID is an error
+    document = json.loads(result.stdout)
+    assert {"as_of", "search", "filters", "assets", "duplicates", "findings"} <= set(document)
+    # AS1, AS3: 2 matches; then AS2 and F1 with 1, ties by Asset ID.
+    assert [(a["team"], a["asset_id"], a["matches"]) for a in document["assets"]] == [
+        ("Brand", "AS1", 2), ("Brand", "AS3", 2), ("Brand", "AS2", 1), ("Field", "F1", 1)]
+    assert document["assets"][0]["expires"] == "2027-03-09"
+    # "Launch deck"/Deck (Brand AS1) and "Launch Deck!"/deck (Field F1).
+    assert [(d["team"], d["asset_id"], d["teams"]) for d in document["duplicates"]] == [
+        ("Brand", "AS1", 2), ("Field", "F1", 2)]
+    assert sorted((f["book"], f["cell"], f["code"]) for f in document["findings"]) == [
+        ("brand.xlsx", "A6", "id-duplicate"), ("brand.xlsx", "F2", "asset-expired"),
+        ("brand.xlsx", "F8", "asset-expired")]
+
+
+def test_mom_assets_filters_and_text(make_book, run_mom):
+    path = make_book(Assets=ASSETS[:4])
+    result = run_mom("assets", path, "--type", "DECK", "--as-of", "2027-03-01")
+    assert result.returncode == 0, result.stderr
+    assert "AS1" in result.stdout and "AS4" in result.stdout and "AS2" not in result.stdout
+    assert "no problems found" in result.stdout    # nothing expired on 2027-03-01
