@@ -305,17 +305,15 @@ def _late_tasks(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding
     percent = tasks["% Complete"].fillna(0.0).to_numpy(dtype=float)
     late = ((_days(tasks["Planned Finish"]) < as_of_day) & (percent < 1.0)
             & ~tasks["Status"].isin(CLOSED_TASK_STATUSES).to_numpy())
-    findings = []
-    for position in np.flatnonzero(late):
-        finish = tasks["Planned Finish"].iat[position].date()
-        findings.append(book.finding(
-            "task-late",
-            f"task {tasks['Task ID'].iat[position]} was due {finish} and is "
-            f"{percent[position]:.0%} complete on {as_of}; finish it, update % Complete and "
-            f"Status, or re-plan its Planned Finish",
-            sheet="Tasks", column="Planned Finish", row=int(tasks["_row"].iat[position]),
-            value=finish.isoformat()))
-    return findings
+    positions = np.flatnonzero(late)
+    ids, rows = tasks["Task ID"].to_numpy()[positions], tasks["_row"].to_numpy()[positions]
+    finishes = _days(tasks["Planned Finish"])[positions].astype(str)
+    return [book.finding(
+        "task-late",
+        f"task {task_id} was due {finish} and is {percent[position]:.0%} complete on {as_of}; "
+        f"finish it, update % Complete and Status, or re-plan its Planned Finish",
+        sheet="Tasks", column="Planned Finish", row=int(row), value=str(finish))
+        for task_id, row, finish, position in zip(ids, rows, finishes, positions)]
 
 
 def _missed_starts(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding]:
@@ -323,16 +321,15 @@ def _missed_starts(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Find
     percent = tasks["% Complete"].fillna(0.0).to_numpy(dtype=float)
     missed = ((_days(tasks["Planned Start"]) < as_of_day) & tasks["Actual Start"].isna().to_numpy()
               & (percent == 0.0) & (tasks["Status"] != "Cancelled").to_numpy())
-    findings = []
-    for position in np.flatnonzero(missed):
-        start = tasks["Planned Start"].iat[position].date()
-        findings.append(book.finding(
-            "task-start-missed",
-            f"task {tasks['Task ID'].iat[position]} was planned to start {start} and has no "
-            f"Actual Start on {as_of}; start it and fill Actual Start, or re-plan it",
-            sheet="Tasks", column="Planned Start", row=int(tasks["_row"].iat[position]),
-            value=start.isoformat()))
-    return findings
+    positions = np.flatnonzero(missed)
+    ids, rows = tasks["Task ID"].to_numpy()[positions], tasks["_row"].to_numpy()[positions]
+    starts = _days(tasks["Planned Start"])[positions].astype(str)
+    return [book.finding(
+        "task-start-missed",
+        f"task {task_id} was planned to start {start} and has no Actual Start on {as_of}; "
+        f"start it and fill Actual Start, or re-plan it",
+        sheet="Tasks", column="Planned Start", row=int(row), value=str(start))
+        for task_id, row, start in zip(ids, rows, starts)]
 
 
 def _campaigns_behind(book: Book, as_of: dt.date) -> list[Finding]:

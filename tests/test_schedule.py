@@ -172,6 +172,9 @@ def test_schedule_findings_located(golden):
     ]
     behind = [f for f in golden.findings if f.code == "schedule-behind"][0]
     assert behind.value == pytest.approx(0.55) and behind.severity.value == "warning"
+    values = {f.code: (f.value, f.row, f.column) for f in golden.findings}
+    assert values["task-late"] == ("2027-03-09", 4, "Planned Finish")
+    assert values["task-start-missed"] == ("2027-03-08", 5, "Planned Start")
 
 
 def test_late_needs_open_status_and_start_missed_skips_cancelled(make_book, analyze):
