@@ -333,3 +333,14 @@ def test_mom_schedule_usage_errors(tmp_path, run_mom):
     bogus.write_text("not a workbook")
     assert run_mom("schedule", bogus, "--json").returncode == 2
     assert run_mom("schedule", bogus, "--by", "month").returncode == 2
+
+
+def test_mom_schedule_book_without_tasks(make_book, run_mom):
+    path = make_book()
+    result = run_mom("schedule", path, "--by", "plan", "--json", "--as-of", "2027-03-10")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["rows"] == [] and document["bottlenecks"] == {"by_approver": [],
+                                                                  "by_role": []}
+    text = run_mom("schedule", path)
+    assert text.returncode == 0 and "no tasks to schedule" in text.stdout

@@ -63,16 +63,21 @@ def run(args: argparse.Namespace) -> int:
 
     def render(out) -> None:
         out.width = max(out.width, 100)  # dates must not be cut in a narrow or piped console
-        text_rows = [{TEXT_HEADERS[k]: v for k, v in row.items()} for row in rows]
-        print_table(text_rows, list(TEXT_HEADERS.values()), out=out,
-                    title=f"Schedule by {args.by} as of {context.as_of}",
-                    formats={"% done": ".1%", "SPI": ".2f"})
-        print_table(bottlenecks["by_approver"], BOTTLENECK_KEYS,
-                    title="Review bottlenecks by approver (working days)", out=out,
-                    formats={"median_days": ".1f", "max_days": ".0f"})
-        print_table(bottlenecks["by_role"], BOTTLENECK_KEYS,
-                    title="Review bottlenecks by role (working days)", out=out,
-                    formats={"median_days": ".1f", "max_days": ".0f"})
+        if not rows:
+            out.print(f"no tasks to schedule (cancelled tasks are left out) in {path.name}")
+        else:
+            text_rows = [{TEXT_HEADERS[k]: v for k, v in row.items()} for row in rows]
+            print_table(text_rows, list(TEXT_HEADERS.values()), out=out,
+                        title=f"Schedule by {args.by} as of {context.as_of}",
+                        formats={"% done": ".1%", "SPI": ".2f"})
+        for level, table in bottlenecks.items():
+            by = level.removeprefix("by_")
+            if table:
+                print_table(table, BOTTLENECK_KEYS, out=out,
+                            title=f"Review bottlenecks by {by} (working days)",
+                            formats={"median_days": ".1f", "max_days": ".0f"})
+            elif level == "by_approver":
+                out.print("no submitted reviews")
 
     return emit(document, analysis.findings, args.json, render)
 
