@@ -20,6 +20,8 @@ Decisions where the SPEC is silent (also in the report to the lead):
 - Review cycle = working days after Submitted On up to and including Approved On (approved the
   same day = 0, submitted Friday and approved Monday = 1): the working days the approver held it.
   Task cycle = working days Actual Start..Actual Finish inclusive, at least 1 (like a duration).
+  An open review (submitted, not approved) has waited the working days after Submitted On
+  through the as-of date; the bottleneck tables show the longest such wait.
   Hours variance compares only tasks that have both Planned and Actual Hours, so a task not yet
   booked does not look like savings.
 - `task-start-missed` skips Cancelled tasks; `schedule-behind` skips Cancelled campaigns.
@@ -187,8 +189,10 @@ def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 class ExecutionReport:
     """Execution metrics (SPEC §6): review bottlenecks, task cycle times, hours variance."""
 
-    reviews: pd.DataFrame                 # per submitted task: approver, role, cycle_days, open
-    review_by_approver: pd.DataFrame      # key, reviews, median_days, max_days, open_reviews
+    reviews: pd.DataFrame                 # per submitted task: approver, role, cycle_days,
+    #                                       open, waiting_days
+    review_by_approver: pd.DataFrame      # key, reviews, median_days, max_days, open_reviews,
+    #                                       oldest_open_days (with an as-of date)
     review_by_role: pd.DataFrame          # same columns, by Role
     task_cycle: pd.DataFrame              # per finished task: key, activity_id, campaign_id, cycle_days
     task_cycle_by_activity: pd.DataFrame  # key, tasks, median_days
@@ -197,8 +201,12 @@ class ExecutionReport:
     hours_by_assignee: pd.DataFrame       # same columns, by Assignee
 
 
-def execution_metrics(book: Book) -> ExecutionReport:
-    """Review cycle by approver and role, task cycle, hours variance; cancelled tasks left out."""
+def execution_metrics(book: Book, as_of: dt.date | None = None) -> ExecutionReport:
+    """Review cycle by approver and role, task cycle, hours variance; cancelled tasks left out.
+
+    With `as_of`, open reviews also get their waiting time (working days after Submitted On
+    through as-of) and the bottleneck tables their longest wait (`oldest_open_days`).
+    """
     tasks = book.rows("Tasks")
     tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
     campaign_of = _campaign_of_activity(book)
@@ -214,6 +222,7 @@ def execution_metrics(book: Book) -> ExecutionReport:
         "role": subs["Role"].fillna(NO_KEY).to_numpy(dtype=object),
         "cycle_days": np.where(approved, cycle, np.nan),
         "open": ~approved,
+        "waiting_days": _waiting_days(submitted_on, approved, as_of),
     })
 
     started = tasks["Actual Start"].notna() & tasks["Actual Finish"].notna()
@@ -249,13 +258,23 @@ def _review_bottlenecks(reviews: pd.DataFrame, by: str) -> pd.DataFrame:
     """Completed reviews, median and max working days, open reviews; slowest first."""
     grouped = reviews.groupby(by, sort=True)
     table = grouped.agg(reviews=("cycle_days", "count"), median_days=("cycle_days", "median"),
-                        max_days=("cycle_days", "max"), open_reviews=("open", "sum"))
+                        max_days=("cycle_days", "max"), open_reviews=("open", "sum"),
+                        oldest_open_days=("waiting_days", "max"))
     table = table.reset_index().rename(columns={by: "key"})
     table["reviews"] = table["reviews"].astype(np.int64)
     table["open_reviews"] = table["open_reviews"].astype(np.int64)
     return table.sort_values(["median_days", "open_reviews", "key"],
                              ascending=[False, False, True], na_position="last",
                              ignore_index=True)
+
+
+def _waiting_days(submitted_on: np.ndarray, approved: np.ndarray,
+                  as_of: dt.date | None) -> np.ndarray:
+    """Working days an open review has waited by `as_of` (NaN when approved or no as-of)."""
+    if as_of is None:
+        return np.full(submitted_on.shape, np.nan)
+    waited = working_days(submitted_on + np.timedelta64(1, "D"), np.datetime64(as_of, "D"))
+    return np.where(approved, np.nan, waited.astype(float))
 
 
 def _median_cycle(task_cycle: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -258,6 +258,15 @@ def test_review_bottlenecks_by_approver_and_role(golden):
     ]
 
 
+def test_open_reviews_waiting_time_with_as_of(golden):
+    metrics = execution_metrics(golden.book, AS_OF)
+    # T3 submitted Mon 03-08, still open on Wed 03-10: Tue + Wed = 2 working days.
+    waiting = metrics.reviews.set_index("task_id")["waiting_days"]
+    assert waiting["T3"] == 2.0 and waiting.drop("T3").isna().all()
+    assert records(metrics.review_by_role, ("key", "oldest_open_days"))[0] == ("Design", 2.0)
+    assert execution_metrics(golden.book).review_by_approver["oldest_open_days"].isna().all()
+
+
 def test_task_cycle_and_hours_variance(golden):
     metrics = execution_metrics(golden.book)
     # T1 Mon 03-01..Thu 03-04 = 4 working days; T2 Mon 03-08..03-08 = 1.
@@ -308,8 +317,12 @@ def test_mom_schedule_json(make_book, run_mom):
                    if f["code"] in SCHEDULE_CODES)
     assert codes == [("Campaigns", "A2", "schedule-behind"), ("Tasks", "D5", "task-start-missed"),
                      ("Tasks", "E4", "task-late")]
-    assert document["bottlenecks"]["by_approver"][0] == {
-        "key": "Lee", "reviews": 1, "median_days": 5.0, "max_days": 5.0, "open_reviews": 1}
+    # Lee's open review (T3, submitted Mon 03-08) has waited Tue and Wed = 2 working days.
+    assert document["bottlenecks"]["by_approver"] == [
+        {"key": "Lee", "reviews": 1, "median_days": 5.0, "max_days": 5.0, "open_reviews": 1,
+         "oldest_open_days": 2.0},
+        {"key": "Kim", "reviews": 3, "median_days": 1.0, "max_days": 2.0, "open_reviews": 0,
+         "oldest_open_days": None}]
 
 
 def test_mom_schedule_plan_json_and_text(make_book, run_mom):

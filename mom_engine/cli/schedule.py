@@ -26,7 +26,8 @@ ROW_KEYS = ("key", "planned_start", "planned_finish", "actual_start", "actual_fi
 TEXT_HEADERS = {"key": "key", "planned_start": "start", "planned_finish": "finish",
                 "actual_start": "started", "actual_finish": "finished",
                 "percent_complete": "% done", "spi": "SPI", "late_tasks": "late"}
-BOTTLENECK_KEYS = ("key", "reviews", "median_days", "max_days", "open_reviews")
+BOTTLENECK_KEYS = ("key", "reviews", "median_days", "max_days", "open_reviews",
+                   "oldest_open_days")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         emit({"as_of": context.as_of, "by": args.by, "rows": []}, analysis.findings, args.json)
         return EXIT_USAGE
     report = roll_up_schedule(analysis.book, context.as_of)
-    execution = execution_metrics(analysis.book)
+    execution = execution_metrics(analysis.book, context.as_of)
     rows = schedule_rows(report.by(args.by))
     bottlenecks = {"by_approver": bottleneck_rows(execution.review_by_approver),
                    "by_role": bottleneck_rows(execution.review_by_role)}
@@ -75,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
             if table:
                 print_table(table, BOTTLENECK_KEYS, out=out,
                             title=f"Review bottlenecks by {by} (working days)",
-                            formats={"median_days": ".1f", "max_days": ".0f"})
+                            formats={"median_days": ".1f", "max_days": ".0f",
+                                     "oldest_open_days": ".0f"})
             elif level == "by_approver":
                 out.print("no submitted reviews")
 
@@ -99,10 +101,11 @@ def schedule_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def bottleneck_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"key": str(key), "reviews": int(reviews), "median_days": ratio(float(median)),
-             "max_days": ratio(float(maximum)), "open_reviews": int(open_)}
-            for key, reviews, median, maximum, open_ in zip(
+             "max_days": ratio(float(maximum)), "open_reviews": int(open_),
+             "oldest_open_days": ratio(float(oldest))}
+            for key, reviews, median, maximum, open_, oldest in zip(
                 table["key"], table["reviews"], table["median_days"], table["max_days"],
-                table["open_reviews"])]
+                table["open_reviews"], table["oldest_open_days"])]
 
 
 def iso_date(value: Any) -> str | None:
