@@ -14,6 +14,7 @@ and repeated spaces removed) and the same normalised type in two or more differe
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,10 +22,13 @@ import pandas as pd
 from .findings import Finding
 from .model import Book
 
+if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
+    from .analyze import Context
+
 FILTER_COLUMNS = {"type": "Type", "product": "Product", "segment": "Segment", "region": "Region"}
 
 
-def check_assets(book: Book, context) -> list[Finding]:
+def check_assets(book: Book, context: Context) -> list[Finding]:
     """`asset-expired`: Approved assets whose Expires date is before the as-of date."""
     assets = book.rows("Assets")
     if assets.empty:

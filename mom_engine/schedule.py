@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,9 @@ import pandas as pd
 from .calendar import duration_days, working_days
 from .findings import Finding
 from .model import Book
+
+if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
+    from .analyze import Context
 
 SCHEDULE_LEVELS = ("task", "activity", "campaign", "plan")
 
@@ -297,7 +301,7 @@ def _hours_variance(hours: pd.DataFrame, by: str) -> pd.DataFrame:
 
 # --- checks ---------------------------------------------------------------------------------
 
-def check_schedule(book: Book, context) -> list[Finding]:
+def check_schedule(book: Book, context: Context) -> list[Finding]:
     """`task-late`, `task-start-missed`, `schedule-behind`, `tasks-before-approval` (SPEC §6).
 
     `dates-reversed` is a structure check (structure.py) and is not repeated here.
