@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mom_engine.model import Book, PlanSettings, Table, empty_frame
-from mom_engine.schedule import roll_up_schedule
+from mom_engine.analyze import Context
+from mom_engine.schedule import check_schedule, roll_up_schedule
 from mom_engine.sheets import SHEETS, TASK_STATUSES
 
 BASE = dt.date(2027, 1, 1)
@@ -91,6 +92,10 @@ def test_plan_sums_equal_sums_over_campaigns_and_activities(data):
         # PV never exceeds duration and EV never exceeds duration.
         assert (frame["pv"].to_numpy() <= frame["duration"].to_numpy() + 1e-9).all()
         assert (frame["ev"].to_numpy() <= frame["duration"].to_numpy() + 1e-9).all()
+    # Every late task counted is one task-late finding, and the other way round.
+    late_findings = [f for f in check_schedule(book_of(tasks), Context(as_of=as_of))
+                     if f.code == "task-late"]
+    assert len(late_findings) == int(plan["late_tasks"])
     # Ratio of sums, never a mean of ratios.
     assert plan["percent_complete"] == pytest.approx(plan["ev"] / plan["duration"])
     if plan["pv"] > 0:
