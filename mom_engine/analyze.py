@@ -67,7 +67,11 @@ def check_book(book: Book, context: Context) -> list[Finding]:
     return sort_findings(findings)
 
 
-# --- domain checks register here (imports at the bottom avoid import cycles) -------------------
+# --- domain checks register themselves here (imports at the bottom avoid cycles) -------------
+from .schedule import check_schedule  # noqa: E402
+from .assets import check_assets  # noqa: E402
 from .spend import check_spend  # noqa: E402
 
 DOMAIN_CHECKS.append(check_spend)
+DOMAIN_CHECKS.append(check_schedule)
+DOMAIN_CHECKS.append(check_assets)
