@@ -5,7 +5,6 @@ approved 2026-09-15. Every figure below is worked out by hand in the comments.
 """
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 

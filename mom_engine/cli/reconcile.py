@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..analyze import Context, analyze_book
-from ..reconcile import CLASSES, LedgerError, Reconciliation, read_ledger, reconcile
+from ..reconcile import LedgerError, Reconciliation, read_ledger, reconcile
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
 from . import EXIT_USAGE, UsageError
