@@ -246,3 +246,37 @@ def test_check_spend_does_not_change_the_book(golden):
     before = golden.book.rows("Realignments").copy()
     assert check_spend(golden.book, None) == check_spend(golden.book, None)
     assert golden.book.rows("Realignments").equals(before)
+
+
+def test_available_budget_counts_loads_and_same_day_realignments(make_book):
+    activities = [ACTIVITIES[0], {**ACTIVITIES[1], "Campaign ID": "C1"}]
+    budget = [{"Activity ID": "A1", "Month": D(2027, 1, 1), "Budgeted": 1000},
+              {"Activity ID": "A2", "Month": D(2027, 1, 1), "Budgeted": 1000}]
+    pos = [po("PO-1", "A1", 800, D(2027, 1, 5), "Closed"),      # load = invoiced 300
+           po("PO-2", "A1", 900, D(2027, 1, 6), "Cancelled"),   # load 0, not checked
+           po("PO-3", "A1", 700, D(2027, 1, 10)),               # finds 1000 − 300 = 700: fine
+           po("PO-4", "A1", 1, D(2027, 1, 10))]                 # same day, after PO-3 by number
+    path = make_book(plan={"Approved On": D(2026, 12, 1)}, Activities=activities,
+                     Campaigns=[CAMPAIGNS[0]], Budget=budget, PurchaseOrders=pos,
+                     Invoices=[invoice("I-1", "PO-1", 300, D(2027, 1, 20))],
+                     # 0.50 moved in on PO-4's issue day counts ("on or before")
+                     Realignments=[{"Date": D(2027, 1, 10), "From Activity ID": "A2",
+                                    "To Activity ID": "A1", "Amount": 0.5}])
+    findings = analyze_book(path).findings
+    assert located(findings, "po-exceeds-available") == [
+        ("PurchaseOrders", "D5", "po-exceeds-available")]
+    message = next(f.message for f in findings if f.code == "po-exceeds-available")
+    # 1000 + 0.50 − 300 − 700 = 0.50 available; PO-4 is 1.00
+    assert "will be exceeded by 0.50" in message
+
+
+def test_conversion_rounding_and_missing_invoice_rate(make_book):
+    pos = [po("PO-1", "A1", 100.01, D(2027, 1, 5), currency="usd"),   # plan currency, any case
+           po("PO-2", "A1", 0.05, D(2027, 1, 5), currency="EUR")]     # 0.05 × 1.1 = 0.055 → 0.06
+    invoices = [invoice("I-1", "PO-1", 10, D(2027, 1, 20), currency="JPY"),   # no rate
+                invoice("I-2", "PO-1", 20, D(2027, 1, 21))]
+    analysis = analyze_book(make_book(PurchaseOrders=pos, Invoices=invoices, Rates=RATES))
+    assert located(analysis.findings, "rate-missing") == [("Invoices", "F2", "rate-missing")]
+    row = spend_per_activity(analysis.book).loc["A1"]
+    # committed: (100.01 − 20) + 0.06 (half away from zero); spent: 20, the JPY invoice left out
+    assert (row["Committed"], row["Spent"]) == (8001 + 6, 2000)
