@@ -58,3 +58,14 @@ def test_spend_exit_codes(tmp_path, make_book, run_mom):
     with pytest.raises(SystemExit) as bad_level:
         main(["spend", str(over), "--by", "week"])
     assert bad_level.value.code == 2
+
+
+def test_spend_shows_only_findings_that_bear_on_spend(make_book, capsys):
+    # a reversed task is a schedule error: `mom validate` reports it, `mom spend` does not
+    path = make_book(Tasks=[{"Task ID": "T1", "Activity ID": "A1", "Task": "Copy",
+                             "Planned Start": D(2027, 2, 10), "Planned Finish": D(2027, 2, 1)}],
+                     Budget=[{"Activity ID": "A1", "Month": "2027-01", "Budgeted": "1,000"}])
+    assert main(["spend", str(path), "--json"]) == 0
+    codes = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert codes == {"number-as-text"}
+    assert main(["validate", str(path)]) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from ..analyze import Context, analyze_book
+from ..findings import CATALOGUE, Finding
 from ..report.json import money
 from ..spend import FIGURES, SPEND_LEVELS, SpendReport, roll_up_spend
 from . import EXIT_USAGE, UsageError
@@ -13,13 +14,24 @@ from .common import add_json, emit, input_books
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "spend", help="budgeted, planned, committed, spent and remaining by level",
-        description="Spend figures of one plan in plan currency (SPEC §5), with the plan's "
-                    "findings. Exit 0: no errors; 1: errors; 2: unreadable workbook.")
+        description="Spend figures of one plan in plan currency (SPEC §5), with the findings "
+                    "that bear on them (structure and spend checks; `mom validate` lists "
+                    "everything). Exit 0: no errors; 1: errors; 2: unreadable workbook.")
     parser.add_argument("book", metavar="BOOK", help="team workbook")
     parser.add_argument("--by", choices=SPEND_LEVELS, default="activity",
                         help="level to report (default: activity)")
     add_json(parser)
     parser.set_defaults(run=run)
+
+
+# Findings shown with spend figures: what changes them (reading, structure) and spend's own.
+SPEND_SECTIONS = ("§3", "§4", "§5", "§10")
+
+
+def spend_findings(findings: list[Finding]) -> list[Finding]:
+    """The book's findings that bear on its spend figures; schedule, pipeline and asset
+    findings belong to their own commands (and to `mom validate`)."""
+    return [f for f in findings if CATALOGUE[f.code].section in SPEND_SECTIONS]
 
 
 def spend_document(report: SpendReport, level: str) -> dict:
@@ -57,4 +69,4 @@ def run(args: argparse.Namespace) -> int:
                     title=f"Spend of {report.plan_id} by {args.by} ({report.currency})",
                     out=out, formats={figure: ",.2f" for figure in FIGURES})
 
-    return emit(document, analysis.findings, args.json, render)
+    return emit(document, spend_findings(analysis.findings), args.json, render)
