@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -45,7 +46,7 @@ import python_calamine as calamine
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, make_finding, sort_findings
 from .model import Book
-from .read import SheetReader
+from .read import SheetReader, find_header
 from .sheets import Column, Kind, Sheet, normalise_name
 from .values import parse_money_text
 
@@ -89,7 +90,12 @@ class Ledger:
 
 # --- reading the ledger ----------------------------------------------------------------------
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
 def _csv_rows(path: Path) -> list[list[Any]]:
+    """The CSV's rows, with the delimiter that makes its header readable (Excel writes `;` where
+    the decimal separator is a comma); amounts turned into numbers."""
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -97,11 +103,13 @@ def _csv_rows(path: Path) -> list[list[Any]]:
             break
         except UnicodeDecodeError:
             continue
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    for delimiter in DELIMITERS:
+        rows = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        header = find_header(rows, LEDGER)
+        wanted = {c.key for c in LEDGER.required_columns}
+        if header is not None and wanted <= {normalise_name(v) for v in rows[header]}:
+            return _amounts_as_numbers(rows, header, decimal_comma=delimiter == ";")
+    return [list(row) for row in csv.reader(io.StringIO(text))]
 
 
 def _workbook_rows(path: Path) -> tuple[str, list[list[Any]]]:
@@ -120,8 +128,6 @@ def read_ledger(path: str | Path) -> Ledger:
     try:
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
             title, rows = path.name, _csv_rows(path)
-            # CSV cells are all text: a plain or thousands-separated amount is just a number
-            rows = _amounts_as_numbers(rows)
         else:
             title, rows = _workbook_rows(path)
     except LedgerError:
@@ -152,19 +158,26 @@ def read_ledger(path: str | Path) -> Ledger:
     return Ledger(path.name, table.rows.reset_index(drop=True), findings, title)
 
 
-def _amounts_as_numbers(rows: list[list[Any]]) -> list[list[Any]]:
-    """Turn the Amount column's number-shaped texts into numbers (header found by name)."""
-    amount_keys = {normalise_name("Amount")}
-    for index, row in enumerate(rows[:10]):
-        names = [normalise_name(v) for v in row]
-        if amount_keys & set(names):
-            column = names.index(normalise_name("Amount"))
-            for data in rows[index + 1:]:
-                if column < len(data) and isinstance(data[column], str):
-                    number = parse_money_text(data[column]) if data[column].strip() else None
-                    if number is not None:
-                        data[column] = float(number)
-            break
+_DECIMAL_COMMA = re.compile(r"^\(?-?\s*\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?\)?$|^\(?-?\s*\d+(?:,\d{1,2})\)?$")
+
+
+def _amounts_as_numbers(rows: list[list[Any]], header: int, *,
+                        decimal_comma: bool) -> list[list[Any]]:
+    """CSV cells are all text: a plain or thousands-separated amount in the Amount column is just
+    a number there (no number-as-text warning). With `;` as delimiter, `1.234,50` is 1234.50."""
+    names = [normalise_name(v) for v in rows[header]]
+    if normalise_name("Amount") not in names:
+        return rows
+    column = names.index(normalise_name("Amount"))
+    for data in rows[header + 1:]:
+        if column >= len(data) or not isinstance(data[column], str) or not data[column].strip():
+            continue
+        text = data[column].strip()
+        if decimal_comma and "," in text and _DECIMAL_COMMA.match(text):
+            text = text.replace(".", "").replace(",", ".")
+        number = parse_money_text(text)
+        if number is not None:
+            data[column] = float(number)
     return rows
 
 
