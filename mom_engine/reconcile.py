@@ -341,8 +341,10 @@ def reconcile(books: Sequence[Book], ledger: Ledger,
     note = np.where(currency_differs, "currency " + wb_currency.fillna("").to_numpy(dtype=object)
                     + " in the workbook, " + erp_currency.fillna("").to_numpy(dtype=object)
                     + " in the ERP", "")
-    pick = lambda name: merged[f"{name}_wb"].where(merged[f"{name}_wb"].notna(),
-                                                   merged[f"{name}_erp"])
+
+    def pick(name: str) -> pd.Series:   # the workbook's spelling, else the ERP's
+        return merged[f"{name}_wb"].where(merged[f"{name}_wb"].notna(), merged[f"{name}_erp"])
+
     documents = pd.DataFrame({
         "class": classes,
         "document_type": merged["document_type"].to_numpy(),
@@ -374,8 +376,7 @@ def reconcile(books: Sequence[Book], ledger: Ledger,
     return Reconciliation(ledger.name, [b.name for b in books], documents, gl_months, findings)
 
 
-def _by_gl_month(docs: pd.DataFrame, name: str, fallback_currency: pd.Series | None = None
-                 ) -> pd.Series:
+def _by_gl_month(docs: pd.DataFrame, name: str) -> pd.Series:
     months = np.datetime_as_string(docs["date"].to_numpy().astype("datetime64[M]"), unit="M")
     keys = pd.DataFrame({"currency": docs["currency"].astype("string").fillna("").to_numpy(),
                          "gl_account": docs["gl_account"].astype("string").fillna("").to_numpy(),
