@@ -191,3 +191,17 @@ def test_cli_reconcile_exit_codes(tmp_path, make_book, run_mom, capsys):
     assert "Document Type" in capsys.readouterr().err
     (tmp_path / "broken.xlsx").write_bytes(b"junk")
     assert main(["reconcile", str(tmp_path / "broken.xlsx"), "--ledger", str(ledger)]) == 2
+
+
+def test_semicolon_export_with_title_row_and_decimal_commas(tmp_path):
+    path = tmp_path / "erp.csv"
+    path.write_text("ERP export 2027-03-01\n\n"
+                    "Document Type;Document No;Vendor;Posting Date;Amount\n"
+                    "Invoice;X1;Acme;2027-01-02;1.234,50\n"
+                    "PO;P1;Acme;2027-01-02;(10,00)\n"
+                    "PO;P2;Acme;02/01/2027;10\n", encoding="cp1252")
+    ledger = read_ledger(path)
+    assert ledger.frame[["Document No", "Amount"]].values.tolist() == [["X1", 123450],
+                                                                       ["P1", -1000]]
+    # a day/month date is ambiguous: a located finding, the line left out
+    assert located(ledger.findings) == [("erp.csv", "D6", "value-type")]
