@@ -12,7 +12,8 @@ import sys
 
 from ..report.files import OutputError
 
-COMMAND_MODULES = ("template", "demo", "validate")
+COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
+                   "reconcile")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
