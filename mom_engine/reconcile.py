@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
+from . import safety
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, make_finding, sort_findings
 from .model import Book
@@ -113,11 +114,22 @@ def _csv_rows(path: Path) -> list[list[Any]]:
 
 
 def _workbook_rows(path: Path) -> tuple[str, list[list[Any]]]:
+    # The ledger is an input like any workbook: refuse zip bombs, DTDs, far-away cells and
+    # encrypted files before calamine sees it (SPEC §15).
+    refusal = safety.inspect_file(path)
+    if refusal is not None:
+        raise LedgerError(f"ledger {path.name} cannot be read: {refusal[1]}")
     workbook = calamine.CalamineWorkbook.from_path(str(path))
-    if not workbook.sheet_names:
-        raise LedgerError(f"{path.name} has no sheets")
-    title = workbook.sheet_names[0]
-    return title, workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    try:
+        if not workbook.sheet_names:
+            raise LedgerError(f"{path.name} has no sheets")
+        title = workbook.sheet_names[0]
+        sheet = workbook.get_sheet_by_name(title)
+        last_row, last_column = sheet.end if sheet.end else (-1, -1)
+        safety.check_sheet_size(path.name, title, last_row + 1, last_column + 1)
+        return title, sheet.to_python(skip_empty_area=False)
+    finally:
+        workbook.close()
 
 
 def read_ledger(path: str | Path) -> Ledger:

@@ -215,17 +215,3 @@ def test_commands_refuse_to_write_over_an_input(tmp_path, command, capsys):
     assert status == 2
     assert "inputs are never written" in capsys.readouterr().err
     assert fingerprint(book) == before
-
-
-def test_a_refused_output_is_a_usage_error_not_a_traceback(tmp_path, capsys, monkeypatch):
-    """The CLI edge turns OutputError into exit status 2 with the message (no traceback)."""
-    from mom_engine.cli import validate
-    book = team_book(tmp_path / "team.xlsx")
-
-    def run(args):
-        refuse_overwriting_inputs(book, [book])
-        return 0
-    monkeypatch.setattr(validate, "run", run)
-    status = main(["validate", str(book)])
-    assert status == 2
-    assert "inputs are never written" in capsys.readouterr().err

@@ -573,3 +573,14 @@ def test_an_ods_with_a_few_repeated_values_and_empty_repeats_is_read(tmp_path):
     book = read_book(ods_book(tmp_path / "small.ods", 3, 2))
     assert book.readable, [f.message for f in book.findings]
     assert book.tables["Budget"].frame["Activity ID"].tolist() == ["1", "1", "1"]
+
+
+def test_a_hostile_ledger_is_refused_by_reconcile_not_a_crash(base, tmp_path, run_mom):
+    """The ERP export is an input too: a .xlsx ledger with a value at XFD1048576 would abort
+    calamine; `mom reconcile` refuses it (exit 2, the file and the reason on stderr)."""
+    ledger = add_cells(base, tmp_path / "erp.xlsx", "Budget",
+                       b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    done = run_mom("reconcile", base, "--ledger", ledger)
+    assert done.returncode == 2, done.stderr
+    assert "erp.xlsx" in done.stderr and "XFD1048576" in done.stderr
+    assert "Traceback" not in done.stderr

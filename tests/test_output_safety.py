@@ -113,3 +113,30 @@ def test_the_template_keeps_its_own_formulas(tmp_path):
     path = write_team_workbook(tmp_path / "blank.xlsx", fiscal_year=2027)
     for formula in formulas_in(path):
         assert "cmd|" not in formula
+
+
+def test_the_reconciliation_workbook_writes_planner_and_erp_text_as_text(tmp_path, run_mom):
+    """`mom reconcile … -o`: vendors typed by the planner and document numbers from the ERP
+    export land in the report as text (trimmed, as every ID and name is read)."""
+    import csv
+
+    from .builders import team_book
+    import datetime as dt
+
+    payloads = [p for p in PAYLOADS if p.strip()]
+    book = team_book(tmp_path / "team.xlsx", PurchaseOrders=[
+        {"PO Number": f"PO-{i}", "Activity ID": "A1", "Vendor": payload, "Amount": 100,
+         "Issue Date": dt.date(2027, 1, 10), "Status": "Open"}
+        for i, payload in enumerate(payloads)])
+    ledger = tmp_path / "erp.csv"
+    with ledger.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Document Type", "Document No", "PO Number", "Vendor", "GL Account",
+                         "Posting Date", "Amount", "Currency"])
+        for payload in payloads:                       # ERP-only documents named by payloads
+            writer.writerow(["PO", payload, payload, payload, "610200", "2027-01-12",
+                             "50.00", "USD"])
+    output = tmp_path / "reconciliation.xlsx"
+    done = run_mom("reconcile", book, "--ledger", ledger, "-o", output)
+    assert done.returncode in (0, 1), done.stderr
+    assert_written_as_text(output, [p.strip() for p in payloads])
