@@ -169,6 +169,53 @@ def _inspect_ole(path: Path) -> None:
                  if name.encode("utf-16-le") in head]
     if "EncryptedPackage" in names or "EncryptionInfo" in names:
         raise Refused("book-encrypted", f"{path.name}: {ENCRYPTED_MESSAGE}")
+    if "Workbook" in names or "Book" in names:
+        _inspect_biff(path)
+
+
+# BIFF8 cell records holding a value: (row, column) are their first two 16-bit fields.
+_BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6}
+_BIFF_MULRK, _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET = 0x00BD, 0x0809, 0x000A, 0x0085
+
+
+def _inspect_biff(path: Path) -> None:
+    """How far the value cells of each sheet of a legacy .xls reach (calamine builds the same
+    dense rectangle as for .xlsx: up to 65,536 × 256 cells, over 1 GB). One pass over the
+    records of the Workbook stream, read with olefile (FAT, mini stream, DIFAT)."""
+    import olefile  # only .xls files need it
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            stream = "Workbook" if ole.exists("Workbook") else "Book"
+            data = ole.openstream(stream).read()
+    except Exception:  # noqa: BLE001 - olefile raises many types; calamine will judge it
+        return
+    names: dict[int, str] = {}
+    extents: list[tuple[int, int, int]] = []   # (stream offset of the sheet's BOF, rows, cols)
+    position, size = 0, len(data)
+    sheet_start, last_row, last_column = None, 0, 0
+    while position + 4 <= size:
+        kind, length = struct.unpack_from("<HH", data, position)
+        body = data[position + 4:position + 4 + length]
+        if kind == _BIFF_BOF:
+            sheet_start, last_row, last_column = position, 0, 0
+        elif kind == _BIFF_EOF and sheet_start is not None:
+            extents.append((sheet_start, last_row, last_column))
+            sheet_start = None
+        elif kind == _BIFF_SHEET and len(body) >= 8:
+            offset, count, flags = struct.unpack_from("<I", body)[0], body[6], body[7]
+            raw = body[8:8 + (2 * count if flags & 1 else count)]
+            names[offset] = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+        elif (kind in _BIFF_CELLS or kind == _BIFF_MULRK) and len(body) >= 4:
+            row, column = struct.unpack_from("<HH", body)
+            if kind == _BIFF_MULRK and len(body) >= 6:
+                column = struct.unpack_from("<H", body, len(body) - 2)[0]
+            last_row, last_column = max(last_row, row + 1), max(last_column, column + 1)
+        position += 4 + length
+    for offset, rows, columns in extents:
+        title = names.get(offset)
+        if title is not None:
+            check_extent(path.name, f"sheet '{title}'", rows, columns)
 
 
 # --- zip packages: .xlsx, .xlsm, .xlsb, .ods -----------------------------------------------

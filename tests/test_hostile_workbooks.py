@@ -7,6 +7,8 @@ timeout and report its own peak resident memory (`ru_maxrss`), which stays bound
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import io
 import json
 import os
@@ -584,3 +586,57 @@ def test_a_hostile_ledger_is_refused_by_reconcile_not_a_crash(base, tmp_path, ru
     assert done.returncode == 2, done.stderr
     assert "erp.xlsx" in done.stderr and "XFD1048576" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_parts_that_together_declare_more_than_the_limit_are_refused(tmp_path):
+    """Three parts of 400 MB each, compressed only 190:1 (under the ratio limit): the total
+    declared size (1.2 GB > 1 GB) refuses the file from its directory, before inflating."""
+    declared = 400 * 2**20
+    stream = os.urandom(declared // 190)        # never inflated: the directory is enough
+    entries = [(f"xl/worksheets/sheet{i}.xml", stream, 0, declared) for i in range(3)]
+    hostile = write_raw_zip(tmp_path / "total.xlsx", entries)
+    refusal = safety.inspect_file(hostile)
+    assert refusal is not None and refusal[0] == "book-unreadable"
+    assert "would inflate to more than 1024 MB" in refusal[1]
+
+
+def test_a_package_without_a_workbook_part_names_the_sheet_part(tmp_path):
+    hostile = tmp_path / "parts-only.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml",
+                         '<worksheet><sheetData><row r="1048576"><c r="XFD1048576"><v>1</v>'
+                         "</c></row></sheetData></worksheet>")
+    refusal = safety.inspect_file(hostile)
+    assert refusal is not None and "xl/worksheets/sheet1.xml" in refusal[1]
+
+
+def test_column_names_and_numbers_round_trip():
+    for number, name in [(1, "A"), (26, "Z"), (27, "AA"), (702, "ZZ"), (703, "AAA"),
+                         (16384, "XFD")]:
+        assert safety.column_name(number) == name
+        assert safety.column_number(name) == number == safety.column_number(name.encode())
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
+def test_a_far_cell_in_an_xls_is_refused_before_calamine_builds_the_sheet(tmp_path):
+    """A legacy .xls (written by LibreOffice) with a value at IV65536, the last cell of its
+    65,536 × 256 grid: calamine would build 16.7 million cells (1.1 GB peak measured); the
+    BIFF record scan refuses it first."""
+    import openpyxl
+    source = tmp_path / "far.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Budget"
+    workbook.active["A1"] = "Activity ID"
+    workbook.active["IV65536"] = 1
+    workbook.save(source)
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                        "--convert-to", "xls", "--outdir", str(tmp_path / "xls"), str(source)],
+                       capture_output=True, timeout=180)
+    far = tmp_path / "xls" / "far.xls"
+    assert far.exists()
+    result = probe(far)
+    assert result["located"] == REFUSED
+    assert "sheet 'Budget'" in result["findings"][0][3] and "IV65536" in result["findings"][0][3]
+    assert result["peak_mb"] < PEAK_MB
