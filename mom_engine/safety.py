@@ -18,13 +18,14 @@ Input workbooks are data, never code: nothing here (or anywhere in MOM) runs a m
 
 **Sheet extent.** calamine builds each sheet as a dense rectangle from the first to the last
 cell holding a value, so one value at `XFD1048576` asks for 17 billion cells and aborts the
-process (it cannot be caught). The worksheet scan finds the farthest value cell (styled empty
-cells `<c r=".." s=".."/>` hold no value and are ignored, as calamine ignores them) and refuses
-a workbook whose sheet spans more than `MAX_SHEET_ROWS` rows or `MAX_SHEET_CELLS` cells. A
-workbook is refused whole rather than truncated: calamine cannot read part of a sheet, and a
-silently shortened table would lose rows. For formats whose cells are not XML we can scan
-(.xls, .xlsb, .ods) `check_sheet_size` bounds the range after calamine has built it and before
-it becomes Python objects.
+process (a Rust allocation failure cannot be caught). So before calamine runs, the farthest
+value cell of every sheet is found — in the worksheet XML of .xlsx/.xlsm (styled empty cells
+`<c r=".." s=".."/>` hold no value and are ignored, as calamine ignores them), in the records
+of .xlsb worksheets and of the .xls Workbook stream, and in an .ods `content.xml` with its
+row/column repeats expanded — and a workbook whose sheet spans more than `MAX_SHEET_ROWS` rows
+or `MAX_SHEET_CELLS` cells is refused. Refused whole rather than truncated: calamine cannot
+read part of a sheet, and a silently shortened table would lose rows. `check_sheet_size`
+repeats the bound after calamine has built a sheet, before it becomes Python objects.
 
 Every refusal is `(code, message)`; the message names the file, the reason and the fix.
 """
@@ -250,6 +251,8 @@ def _inspect_zip(path: Path) -> None:
                     if _WORKSHEET.match(member.filename) and not titles:
                         titles = _sheet_titles(archive)
                     _scan_part(name, archive, member, titles.get(member.filename))
+                elif _BINARY_WORKSHEET.match(member.filename) and member.file_size:
+                    _scan_binary_sheet(name, archive, member)
             if "META-INF/manifest.xml" in archive.NameToInfo:
                 with archive.open("META-INF/manifest.xml") as part:
                     if b"encryption-data" in part.read(MAX_PART_BYTES):
@@ -409,6 +412,75 @@ def _scan_text(name: str, part: str, text: bytes,
             "file in Excel and save it again"))
     if extent is not None and b"<" in text:
         extent.feed(text)
+
+
+_BINARY_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.bin$", re.IGNORECASE)
+# BIFF12 (.xlsb) records: BrtRowHdr (0) starts a row with its index; cell records holding a
+# value start with their column: Rk, Error, Bool, Real, St, Isst, the Fmla* four, RString.
+_XLSB_ROW, _XLSB_CELLS = 0, {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 62}
+
+
+def _scan_binary_sheet(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """The farthest value cell of an .xlsb worksheet, from its record stream (read in 1 MB
+    chunks; record bodies are skipped, not kept). Also checks the CRC, like the XML parts."""
+    last_row = last_column = row = 0
+    buffer = b""
+    with archive.open(member) as part:
+        exhausted = False
+        position = 0
+        while True:
+            if len(buffer) - position < 64 and not exhausted:
+                chunk = part.read(SCAN_CHUNK)
+                exhausted = not chunk
+                buffer = buffer[position:] + chunk
+                position = 0
+            header = _xlsb_header(buffer, position)
+            if header is None:
+                if exhausted:
+                    break
+                continue
+            kind, size, start = header
+            if kind == _XLSB_ROW or kind in _XLSB_CELLS:
+                while len(buffer) < start + 4 and not exhausted:
+                    chunk = part.read(SCAN_CHUNK)
+                    exhausted = not chunk
+                    buffer += chunk
+                if len(buffer) >= start + 4:
+                    value = struct.unpack_from("<I", buffer, start)[0]
+                    if kind == _XLSB_ROW:
+                        row = value
+                    else:
+                        last_row, last_column = max(last_row, row + 1), max(last_column,
+                                                                            value + 1)
+            skip = start + size - len(buffer)
+            if skip > 0:  # the body runs past what we hold: read past it
+                while skip > 0 and not exhausted:
+                    chunk = part.read(min(skip, SCAN_CHUNK))
+                    exhausted = not chunk
+                    skip -= len(chunk)
+                buffer, position = b"", 0
+            else:
+                position = start + size
+    check_extent(name, member.filename, last_row, last_column)
+
+
+def _xlsb_header(buffer: bytes, position: int) -> tuple[int, int, int] | None:
+    """(record type, body size, body start) of the BIFF12 record at `position`, or None when
+    the buffer ends first. Type: 1–2 bytes, size: 1–4 bytes, 7 bits each (high bit: more)."""
+    values = []
+    for limit in (2, 4):
+        value = shift = 0
+        for _ in range(limit):
+            if position >= len(buffer):
+                return None
+            byte = buffer[position]
+            position += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        values.append(value)
+    return values[0], values[1], position
 
 
 def check_extent(name: str, where: str, last_row: int, last_column: int) -> None:

@@ -640,3 +640,74 @@ def test_a_far_cell_in_an_xls_is_refused_before_calamine_builds_the_sheet(tmp_pa
     assert result["located"] == REFUSED
     assert "sheet 'Budget'" in result["findings"][0][3] and "IV65536" in result["findings"][0][3]
     assert result["peak_mb"] < PEAK_MB
+
+
+# --- .xlsb: binary records, written by hand (no program here writes .xlsb) -------------------
+
+def _varint(number: int) -> bytes:
+    out = b""
+    while True:
+        low, number = number & 0x7F, number >> 7
+        if not number:
+            return out + bytes([low])
+        out += bytes([low | 0x80])
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    return _varint(kind) + _varint(len(body)) + body
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def xlsb_book(path: Path, cells: list[tuple[int, int, float]]) -> Path:
+    """A minimal .xlsb: one sheet 'Budget' of numbers at (row, column), 0-based (BIFF12
+    records: BrtBeginSheet, BrtWsDim, BrtBeginSheetData, BrtRowHdr + BrtCellReal …)."""
+    last_row, last_column = max(r for r, _, _ in cells), max(c for _, c, _ in cells)
+    sheet = _record(129) + _record(148, struct.pack("<IIII", 0, last_row, 0, last_column))
+    sheet += _record(145)
+    rows: dict[int, list[tuple[int, float]]] = {}
+    for row, column, value in cells:
+        rows.setdefault(row, []).append((column, value))
+    for row in sorted(rows):
+        sheet += _record(0, struct.pack("<IIH3sI", row, 0, 300, b"\0\0\0", 0))
+        for column, value in rows[row]:
+            sheet += _record(5, struct.pack("<IId", column, 0, value))
+    sheet += _record(146) + _record(130)
+    workbook = (_record(131) + _record(143)
+                + _record(156, struct.pack("<II", 0, 1) + _wide("rId1") + _wide("Budget"))
+                + _record(144) + _record(132))
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.'
+            'org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="bin" '
+            'ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>'))
+        archive.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+            f'{relationships}/officeDocument" Target="xl/workbook.bin"/></Relationships>'))
+        archive.writestr("xl/workbook.bin", workbook)
+        archive.writestr("xl/_rels/workbook.bin.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+            f'{relationships}/worksheet" Target="worksheets/sheet1.bin"/></Relationships>'))
+        archive.writestr("xl/worksheets/sheet1.bin", sheet)
+    return path
+
+
+def test_a_small_xlsb_is_read_by_calamine(tmp_path):
+    book = read_book(xlsb_book(tmp_path / "small.xlsb", [(0, 0, 1.5), (2, 1, 2.25)]))
+    assert book.readable
+    assert "book-unreadable" not in {f.code for f in book.findings}
+
+
+def test_a_far_cell_in_an_xlsb_is_refused_not_a_crash(tmp_path):
+    """Without the record scan calamine aborts the process (a 512 GB allocation)."""
+    hostile = xlsb_book(tmp_path / "far.xlsb", [(0, 0, 1.5), (1_048_575, 16_383, 2.25)])
+    result = probe(hostile)
+    assert result["located"] == REFUSED
+    assert "XFD1048576" in result["findings"][0][3]
+    assert result["peak_mb"] < PEAK_MB
