@@ -65,3 +65,9 @@ def check_book(book: Book, context: Context) -> list[Finding]:
                 f"{book.name}: {type(error).__name__}: {error}; please report it",
                 book=book.name))
     return sort_findings(findings)
+
+
+# --- domain checks (imported here, at the bottom, to avoid import cycles) ------------------
+from .pipeline import check_pipeline  # noqa: E402
+
+DOMAIN_CHECKS.append(check_pipeline)
