@@ -68,6 +68,8 @@ def check_book(book: Book, context: Context) -> list[Finding]:
 
 
 # --- domain checks (imported here, at the bottom, to avoid import cycles) ------------------
+from .funnel import check_funnel  # noqa: E402
 from .pipeline import check_pipeline  # noqa: E402
 
 DOMAIN_CHECKS.append(check_pipeline)
+DOMAIN_CHECKS.append(check_funnel)
