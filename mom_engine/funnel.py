@@ -97,7 +97,7 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     medians = grouped[[f"days:{s}" for s in stages]].median()
 
     rows = []
-    for key in counts.index:
+    for key in sorted(counts.index, key=lambda k: (k == "", k)):   # "(no campaign)" last
         name = NO_CAMPAIGN if key == "" else names.get(key, "")
         rows += _stage_rows(key, name, int(counts[key]), stages,
                             [int(reached_sums.at[key, f"reached:{s}"]) for s in stages],
