@@ -57,6 +57,22 @@ def stage_column(stage: str) -> str:
     return f"{stage} Date"
 
 
+def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """IDs as their target sheet spells them (references match ignoring case, SPEC §3);
+    an ID not in `known` stays as typed, a blank stays missing."""
+    folded = known.astype(str).str.casefold().to_numpy()
+    lookup = pd.Series(known.to_numpy(dtype=object), index=folded)
+    lookup = lookup[~lookup.index.duplicated()]
+    mapped = values.astype("string").str.casefold().map(lookup)
+    return mapped.astype(object).where(mapped.notna(), values.astype(object)).to_numpy(
+        dtype=object)
+
+
+def campaign_ids(book: Book, values: pd.Series) -> np.ndarray:
+    """A column of Campaign IDs in the Campaigns sheet's spelling."""
+    return canonical_ids(values, book.rows("Campaigns")["Campaign ID"])
+
+
 def working_days_after(start, end) -> np.ndarray:
     """Working days after `start` through `end` (Fri → Mon = 1, same day = 0); NaT → 0."""
     start = np.asarray(start, dtype="datetime64[D]")
@@ -84,7 +100,8 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     days = np.where(both, working_days_after(before, dates), -1).astype(float)
     days[~both] = np.nan
 
-    campaign_id = leads["Campaign ID"].astype(object).where(leads["Campaign ID"].notna(), "")
+    campaign_id = pd.Series(campaign_ids(book, leads["Campaign ID"]), dtype=object)
+    campaign_id = campaign_id.where(campaign_id.notna(), "")
     names = book.rows("Campaigns").drop_duplicates("Campaign ID").set_index("Campaign ID")[
         "Campaign"]
     frame = pd.DataFrame({"campaign_id": campaign_id.to_numpy(dtype=object)})
@@ -218,8 +235,8 @@ def _consent(book: Book, leads: pd.DataFrame) -> list[Finding]:
     email = set(campaigns["Campaign ID"][channel.map(normalise_name).to_numpy() == "email"])
     if not email or leads.empty:
         return []
-    violation = leads["Opted Out"].to_numpy(dtype=bool) & leads["Campaign ID"].isin(
-        email).to_numpy()
+    violation = leads["Opted Out"].to_numpy(dtype=bool) & np.isin(
+        campaign_ids(book, leads["Campaign ID"]), list(email))
     findings = []
     for position in np.flatnonzero(violation):
         campaign = leads["Campaign ID"].iat[position]

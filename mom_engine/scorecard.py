@@ -1,0 +1,289 @@
+"""Campaign scorecard: effectiveness and efficiency, kept apart and never blended (SPEC §8).
+
+Effectiveness (did the money produce results?) per campaign and for the plan:
+cost = committed + spent (the spend engine, SPEC §5), leads, MQLs, pipeline sourced
+(Σ opportunity Amount with that Campaign ID, every stage), won revenue (Closed Won), ROI =
+(won − cost) ÷ cost, pipeline per unit of cost, and attainment of Expected Leads / Pipeline /
+Revenue. Campaigns are ranked by ROI, then by pipeline attainment.
+
+Efficiency (how economically and quickly was the work done?) per campaign and for the plan:
+cost per lead, cost per MQL, median task cycle, median review cycle and hours variance, using
+the schedule engine's execution conventions (SPEC §6): task cycle = working days Actual Start …
+Actual Finish inclusive, at least 1; review cycle = working days after Submitted On through
+Approved On; hours variance = Σ(Actual − Planned Hours) over tasks that have both.
+
+The two are separate tables on purpose: a cheap campaign that produced nothing must not look
+good because it was cheap.
+
+Decisions where the SPEC is silent (also in the README):
+
+- MQLs = leads that reached the Lead Stage named `MQL` (or the first Lead Stage when none is
+  named so), "reached" as in the funnel: that stage or a later one is dated.
+- Plan figures are ratios of sums over the campaigns of the plan (leads, opportunities and tasks
+  that belong to no campaign of the plan are not in them); the plan's medians are over all of
+  its campaigns' tasks, never a median of medians. Plan attainment sums actuals and expectations
+  over the campaigns that have that expectation, so a campaign without a target does not inflate
+  the plan's attainment.
+- Ratios with a zero (or blank) denominator are blank, not infinite; money ratios per unit
+  (cost per lead / MQL) are cents rounded half away from zero.
+- Ranking: ROI descending, then pipeline attainment descending (blanks last in both), then
+  Campaign ID; rank 1 is best. The efficiency table lists campaigns in the same order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .calendar import duration_days, working_days
+from .findings import Finding
+from .funnel import campaign_ids, canonical_ids, stage_column
+from .model import Book
+from .pipeline import round_half_away
+from .sheets import normalise_name
+
+EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
+                         "pipeline", "won", "roi", "pipeline_per_cost", "leads_attainment",
+                         "pipeline_attainment", "revenue_attainment"]
+EFFICIENCY_COLUMNS = ["campaign_id", "campaign", "cost", "leads", "mqls", "cost_per_lead",
+                      "cost_per_mql", "tasks", "median_task_cycle", "reviews",
+                      "median_review_cycle", "hours_variance"]
+
+
+@dataclass
+class Scorecard:
+    """`effectiveness` and `efficiency`: one row per campaign (ranked); `plan_*`: the plan."""
+
+    plan_id: str | None
+    currency: str
+    effectiveness: pd.DataFrame
+    efficiency: pd.DataFrame
+    plan_effectiveness: dict
+    plan_efficiency: dict
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _ratio(numerator, denominator) -> np.ndarray:
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    ok = ~np.isnan(denominator) & (denominator != 0)
+    return np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
+
+
+def _money_per(cents, count) -> pd.array:
+    """Cents per unit, rounded half away from zero; blank when the count is 0."""
+    value = _ratio(cents, count)
+    out = pd.array(round_half_away(np.nan_to_num(value)), dtype="Int64")
+    out[np.isnan(value)] = pd.NA
+    return out
+
+
+def _mql_stage(book: Book) -> str | None:
+    stages = tuple(book.plan.lead_stages)
+    named = [s for s in stages if normalise_name(s) == "mql"]
+    return named[0] if named else (stages[0] if stages else None)
+
+
+def _lead_counts(book: Book) -> pd.DataFrame:
+    """leads and mqls per Campaign ID."""
+    leads = book.rows("Leads")
+    stages = tuple(book.plan.lead_stages)
+    mql = _mql_stage(book)
+    if mql is None:
+        reached = np.zeros(len(leads), dtype=bool)
+    else:
+        later = stages[stages.index(mql):]
+        reached = np.column_stack(
+            [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1)
+    frame = pd.DataFrame({"campaign_id": campaign_ids(book, leads["Campaign ID"]),
+                          "leads": 1, "mqls": reached.astype(np.int64)})
+    return frame.groupby("campaign_id").sum()
+
+
+def _opportunity_sums(book: Book) -> pd.DataFrame:
+    """pipeline (every stage) and won per Campaign ID, cents."""
+    opps = book.rows("Opportunities")
+    amount = opps["Amount"].to_numpy(dtype=np.int64)
+    frame = pd.DataFrame({
+        "campaign_id": campaign_ids(book, opps["Campaign ID"]),
+        "pipeline": amount,
+        "won": np.where(opps["Stage"].to_numpy(dtype=object) == "Closed Won", amount, 0),
+    })
+    return frame.groupby("campaign_id").sum()
+
+
+def _campaign_of_activities(book: Book, activity_ids: pd.Series) -> np.ndarray:
+    """Activity IDs (any case) → the Campaign ID of that activity, Campaigns spelling."""
+    activities = book.rows("Activities").drop_duplicates("Activity ID")
+    campaign_of = pd.Series(campaign_ids(book, activities["Campaign ID"]),
+                            index=activities["Activity ID"].to_numpy(dtype=object))
+    ids = canonical_ids(pd.Series(activity_ids, dtype=object), activities["Activity ID"])
+    return pd.Series(ids, dtype=object).map(campaign_of).to_numpy(dtype=object)
+
+
+# --- TO BE REPLACED by the spend engine (mom_engine.spend) once it lands on main -------------
+
+def _cost_by_campaign(book: Book) -> pd.Series:
+    """Committed + spent per Campaign ID in plan cents — a stand-in for
+    `spend.roll_up_spend(book).by("campaign")` while that module is not on main yet.
+
+    Same rules as SPEC §5: open POs commit max(amount − invoiced on them, 0); closed and
+    cancelled POs commit nothing; an invoice is spent on its PO's activity, else its own;
+    other currencies are converted with Rates (a missing rate leaves the amount out; the spend
+    checks report it).
+    """
+    rates = book.rows("Rates")
+    rate_of = {str(c).upper(): float(r) for c, r in zip(rates["Currency"], rates["Rate"])}
+    rate_of[book.plan.currency.upper()] = 1.0
+
+    def plan_cents(frame: pd.DataFrame) -> np.ndarray:
+        currency = frame["Currency"].astype(object).where(frame["Currency"].notna(),
+                                                          book.plan.currency).astype(str)
+        rate = currency.str.upper().map(rate_of).to_numpy(dtype=float)
+        cents = round_half_away(frame["Amount"].to_numpy(dtype=float) * np.nan_to_num(rate))
+        return np.where(np.isnan(rate), 0, cents)
+
+    pos, invoices = book.rows("PurchaseOrders"), book.rows("Invoices")
+    po_amount = plan_cents(pos)
+    invoice_amount = plan_cents(invoices)
+    po_numbers = pos["PO Number"].astype(str).str.casefold().to_numpy(dtype=object)
+    po_activity = pd.Series(pos["Activity ID"].to_numpy(dtype=object), index=po_numbers)
+    po_activity = po_activity[~po_activity.index.duplicated()]
+    invoice_po = invoices["PO Number"].astype("string").str.casefold()
+    invoice_activity = invoice_po.map(po_activity).astype(object).where(
+        invoice_po.map(po_activity).notna(), invoices["Activity ID"].astype(object))
+    invoiced = pd.Series(invoice_amount).groupby(invoice_po.to_numpy(dtype=object)).sum()
+    po_invoiced = pd.Series(po_numbers).map(invoiced).fillna(0).to_numpy(dtype=np.int64)
+    committed = np.where(pos["Status"].to_numpy(dtype=object) == "Open",
+                         np.maximum(po_amount - po_invoiced, 0), 0)
+    cost = pd.DataFrame({
+        "campaign_id": np.concatenate([
+            _campaign_of_activities(book, pos["Activity ID"]),
+            _campaign_of_activities(book, invoice_activity)]),
+        "cost": np.concatenate([committed, invoice_amount]).astype(np.int64)})
+    return cost.groupby("campaign_id")["cost"].sum().astype(np.int64)
+
+
+# --- TO BE REPLACED by the schedule engine's execution metrics once it lands on main --------
+
+def _execution_by_task(book: Book) -> pd.DataFrame:
+    """Per non-cancelled task: campaign_id, task cycle, review cycle (NaN when not done), hours
+    variance (NaN unless both hours are filled) — the SPEC §6 conventions of mom_engine.schedule.
+    """
+    tasks = book.rows("Tasks")
+    campaign = _campaign_of_activities(book, tasks["Activity ID"])
+    keep = (tasks["Status"] != "Cancelled").to_numpy()
+
+    def days(column: str) -> np.ndarray:
+        return tasks[column].to_numpy().astype("datetime64[D]")
+
+    start, finish = days("Actual Start"), days("Actual Finish")
+    cycle = np.where(np.isnat(start) | np.isnat(finish), np.nan,
+                     duration_days(start, finish).astype(float))
+    submitted, approved = days("Submitted On"), days("Approved On")
+    review = np.where(np.isnat(submitted) | np.isnat(approved), np.nan,
+                      working_days(submitted + np.timedelta64(1, "D"), approved).astype(float))
+    hours = (tasks["Actual Hours"] - tasks["Planned Hours"]).to_numpy(dtype=float)
+    return pd.DataFrame({"campaign_id": campaign, "task_cycle": cycle, "review_cycle": review,
+                         "hours_variance": hours})[keep]
+
+
+# ---------------------------------------------------------------------------------------------
+
+def score_campaigns(book: Book) -> Scorecard:
+    """Effectiveness and efficiency per campaign and for the plan (SPEC §8)."""
+    campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
+    ids = campaigns["Campaign ID"].to_numpy(dtype=object)
+    cost = _cost_by_campaign(book).reindex(ids).fillna(0).to_numpy(dtype=np.int64)
+    leads = _lead_counts(book).reindex(ids).fillna(0).astype(np.int64)
+    opps = _opportunity_sums(book).reindex(ids).fillna(0).astype(np.int64)
+    expected_leads = campaigns["Expected Leads"].to_numpy(dtype=float)
+    expected_pipeline = campaigns["Expected Pipeline"].to_numpy(dtype=float, na_value=np.nan)
+    expected_revenue = campaigns["Expected Revenue"].to_numpy(dtype=float, na_value=np.nan)
+
+    effect = pd.DataFrame({
+        "campaign_id": ids,
+        "campaign": campaigns["Campaign"].to_numpy(dtype=object),
+        "cost": cost,
+        "leads": leads["leads"].to_numpy(),
+        "mqls": leads["mqls"].to_numpy(),
+        "pipeline": opps["pipeline"].to_numpy(),
+        "won": opps["won"].to_numpy(),
+    })
+    effect["roi"] = _ratio(effect["won"] - cost, cost)
+    effect["pipeline_per_cost"] = _ratio(effect["pipeline"], cost)
+    effect["leads_attainment"] = _ratio(effect["leads"], expected_leads)
+    effect["pipeline_attainment"] = _ratio(effect["pipeline"], expected_pipeline)
+    effect["revenue_attainment"] = _ratio(effect["won"], expected_revenue)
+    order = effect.assign(
+        _roi=effect["roi"].fillna(-np.inf), _pipe=effect["pipeline_attainment"].fillna(-np.inf)
+    ).sort_values(["_roi", "_pipe", "campaign_id"], ascending=[False, False, True],
+                  kind="stable").index
+    effect = effect.loc[order].reset_index(drop=True)
+    effect.insert(0, "rank", np.arange(1, len(effect) + 1))
+
+    tasks = _execution_by_task(book)
+    tasks = tasks[tasks["campaign_id"].isin(ids).to_numpy()]
+    per_campaign = tasks.groupby("campaign_id").agg(
+        tasks=("task_cycle", "count"), median_task_cycle=("task_cycle", "median"),
+        reviews=("review_cycle", "count"), median_review_cycle=("review_cycle", "median"),
+        hours_variance=("hours_variance", "sum"), hours_tasks=("hours_variance", "count"))
+    per_campaign = per_campaign.reindex(effect["campaign_id"].to_numpy())
+    efficiency = pd.DataFrame({
+        "campaign_id": effect["campaign_id"], "campaign": effect["campaign"],
+        "cost": effect["cost"], "leads": effect["leads"], "mqls": effect["mqls"],
+        "cost_per_lead": _money_per(effect["cost"], effect["leads"]),
+        "cost_per_mql": _money_per(effect["cost"], effect["mqls"]),
+        "tasks": per_campaign["tasks"].fillna(0).to_numpy(dtype=np.int64),
+        "median_task_cycle": per_campaign["median_task_cycle"].to_numpy(dtype=float),
+        "reviews": per_campaign["reviews"].fillna(0).to_numpy(dtype=np.int64),
+        "median_review_cycle": per_campaign["median_review_cycle"].to_numpy(dtype=float),
+        "hours_variance": np.where(per_campaign["hours_tasks"].fillna(0).to_numpy() > 0,
+                                   per_campaign["hours_variance"].to_numpy(dtype=float),
+                                   np.nan),
+    })[EFFICIENCY_COLUMNS]
+
+    plan_effect, plan_efficiency = _plan_figures(effect, expected_leads, expected_pipeline,
+                                                 expected_revenue, campaigns, tasks)
+    return Scorecard(book.plan.plan_id, book.plan.currency, effect[EFFECTIVENESS_COLUMNS],
+                     efficiency, plan_effect, plan_efficiency)
+
+
+def _plan_figures(effect: pd.DataFrame, expected_leads: np.ndarray,
+                  expected_pipeline: np.ndarray, expected_revenue: np.ndarray,
+                  campaigns: pd.DataFrame, tasks: pd.DataFrame) -> tuple[dict, dict]:
+    """Plan rows: ratios of sums; attainment over campaigns that carry the expectation."""
+    by_id = effect.set_index("campaign_id").reindex(campaigns["Campaign ID"].to_numpy(dtype=object))
+    cost, leads, mqls = (int(effect[c].sum()) for c in ("cost", "leads", "mqls"))
+    pipeline, won = int(effect["pipeline"].sum()), int(effect["won"].sum())
+
+    def attainment(actual: str, expected: np.ndarray) -> float | None:
+        has = ~np.isnan(expected)
+        total = float(expected[has].sum())
+        return float(by_id[actual].to_numpy()[has].sum()) / total if total else None
+
+    def one(value) -> float | None:
+        value = float(value)
+        return None if np.isnan(value) else value
+
+    plan_effect = {
+        "cost": cost, "leads": leads, "mqls": mqls, "pipeline": pipeline, "won": won,
+        "roi": (won - cost) / cost if cost else None,
+        "pipeline_per_cost": pipeline / cost if cost else None,
+        "leads_attainment": attainment("leads", expected_leads),
+        "pipeline_attainment": attainment("pipeline", expected_pipeline),
+        "revenue_attainment": attainment("won", expected_revenue),
+    }
+    plan_efficiency = {
+        "cost": cost, "leads": leads, "mqls": mqls,
+        "cost_per_lead": int(round_half_away(cost / leads)) if leads else None,
+        "cost_per_mql": int(round_half_away(cost / mqls)) if mqls else None,
+        "tasks": int(tasks["task_cycle"].count()),
+        "median_task_cycle": one(tasks["task_cycle"].median()),
+        "reviews": int(tasks["review_cycle"].count()),
+        "median_review_cycle": one(tasks["review_cycle"].median()),
+        "hours_variance": (float(tasks["hours_variance"].sum())
+                           if tasks["hours_variance"].notna().any() else None),
+    }
+    return plan_effect, plan_efficiency
