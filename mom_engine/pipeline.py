@@ -20,7 +20,9 @@ Decisions where the SPEC is silent (also in the README):
   is one number per rep and quarter (SPEC §11 calls different values a `quota-conflict`): the
   same quota in several books counts once; different values are reported as `quota-conflict`
   and the largest is used, so coverage is never overstated.
-- The quarter, FY Start Month and default target come from the first book.
+- Each book is measured in its own fiscal quarter containing the as-of date (its own FY Start
+  Month), and its quotas are those of that quarter; the `quarter` label shown is the first
+  book's. The default target is the first book's Coverage Target.
 - Team figures: Σ open over every rep ÷ Σ remaining quota over reps with a quota, each rep's
   remaining quota floored at 0 — one rep's surplus does not pay another rep's quota, so an
   over-quota rep cannot make the team look covered. Blank when nothing remains.
@@ -78,37 +80,70 @@ def rep_key(names: pd.Series) -> pd.Series:
     return names.astype(str).str.strip().str.casefold()
 
 
-def _opportunities(books: list[Book]) -> pd.DataFrame:
-    frames = []
-    for index, book in enumerate(books):
+@dataclass(frozen=True)
+class BookQuarter:
+    """A book's own fiscal quarter containing the as-of date, and its win-rate window."""
+
+    label: str
+    first: np.datetime64          # first day of the quarter
+    last: np.datetime64           # last day of the quarter
+    since: np.datetime64          # first day of the four quarters before it
+
+    @classmethod
+    def of(cls, book: Book, as_of: dt.date) -> "BookQuarter":
+        start_month = int(book.plan.fy_start_month or 1)
+        year, number = fiscal_quarter(as_of, start_month)
+        first, last = quarter_bounds(year, number, start_month)
+        earliest = previous_quarters(year, number, 4)[-1]
+        since = quarter_bounds(*earliest, start_month)[0]
+        return cls(quarter_label(year, number), np.datetime64(first, "D"),
+                   np.datetime64(last, "D"), np.datetime64(since, "D"))
+
+
+def _opportunities(books: list[Book], quarters: list[BookQuarter]) -> pd.DataFrame:
+    """Every accepted opportunity of every book, with its book's quarter bounds."""
+    frames = [pd.DataFrame({
+        "book": pd.Series(dtype=np.int64), "rep_name": pd.Series(dtype=object),
+        "stage": pd.Series(dtype=object), "amount": pd.Series(dtype=np.int64),
+        "close": pd.Series(dtype="datetime64[s]"), "probability": pd.Series(dtype=float),
+        "_row": pd.Series(dtype=np.int64), "first": pd.Series(dtype="datetime64[s]"),
+        "last": pd.Series(dtype="datetime64[s]"), "since": pd.Series(dtype="datetime64[s]")})]
+    for index, (book, quarter) in enumerate(zip(books, quarters)):
         rows = book.rows("Opportunities")
         frames.append(pd.DataFrame({
             "book": index,
-            "rep_name": rows["Rep"].astype(str).str.strip().to_numpy(),
-            "stage": rows["Stage"].astype(str).to_numpy(),
+            "rep_name": rows["Rep"].astype(str).str.strip().to_numpy(dtype=object),
+            "stage": rows["Stage"].astype(str).to_numpy(dtype=object),
             "amount": rows["Amount"].to_numpy(dtype=np.int64),
-            "close": rows["Close Date"].to_numpy().astype("datetime64[D]"),
+            "close": rows["Close Date"].to_numpy().astype("datetime64[s]"),
             "probability": rows["Probability"].to_numpy(dtype=float),
             "_row": rows["_row"].to_numpy(dtype=np.int64),
+            "first": quarter.first.astype("datetime64[s]"),
+            "last": quarter.last.astype("datetime64[s]"),
+            "since": quarter.since.astype("datetime64[s]"),
         }))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    frame["rep"] = rep_key(frame["rep_name"]) if len(frame) else pd.Series(dtype=str)
+    frame = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    frame["rep"] = rep_key(frame["rep_name"]).to_numpy(dtype=object)
     return frame
 
 
-def _quotas(books: list[Book], quarter: str) -> pd.DataFrame:
-    frames = []
-    for index, book in enumerate(books):
+def _quotas(books: list[Book], quarters: list[BookQuarter]) -> pd.DataFrame:
+    """Quotas of each book's own current quarter."""
+    frames = [pd.DataFrame({"book": pd.Series(dtype=np.int64),
+                            "rep_name": pd.Series(dtype=object),
+                            "quota": pd.Series(dtype=np.int64),
+                            "_row": pd.Series(dtype=np.int64)})]
+    for index, (book, quarter) in enumerate(zip(books, quarters)):
         rows = book.rows("Quotas")
-        rows = rows[rows["Quarter"].astype(str).str.upper().to_numpy() == quarter]
+        rows = rows[rows["Quarter"].astype(str).str.upper().to_numpy() == quarter.label]
         frames.append(pd.DataFrame({
             "book": index,
-            "rep_name": rows["Rep"].astype(str).str.strip().to_numpy(),
+            "rep_name": rows["Rep"].astype(str).str.strip().to_numpy(dtype=object),
             "quota": rows["Quota"].to_numpy(dtype=np.int64),
             "_row": rows["_row"].to_numpy(dtype=np.int64),
         }))
-    frame = pd.concat(frames, ignore_index=True)
-    frame["rep"] = rep_key(frame["rep_name"]) if len(frame) else pd.Series(dtype=str)
+    frame = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    frame["rep"] = rep_key(frame["rep_name"]).to_numpy(dtype=object)
     return frame
 
 
@@ -121,22 +156,19 @@ def _probabilities(stage: np.ndarray, probability: np.ndarray) -> np.ndarray:
 def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> CoverageReport:
     """Coverage per rep and for the team, for the fiscal quarter containing `as_of` (SPEC §7)."""
     books = [b for b in books if b.readable]
-    start_month = books[0].plan.fy_start_month if books else 1
     target = float(target if target is not None else
                    (books[0].plan.coverage_target if books else 2.5))
-    year, number = fiscal_quarter(as_of, start_month)
-    label = quarter_label(year, number)
-    first, last = (np.datetime64(d, "D") for d in quarter_bounds(year, number, start_month))
-
-    opportunities = _opportunities(books) if books else pd.DataFrame(
-        columns=["book", "rep_name", "stage", "amount", "close", "probability", "_row", "rep"])
-    quotas = _quotas(books, label) if books else pd.DataFrame(
-        columns=["book", "rep_name", "quota", "_row", "rep"])
+    quarters = [BookQuarter.of(book, as_of) for book in books]
+    label = quarters[0].label if quarters else quarter_label(*fiscal_quarter(as_of))
+    opportunities = _opportunities(books, quarters)
+    quotas = _quotas(books, quarters)
 
     close = opportunities["close"].to_numpy().astype("datetime64[D]")
     stage = opportunities["stage"].to_numpy(dtype=object)
     amount = opportunities["amount"].to_numpy(dtype=np.int64)
-    inside = (close >= first) & (close <= last)
+    first = opportunities["first"].to_numpy().astype("datetime64[D]")
+    inside = (close >= first) & (close <= opportunities["last"].to_numpy().astype(
+        "datetime64[D]"))
     is_open = inside & ~np.isin(stage, CLOSED_STAGES)
     is_won = inside & (stage == "Closed Won")
     weighted = round_half_away(
@@ -190,24 +222,16 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
         "reps_below_target": int(reps["below_target"].sum()),
     }
 
-    win_rate = _win_rate(opportunities, close, stage, amount, year, number, start_month)
+    since = opportunities["since"].to_numpy().astype("datetime64[D]")
+    window = (close >= since) & (close < first)
+    won_before = int(amount[window & (stage == "Closed Won")].sum())
+    lost_before = int(amount[window & (stage == "Closed Lost")].sum())
+    win_rate = won_before / (won_before + lost_before) if won_before + lost_before else None
     report = CoverageReport(
         as_of=as_of, quarter=label, target=target, reps=reps, team=team, win_rate=win_rate,
         implied_multiple=(1 / win_rate if win_rate else None))
     report.findings = _coverage_findings(report, books, keys, quotas, opportunities, is_open)
     return report
-
-
-def _win_rate(opportunities: pd.DataFrame, close: np.ndarray, stage: np.ndarray,
-              amount: np.ndarray, year: int, number: int, start_month: int) -> float | None:
-    """Won ÷ (won + lost) by amount over the four fiscal quarters before (year, number)."""
-    earliest = previous_quarters(year, number, 4)[-1]
-    since = np.datetime64(quarter_bounds(*earliest, start_month)[0], "D")
-    until = np.datetime64(quarter_bounds(year, number, start_month)[0], "D")
-    window = (close >= since) & (close < until)
-    won = int(amount[window & (stage == "Closed Won")].sum())
-    lost = int(amount[window & (stage == "Closed Lost")].sum())
-    return won / (won + lost) if won + lost else None
 
 
 def _coverage_findings(report: CoverageReport, books: list[Book], keys: np.ndarray,

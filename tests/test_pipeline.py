@@ -248,3 +248,25 @@ def test_cli_pipeline_exit_codes(make_book, run_mom, tmp_path):
     assert done.returncode == 1
     assert ("Opportunities", "C2", "value-enum") in [
         (f["sheet"], f["cell"], f["code"]) for f in json.loads(done.stdout)["findings"]]
+
+
+def test_each_book_uses_its_own_fiscal_calendar(make_book):
+    # as of 2027-02-15: a.xlsx (FY Start Month 1) is in FY2027-Q1 = Jan–Mar 2027;
+    # b.xlsx (FY Start Month 10) is in its FY2027-Q2 = Jan–Mar 2027 — its FY2027-Q1 label is
+    # Oct–Dec 2026, a past quarter, even though it reads like a.xlsx's current one
+    first = make_book("a.xlsx", Quotas=[{"Rep": "Ann", "Quarter": "FY2027-Q1", "Quota": 10000}],
+                      Opportunities=[opp("O1", "Ann", "Proposal", 30000, D(2027, 3, 31))])
+    second = make_book("b.xlsx", plan={"FY Start Month": 10},
+                       Quotas=[{"Rep": "Bob", "Quarter": "FY2027-Q1", "Quota": 50000},
+                               {"Rep": "Bob", "Quarter": "FY2027-Q2", "Quota": 70000}],
+                       Opportunities=[opp("X1", "Bob", "Proposal", 70000, D(2027, 3, 31)),
+                                      opp("X2", "Bob", "Closed Won", 20000, D(2026, 12, 31))])
+    report = coverage([read_book(first), read_book(second)], AS_OF)
+    assert report.quarter == "FY2027-Q1"
+    reps = rep_rows(report)
+    # Bob: quota 70,000 (FY2027-Q2 of b.xlsx); X2 closed in b's previous quarter: not won now
+    assert (reps["Bob"]["quota"], reps["Bob"]["won"], reps["Bob"]["open"]) == (
+        7000000, 0, 7000000)
+    assert reps["Bob"]["coverage"] == 1.0
+    # X2 is in b.xlsx's win-rate window (Jan–Dec 2026): 20,000 won, nothing lost
+    assert report.win_rate == 1.0

@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from ..analyze import Context, analyze_book
+from ..findings import sort_findings
 from ..pipeline import COVERAGE_CODES, CoverageReport, coverage
 from ..report.json import money, ratio
 from ..report.text import print_table
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     report = coverage(books, context.as_of, args.target)
     # Per-book coverage findings are replaced by the cross-book ones (one rep across books).
     findings = [f for a in analyses for f in a.findings if f.code not in COVERAGE_CODES]
-    findings += report.findings
+    findings = sort_findings(findings + report.findings)
     document = coverage_json(report)
 
     def render(out) -> None:
