@@ -230,12 +230,13 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     report = CoverageReport(
         as_of=as_of, quarter=label, target=target, reps=reps, team=team, win_rate=win_rate,
         implied_multiple=(1 / win_rate if win_rate else None))
-    report.findings = _coverage_findings(report, books, keys, quotas, opportunities, is_open)
+    report.findings = _coverage_findings(report, books, quarters, keys, quotas, opportunities,
+                                         is_open)
     return report
 
 
-def _coverage_findings(report: CoverageReport, books: list[Book], keys: np.ndarray,
-                       quotas: pd.DataFrame, opportunities: pd.DataFrame,
+def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list[BookQuarter],
+                       keys: np.ndarray, quotas: pd.DataFrame, opportunities: pd.DataFrame,
                        is_open: np.ndarray) -> list[Finding]:
     """Findings for the few reps that need one (a loop over reps, not over deals)."""
     findings: list[Finding] = []
@@ -245,31 +246,31 @@ def _coverage_findings(report: CoverageReport, books: list[Book], keys: np.ndarr
     for key, row in zip(keys, report.reps.itertuples(index=False)):
         if row.below_target:
             where = first_quota.loc[key]
-            book = books[int(where["book"])]
+            book, quarter = books[int(where["book"])], quarters[int(where["book"])].label
             findings.append(book.finding(
                 "coverage-below-target",
-                f"{row.rep} has {_money(row.open)} open pipeline for {report.quarter} against "
+                f"{row.rep} has {_money(row.open)} open pipeline for {quarter} against "
                 f"{_money(row.remaining_quota)} remaining quota: coverage {row.coverage:.2f}× is "
                 f"below the {target:g}× target; {_money(row.gap)} more pipeline closing in the "
                 f"quarter is needed", sheet="Quotas", column="Quota", row=int(where["_row"]),
                 value=round(float(row.coverage), 4)))
         if row.open > 0 and pd.isna(row.quota):
             where = open_deals.loc[key]
-            book = books[int(where["book"])]
+            book, quarter = books[int(where["book"])], quarters[int(where["book"])].label
             findings.append(book.finding(
                 "quota-missing",
-                f"{row.rep} has {_money(row.open)} open pipeline closing in {report.quarter} "
-                f"but no quota for that quarter; add a Quotas row ({row.rep}, {report.quarter})",
+                f"{row.rep} has {_money(row.open)} open pipeline closing in {quarter} "
+                f"but no quota for that quarter; add a Quotas row ({row.rep}, {quarter})",
                 sheet="Opportunities", column="Rep", row=int(where["_row"]), value=row.rep))
     conflicts = quotas.groupby("rep", sort=False)["quota"].nunique()
     for key in conflicts[conflicts > 1].index:
-        rows = quotas[quotas["rep"] == key]
+        rows = quotas[(quotas["rep"] == key).to_numpy()]
         values = ", ".join(f"{books[int(b)].name}: {_money(q)}"
                            for b, q in zip(rows["book"], rows["quota"]))
         for book_index, quota_row in zip(rows["book"].iloc[1:], rows["_row"].iloc[1:]):
             findings.append(books[int(book_index)].finding(
                 "quota-conflict",
-                f"{rows['rep_name'].iloc[0]} has different quotas for {report.quarter} in "
+                f"{rows['rep_name'].iloc[0]} has different quotas for the current quarter in "
                 f"different workbooks ({values}); the largest is used — make them agree",
                 sheet="Quotas", column="Quota", row=int(quota_row)))
     return findings
