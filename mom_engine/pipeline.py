@@ -75,9 +75,9 @@ def round_half_away(values: np.ndarray) -> np.ndarray:
     return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
 
 
-def rep_key(names: pd.Series) -> pd.Series:
+def rep_keys(names: np.ndarray) -> np.ndarray:
     """How reps are matched: trimmed, case-folded name."""
-    return names.astype(str).str.strip().str.casefold()
+    return pd.Series(names, dtype=object).str.strip().str.casefold().to_numpy(dtype=object)
 
 
 @dataclass(frozen=True)
@@ -100,57 +100,72 @@ class BookQuarter:
                    np.datetime64(last, "D"), np.datetime64(since, "D"))
 
 
-def _opportunities(books: list[Book], quarters: list[BookQuarter]) -> pd.DataFrame:
+def _columns(books: list[Book], sheet: str, pick) -> dict[str, np.ndarray]:
+    """Plain arrays of one sheet across (at least one) books: `pick(index, rows)` → dict of
+    equal-length arrays per book, concatenated (numpy, not DataFrames: this runs per book)."""
+    parts: dict[str, list[np.ndarray]] = {}
+    for index, book in enumerate(books):
+        rows = book.rows(sheet)
+        for name, values in pick(index, rows).items():
+            parts.setdefault(name, []).append(values)
+    return {name: np.concatenate(values) for name, values in parts.items()}
+
+
+def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:
     """Every accepted opportunity of every book, with its book's quarter bounds."""
-    frames = [pd.DataFrame({
-        "book": pd.Series(dtype=np.int64), "rep_name": pd.Series(dtype=object),
-        "stage": pd.Series(dtype=object), "amount": pd.Series(dtype=np.int64),
-        "close": pd.Series(dtype="datetime64[s]"), "probability": pd.Series(dtype=float),
-        "_row": pd.Series(dtype=np.int64), "first": pd.Series(dtype="datetime64[s]"),
-        "last": pd.Series(dtype="datetime64[s]"), "since": pd.Series(dtype="datetime64[s]")})]
-    for index, (book, quarter) in enumerate(zip(books, quarters)):
-        rows = book.rows("Opportunities")
-        frames.append(pd.DataFrame({
-            "book": index,
-            "rep_name": rows["Rep"].astype(str).str.strip().to_numpy(dtype=object),
-            "stage": rows["Stage"].astype(str).to_numpy(dtype=object),
+    def pick(index: int, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        quarter, count = quarters[index], len(rows)
+        return {
+            "book": np.full(count, index, dtype=np.int64),
+            "rep_name": rows["Rep"].to_numpy(dtype=object),
+            "stage": rows["Stage"].to_numpy(dtype=object),
             "amount": rows["Amount"].to_numpy(dtype=np.int64),
-            "close": rows["Close Date"].to_numpy().astype("datetime64[s]"),
+            "close": rows["Close Date"].to_numpy().astype("datetime64[D]"),
             "probability": rows["Probability"].to_numpy(dtype=float),
-            "_row": rows["_row"].to_numpy(dtype=np.int64),
-            "first": quarter.first.astype("datetime64[s]"),
-            "last": quarter.last.astype("datetime64[s]"),
-            "since": quarter.since.astype("datetime64[s]"),
-        }))
-    frame = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-    frame["rep"] = rep_key(frame["rep_name"]).to_numpy(dtype=object)
-    return frame
+            "row": rows["_row"].to_numpy(dtype=np.int64),
+            "first": np.full(count, quarter.first, dtype="datetime64[D]"),
+            "last": np.full(count, quarter.last, dtype="datetime64[D]"),
+            "since": np.full(count, quarter.since, dtype="datetime64[D]"),
+        }
+    return _columns(books, "Opportunities", pick) if books else _empty_deals()
 
 
-def _quotas(books: list[Book], quarters: list[BookQuarter]) -> pd.DataFrame:
-    """Quotas of each book's own current quarter."""
-    frames = [pd.DataFrame({"book": pd.Series(dtype=np.int64),
-                            "rep_name": pd.Series(dtype=object),
-                            "quota": pd.Series(dtype=np.int64),
-                            "_row": pd.Series(dtype=np.int64)})]
-    for index, (book, quarter) in enumerate(zip(books, quarters)):
-        rows = book.rows("Quotas")
-        rows = rows[rows["Quarter"].astype(str).str.upper().to_numpy() == quarter.label]
-        frames.append(pd.DataFrame({
-            "book": index,
-            "rep_name": rows["Rep"].astype(str).str.strip().to_numpy(dtype=object),
-            "quota": rows["Quota"].to_numpy(dtype=np.int64),
-            "_row": rows["_row"].to_numpy(dtype=np.int64),
-        }))
-    frame = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-    frame["rep"] = rep_key(frame["rep_name"]).to_numpy(dtype=object)
-    return frame
+def _empty_deals() -> dict[str, np.ndarray]:
+    empty = {"book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
+             "close": "datetime64[D]", "probability": float, "row": np.int64,
+             "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
+    return {name: np.array([], dtype=dtype) for name, dtype in empty.items()}
+
+
+def _quota_rows(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:
+    """Quota rows of each book's own current quarter."""
+    def pick(index: int, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        label = quarters[index].label if quarters else ""
+        current = rows["Quarter"].to_numpy(dtype=object) == label
+        return {
+            "book": np.full(int(current.sum()), index, dtype=np.int64),
+            "rep_name": rows["Rep"].to_numpy(dtype=object)[current],
+            "quota": rows["Quota"].to_numpy(dtype=np.int64)[current],
+            "row": rows["_row"].to_numpy(dtype=np.int64)[current],
+        }
+    if not books:
+        return {"book": np.array([], np.int64), "rep_name": np.array([], object),
+                "quota": np.array([], np.int64), "row": np.array([], np.int64)}
+    return _columns(books, "Quotas", pick)
 
 
 def _probabilities(stage: np.ndarray, probability: np.ndarray) -> np.ndarray:
     """The Probability column, else the stage's default (SPEC §3)."""
-    defaults = pd.Series(stage).map(OPPORTUNITY_STAGES).to_numpy(dtype=float)
+    defaults = pd.Series(stage, dtype=object).map(OPPORTUNITY_STAGES).to_numpy(dtype=float)
     return np.where(np.isnan(probability), defaults, probability)
+
+
+def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact int64 sums of `values` per group index (−1 = no group)."""
+    out = np.zeros(size, dtype=np.int64)
+    keep = index >= 0
+    np.add.at(out, index[keep], values[keep].astype(np.int64))
+    return out
 
 
 def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> CoverageReport:
@@ -160,58 +175,50 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
                    (books[0].plan.coverage_target if books else 2.5))
     quarters = [BookQuarter.of(book, as_of) for book in books]
     label = quarters[0].label if quarters else quarter_label(*fiscal_quarter(as_of))
-    opportunities = _opportunities(books, quarters)
-    quotas = _quotas(books, quarters)
+    deals = _deals(books, quarters)
+    quotas = _quota_rows(books, quarters)
+    deal_rep, quota_rep = rep_keys(deals["rep_name"]), rep_keys(quotas["rep_name"])
 
-    close = opportunities["close"].to_numpy().astype("datetime64[D]")
-    stage = opportunities["stage"].to_numpy(dtype=object)
-    amount = opportunities["amount"].to_numpy(dtype=np.int64)
-    first = opportunities["first"].to_numpy().astype("datetime64[D]")
-    inside = (close >= first) & (close <= opportunities["last"].to_numpy().astype(
-        "datetime64[D]"))
+    close, stage, amount = deals["close"], deals["stage"], deals["amount"]
+    inside = (close >= deals["first"]) & (close <= deals["last"])
     is_open = inside & ~np.isin(stage, CLOSED_STAGES)
     is_won = inside & (stage == "Closed Won")
-    weighted = round_half_away(
-        amount * _probabilities(stage, opportunities["probability"].to_numpy(dtype=float)))
+    weighted = round_half_away(amount * _probabilities(stage, deals["probability"]))
 
-    names = pd.concat([quotas[["book", "rep", "rep_name"]].assign(order=0),
-                       opportunities.loc[is_open | is_won, ["book", "rep", "rep_name"]]
-                       .assign(order=1)])
-    names = names.sort_values(["book", "order"], kind="stable").drop_duplicates("rep")
+    # Reps in first-seen order: books in order, a book's Quotas before its Opportunities.
+    seen = is_open | is_won
+    candidate_key = np.concatenate([quota_rep, deal_rep[seen]])
+    candidate_name = np.concatenate([quotas["rep_name"], deals["rep_name"][seen]])
+    order = np.lexsort((np.r_[np.zeros(len(quota_rep)), np.ones(int(seen.sum()))],
+                        np.concatenate([quotas["book"], deals["book"][seen]])))
+    _, firsts = np.unique(candidate_key[order].astype(str), return_index=True)
+    chosen = order[np.sort(firsts)]
+    keys = candidate_key[chosen]
+    names = np.array([str(n).strip() for n in candidate_name[chosen]], dtype=object)
+    lookup = pd.Index(keys.astype(str))
+    deal_index = lookup.get_indexer(deal_rep.astype(str))
+    quota_index = lookup.get_indexer(quota_rep.astype(str))
 
-    deals = pd.DataFrame({
-        "rep": opportunities["rep"].to_numpy(dtype=object),
-        "open": np.where(is_open, amount, 0),
-        "won": np.where(is_won, amount, 0),
-        "weighted": np.where(is_open, weighted, 0),
-    }).groupby("rep", sort=False).sum()
-    quota_per_rep = quotas.groupby("rep", sort=False)["quota"].max()
-
-    keys = names["rep"].to_numpy(dtype=object)
-    reps = pd.DataFrame({"rep": names["rep_name"].to_numpy(dtype=object)})
-    has_quota = pd.Index(quota_per_rep.index).get_indexer(keys) >= 0
-    quota = quota_per_rep.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
-    sums = deals.reindex(keys).fillna(0).astype(np.int64)
-    won = sums["won"].to_numpy()
-    open_ = sums["open"].to_numpy()
+    size = len(keys)
+    open_ = _sum_by(deal_index, np.where(is_open, amount, 0), size)
+    won = _sum_by(deal_index, np.where(is_won, amount, 0), size)
+    weighted_sum = _sum_by(deal_index, np.where(is_open, weighted, 0), size)
+    quota = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(quota, quota_index, quotas["quota"])
+    has_quota = quota >= 0
+    quota = np.where(has_quota, quota, 0)
     remaining = quota - won
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(has_quota & (remaining > 0), open_ / np.where(remaining > 0, remaining, 1),
-                         np.nan)
+    owes = has_quota & (remaining > 0)
+    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
     gap = np.maximum(0, round_half_away(target * remaining) - open_)
-    reps["quota"] = pd.array(np.where(has_quota, quota, 0), dtype="Int64")
-    reps.loc[~has_quota, "quota"] = pd.NA
-    reps["won"] = won
-    reps["remaining_quota"] = pd.array(remaining, dtype="Int64")
-    reps.loc[~has_quota, "remaining_quota"] = pd.NA
-    reps["open"] = open_
-    reps["weighted"] = sums["weighted"].to_numpy()
-    reps["coverage"] = ratio
-    reps["gap"] = pd.array(gap, dtype="Int64")
-    reps.loc[~has_quota, "gap"] = pd.NA
-    reps["below_target"] = has_quota & (remaining > 0) & (np.nan_to_num(ratio) < target)
-    reps["quota_met"] = has_quota & (remaining <= 0)
-    reps = reps[REP_COLUMNS].reset_index(drop=True)
+
+    reps = pd.DataFrame({
+        "rep": names, "quota": _masked(quota, has_quota), "won": won,
+        "remaining_quota": _masked(remaining, has_quota), "open": open_,
+        "weighted": weighted_sum, "coverage": ratio, "gap": _masked(gap, has_quota),
+        "below_target": owes & (np.nan_to_num(ratio) < target),
+        "quota_met": has_quota & (remaining <= 0),
+    }, columns=REP_COLUMNS)
 
     team_open = int(open_.sum())
     team_remaining = int(np.where(has_quota, np.maximum(remaining, 0), 0).sum())
@@ -222,57 +229,78 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
         "reps_below_target": int(reps["below_target"].sum()),
     }
 
-    since = opportunities["since"].to_numpy().astype("datetime64[D]")
-    window = (close >= since) & (close < first)
+    window = (close >= deals["since"]) & (close < deals["first"])
     won_before = int(amount[window & (stage == "Closed Won")].sum())
     lost_before = int(amount[window & (stage == "Closed Lost")].sum())
     win_rate = won_before / (won_before + lost_before) if won_before + lost_before else None
     report = CoverageReport(
         as_of=as_of, quarter=label, target=target, reps=reps, team=team, win_rate=win_rate,
         implied_multiple=(1 / win_rate if win_rate else None))
-    report.findings = _coverage_findings(report, books, quarters, keys, quotas, opportunities,
-                                         is_open)
+    report.findings = _coverage_findings(report, books, quarters, quotas, quota_index, deals,
+                                         deal_index, is_open)
     return report
 
 
+def _masked(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:
+    """int64 cents → nullable Int64, blank where `present` is False."""
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), ~np.asarray(present))
+
+
+def _first_position(index: np.ndarray, size: int) -> np.ndarray:
+    """For each group 0..size-1, the first position holding it (−1 when none)."""
+    first = np.full(size, -1, dtype=np.int64)
+    groups, positions = np.unique(index, return_index=True)
+    keep = groups >= 0
+    first[groups[keep]] = positions[keep]
+    return first
+
+
 def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list[BookQuarter],
-                       keys: np.ndarray, quotas: pd.DataFrame, opportunities: pd.DataFrame,
+                       quotas: dict[str, np.ndarray], quota_index: np.ndarray,
+                       deals: dict[str, np.ndarray], deal_index: np.ndarray,
                        is_open: np.ndarray) -> list[Finding]:
-    """Findings for the few reps that need one (a loop over reps, not over deals)."""
+    """Findings for the few reps that need one (a loop over those reps, not over deals)."""
     findings: list[Finding] = []
-    target = report.target
-    first_quota = quotas.drop_duplicates("rep").set_index("rep")
-    open_deals = opportunities[is_open].drop_duplicates("rep").set_index("rep")
-    for key, row in zip(keys, report.reps.itertuples(index=False)):
-        if row.below_target:
-            where = first_quota.loc[key]
-            book, quarter = books[int(where["book"])], quarters[int(where["book"])].label
-            findings.append(book.finding(
-                "coverage-below-target",
-                f"{row.rep} has {_money(row.open)} open pipeline for {quarter} against "
-                f"{_money(row.remaining_quota)} remaining quota: coverage {row.coverage:.2f}× is "
-                f"below the {target:g}× target; {_money(row.gap)} more pipeline closing in the "
-                f"quarter is needed", sheet="Quotas", column="Quota", row=int(where["_row"]),
-                value=round(float(row.coverage), 4)))
-        if row.open > 0 and pd.isna(row.quota):
-            where = open_deals.loc[key]
-            book, quarter = books[int(where["book"])], quarters[int(where["book"])].label
-            findings.append(book.finding(
-                "quota-missing",
-                f"{row.rep} has {_money(row.open)} open pipeline closing in {quarter} "
-                f"but no quota for that quarter; add a Quotas row ({row.rep}, {quarter})",
-                sheet="Opportunities", column="Rep", row=int(where["_row"]), value=row.rep))
-    conflicts = quotas.groupby("rep", sort=False)["quota"].nunique()
-    for key in conflicts[conflicts > 1].index:
-        rows = quotas[(quotas["rep"] == key).to_numpy()]
-        values = ", ".join(f"{books[int(b)].name}: {_money(q)}"
-                           for b, q in zip(rows["book"], rows["quota"]))
-        for book_index, quota_row in zip(rows["book"].iloc[1:], rows["_row"].iloc[1:]):
-            findings.append(books[int(book_index)].finding(
+    target, reps = report.target, report.reps
+    size = len(reps)
+    first_quota = _first_position(quota_index, size)
+    first_open = _first_position(np.where(is_open, deal_index, -1), size)
+    rows = reps.to_dict("records")
+    for rep in np.flatnonzero(reps["below_target"].to_numpy()):
+        row, at = rows[rep], first_quota[rep]
+        book_index = int(quotas["book"][at])
+        quarter = quarters[book_index].label
+        findings.append(books[book_index].finding(
+            "coverage-below-target",
+            f"{row['rep']} has {_money(row['open'])} open pipeline for {quarter} against "
+            f"{_money(row['remaining_quota'])} remaining quota: coverage "
+            f"{row['coverage']:.2f}× is below the {target:g}× target; {_money(row['gap'])} "
+            f"more pipeline closing in the quarter is needed",
+            sheet="Quotas", column="Quota", row=int(quotas["row"][at]),
+            value=round(float(row["coverage"]), 4)))
+    missing = (reps["open"].to_numpy() > 0) & reps["quota"].isna().to_numpy()
+    for rep in np.flatnonzero(missing):
+        row, at = rows[rep], first_open[rep]
+        book_index = int(deals["book"][at])
+        quarter = quarters[book_index].label
+        findings.append(books[book_index].finding(
+            "quota-missing",
+            f"{row['rep']} has {_money(row['open'])} open pipeline closing in {quarter} but no "
+            f"quota for that quarter; add a Quotas row ({row['rep']}, {quarter})",
+            sheet="Opportunities", column="Rep", row=int(deals["row"][at]), value=row["rep"]))
+    groups, counts = np.unique(quota_index, return_counts=True)
+    for rep in groups[counts > 1]:          # only with several books: one quota row per book
+        mine = np.flatnonzero(quota_index == rep)
+        if len(set(quotas["quota"][mine].tolist())) < 2:
+            continue
+        values = ", ".join(f"{books[int(quotas['book'][p])].name}: {_money(quotas['quota'][p])}"
+                           for p in mine)
+        for p in mine[1:]:
+            findings.append(books[int(quotas["book"][p])].finding(
                 "quota-conflict",
-                f"{rows['rep_name'].iloc[0]} has different quotas for the current quarter in "
-                f"different workbooks ({values}); the largest is used — make them agree",
-                sheet="Quotas", column="Quota", row=int(quota_row)))
+                f"{rows[rep]['rep']} has different quotas for the current quarter in different "
+                f"workbooks ({values}); the largest is used — make them agree",
+                sheet="Quotas", column="Quota", row=int(quotas["row"][p])))
     return findings
 
 
