@@ -57,15 +57,20 @@ def stage_column(stage: str) -> str:
     return f"{stage} Date"
 
 
+def _folded(values) -> pd.Index:
+    return pd.Index(pd.Series(values, dtype="string").str.casefold())
+
+
 def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
     """IDs as their target sheet spells them (references match ignoring case, SPEC §3);
-    an ID not in `known` stays as typed, a blank stays missing."""
-    folded = known.astype(str).str.casefold().to_numpy()
-    lookup = pd.Series(known.to_numpy(dtype=object), index=folded)
-    lookup = lookup[~lookup.index.duplicated()]
-    mapped = values.astype("string").str.casefold().map(lookup)
-    return mapped.astype(object).where(mapped.notna(), values.astype(object)).to_numpy(
-        dtype=object)
+    an ID not in `known` stays as typed, a blank stays missing (None)."""
+    spelled = known.to_numpy(dtype=object)
+    folded = _folded(spelled)
+    first = ~folded.duplicated()
+    position = pd.Index(folded[first]).get_indexer(_folded(values.to_numpy(dtype=object)))
+    typed = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+    return np.where(position >= 0, spelled[first][np.maximum(position, 0)] if len(spelled)
+                    else typed, typed)
 
 
 def campaign_ids(book: Book, values: pd.Series) -> np.ndarray:
@@ -97,37 +102,39 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     before = np.column_stack([leads["Inquiry Date"].to_numpy().astype("datetime64[D]"),
                               dates[:, :-1]]) if len(stages) else dates
     both = ~np.isnat(before) & ~np.isnat(dates) & (dates >= before)
-    days = np.where(both, working_days_after(before, dates), -1).astype(float)
+    days = np.where(both, working_days_after(before, dates), 0).astype(float)
     days[~both] = np.nan
 
-    campaign_id = pd.Series(campaign_ids(book, leads["Campaign ID"]), dtype=object)
-    campaign_id = campaign_id.where(campaign_id.notna(), "")
-    names = book.rows("Campaigns").drop_duplicates("Campaign ID").set_index("Campaign ID")[
-        "Campaign"]
-    frame = pd.DataFrame({"campaign_id": campaign_id.to_numpy(dtype=object)})
-    for i, stage in enumerate(stages):
-        frame[f"reached:{stage}"] = reached[:, i]
-        frame[f"days:{stage}"] = days[:, i]
-    grouped = frame.groupby("campaign_id", sort=True)
-    counts = grouped.size()
-    reached_sums = grouped[[f"reached:{s}" for s in stages]].sum()
-    medians = grouped[[f"days:{s}" for s in stages]].median()
+    campaign = campaign_ids(book, leads["Campaign ID"])
+    campaign = np.where(pd.isna(campaign), "", campaign).astype(str)
+    keys, group = np.unique(campaign, return_inverse=True)
+    counts = np.bincount(group, minlength=len(keys))
+    reached_sums = np.zeros((len(keys), len(stages)), dtype=np.int64)
+    np.add.at(reached_sums, group, reached.astype(np.int64))
+    campaigns = book.rows("Campaigns")
+    names = dict(zip(campaigns["Campaign ID"].to_numpy(dtype=object),
+                     campaigns["Campaign"].to_numpy(dtype=object)))
 
     rows = []
-    for key in sorted(counts.index, key=lambda k: (k == "", k)):   # "(no campaign)" last
-        name = NO_CAMPAIGN if key == "" else names.get(key, "")
-        rows += _stage_rows(key, name, int(counts[key]), stages,
-                            [int(reached_sums.at[key, f"reached:{s}"]) for s in stages],
-                            [medians.at[key, f"days:{s}"] for s in stages])
+    order = sorted(range(len(keys)), key=lambda k: (keys[k] == "", keys[k]))  # blank last
+    for k in order:                                   # a loop over campaigns, not leads
+        mine = days[group == k]
+        rows += _stage_rows(keys[k], NO_CAMPAIGN if keys[k] == "" else names.get(keys[k], ""),
+                            int(counts[k]), stages, reached_sums[k].tolist(), _medians(mine))
     plan_rows = _stage_rows("", "(plan)", len(leads), stages,
-                            [int(v) for v in reached.sum(axis=0)],
-                            [float(np.nanmedian(days[:, i])) if (~np.isnan(days[:, i])).any()
-                             else np.nan for i in range(len(stages))])
+                            reached.sum(axis=0).astype(int).tolist(), _medians(days))
     return FunnelReport(
         as_of=as_of, stages=stages,
         campaigns=pd.DataFrame(rows, columns=FUNNEL_COLUMNS),
         plan=pd.DataFrame(plan_rows, columns=FUNNEL_COLUMNS),
-        findings=check_funnel_rules(book, as_of, leads, dates))
+        findings=check_funnel_rules(book, as_of, leads, dates, campaign))
+
+
+def _medians(days: np.ndarray) -> list[float]:
+    """Median of each stage column, ignoring blanks (NaN when the column has none)."""
+    filled = ~np.isnan(days)
+    return [float(np.median(days[filled[:, i], i])) if filled[:, i].any() else np.nan
+            for i in range(days.shape[1])]
 
 
 def _stage_rows(key: str, name: str, leads: int, stages: tuple[str, ...], reached: list[int],
@@ -150,14 +157,16 @@ def check_funnel(book: Book, context) -> list[Finding]:
     if leads.empty:
         return []
     stages = tuple(book.plan.lead_stages)
-    return check_funnel_rules(book, context.as_of, leads, _stage_dates(leads, stages))
+    return check_funnel_rules(book, context.as_of, leads, _stage_dates(leads, stages),
+                              campaign_ids(book, leads["Campaign ID"]))
 
 
-def check_funnel_rules(book: Book, as_of: dt.date, leads: pd.DataFrame,
-                       dates: np.ndarray) -> list[Finding]:
+def check_funnel_rules(book: Book, as_of: dt.date, leads: pd.DataFrame, dates: np.ndarray,
+                       campaign: np.ndarray) -> list[Finding]:
+    """The three funnel checks over the leads' stage dates and (canonical) Campaign IDs."""
     stages = tuple(book.plan.lead_stages)
     return (_stage_order(book, leads, stages, dates) + _sla(book, as_of, leads, stages, dates)
-            + _consent(book, leads))
+            + _consent(book, leads, campaign))
 
 
 def _stage_order(book: Book, leads: pd.DataFrame, stages: tuple[str, ...],
@@ -229,21 +238,21 @@ def _sla(book: Book, as_of: dt.date, leads: pd.DataFrame, stages: tuple[str, ...
     return findings
 
 
-def _consent(book: Book, leads: pd.DataFrame) -> list[Finding]:
+def _consent(book: Book, leads: pd.DataFrame, campaign: np.ndarray) -> list[Finding]:
     campaigns = book.rows("Campaigns")
     channel = campaigns["Channel"].astype(object).where(campaigns["Channel"].notna(), "")
     email = set(campaigns["Campaign ID"][channel.map(normalise_name).to_numpy() == "email"])
     if not email or leads.empty:
         return []
-    violation = leads["Opted Out"].to_numpy(dtype=bool) & np.isin(
-        campaign_ids(book, leads["Campaign ID"]), list(email))
+    violation = (leads["Opted Out"].to_numpy(dtype=bool)
+                 & pd.Series(campaign, dtype=object).isin(email).to_numpy())
     findings = []
     for position in np.flatnonzero(violation):
-        campaign = leads["Campaign ID"].iat[position]
+        typed = leads["Campaign ID"].iat[position]
         findings.append(book.finding(
             "consent-violation",
             f"lead {leads['Lead ID'].iat[position]} opted out but is attributed to email "
-            f"campaign {campaign}; remove it from the campaign (and its send lists) or "
+            f"campaign {typed}; remove it from the campaign (and its send lists) or "
             f"correct Opted Out", sheet="Leads", column="Campaign ID",
-            row=int(leads["_row"].iat[position]), value=campaign))
+            row=int(leads["_row"].iat[position]), value=typed))
     return findings
