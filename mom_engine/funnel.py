@@ -57,7 +57,8 @@ def stage_column(stage: str) -> str:
     return f"{stage} Date"
 
 
-def _folded(values) -> pd.Index:
+def folded_index(values) -> pd.Index:
+    """IDs as references compare them: case-folded (blank stays missing)."""
     return pd.Index(pd.Series(values, dtype="string").str.casefold())
 
 
@@ -65,9 +66,9 @@ def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
     """IDs as their target sheet spells them (references match ignoring case, SPEC §3);
     an ID not in `known` stays as typed, a blank stays missing (None)."""
     spelled = known.to_numpy(dtype=object)
-    folded = _folded(spelled)
+    folded = folded_index(spelled)
     first = ~folded.duplicated()
-    position = pd.Index(folded[first]).get_indexer(_folded(values.to_numpy(dtype=object)))
+    position = pd.Index(folded[first]).get_indexer(folded_index(values.to_numpy(dtype=object)))
     typed = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
     return np.where(position >= 0, spelled[first][np.maximum(position, 0)] if len(spelled)
                     else typed, typed)

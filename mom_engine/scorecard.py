@@ -10,7 +10,8 @@ Efficiency (how economically and quickly was the work done?) per campaign and fo
 cost per lead, cost per MQL, median task cycle, median review cycle and hours variance, using
 the schedule engine's execution conventions (SPEC §6): task cycle = working days Actual Start …
 Actual Finish inclusive, at least 1; review cycle = working days after Submitted On through
-Approved On; hours variance = Σ(Actual − Planned Hours) over tasks that have both.
+Approved On; hours variance = Σ(Actual − Planned Hours) over tasks that have both. Cycle times
+come from `schedule.execution_metrics`; cost will come from the spend engine (see below).
 
 The two are separate tables on purpose: a cheap campaign that produced nothing must not look
 good because it was cheap.
@@ -36,11 +37,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .calendar import duration_days, working_days
 from .findings import Finding
-from .funnel import campaign_ids, canonical_ids, stage_column
+from .funnel import folded_index, campaign_ids, canonical_ids, stage_column
 from .model import Book
 from .pipeline import round_half_away
+from .schedule import execution_metrics
 from .sheets import normalise_name
 
 EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
@@ -165,28 +166,37 @@ def _cost_by_campaign(book: Book) -> pd.Series:
     return cost.groupby("campaign_id")["cost"].sum().astype(np.int64)
 
 
-# --- TO BE REPLACED by the schedule engine's execution metrics once it lands on main --------
+def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(task cycles, review cycles, hours variances), each with the task's campaign_id.
 
-def _execution_by_task(book: Book) -> pd.DataFrame:
-    """Per non-cancelled task: campaign_id, task cycle, review cycle (NaN when not done), hours
-    variance (NaN unless both hours are filled) — the SPEC §6 conventions of mom_engine.schedule.
+    Cycle times come from the schedule engine (`schedule.execution_metrics`, SPEC §6); tasks are
+    attributed to campaigns here by Task ID, matching IDs ignoring case like the reference
+    checks do. Hours variance per campaign = Σ(Actual − Planned Hours) over non-cancelled tasks
+    that have both (the schedule engine's rule; it reports it by deliverable and assignee).
     """
+    metrics = execution_metrics(book)
     tasks = book.rows("Tasks")
-    campaign = _campaign_of_activities(book, tasks["Activity ID"])
-    keep = (tasks["Status"] != "Cancelled").to_numpy()
+    campaign_of_task = pd.Series(_campaign_of_activities(book, tasks["Activity ID"]),
+                                 index=folded_index(tasks["Task ID"].to_numpy(dtype=object)))
 
-    def days(column: str) -> np.ndarray:
-        return tasks[column].to_numpy().astype("datetime64[D]")
+    def campaigns_of(task_ids: pd.Series) -> np.ndarray:
+        position = campaign_of_task.index.get_indexer(folded_index(task_ids.to_numpy(dtype=object)))
+        values = campaign_of_task.to_numpy(dtype=object)
+        return np.where(position >= 0, values[np.maximum(position, 0)] if len(values) else None,
+                        None)
 
-    start, finish = days("Actual Start"), days("Actual Finish")
-    cycle = np.where(np.isnat(start) | np.isnat(finish), np.nan,
-                     duration_days(start, finish).astype(float))
-    submitted, approved = days("Submitted On"), days("Approved On")
-    review = np.where(np.isnat(submitted) | np.isnat(approved), np.nan,
-                      working_days(submitted + np.timedelta64(1, "D"), approved).astype(float))
-    hours = (tasks["Actual Hours"] - tasks["Planned Hours"]).to_numpy(dtype=float)
-    return pd.DataFrame({"campaign_id": campaign, "task_cycle": cycle, "review_cycle": review,
-                         "hours_variance": hours})[keep]
+    task_cycle = pd.DataFrame({"campaign_id": campaigns_of(metrics.task_cycle["key"]),
+                               "days": metrics.task_cycle["cycle_days"].to_numpy(dtype=float)})
+    done = ~metrics.reviews["open"].to_numpy(dtype=bool)
+    review_cycle = pd.DataFrame({
+        "campaign_id": campaigns_of(metrics.reviews["task_id"])[done],
+        "days": metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]})
+    booked = ((tasks["Status"] != "Cancelled") & tasks["Planned Hours"].notna()
+              & tasks["Actual Hours"].notna()).to_numpy()
+    hours = pd.DataFrame({
+        "campaign_id": _campaign_of_activities(book, tasks["Activity ID"])[booked],
+        "variance": (tasks["Actual Hours"] - tasks["Planned Hours"]).to_numpy(dtype=float)[booked]})
+    return task_cycle, review_cycle, hours
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,36 +233,38 @@ def score_campaigns(book: Book) -> Scorecard:
     effect = effect.loc[order].reset_index(drop=True)
     effect.insert(0, "rank", np.arange(1, len(effect) + 1))
 
-    tasks = _execution_by_task(book)
-    tasks = tasks[tasks["campaign_id"].isin(ids).to_numpy()]
-    per_campaign = tasks.groupby("campaign_id").agg(
-        tasks=("task_cycle", "count"), median_task_cycle=("task_cycle", "median"),
-        reviews=("review_cycle", "count"), median_review_cycle=("review_cycle", "median"),
-        hours_variance=("hours_variance", "sum"), hours_tasks=("hours_variance", "count"))
-    per_campaign = per_campaign.reindex(effect["campaign_id"].to_numpy())
+    task_cycle, review_cycle, hours = _execution_by_campaign(book)
+    order = effect["campaign_id"].to_numpy(dtype=object)
+    task_stats = task_cycle.groupby("campaign_id")["days"].agg(["count", "median"]).reindex(order)
+    review_stats = review_cycle.groupby("campaign_id")["days"].agg(["count", "median"]).reindex(
+        order)
+    hours_stats = hours.groupby("campaign_id")["variance"].agg(["count", "sum"]).reindex(order)
     efficiency = pd.DataFrame({
         "campaign_id": effect["campaign_id"], "campaign": effect["campaign"],
         "cost": effect["cost"], "leads": effect["leads"], "mqls": effect["mqls"],
         "cost_per_lead": _money_per(effect["cost"], effect["leads"]),
         "cost_per_mql": _money_per(effect["cost"], effect["mqls"]),
-        "tasks": per_campaign["tasks"].fillna(0).to_numpy(dtype=np.int64),
-        "median_task_cycle": per_campaign["median_task_cycle"].to_numpy(dtype=float),
-        "reviews": per_campaign["reviews"].fillna(0).to_numpy(dtype=np.int64),
-        "median_review_cycle": per_campaign["median_review_cycle"].to_numpy(dtype=float),
-        "hours_variance": np.where(per_campaign["hours_tasks"].fillna(0).to_numpy() > 0,
-                                   per_campaign["hours_variance"].to_numpy(dtype=float),
-                                   np.nan),
+        "tasks": task_stats["count"].fillna(0).to_numpy(dtype=np.int64),
+        "median_task_cycle": task_stats["median"].to_numpy(dtype=float),
+        "reviews": review_stats["count"].fillna(0).to_numpy(dtype=np.int64),
+        "median_review_cycle": review_stats["median"].to_numpy(dtype=float),
+        "hours_variance": np.where(hours_stats["count"].fillna(0).to_numpy() > 0,
+                                   hours_stats["sum"].to_numpy(dtype=float), np.nan),
     })[EFFICIENCY_COLUMNS]
 
+    known = set(ids)
+    in_plan = [frame[frame["campaign_id"].isin(known).to_numpy()]
+               for frame in (task_cycle, review_cycle, hours)]
     plan_effect, plan_efficiency = _plan_figures(effect, expected_leads, expected_pipeline,
-                                                 expected_revenue, campaigns, tasks)
+                                                 expected_revenue, campaigns, *in_plan)
     return Scorecard(book.plan.plan_id, book.plan.currency, effect[EFFECTIVENESS_COLUMNS],
                      efficiency, plan_effect, plan_efficiency)
 
 
 def _plan_figures(effect: pd.DataFrame, expected_leads: np.ndarray,
                   expected_pipeline: np.ndarray, expected_revenue: np.ndarray,
-                  campaigns: pd.DataFrame, tasks: pd.DataFrame) -> tuple[dict, dict]:
+                  campaigns: pd.DataFrame, task_cycle: pd.DataFrame,
+                  review_cycle: pd.DataFrame, hours: pd.DataFrame) -> tuple[dict, dict]:
     """Plan rows: ratios of sums; attainment over campaigns that carry the expectation."""
     by_id = effect.set_index("campaign_id").reindex(campaigns["Campaign ID"].to_numpy(dtype=object))
     cost, leads, mqls = (int(effect[c].sum()) for c in ("cost", "leads", "mqls"))
@@ -279,11 +291,10 @@ def _plan_figures(effect: pd.DataFrame, expected_leads: np.ndarray,
         "cost": cost, "leads": leads, "mqls": mqls,
         "cost_per_lead": int(round_half_away(cost / leads)) if leads else None,
         "cost_per_mql": int(round_half_away(cost / mqls)) if mqls else None,
-        "tasks": int(tasks["task_cycle"].count()),
-        "median_task_cycle": one(tasks["task_cycle"].median()),
-        "reviews": int(tasks["review_cycle"].count()),
-        "median_review_cycle": one(tasks["review_cycle"].median()),
-        "hours_variance": (float(tasks["hours_variance"].sum())
-                           if tasks["hours_variance"].notna().any() else None),
+        "tasks": len(task_cycle),
+        "median_task_cycle": one(task_cycle["days"].median()) if len(task_cycle) else None,
+        "reviews": len(review_cycle),
+        "median_review_cycle": one(review_cycle["days"].median()) if len(review_cycle) else None,
+        "hours_variance": float(hours["variance"].sum()) if len(hours) else None,
     }
     return plan_effect, plan_efficiency

@@ -87,8 +87,8 @@ def task(tid, aid, start=None, finish=None, submitted=None, approved=None, plann
 TASKS = [
     # Mon 01-04 … Fri 01-08 = 5 working days; review Fri 01-08 → Tue 01-12 = 2; hours +2
     task("T1", "A1", D(2027, 1, 4), D(2027, 1, 8), D(2027, 1, 8), D(2027, 1, 12), 10, 12),
-    # same day = 1; reviewed the day it was submitted = 0; hours 5 − 8 = −3
-    task("T2", "A4", D(2027, 1, 11), D(2027, 1, 11), D(2027, 1, 11), D(2027, 1, 11), 8, 5),
+    # same day = 1; reviewed the day it was submitted = 0; hours 5 − 8 = −3 ("a4" is A4)
+    task("T2", "a4", D(2027, 1, 11), D(2027, 1, 11), D(2027, 1, 11), D(2027, 1, 11), 8, 5),
     # Mon 01-04 … Wed 01-13 = 8; no review; no actual hours → no variance
     task("T3", "A1", D(2027, 1, 4), D(2027, 1, 13), planned=4),
     # cancelled: left out of everything
