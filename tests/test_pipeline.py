@@ -270,3 +270,21 @@ def test_each_book_uses_its_own_fiscal_calendar(make_book):
     assert reps["Bob"]["coverage"] == 1.0
     # X2 is in b.xlsx's win-rate window (Jan–Dec 2026): 20,000 won, nothing lost
     assert report.win_rate == 1.0
+
+
+def test_cli_pipeline_several_books_judges_the_rep_once(make_book, run_mom):
+    # alone, each book has Ann at 150,000 / 100,000 = 1.5× (below 2.5×); together the quota
+    # (the same in both) counts once and her pipeline adds up: 300,000 / 100,000 = 3.0×
+    books = [make_book(name, Opportunities=[opp(f"{name}-1", "Ann", "Proposal", 150000,
+                                                D(2027, 3, 1))],
+                       Quotas=[{"Rep": "Ann", "Quarter": "FY2027-Q1", "Quota": 100000}])
+             for name in ("a.xlsx", "b.xlsx")]
+    alone = run_mom("pipeline", books[0], "--as-of", "2027-02-15", "--json")
+    assert [(f["book"], f["cell"], f["code"]) for f in json.loads(alone.stdout)["findings"]] == [
+        ("a.xlsx", "C2", "coverage-below-target")]
+    done = run_mom("pipeline", *books, "--as-of", "2027-02-15", "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert [(r["rep"], r["quota"], r["open"], r["coverage"]) for r in document["reps"]] == [
+        ("Ann", 100000.0, 300000.0, 3.0)]
+    assert document["findings"] == []
