@@ -10,8 +10,8 @@ Efficiency (how economically and quickly was the work done?) per campaign and fo
 cost per lead, cost per MQL, median task cycle, median review cycle and hours variance, using
 the schedule engine's execution conventions (SPEC §6): task cycle = working days Actual Start …
 Actual Finish inclusive, at least 1; review cycle = working days after Submitted On through
-Approved On; hours variance = Σ(Actual − Planned Hours) over tasks that have both. Cycle times
-come from `schedule.execution_metrics`; cost will come from the spend engine (see below).
+Approved On; hours variance = Σ(Actual − Planned Hours) over tasks that have both. Cost comes
+from `spend.roll_up_spend(book).by("campaign")`, cycle times from `schedule.execution_metrics`.
 
 The two are separate tables on purpose: a cheap campaign that produced nothing must not look
 good because it was cheap.
@@ -42,6 +42,7 @@ from .funnel import folded_index, campaign_ids, canonical_ids, stage_column
 from .model import Book
 from .pipeline import round_half_away
 from .schedule import execution_metrics
+from .spend import roll_up_spend
 from .sheets import normalise_name
 
 EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
@@ -123,47 +124,12 @@ def _campaign_of_activities(book: Book, activity_ids: pd.Series) -> np.ndarray:
     return pd.Series(ids, dtype=object).map(campaign_of).to_numpy(dtype=object)
 
 
-# --- TO BE REPLACED by the spend engine (mom_engine.spend) once it lands on main -------------
-
 def _cost_by_campaign(book: Book) -> pd.Series:
-    """Committed + spent per Campaign ID in plan cents — a stand-in for
-    `spend.roll_up_spend(book).by("campaign")` while that module is not on main yet.
-
-    Same rules as SPEC §5: open POs commit max(amount − invoiced on them, 0); closed and
-    cancelled POs commit nothing; an invoice is spent on its PO's activity, else its own;
-    other currencies are converted with Rates (a missing rate leaves the amount out; the spend
-    checks report it).
-    """
-    rates = book.rows("Rates")
-    rate_of = {str(c).upper(): float(r) for c, r in zip(rates["Currency"], rates["Rate"])}
-    rate_of[book.plan.currency.upper()] = 1.0
-
-    def plan_cents(frame: pd.DataFrame) -> np.ndarray:
-        currency = frame["Currency"].astype(object).where(frame["Currency"].notna(),
-                                                          book.plan.currency).astype(str)
-        rate = currency.str.upper().map(rate_of).to_numpy(dtype=float)
-        cents = round_half_away(frame["Amount"].to_numpy(dtype=float) * np.nan_to_num(rate))
-        return np.where(np.isnan(rate), 0, cents)
-
-    pos, invoices = book.rows("PurchaseOrders"), book.rows("Invoices")
-    po_amount = plan_cents(pos)
-    invoice_amount = plan_cents(invoices)
-    po_numbers = pos["PO Number"].astype(str).str.casefold().to_numpy(dtype=object)
-    po_activity = pd.Series(pos["Activity ID"].to_numpy(dtype=object), index=po_numbers)
-    po_activity = po_activity[~po_activity.index.duplicated()]
-    invoice_po = invoices["PO Number"].astype("string").str.casefold()
-    invoice_activity = invoice_po.map(po_activity).astype(object).where(
-        invoice_po.map(po_activity).notna(), invoices["Activity ID"].astype(object))
-    invoiced = pd.Series(invoice_amount).groupby(invoice_po.to_numpy(dtype=object)).sum()
-    po_invoiced = pd.Series(po_numbers).map(invoiced).fillna(0).to_numpy(dtype=np.int64)
-    committed = np.where(pos["Status"].to_numpy(dtype=object) == "Open",
-                         np.maximum(po_amount - po_invoiced, 0), 0)
-    cost = pd.DataFrame({
-        "campaign_id": np.concatenate([
-            _campaign_of_activities(book, pos["Activity ID"]),
-            _campaign_of_activities(book, invoice_activity)]),
-        "cost": np.concatenate([committed, invoice_amount]).astype(np.int64)})
-    return cost.groupby("campaign_id")["cost"].sum().astype(np.int64)
+    """Committed + spent per Campaign ID in plan cents, from the spend engine (SPEC §5)."""
+    by_campaign = roll_up_spend(book).by("campaign")
+    cost = by_campaign["committed"].to_numpy(dtype=np.int64) + by_campaign["spent"].to_numpy(
+        dtype=np.int64)
+    return pd.Series(cost, index=by_campaign["key"].to_numpy(dtype=object))
 
 
 def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
