@@ -142,7 +142,8 @@ def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     """
     metrics = execution_metrics(book)
     tasks = book.rows("Tasks")
-    campaign_of_task = pd.Series(_campaign_of_activities(book, tasks["Activity ID"]),
+    task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
+    campaign_of_task = pd.Series(task_campaign,
                                  index=folded_index(tasks["Task ID"].to_numpy(dtype=object)))
 
     def campaigns_of(task_ids: pd.Series) -> np.ndarray:
@@ -160,7 +161,7 @@ def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     booked = ((tasks["Status"] != "Cancelled") & tasks["Planned Hours"].notna()
               & tasks["Actual Hours"].notna()).to_numpy()
     hours = pd.DataFrame({
-        "campaign_id": _campaign_of_activities(book, tasks["Activity ID"])[booked],
+        "campaign_id": task_campaign[booked],
         "variance": (tasks["Actual Hours"] - tasks["Planned Hours"]).to_numpy(dtype=float)[booked]})
     return task_cycle, review_cycle, hours
 
