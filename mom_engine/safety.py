@@ -37,6 +37,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Iterator
 
 MAX_FILE_BYTES = 200 * 1024 * 1024          # a team workbook is a few MB; 200 MB is absurd
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # all parts together, as declared in the zip
@@ -56,10 +57,14 @@ ENCRYPTED_MESSAGE = ("the workbook is password-protected (encrypted); save a cop
                      "it) and run again")
 
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-# A value cell: `<c ... r="B7" ...>` that is not self-closing (`<c r="B7" s="1"/>` is empty).
-_VALUE_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+# Parts no reader of ours inflates (calamine reads the workbook, its relationships, shared
+# strings, styles, tables and the sheets asked for): not scanned, saving a third of the time.
+# Their declared sizes still count against the limits.
+_UNREAD_PART = re.compile(r"^(docProps/|xl/theme/|xl/drawings/|xl/charts/|xl/media/|customXml/"
+                          r"|xl/printerSettings/|xl/worksheets/_rels/|Thumbnails/|Configurations2/)",
+                          re.IGNORECASE)
 
 
 class Refused(Exception):
@@ -247,7 +252,8 @@ def _inspect_zip(path: Path) -> None:
             _check_directory(name, path.stat().st_size, members)
             titles: dict[str, str] = {}
             for member in members:
-                if _XML_PART.search(member.filename) and member.file_size:
+                if _XML_PART.search(member.filename) and member.file_size and \
+                        not _UNREAD_PART.match(member.filename):
                     if _WORKSHEET.match(member.filename) and not titles:
                         titles = _sheet_titles(archive)
                     _scan_part(name, archive, member, titles.get(member.filename))
@@ -290,15 +296,49 @@ def _check_directory(name: str, file_size: int, members: list[zipfile.ZipInfo]) 
             "possible zip bomb"))
 
 
+# A value cell's reference: `r="AB12"` in any attribute order, in a tag that is not
+# self-closing (a styled empty cell `<c r="AB12" s="1"/>` holds no value; calamine skips it).
+# (The patterns start with the literal `r="` so the regex engine can skip ahead fast; an
+# attribute whose name merely ends in r could only make the bound more careful.)
+_VALUE_CELL = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_ROW_DIGITS = {length: re.compile(rb'r="[A-Z]{1,3}[0-9]{%d}"[^>]*(?<!/)>' % length)
+               for length in range(1, 8)}
+_COLUMN_LETTERS = {length: re.compile(rb'r="[A-Z]{%d}[0-9]{1,7}"[^>]*(?<!/)>' % length)
+                   for length in (2, 3)}
+
+
 class _WorksheetExtent:
-    """The farthest value cell of an OOXML worksheet part."""
+    """How far the value cells of an OOXML worksheet part reach.
+
+    Collecting every cell reference in Python costs about as much as calamine's whole read,
+    so a first, cheap pass only bounds the extent with C-level searches: the longest row
+    number (10^digits − 1 rows) and the longest column name (Z, ZZ or XFD). Only when that
+    bound is over the limit (sheets past 9,999 rows with more than 26 columns, or past 99,999
+    rows, or a far-away cell) does `exact` count every value cell in a second pass."""
 
     def __init__(self, name: str, where: str) -> None:
         self.name, self.where = name, where
+        self.row_digits = self.column_letters = 0
         self.rows: set[bytes] = set()
         self.letters: set[bytes] = set()
 
     def feed(self, text: bytes) -> None:
+        self.row_digits = max([self.row_digits] + [
+            length for length in range(7, self.row_digits, -1)
+            if _ROW_DIGITS[length].search(text)][:1])
+        if self.column_letters < 3:
+            self.column_letters = max([self.column_letters] + [
+                length for length in (3, 2) if length > self.column_letters
+                and _COLUMN_LETTERS[length].search(text)][:1])
+        if self.row_digits and not self.column_letters:
+            self.column_letters = 1
+
+    def bounded(self) -> bool:
+        rows = 10 ** self.row_digits - 1
+        columns = {0: 0, 1: 26, 2: 702, 3: 16_384}[self.column_letters]
+        return rows <= MAX_SHEET_ROWS and rows * columns <= MAX_SHEET_CELLS
+
+    def feed_exact(self, text: bytes) -> None:
         for letters, digits in _VALUE_CELL.findall(text):
             self.letters.add(letters)
             self.rows.add(digits)
@@ -386,6 +426,20 @@ def _scan_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
         extent = _WorksheetExtent(name, title or member.filename)
     elif member.filename == "content.xml":
         extent = _OdsExtent(name)
+    for text in _xml_texts(archive, member):
+        _scan_text(name, member.filename, text, extent)
+    if isinstance(extent, _WorksheetExtent):
+        if extent.bounded():
+            return
+        for text in _xml_texts(archive, member):   # the rare second pass: count exactly
+            extent.feed_exact(text)
+    if extent is not None:
+        extent.finish()
+
+
+def _xml_texts(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part inflated 1 MB at a time, each piece ending before a tag that was cut in two
+    (what follows the last '<' is carried into the next piece)."""
     carry = b""
     with archive.open(member) as part:
         while True:
@@ -393,20 +447,19 @@ def _scan_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
             if not chunk:
                 break
             text = carry + chunk
-            # Whatever follows the last '<' may be a tag cut in two: scan it with the next chunk.
             cut = text.rfind(b"<")
             if cut < len(text) - 4096:
                 cut = len(text)
             head, carry = (text[:cut], text[cut:]) if cut > 0 else (b"", text)
-            _scan_text(name, member.filename, head, extent)
-        _scan_text(name, member.filename, carry, extent)
-    if extent is not None:
-        extent.finish()
+            if head:
+                yield head
+    if carry:
+        yield carry
 
 
 def _scan_text(name: str, part: str, text: bytes,
                extent: _WorksheetExtent | _OdsExtent | None) -> None:
-    if _DTD.search(text):
+    if b"<!" in text and _DTD.search(text):
         raise Refused("book-unreadable", (
             f"{name}: part {part} declares a DTD (XML entities); refused as unsafe — open the "
             "file in Excel and save it again"))
