@@ -711,3 +711,27 @@ def test_a_far_cell_in_an_xlsb_is_refused_not_a_crash(tmp_path):
     assert result["located"] == REFUSED
     assert "XFD1048576" in result["findings"][0][3]
     assert result["peak_mb"] < PEAK_MB
+
+
+@pytest.mark.parametrize("cells, refused", [
+    # 9,000 rows × ZZ (702 columns) = 6.3 million cells: over the 5 million limit.
+    (b'<row r="9000"><c r="ZZ9000"><v>1</v></c></row>', True),
+    # 7,000 × 702 = 4.9 million: within it (the cheap bound, 9,999 × 702, is not: exact count).
+    (b'<row r="7000"><c r="ZZ7000"><v>1</v></c></row>', False),
+    # 20,000 rows × AA (27 columns) = 540,000 cells: read.
+    (b'<row r="20000"><c r="AA20000"><v>1</v></c></row>', False),
+    # 150,000 rows × 4 columns (A–D of Budget) = 600,000 cells: read.
+    (b'<row r="150000"><c r="A150000"><v>1</v></c></row>', False),
+    # The far cell hidden behind other attributes, a tab, a namespace prefix: all found.
+    (b'<row r="1048576"><c t="n" s="0" r="XFD1048576"><v>1</v></c></row>', True),
+    (b'<row r="1048576"><c\tr="XFD1048576"><v>1</v></c></row>', True),
+    (b'<row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></row>', True),
+    # A styled empty cell is not a value, wherever it is.
+    (b'<row r="1048576"><c r="XFD1048576" s="0" /></row>', False),
+])
+def test_the_sheet_extent_bound_is_exact_at_the_limit(base, tmp_path, cells, refused):
+    book = add_cells(base, tmp_path / "extent.xlsx", "Budget", cells)
+    refusal = safety.inspect_file(book)
+    assert (refusal is not None) == refused, refusal
+    if refused:
+        assert refusal[0] == "book-unreadable" and "sheet 'Budget'" in refusal[1]
