@@ -1,0 +1,121 @@
+"""Tables handed over in memory (live Excel ranges, DataFrames) → `Book` (SPEC §3, §14).
+
+The Excel UDFs and the macros do not read a file: they get each table as a header row plus data
+rows. `book_from_tables` runs those rows through the very reader stages a workbook file goes
+through (`read.SheetReader`, `read.read_plan`, then `structure.check_structure`), so a value
+means the same thing in a cell formula as in `mom validate`: same header matching, same parsers
+(`values.parse_value`), same rejected rows. Pure: no xlwings, no file.
+
+Decisions where the SPEC is silent:
+- A table may come as a DataFrame (header = its columns) or as rows (first row = header). The
+  header need not be the first row: as in a sheet, the first of the first 10 rows that holds the
+  required headers is the header, so a range that includes a title row still works.
+- Plan settings may be a `{field: value}` mapping, a Field/Value table, or nothing (defaults,
+  no findings about missing Plan fields: a UDF over a Budget range has no Plan to speak of).
+- Table names match like sheet names (`Purchase Orders` = `POs` = `PurchaseOrders`).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from .findings import Finding
+from .model import Book, PlanSettings, Table, empty_frame
+from .read import SheetReader, read_lists, read_plan
+from .sheets import SHEET_NAMES, SHEETS, leads_sheet, normalise_name
+from .structure import check_structure
+
+TableInput = pd.DataFrame | Sequence[Sequence[Any]]
+
+
+class TableNameError(ValueError):
+    """A table was handed over under a name that is no sheet of the team workbook."""
+
+
+def rows_of(table: TableInput | None) -> list[list[Any]]:
+    """A DataFrame or a 2-D sequence as rows, header first; NaN/NaT become None."""
+    if table is None:
+        return []
+    if isinstance(table, pd.DataFrame):
+        header = [None if _missing(c) else c for c in table.columns]
+        body = table.astype(object).where(table.notna(), None).to_numpy().tolist()
+        return [header, *body]
+    rows: list[list[Any]] = []
+    for row in table:
+        if isinstance(row, (list, tuple)):
+            rows.append([None if _missing(v) else v for v in row])
+        else:  # a single column arrives as a flat sequence
+            rows.append([None if _missing(row) else row])
+    return rows
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return value is pd.NaT
+
+
+def canonical_sheet(name: str) -> str:
+    """The declared sheet a table name stands for (aliases and spelling allowed)."""
+    canonical = SHEET_NAMES.get(normalise_name(name))
+    if canonical is None:
+        raise TableNameError(f"'{name}' is not a sheet of the team workbook")
+    return canonical
+
+
+def book_from_tables(tables: Mapping[str, TableInput | None],
+                     plan: Mapping[str, Any] | TableInput | None = None, *,
+                     name: str = "ranges", check: bool = True) -> Book:
+    """A Book from in-memory tables, read and (with `check`) structure-checked like a file.
+
+    Findings (value types, missing headers, duplicate IDs, unknown references…) are on
+    `book.findings`; sheets absent from `tables` are empty. Never raises for bad cell data;
+    raises `TableNameError` only for a table name that is no sheet (a programming slip).
+    """
+    book = Book(path=Path(name), name=name)
+    by_sheet = {canonical_sheet(key): value for key, value in tables.items()}
+    book.plan = _plan_settings(book, plan)
+    if "Lists" in by_sheet:
+        book.lists = read_lists(rows_of(by_sheet.pop("Lists")))
+    by_sheet.pop("Plan", None)
+    for sheet in SHEETS.values():
+        if sheet.name in ("Plan", "Lists"):
+            continue
+        if sheet.name == "Leads":
+            sheet = leads_sheet(book.plan.lead_stages)
+        rows = rows_of(by_sheet.get(sheet.name))
+        if not rows:
+            book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
+            continue
+        book.tables[sheet.name] = SheetReader(book, sheet, sheet.name, {}).read(rows)
+    if check:
+        book.findings.extend(check_structure(book))
+    return book
+
+
+def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None) -> PlanSettings:
+    if plan is None:
+        return PlanSettings()
+    if isinstance(plan, Mapping):
+        rows: list[list[Any]] = [["Field", "Value"], *([k, v] for k, v in plan.items())]
+    else:
+        rows = rows_of(plan)
+        if not rows:
+            return PlanSettings()
+    book.plan_sheet = "Plan"
+    settings = read_plan(book, rows, {})
+    if isinstance(plan, Mapping):
+        # A mapping names only what it wants to set: no findings for the fields it leaves out.
+        book.findings[:] = [f for f in book.findings if f.code != "value-required"]
+    return settings
+
+
+def table_findings(book: Book) -> list[Finding]:
+    """The book's findings in report order (what a UDF shows when its inputs are bad)."""
+    from .findings import sort_findings
+    return sort_findings(book.findings)
