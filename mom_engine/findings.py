@@ -244,3 +244,12 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
         key=lambda f: (f.book or "", f.sheet or "", f.row or 0, _column_order(f.cell),
                        f.column or "", SEVERITY_ORDER[f.severity], f.code),
     )
+
+
+def catalogue_markdown() -> str:
+    """The finding catalogue as a Markdown table (the README's copy is checked against it)."""
+    lines = ["| code | severity | SPEC | title | description |", "|---|---|---|---|---|"]
+    for entry in CATALOGUE.values():
+        lines.append(f"| `{entry.code}` | {entry.severity.value} | {entry.section} | "
+                     f"{entry.title} | {entry.description} |")
+    return "\n".join(lines)
