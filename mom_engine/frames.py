@@ -78,21 +78,25 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
     raises `TableNameError` only for a table name that is no sheet (a programming slip).
     """
     book = Book(path=Path(name), name=name)
-    by_sheet = {canonical_sheet(key): value for key, value in tables.items()}
+    by_sheet: dict[str, tuple[str, Any]] = {}
+    for key, value in tables.items():     # the key is the title findings will name
+        by_sheet.setdefault(canonical_sheet(key), (key, value))
+    if plan is None and "Plan" in by_sheet:
+        book.plan_sheet, plan = by_sheet["Plan"]
     book.plan = _plan_settings(book, plan)
     if "Lists" in by_sheet:
-        book.lists = read_lists(rows_of(by_sheet.pop("Lists")))
-    by_sheet.pop("Plan", None)
+        book.lists = read_lists(rows_of(by_sheet["Lists"][1]))
     for sheet in SHEETS.values():
         if sheet.name in ("Plan", "Lists"):
             continue
         if sheet.name == "Leads":
             sheet = leads_sheet(book.plan.lead_stages)
-        rows = rows_of(by_sheet.get(sheet.name))
+        title, table = by_sheet.get(sheet.name, (sheet.name, None))
+        rows = rows_of(table)
         if not rows:
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
-        book.tables[sheet.name] = SheetReader(book, sheet, sheet.name, {}).read(rows)
+        book.tables[sheet.name] = SheetReader(book, sheet, title, {}).read(rows)
     if check:
         book.findings.extend(check_structure(book))
     return book
@@ -107,7 +111,7 @@ def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None) -> P
         rows = rows_of(plan)
         if not rows:
             return PlanSettings()
-    book.plan_sheet = "Plan"
+    book.plan_sheet = book.plan_sheet or "Plan"
     settings = read_plan(book, rows, {})
     if isinstance(plan, Mapping):
         # A mapping names only what it wants to set: no findings for the fields it leaves out.
