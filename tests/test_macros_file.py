@@ -1,0 +1,95 @@
+"""The macro code end to end through the file adapter (SPEC §14): a real workbook on disk in,
+a NEW workbook out, read back with openpyxl."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import openpyxl
+import pytest
+
+from udfs import mom_macros
+from udfs.port import FileWorkbook
+from mom_engine.report.files import OutputError
+
+D = dt.date
+
+
+@pytest.fixture
+def bad_book(make_book):
+    return make_book(Budget=[
+        {"Activity ID": "A1", "Month": D(2027, 1, 1), "Budgeted": "1,000", "Planned": 900},
+        {"Activity ID": "A9", "Month": D(2027, 1, 1), "Budgeted": 5, "Planned": 1},
+        {"Activity ID": "A1", "Month": D(2027, 2, 1), "Budgeted": "=1+1", "Planned": 0},
+    ])
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_validate_writes_a_findings_sheet_with_links_and_highlights(bad_book, tmp_path):
+    before = digest(bad_book)
+    output = tmp_path / "checked.xlsx"
+    status = mom_macros.main(["validate", str(bad_book), "-o", str(output),
+                              "--as-of", "2027-03-01"])
+    assert status == 1                           # a ref-unknown error
+    assert digest(bad_book) == before            # the input is never changed
+    workbook = openpyxl.load_workbook(output)
+    assert workbook.sheetnames[0] == "Findings"
+    rows = list(workbook["Findings"].iter_rows(values_only=True))
+    assert rows[0] == mom_macros.FINDINGS_HEADER
+    located = [(r[2], r[3], r[1]) for r in rows[1:]]
+    assert located == [("Budget", "C2", "number-as-text"),
+                       ("Budget", "A3", "ref-unknown"),
+                       ("Budget", "C4", "formula-not-calculated")]
+    links = {workbook["Findings"].cell(r, 4).hyperlink.location
+             for r in range(2, len(rows) + 1)}
+    assert links == {"'Budget'!C2", "'Budget'!A3", "'Budget'!C4"}
+    budget = workbook["Budget"]
+    assert budget["A3"].fill.fgColor.rgb == "00FFC7CE"      # error: red
+    assert budget["C2"].fill.fgColor.rgb == "00FFEB9C"      # warning: yellow
+    assert budget["A3"].comment.text.startswith("MOM: ref-unknown")
+    assert budget["B2"].fill.fgColor.rgb != "00FFC7CE"      # untouched cells stay as they were
+
+
+def test_validate_text_that_looks_like_a_formula_stays_text(make_book, tmp_path):
+    book = make_book(Activities=[{"Activity ID": "A1", "Campaign ID": "C1",
+                                  "Activity": "Booth", "GL Account": "610200"},
+                                 {"Activity ID": "A1", "Campaign ID": "C1",
+                                  "Activity": "Dup", "GL Account": "610200"}])
+    output = tmp_path / "out.xlsx"
+    mom_macros.main(["validate", str(book), "-o", str(output)])
+    sheet = openpyxl.load_workbook(output)["Findings"]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_a_clean_book_says_so_and_exits_0(make_book, tmp_path):
+    output = tmp_path / "out.xlsx"
+    assert mom_macros.main(["validate", str(make_book()), "-o", str(output),
+                            "--as-of", "2027-03-01"]) == 0
+    rows = list(openpyxl.load_workbook(output)["Findings"].iter_rows(values_only=True))
+    assert rows[1][5] == "No problems found."
+
+
+def test_output_equal_to_input_is_refused(make_book, capsys):
+    book = make_book()
+    with pytest.raises(OutputError):
+        FileWorkbook(book, book)
+    assert mom_macros.main(["validate", str(book), "-o", str(book)]) == 2
+    assert "never written" in capsys.readouterr().err
+
+
+def test_a_missing_book_is_bad_usage(tmp_path):
+    assert mom_macros.main(["validate", str(tmp_path / "nope.xlsx"),
+                            "-o", str(tmp_path / "o.xlsx")]) == 2
+
+
+def test_validate_on_the_team_template_keeps_its_tables_and_protection(tmp_path):
+    from mom_engine.report.team_workbook import write_team_workbook
+    template = write_team_workbook(tmp_path / "team.xlsx", fiscal_year=2027)
+    output = tmp_path / "checked.xlsx"
+    assert mom_macros.main(["validate", str(template), "-o", str(output)]) == 0
+    workbook = openpyxl.load_workbook(output)
+    assert workbook["Activities"].protection.sheet
+    assert "Activities" in workbook["Activities"].tables
