@@ -17,6 +17,7 @@ Decisions where the SPEC is silent:
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -98,8 +99,34 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
             continue
         book.tables[sheet.name] = SheetReader(book, sheet, title, {}).read(rows)
     if check:
-        book.findings.extend(check_structure(book))
+        book.findings.extend(check_given(book, set(by_sheet)))
     return book
+
+
+def check_given(book: Book, given: set[str]) -> list[Finding]:
+    """`structure.check_structure`, except that a reference into a sheet that was not handed in
+    is not checked (a UDF over Activities and Budget has no Campaigns range: its Campaign IDs are
+    unknown, not wrong)."""
+    if given >= {s for s in SHEETS if s not in ("Plan", "Lists")}:
+        return check_structure(book)
+    from . import structure
+    saved = dict(book.tables)
+    for name, table in saved.items():
+        columns = tuple(
+            c if c.references is None or c.references[0] in given or c.references[0] == "Lists"
+            else replace(c, references=None)
+            for c in table.sheet.columns)
+        if columns != table.sheet.columns:
+            book.tables[name] = replace(table, sheet=replace(table.sheet, columns=columns))
+    try:
+        findings = structure.check_structure(book)
+        if "Invoices" not in given:
+            findings = [f for f in findings if f.sheet != "Invoices"]
+    finally:
+        for name, table in saved.items():   # same frames (rejections kept), declared sheets back
+            table.frame = book.tables[name].frame
+            book.tables[name] = table
+    return findings
 
 
 def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None) -> PlanSettings:

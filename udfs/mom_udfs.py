@@ -147,3 +147,189 @@ def MOM_VALIDATE(table, sheet, plan=None):
     rows = [(f.cell or "", f.code, f.severity.value if hasattr(f.severity, "value") else f.severity,
              f.message) for f in sort_findings(findings) if f.sheet in (name, "Plan")]
     return pd.DataFrame(rows, columns=["Cell", "Code", "Severity", "Message"], dtype=object)
+
+
+SPEND_KEYS = {"activity": "Activity ID", "campaign": "Campaign ID", "plan": "Plan ID",
+              "gl": "GL Account", "month": "Month", "quarter": "Quarter", "year": "Fiscal Year"}
+SPEND_HEADERS = {"budgeted": "Budgeted", "planned": "Planned", "committed": "Committed",
+                 "spent": "Spent", "remaining": "Remaining", "unplanned": "Unplanned"}
+SPEND_DOCS = {
+    "activities": "The Activities table with its header, e.g. Activities[#All]",
+    "budget": "The Budget table, e.g. Budget[#All]",
+    "purchase_orders": "Optional: the PurchaseOrders table, e.g. PurchaseOrders[#All]",
+    "invoices": "Optional: the Invoices table, e.g. Invoices[#All]",
+    "realignments": "Optional: the Realignments table, e.g. Realignments[#All]",
+    "rates": "Optional: the Rates table (needed for other currencies), e.g. Rates[#All]",
+}
+PLAN_DOC = "Optional: the Plan table (Field, Value) for currency and settings, e.g. Plan[#All]"
+
+
+def _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan) -> Book:
+    return _book({"Activities": activities, "Budget": budget, "PurchaseOrders": purchase_orders,
+                  "Invoices": invoices, "Realignments": realignments, "Rates": rates},
+                 plan, required=("Activities", "Budget"))
+
+
+def spend_table(book: Book, by: str) -> pd.DataFrame:
+    """The §5 figures at one level, as the cells show them (units, 2 decimals)."""
+    from mom_engine.spend import roll_up_spend
+    frame = roll_up_spend(book).by(by)
+    out = frame[["key", *SPEND_HEADERS]].rename(columns={"key": SPEND_KEYS[by], **SPEND_HEADERS})
+    return _sheet_frame(out, money=tuple(SPEND_HEADERS.values()))
+
+
+def _spend_udf(function):
+    """The six spend tables as arguments, with their wizard help."""
+    for name, doc in reversed(SPEND_DOCS.items()):
+        function = xw.arg(name, pd.DataFrame, doc=doc, **TABLE)(function)
+    return function
+
+
+@xw.func(category=CATEGORY)
+@_spend_udf
+@xw.arg("by", doc="Level: activity (default), campaign, plan, gl, month, quarter or year")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_SPEND(activities, budget, purchase_orders=None, invoices=None, realignments=None,
+              rates=None, by="activity", plan=None):
+    """Spend by level (SPEC §5): Budgeted, Planned, Committed, Spent, Remaining, Unplanned in
+    plan currency. Committed counts open POs net of what is invoiced on them; closed POs
+    release their rest."""
+    level = _choice(by, "by", tuple(SPEND_KEYS), "activity")
+    book = _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan)
+    return spend_table(book, level)
+
+
+@xw.func(category=CATEGORY)
+@_spend_udf
+@xw.arg("activity_id", doc="Optional: one Activity ID; blank gives the plan's remaining budget")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@cell_function
+def MOM_REMAINING(activities, budget, purchase_orders=None, invoices=None, realignments=None,
+                  rates=None, activity_id=None, plan=None):
+    """Remaining budget (budgeted − committed − spent, SPEC §5) of one activity, or of the plan
+    when no Activity ID is given: one number in plan currency."""
+    from mom_engine.spend import spend_per_activity
+    from mom_engine.values import text_of
+    book = _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan)
+    figures = spend_per_activity(book)
+    if activity_id is None or text_of(activity_id) == "":
+        return int(figures["Remaining"].sum()) / 100
+    wanted = text_of(activity_id).casefold()
+    matches = [key for key in figures.index if str(key).casefold() == wanted]
+    if not matches:
+        raise InputError(f"activity '{text_of(activity_id)}' is not in the Activities range")
+    return int(figures.at[matches[0], "Remaining"]) / 100
+
+
+SCHEDULE_HEADERS = {"key": None, "planned_start": "Planned Start",
+                    "planned_finish": "Planned Finish", "actual_start": "Actual Start",
+                    "actual_finish": "Actual Finish", "percent_complete": "% Complete",
+                    "spi": "SPI", "late_tasks": "Late Tasks"}
+SCHEDULE_KEYS = {"task": "Task ID", "activity": "Activity ID", "campaign": "Campaign ID",
+                 "plan": "Plan ID"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("tasks", pd.DataFrame, doc="The Tasks table with its header, e.g. Tasks[#All]", **TABLE)
+@xw.arg("activities", pd.DataFrame,
+        doc="Optional: the Activities table (needed for by=campaign), e.g. Activities[#All]",
+        **TABLE)
+@xw.arg("by", doc="Level: task, activity (default), campaign or plan")
+@xw.arg("as_of", doc="Optional: the as-of date (a date or TODAY()); blank = today")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_SCHEDULE(tasks, activities=None, by="activity", as_of=None, plan=None):
+    """Schedule rollup (SPEC §6): planned and actual dates, % complete (ΣEV ÷ Σduration),
+    SPI (ΣEV ÷ ΣPV) and the number of late tasks, at the as-of date."""
+    from mom_engine.schedule import roll_up_schedule
+    level = _choice(by, "by", tuple(SCHEDULE_KEYS), "activity")
+    day = _as_of(as_of)
+    book = _book({"Tasks": tasks, "Activities": activities}, plan, required=("Tasks",))
+    frame = roll_up_schedule(book, day).by(level)
+    out = frame[list(SCHEDULE_HEADERS)].rename(
+        columns={**SCHEDULE_HEADERS, "key": SCHEDULE_KEYS[level]})
+    return _sheet_frame(out)
+
+
+COVERAGE_HEADERS = {"rep": "Rep", "quota": "Quota", "won": "Won",
+                    "remaining_quota": "Remaining Quota", "open": "Open", "weighted": "Weighted",
+                    "coverage": "Coverage", "gap": "Gap", "below_target": "Below Target",
+                    "quota_met": "Quota Met"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("opportunities", pd.DataFrame,
+        doc="The Opportunities table with its header, e.g. Opportunities[#All]", **TABLE)
+@xw.arg("quotas", pd.DataFrame, doc="The Quotas table, e.g. Quotas[#All]", **TABLE)
+@xw.arg("as_of", doc="Optional: a date inside the quarter (a date or TODAY()); blank = today")
+@xw.arg("target", doc="Optional: coverage target; blank = the Plan's Coverage Target (2.5)")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_COVERAGE(opportunities, quotas, as_of=None, target=None, plan=None):
+    """Pipeline coverage per rep for the fiscal quarter of the as-of date (SPEC §7): open
+    pipeline ÷ remaining quota, weighted pipeline, gap to the target."""
+    from mom_engine.pipeline import coverage
+    day = _as_of(as_of)
+    if target is not None and target != "" and not isinstance(target, (int, float)):
+        raise InputError(f"target {target!r} is not a number")
+    book = _book({"Opportunities": opportunities, "Quotas": quotas}, plan,
+                 required=("Opportunities", "Quotas"))
+    report = coverage([book], day, None if target in (None, "") else float(target))
+    out = report.reps[list(COVERAGE_HEADERS)].rename(columns=COVERAGE_HEADERS)
+    return _sheet_frame(out, money=("Quota", "Won", "Remaining Quota", "Open", "Weighted",
+                                     "Gap"))
+
+
+FUNNEL_HEADERS = {"campaign_id": "Campaign ID", "campaign": "Campaign", "leads": "Leads",
+                  "stage": "Stage", "reached": "Reached", "conversion": "Conversion",
+                  "median_days": "Median Days"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("leads", pd.DataFrame, doc="The Leads table with its header, e.g. Leads[#All]", **TABLE)
+@xw.arg("campaigns", pd.DataFrame,
+        doc="Optional: the Campaigns table (for campaign names), e.g. Campaigns[#All]", **TABLE)
+@xw.arg("as_of", doc="Optional: the as-of date; blank = today")
+@xw.arg("plan", pd.DataFrame, doc="Optional: the Plan table (its Lead Stages), e.g. Plan[#All]",
+        **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_FUNNEL(leads, campaigns=None, as_of=None, plan=None):
+    """Lead funnel per campaign (SPEC §7): leads reaching each stage, stage-to-stage
+    conversion, median working days between stages."""
+    from mom_engine.funnel import roll_up_funnel
+    day = _as_of(as_of)
+    book = _book({"Leads": leads, "Campaigns": campaigns}, plan, required=("Leads",))
+    report = roll_up_funnel(book, day)
+    return _sheet_frame(report.campaigns[list(FUNNEL_HEADERS)].rename(columns=FUNNEL_HEADERS))
+
+
+ASSET_COLUMNS = ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "Tags", "Status",
+                 "Expires", "Location")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("assets", pd.DataFrame, doc="The Assets table with its header, e.g. Assets[#All]",
+        **TABLE)
+@xw.arg("words", doc="Words to find in Asset and Tags (blank: every asset)")
+@xw.arg("type", doc="Optional: only this Type")
+@xw.arg("product", doc="Optional: only this Product")
+@xw.arg("segment", doc="Optional: only this Segment")
+@xw.arg("region", doc="Optional: only this Region")
+@xw.ret(**OUT)
+@cell_function
+def MOM_ASSETS(assets, words="", type=None, product=None, segment=None, region=None):
+    """Asset search (SPEC §9): assets whose Asset or Tags hold the words, filtered by Type,
+    Product, Segment and Region, best match first — reuse before re-creating."""
+    from mom_engine.assets import search_assets
+    from mom_engine.values import text_of
+    book = _book({"Assets": assets}, None, required=("Assets",))
+    filters = [None if v is None else text_of(v) for v in (type, product, segment, region)]
+    found = search_assets(book.rows("Assets"), "" if words is None else text_of(words),
+                          *filters)
+    out = found[list(ASSET_COLUMNS) + ["matches"]].rename(columns={"matches": "Matches"})
+    return _sheet_frame(out)

@@ -1,0 +1,176 @@
+"""The UDFs as Excel calls them (SPEC §14): xlwings' own decorators register them, and every
+argument goes through `xlwings.conversion` with the shapes Excel hands over — tuples of rows,
+floats for numbers and for dates from expressions (TODAY()), datetimes from date cells, None for
+blank cells, COM error ints for error cells — and the result comes back through
+`conversion.write` as the rows Excel receives. See tests/xlwings_windows.py for what is stubbed
+(only the Windows COM modules) and why."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import types
+
+import pytest
+
+from .xlwings_windows import MISSING, NA_ERROR, VALUE_ERROR, call_udf
+
+UTC = dt.timezone.utc
+
+
+def serial(day: dt.date) -> float:
+    """An Excel 1900-system serial, as a date computed by a formula arrives."""
+    return float((day - dt.date(1899, 12, 30)).days)
+
+
+def one_cell(text: str) -> list[list[str]]:
+    """A text result as Excel receives it from xlwings: one row of one cell."""
+    return [[text]]
+
+
+def cell_date(day: dt.date) -> dt.datetime:
+    """What Excel returns for a written date (xlwings hands COM dates back with UTC tz)."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+# --- registration ------------------------------------------------------------------------------
+
+UDF_NAMES = ("MOM_VALIDATE", "MOM_SCHEDULE", "MOM_ASSETS", "MOM_SPEND", "MOM_REMAINING",
+             "MOM_COVERAGE", "MOM_FUNNEL")
+
+
+def test_every_udf_registers_with_xlwings_and_gets_a_vba_wrapper(excel_udfs):
+    module, xl_udfs = excel_udfs
+    for name in UDF_NAMES:
+        info = getattr(module, name).__xlfunc__
+        assert info["name"] == name and info["category"] == "MOM"
+        assert info["ret"]["doc"].strip(), name                       # the wizard's description
+        assert all(arg["doc"] and not arg["doc"].startswith("Positional")
+                   for arg in info["args"]), name                     # every argument explained
+    out = io.StringIO()
+    xl_udfs.generate_vba_wrapper("mom_udfs", module, out, types.SimpleNamespace(Name="team.xlsm"))
+    vba = out.getvalue()
+    assert ("Function MOM_SPEND(activities, budget, Optional purchase_orders, Optional invoices, "
+            "Optional realignments, Optional rates, Optional by, Optional plan)") in vba
+    for name in UDF_NAMES:
+        assert f'XLPy.CallUDF("mom_udfs", "{name}"' in vba
+
+
+def test_table_arguments_are_read_as_dataframes_with_a_header(excel_udfs):
+    module, _ = excel_udfs
+    options = module.MOM_SCHEDULE.__xlfunc__["argmap"]["tasks"]["options"]
+    assert options["index"] is False and options["header"] is True and options["err_to_str"]
+    assert module.MOM_SCHEDULE.__xlfunc__["ret"]["options"]["expand"] == "table"
+
+
+# --- MOM_VALIDATE ------------------------------------------------------------------------------
+
+def test_validate_reports_cells_of_one_table(excel_udfs):
+    module, _ = excel_udfs
+    budget = (("Activity ID", "Month", "Budgeted", "Planned"),
+              ("A1", cell_date(dt.date(2027, 1, 1)).replace(tzinfo=None), 1000.0, None),
+              ("A1", serial(dt.date(2027, 2, 1)), NA_ERROR, None),      # error cell
+              (None, "2027-13", "1,000", 5.0),                           # blank required ID
+              (None, None, None, None))                                  # blank row
+    result = call_udf(module.MOM_VALIDATE, budget, "Budget", MISSING)
+    assert result[0] == ["Cell", "Code", "Severity", "Message"]
+    assert [(r[0], r[1]) for r in result[1:]] == [
+        ("C3", "value-type"), ("A4", "value-required"), ("B4", "value-type"),
+        ("C4", "number-as-text")]
+
+
+def test_validate_names_an_unknown_sheet(excel_udfs):
+    module, _ = excel_udfs
+    assert call_udf(module.MOM_VALIDATE, (("x",), (1.0,)), "Budgett", MISSING) == one_cell(
+        "MOM: 'Budgett' is not a sheet of the team workbook")
+
+
+# --- MOM_SCHEDULE ------------------------------------------------------------------------------
+
+TASKS = (
+    ("Task ID", "Activity ID", "Task", "Planned Start", "Planned Finish", "% Complete", "Status"),
+    ("T1", "A1", "Brief", dt.datetime(2027, 3, 1), dt.datetime(2027, 3, 5), 1.0, "Done"),
+    ("T2", "A1", "Copy", serial(dt.date(2027, 3, 8)), serial(dt.date(2027, 3, 12)), 0.5, None),
+    ("T3", "A2", "Design", dt.datetime(2027, 3, 1), dt.datetime(2027, 3, 3), NA_ERROR, None),
+    (None, None, None, None, None, None, None),
+)
+
+
+def test_schedule_by_activity(excel_udfs):
+    module, _ = excel_udfs
+    # as of Wed 2027-03-10, passed as TODAY() would be: a float serial.
+    # T1 Mon 1 – Fri 5 March: 5 working days, done → EV 5, PV 5.
+    # T2 Mon 8 – Fri 12 March: 5 days, 50 % → EV 2.5; PV = Mon–Wed = 3.
+    # A1: % complete (5 + 2.5) / 10 = 0.75; SPI 7.5 / 8 = 0.9375; nothing late.
+    # T3 Mon 1 – Wed 3 March: 3 days, % Complete is an error cell → 0; PV 3 → SPI 0; late.
+    result = call_udf(module.MOM_SCHEDULE, TASKS, MISSING, "activity",
+                      serial(dt.date(2027, 3, 10)), MISSING)
+    assert result == [
+        ["Activity ID", "Planned Start", "Planned Finish", "Actual Start", "Actual Finish",
+         "% Complete", "SPI", "Late Tasks"],
+        ["A1", cell_date(dt.date(2027, 3, 1)), cell_date(dt.date(2027, 3, 12)), "", "",
+         0.75, 0.9375, 0],
+        ["A2", cell_date(dt.date(2027, 3, 1)), cell_date(dt.date(2027, 3, 3)), "", "",
+         0.0, 0.0, 1],
+    ]
+
+
+def test_schedule_as_of_from_a_date_cell_and_by_plan(excel_udfs):
+    module, _ = excel_udfs
+    plan = (("Field", "Value"), ("Plan ID", "P-9"), ("Fiscal Year", 2027.0))
+    result = call_udf(module.MOM_SCHEDULE, TASKS, MISSING, "Plan",
+                      dt.datetime(2027, 3, 10), plan)
+    # plan: EV 7.5 of duration 13 → 0.5769…; PV 5 + 3 + 3 = 11 → SPI 7.5 / 11
+    assert result[1][0] == "P-9"
+    assert result[1][5] == pytest.approx(7.5 / 13)
+    assert result[1][6] == pytest.approx(7.5 / 11)
+    assert result[1][7] == 1
+
+
+def test_schedule_says_what_is_wrong_instead_of_raising(excel_udfs):
+    module, _ = excel_udfs
+    no_id = tuple(row[1:] for row in TASKS)
+    assert call_udf(module.MOM_SCHEDULE, no_id, MISSING, MISSING, MISSING, MISSING) == one_cell(
+        "MOM: Tasks range has no 'Task ID' header")
+    assert call_udf(module.MOM_SCHEDULE, TASKS, MISSING, "week", MISSING, MISSING) == one_cell(
+        "MOM: by must be one of task, activity, campaign, plan (not 'week')")
+    assert call_udf(module.MOM_SCHEDULE, TASKS, MISSING, MISSING, "soon", MISSING) == one_cell(
+        "MOM: as_of 'soon' is not a date")
+    assert call_udf(module.MOM_SCHEDULE, NA_ERROR, MISSING, MISSING, MISSING, MISSING)[0][0] == (
+        "MOM: Tasks range has no 'Task ID' header")     # an error cell instead of a range
+
+
+# --- MOM_ASSETS --------------------------------------------------------------------------------
+
+ASSETS = (
+    ("Asset ID", "Asset", "Type", "Region", "Tags", "Status", "Expires"),
+    ("AS-1", "Cloud launch deck", "Slide Deck", "EMEA", "launch, cloud", "Approved",
+     dt.datetime(2027, 6, 30)),
+    ("AS-2", "Security ebook", "eBook", VALUE_ERROR, None, "Draft",
+     serial(dt.date(2027, 1, 31))),
+    ("AS-3", "Launch video", "Video", "EMEA", "launch", None, None),
+    (None, None, None, None, None, None, None),
+)
+
+
+def test_assets_search_ranks_by_matched_words(excel_udfs):
+    module, _ = excel_udfs
+    result = call_udf(module.MOM_ASSETS, ASSETS, "cloud launch", MISSING, MISSING, MISSING,
+                      MISSING)
+    assert result[0] == ["Asset ID", "Asset", "Type", "Product", "Segment", "Region", "Tags",
+                         "Status", "Expires", "Location", "Matches"]
+    # AS-1 matches both words, AS-3 one; AS-2 none
+    assert [(r[0], r[-1]) for r in result[1:]] == [("AS-1", 2), ("AS-3", 1)]
+    assert result[1][8] == cell_date(dt.date(2027, 6, 30))
+    assert result[2][7] == "Draft"                     # blank Status → the declared default
+
+
+def test_assets_filters_and_error_cells(excel_udfs):
+    module, _ = excel_udfs
+    every = call_udf(module.MOM_ASSETS, ASSETS, MISSING, MISSING, MISSING, MISSING, MISSING)
+    assert [r[0] for r in every[1:]] == ["AS-1", "AS-2", "AS-3"]
+    assert every[2][5] == ""                           # the #VALUE! Region reads as blank
+    assert every[2][8] == cell_date(dt.date(2027, 1, 31))   # a serial date read as a date
+    videos = call_udf(module.MOM_ASSETS, ASSETS, "", "video", MISSING, MISSING, "emea")
+    assert [r[0] for r in videos[1:]] == ["AS-3"]
+    assert call_udf(module.MOM_ASSETS, (("Name",), ("x",)), MISSING, MISSING, MISSING, MISSING,
+                    MISSING) == one_cell("MOM: Assets range has no 'Asset ID' header")
