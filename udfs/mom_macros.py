@@ -6,12 +6,15 @@ In Excel (RunPython, Windows/macOS) a button or the xlwings ribbon calls e.g.
 
     python -m udfs.mom_macros validate team.xlsx -o team-checked.xlsx [--as-of 2027-03-15]
     python -m udfs.mom_macros refresh  team.xlsx -o team-figures.xlsx
+    python -m udfs.mom_macros reconcile mom_reconcile.xlsm -o reconciled.xlsm
 
 - validate: every finding of `mom validate` on a `Findings` sheet (first sheet), each with a link
   to its cell; the cells themselves are filled (red error, yellow warning) with a note.
 - refresh: a `MOM Figures` sheet with the engine's spend figures per activity and the plan total
   (§5), stamped with the as-of date — the numbers the formulas and UDFs should agree with.
-- reconcile: see `reconcile()`.
+- reconcile (the finance workbook mom_reconcile.xlsm): reads the ERP export and the team
+  workbooks named on its Reconcile sheet (paths relative to the workbook's folder) and writes
+  Documents, GL by Month and Recon Findings sheets (SPEC §12).
 
 Exit status of the shell entry as `mom`: 0 no error findings, 1 error findings, 2 bad usage.
 """
@@ -84,6 +87,94 @@ def refresh(port: WorkbookPort | None = None, as_of: dt.date | None = None) -> l
     return findings
 
 
+RECONCILE_SHEET = "Reconcile"
+DOCUMENT_HEADERS = {
+    "class": "Class", "document_type": "Document Type", "document_no": "Document No",
+    "po_number": "PO Number", "vendor": "Vendor", "gl_account": "GL Account",
+    "currency": "Currency", "workbook_amount": "Workbook Amount", "erp_amount": "ERP Amount",
+    "difference": "Difference", "workbook_date": "Workbook Date", "erp_date": "ERP Date",
+    "book": "Book", "sheet": "Sheet", "cell": "Cell", "erp_rows": "ERP Rows", "note": "Note"}
+GL_HEADERS = {"currency": "Currency", "gl_account": "GL Account", "month": "Month",
+              "quarter": "Quarter", "workbook_spent": "Workbook Spent",
+              "erp_actual": "ERP Actual", "variance": "Variance"}
+MONEY_KEYS = {"workbook_amount", "erp_amount", "difference", "workbook_spent", "erp_actual",
+              "variance"}
+
+
+class MacroInputError(Exception):
+    """The settings a macro reads from the workbook are unusable; its text is shown."""
+
+
+def reconcile(port: WorkbookPort | None = None, as_of: dt.date | None = None) -> list[Finding]:
+    """Reconcile the team workbooks named on the Reconcile sheet with the ERP export (SPEC §12):
+    Documents (by class), GL by Month, Recon Findings sheets."""
+    from mom_engine.analyze import analyze_book
+    from mom_engine.read import workbook_files
+    from mom_engine.reconcile import read_ledger, reconcile as match_documents
+    port = port if port is not None else LiveWorkbook()
+    settings = _settings(port, RECONCILE_SHEET)
+    folder = port.folder
+    ledger_path = _setting_path(settings, "ERP export", folder)
+    teams = _setting_path(settings, "Team workbooks", folder)
+    files = workbook_files([str(teams)])
+    if not files:
+        raise MacroInputError(f"no team workbooks found at {teams}")
+    context = Context(as_of=as_of or dt.date.today())
+    analyses = [analyze_book(path, context=context) for path in files]
+    findings = [f for a in analyses for f in a.findings]
+    result = match_documents([a.book for a in analyses], read_ledger(ledger_path), findings)
+    port.replace_sheet("Documents", _table(result.documents, DOCUMENT_HEADERS),
+                       widths=(16, 14, 16, 14, 20, 12, 9, 16, 16, 12, 12, 12, 28, 14, 8, 9, 30))
+    port.replace_sheet("GL by Month", _table(result.gl_months, GL_HEADERS),
+                       widths=(9, 12, 10, 12, 16, 16, 14))
+    rows: list[list[Any]] = [list(FINDINGS_HEADER[:2]) + ["Book"] + list(FINDINGS_HEADER[2:])]
+    for finding in result.findings:
+        rows.append([finding.severity.value, finding.code, finding.book or "", finding.sheet or "",
+                     finding.cell or "", finding.column or "", finding.message,
+                     _shown(finding.value)])
+    port.replace_sheet("Recon Findings", rows, widths=(10, 22, 28, 16, 8, 18, 90, 18))
+    port.save()
+    return list(result.findings)
+
+
+def _settings(port: WorkbookPort, sheet: str) -> dict[str, Any]:
+    if sheet not in port.sheet_names():
+        raise MacroInputError(f"the workbook has no '{sheet}' sheet with the settings")
+    from mom_engine.sheets import normalise_name
+    return {normalise_name(row[0]): row[1] for row in port.rows(sheet)
+            if len(row) > 1 and isinstance(row[0], str) and row[1] not in (None, "")}
+
+
+def _setting_path(settings: dict[str, Any], label: str, folder: Path) -> Path:
+    from mom_engine.sheets import normalise_name
+    value = settings.get(normalise_name(label))
+    if value is None:
+        raise MacroInputError(f"'{label}' is blank on the settings sheet; fill it in")
+    path = Path(str(value).strip()).expanduser()
+    return path if path.is_absolute() else folder / path
+
+
+def _table(frame: Any, headers: dict[str, str]) -> list[list[Any]]:
+    """A result frame as sheet rows: money cents → units, blanks → None, dates → dates."""
+    import pandas as pd
+    rows: list[list[Any]] = [list(headers.values())]
+    for record in frame[list(headers)].to_dict("records"):
+        row = []
+        for key, value in record.items():
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                row.append(None)
+            elif key in MONEY_KEYS:
+                row.append(int(value) / 100)
+            elif isinstance(value, pd.Timestamp):
+                row.append(value.to_pydatetime())
+            elif hasattr(value, "item"):
+                row.append(value.item())
+            else:
+                row.append(value)
+        rows.append(row)
+    return rows
+
+
 def _shown(value: Any) -> Any:
     if value is None or isinstance(value, (int, float, str)):
         return value
@@ -92,7 +183,7 @@ def _shown(value: Any) -> Any:
 
 # --- shell entry ---------------------------------------------------------------------------
 
-MACROS = {"validate": validate, "refresh": refresh}
+MACROS = {"validate": validate, "refresh": refresh, "reconcile": reconcile}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +208,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {args.book} cannot be opened ({type(error).__name__}: {error})",
               file=sys.stderr)
         return 2
-    findings = MACROS[args.macro](port, args.as_of)
+    try:
+        findings = MACROS[args.macro](port, args.as_of)
+    except MacroInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        if type(error).__name__ != "LedgerError":
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {args.output} ({len(findings)} findings)")
     return 1 if has_errors(findings) else 0
 

@@ -42,6 +42,7 @@ class Link:
 
 class WorkbookPort(Protocol):
     name: str
+    folder: Path      # where the workbook lives: relative paths in its settings start here
 
     def book(self) -> Book:
         """The workbook as the engine sees it (reader stages, findings included)."""
@@ -75,6 +76,7 @@ class FileWorkbook:
         self.output = Path(output)
         refuse_overwriting_inputs(self.output, [self.path])
         self.name = self.path.name
+        self.folder = self.path.resolve().parent
         keep_vba = self.path.suffix.lower() == ".xlsm"
         self.workbook = openpyxl.load_workbook(self.path, keep_vba=keep_vba, keep_links=True)
         self._highlighted: dict[tuple[str, str], Any] = {}
@@ -157,6 +159,7 @@ class LiveWorkbook:
         self.xw = xw
         self.xlbook = book if book is not None else xw.Book.caller()
         self.name = self.xlbook.name
+        self.folder = Path(self.xlbook.fullname).parent
 
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.xlbook.sheets]
