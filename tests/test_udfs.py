@@ -174,3 +174,82 @@ def test_assets_filters_and_error_cells(excel_udfs):
     assert [r[0] for r in videos[1:]] == ["AS-3"]
     assert call_udf(module.MOM_ASSETS, (("Name",), ("x",)), MISSING, MISSING, MISSING, MISSING,
                     MISSING) == one_cell("MOM: Assets range has no 'Asset ID' header")
+
+
+# --- MOM_SPEND and MOM_REMAINING -------------------------------------------------------------
+
+ACTIVITIES = (("Activity ID", "Campaign ID", "Activity", "GL Account"),
+              ("A1", "C1", "Booth", 610200.0),           # a GL account typed as a number
+              ("A2", "C1", "Ads", "610100"),
+              (None, None, None, None))
+BUDGET = (("Activity ID", "Month", "Budgeted", "Planned"),
+          ("A1", dt.datetime(2027, 1, 1), 1000.0, 900.0),
+          ("A1", serial(dt.date(2027, 2, 1)), "1,200.50", 1000.0),   # number-as-text
+          ("A2", "2027-01", 5000.0, None),                          # blank Planned → 0
+          ("A2", dt.datetime(2027, 2, 1), NA_ERROR, 10.0))           # #N/A → 0 (value-type)
+POS = (("PO Number", "Activity ID", "Vendor", "Amount", "Currency", "Issue Date", "Status"),
+       (4500000001.0, "A1", "V", 800.0, None, dt.datetime(2027, 1, 5), "Open"),
+       ("PO-2", "A1", "V", 500.0, "EUR", serial(dt.date(2027, 1, 6)), None))
+INVOICES = (("Invoice No", "PO Number", "Activity ID", "Vendor", "Amount", "Currency",
+             "Invoice Date"),
+            ("I1", "4500000001", None, "V", 300.0, None, dt.datetime(2027, 2, 1)),
+            ("I2", "PO-2", None, "V", 200.0, "EUR", dt.datetime(2027, 2, 2)),
+            ("I4", None, "A2", "V", 99.99, None, serial(dt.date(2027, 2, 4))))
+RATES = (("Currency", "Rate"), ("EUR", 1.1))
+# A1 budgeted 1000 + 1200.50 = 2200.50; planned 1900; committed (800 − 300) + (550 − 220) = 830
+#    (EUR 500 and 200 at 1.1); spent 300 + 220 = 520; remaining 2200.50 − 830 − 520 = 850.50;
+#    unplanned 2200.50 − 1900 = 300.50
+# A2 budgeted 5000 + 0 (#N/A) = 5000; planned 0 + 10 = 10; committed 0; spent 99.99 (no PO);
+#    remaining 4900.01; unplanned 4990
+
+
+def spend_args(*rest):
+    return (ACTIVITIES, BUDGET, POS, INVOICES, MISSING, RATES, *rest)
+
+
+def test_spend_by_activity(excel_udfs):
+    pytest.importorskip("mom_engine.spend")
+    module, _ = excel_udfs
+    assert call_udf(module.MOM_SPEND, *spend_args("activity", MISSING)) == [
+        ["Activity ID", "Budgeted", "Planned", "Committed", "Spent", "Remaining", "Unplanned"],
+        ["A1", 2200.5, 1900.0, 830.0, 520.0, 850.5, 300.5],
+        ["A2", 5000.0, 10.0, 0.0, 99.99, 4900.01, 4990.0],
+    ]
+
+
+def test_spend_by_campaign_and_month_with_the_plan_range(excel_udfs):
+    pytest.importorskip("mom_engine.spend")
+    module, _ = excel_udfs
+    plan = (("Field", "Value"), ("Plan ID", "P-7"), ("Currency", "usd"), ("Fiscal Year", 2027.0))
+    by_campaign = call_udf(module.MOM_SPEND, *spend_args("Campaign", plan))
+    # C1 = A1 + A2: 7200.50, 1910, 830, 619.99, remaining 5750.51, unplanned 5290.50
+    assert by_campaign[1] == ["C1", 7200.5, 1910.0, 830.0, 619.99, 5750.51, 5290.5]
+    by_plan = call_udf(module.MOM_SPEND, *spend_args("plan", plan))
+    assert by_plan[1][0] == "P-7"
+    by_month = call_udf(module.MOM_SPEND, *spend_args("month", plan))
+    # January: budget 6000 / planned 900, both POs issued (commitments 500 + 330);
+    # February: budget 1200.50 / planned 1010, invoices 300 + 220 + 99.99
+    assert by_month[1:] == [["2027-01", 6000.0, 900.0, 830.0, 0.0, 5170.0, 5100.0],
+                            ["2027-02", 1200.5, 1010.0, 0.0, 619.99, 580.51, 190.5]]
+
+
+def test_spend_problems_come_back_as_text(excel_udfs):
+    pytest.importorskip("mom_engine.spend")
+    module, _ = excel_udfs
+    no_id = tuple(row[1:] for row in BUDGET)
+    assert call_udf(module.MOM_SPEND, ACTIVITIES, no_id, *([MISSING] * 6)) == one_cell(
+        "MOM: Budget range has no 'Activity ID' header")
+    assert call_udf(module.MOM_SPEND, *spend_args("week", MISSING)) == one_cell(
+        "MOM: by must be one of activity, campaign, plan, gl, month, quarter, year (not 'week')")
+    assert call_udf(module.MOM_SPEND, ACTIVITIES, MISSING, *([MISSING] * 6)) == one_cell(
+        "MOM: the Budget range is missing; pass the whole table, e.g. Budget[#All]")
+
+
+def test_remaining_of_one_activity_or_the_plan(excel_udfs):
+    pytest.importorskip("mom_engine.spend")
+    module, _ = excel_udfs
+    assert call_udf(module.MOM_REMAINING, *spend_args("a1", MISSING)) == 850.5
+    assert call_udf(module.MOM_REMAINING, *spend_args(MISSING, MISSING)) == 5750.51
+    assert call_udf(module.MOM_REMAINING, *spend_args(None, MISSING)) == 5750.51     # blank cell
+    assert call_udf(module.MOM_REMAINING, *spend_args("A9", MISSING)) == one_cell(
+        "MOM: activity 'A9' is not in the Activities range")
