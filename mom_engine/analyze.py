@@ -73,3 +73,7 @@ from .assets import check_assets  # noqa: E402
 
 DOMAIN_CHECKS.append(check_schedule)
 DOMAIN_CHECKS.append(check_assets)
+
+from .formulas import check_formulas  # noqa: E402  (SPEC §14 formula-overwritten; needs spend)
+
+DOMAIN_CHECKS.append(check_formulas)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zipfile
 
 import openpyxl
 import pytest
@@ -93,3 +94,55 @@ def test_validate_on_the_team_template_keeps_its_tables_and_protection(tmp_path)
     workbook = openpyxl.load_workbook(output)
     assert workbook["Activities"].protection.sheet
     assert "Activities" in workbook["Activities"].tables
+
+
+def test_reconcile_macro_on_the_finance_workbook(tmp_path):
+    """The Reconcile macro through the file adapter, on a copy of the committed
+    mom_reconcile.xlsm whose settings name an ERP export and a folder of team workbooks."""
+    reconcile = pytest.importorskip("mom_engine.reconcile")
+    import shutil
+
+    from mom_engine.demo import demo_team_data
+    from mom_engine.report.team_workbook import write_team_workbook
+
+    from .conftest import ROOT
+    (tmp_path / "teams").mkdir()
+    data = demo_team_data(reconcile.EXAMPLE_DEMO_TEAM, reconcile.EXAMPLE_TODAY)
+    write_team_workbook(tmp_path / "teams" / "apac.xlsx", **data)
+    reconcile.example_ledger().to_csv(tmp_path / "erp_export.csv", index=False)
+    finance = tmp_path / "mom_reconcile.xlsm"
+    shutil.copyfile(ROOT / "workbook_templates" / "mom_reconcile.xlsm", finance)
+    output = tmp_path / "reconciled.xlsm"
+    status = mom_macros.main(["reconcile", str(finance), "-o", str(output),
+                              "--as-of", str(reconcile.EXAMPLE_TODAY)])
+    assert status in (0, 1)
+    workbook = openpyxl.load_workbook(output, keep_vba=True)
+    assert {"Documents", "GL by Month", "Recon Findings", "Reconcile"} <= set(workbook.sheetnames)
+    rows = list(workbook["Documents"].iter_rows(values_only=True))
+    header, records = rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert header[:3] == ("Class", "Document Type", "Document No")
+    classes = [r["Class"] for r in records]
+    # the example export: one invoice 250 short; not in the ERP (workbook-only): an invoice not
+    # posted yet, the latest PO, and the demo's invoice without PO (INV-…-X); one posting the
+    # team does not know (erp-only)
+    assert [r["Document No"] for r in records if r["Class"] == "amount-mismatch"] == ["INV-2002-3"]
+    assert [(r["Document Type"], r["Document No"]) for r in records
+            if r["Class"] == "workbook-only"] == [
+        ("Invoice", "INV-2002-1"), ("Invoice", "INV-2007-2-X"), ("PO", "4500002007")]
+    assert [r["Document No"] for r in records if r["Class"] == "erp-only"] == ["INV-ERP-0001"]
+    mismatch = next(r for r in records if r["Class"] == "amount-mismatch")
+    assert (mismatch["Workbook Amount"], mismatch["ERP Amount"], mismatch["Difference"]) == (
+        14510.77, 14260.77, 250.0)                                  # workbook − ERP
+    with zipfile.ZipFile(output) as archive:                     # still a macro workbook
+        assert "xl/vbaProject.bin" in archive.namelist()
+
+
+def test_reconcile_says_which_setting_is_missing(tmp_path, capsys):
+    pytest.importorskip("mom_engine.reconcile")
+    import shutil
+
+    from .conftest import ROOT
+    finance = tmp_path / "mom_reconcile.xlsm"
+    shutil.copyfile(ROOT / "workbook_templates" / "mom_reconcile.xlsm", finance)
+    assert mom_macros.main(["reconcile", str(finance), "-o", str(tmp_path / "o.xlsm")]) == 2
+    assert "no team workbooks found" in capsys.readouterr().err

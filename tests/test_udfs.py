@@ -248,8 +248,9 @@ def test_spend_problems_come_back_as_text(excel_udfs):
 def test_remaining_of_one_activity_or_the_plan(excel_udfs):
     pytest.importorskip("mom_engine.spend")
     module, _ = excel_udfs
-    assert call_udf(module.MOM_REMAINING, *spend_args("a1", MISSING)) == 850.5
-    assert call_udf(module.MOM_REMAINING, *spend_args(MISSING, MISSING)) == 5750.51
-    assert call_udf(module.MOM_REMAINING, *spend_args(None, MISSING)) == 5750.51     # blank cell
+    # one number: Excel receives it as a 1×1 array
+    assert call_udf(module.MOM_REMAINING, *spend_args("a1", MISSING)) == [[850.5]]
+    assert call_udf(module.MOM_REMAINING, *spend_args(MISSING, MISSING)) == [[5750.51]]
+    assert call_udf(module.MOM_REMAINING, *spend_args(None, MISSING)) == [[5750.51]]  # blank
     assert call_udf(module.MOM_REMAINING, *spend_args("A9", MISSING)) == one_cell(
         "MOM: activity 'A9' is not in the Activities range")

@@ -116,9 +116,10 @@ def reconcile(port: WorkbookPort | None = None, as_of: dt.date | None = None) ->
     folder = port.folder
     ledger_path = _setting_path(settings, "ERP export", folder)
     teams = _setting_path(settings, "Team workbooks", folder)
-    files = workbook_files([str(teams)])
+    has_pattern = any(ch in str(teams) for ch in "*?[")
+    files = workbook_files([str(teams)]) if has_pattern or teams.exists() else []
     if not files:
-        raise MacroInputError(f"no team workbooks found at {teams}")
+        raise MacroInputError(f"no team workbooks found at {teams} (setting 'Team workbooks')")
     context = Context(as_of=as_of or dt.date.today())
     analyses = [analyze_book(path, context=context) for path in files]
     findings = [f for a in analyses for f in a.findings]
