@@ -70,7 +70,9 @@ def check_book(book: Book, context: Context) -> list[Finding]:
 # --- domain checks register themselves here (imports at the bottom avoid cycles) -------------
 from .schedule import check_schedule  # noqa: E402
 from .assets import check_assets  # noqa: E402
+from .spend import check_spend  # noqa: E402
 
+DOMAIN_CHECKS.append(check_spend)
 DOMAIN_CHECKS.append(check_schedule)
 DOMAIN_CHECKS.append(check_assets)
 
