@@ -278,10 +278,7 @@ def check_formulas(book: Book, context: Any = None) -> list[Finding]:
     rows = table.rows
     if not present or rows.empty:
         return []
-    try:
-        from .spend import spend_per_activity
-    except ImportError:      # the spend rollup is not part of this build: nothing to compare to
-        return []
+    from .spend import spend_per_activity
     engine = spend_per_activity(book)
     skip = _activities_touched_by_rejected_rows(book)
     findings: list[Finding] = []

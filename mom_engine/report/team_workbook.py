@@ -203,6 +203,7 @@ def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]])
     agree), else what the formulas compute.
     """
     from ..frames import book_from_tables
+    from ..spend import spend_per_activity
     given = {name: _rows_for(name, tables.get(name, []))
              for name in ("Activities", "Budget", "Realignments", "PurchaseOrders", "Invoices",
                           "Rates", "Campaigns")}
@@ -210,10 +211,6 @@ def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]])
     book = book_from_tables(given, plan_rows, name="cached", check=True)
     values = formula_values(book)
     if not tables.get("Activities"):
-        return values
-    try:
-        from ..spend import spend_per_activity
-    except ImportError:          # spend rollup not available: the formulas' own values
         return values
     from ..formulas import _activities_touched_by_rejected_rows, _key
     engine = spend_per_activity(book)
