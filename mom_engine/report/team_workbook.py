@@ -22,6 +22,7 @@ The Excel face (SPEC §14):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -323,6 +324,10 @@ class _Writer:
         sheet = self.workbook.add_worksheet(declaration.name)
         columns = list(declaration.columns)
         formulas = FORMULA_COLUMNS.get(declaration.name, [])
+        if formulas:
+            # XlsxWriter runs ~30 regular expressions over every formula it writes (future
+            # function names); the same few formulas repeat on every row, so remember them.
+            sheet._prepare_formula = functools.lru_cache(maxsize=64)(sheet._prepare_formula)
         formula_names = {name for name, _ in formulas}
         extra = [key for row in rows for key in row
                  if key not in {c.name for c in columns} and key not in formula_names]
