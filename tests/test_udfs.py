@@ -254,3 +254,92 @@ def test_remaining_of_one_activity_or_the_plan(excel_udfs):
     assert call_udf(module.MOM_REMAINING, *spend_args(None, MISSING)) == [[5750.51]]  # blank
     assert call_udf(module.MOM_REMAINING, *spend_args("A9", MISSING)) == one_cell(
         "MOM: activity 'A9' is not in the Activities range")
+
+
+# --- MOM_COVERAGE ------------------------------------------------------------------------------
+
+OPPORTUNITIES = (
+    ("Opportunity ID", "Rep", "Stage", "Amount", "Close Date", "Probability"),
+    ("O1", "Ana", "Proposal", 100000.0, dt.datetime(2027, 3, 1), None),
+    ("O2", "Ana", "Closed Won", 50000.0, serial(dt.date(2027, 1, 20)), None),
+    ("O3", "Ben", "Negotiation", 40000.0, dt.datetime(2027, 3, 30), 0.5),
+    ("O4", "Ben", "Prospecting", NA_ERROR, dt.datetime(2027, 3, 30), None),   # left out
+    ("O5", "Ana", "Proposal", 70000.0, dt.datetime(2027, 5, 1), None),        # next quarter
+    (None, None, None, None, None, None))
+QUOTAS = (("Rep", "Quarter", "Quota"),
+          ("Ana", "FY2027-Q1", 200000.0),
+          ("Ben", dt.datetime(2027, 2, 1), 100000.0))                # a date inside the quarter
+
+
+def test_coverage_per_rep(excel_udfs):
+    pytest.importorskip("mom_engine.pipeline")
+    module, _ = excel_udfs
+    # FY2027-Q1 = Jan–Mar 2027 (FY starts in January); as of 2027-02-15 given as a serial.
+    # Ana: won 50,000 → remaining 150,000; open 100,000 (Proposal, default probability 0.5 →
+    #      weighted 50,000); coverage 100,000 / 150,000; gap 2.5 × 150,000 − 100,000 = 275,000
+    # Ben: open 40,000 (weighted at its own 0.5 = 20,000); coverage 0.4; gap 210,000
+    result = call_udf(module.MOM_COVERAGE, OPPORTUNITIES, QUOTAS, serial(dt.date(2027, 2, 15)),
+                      MISSING, MISSING)
+    assert result == [
+        ["Rep", "Quota", "Won", "Remaining Quota", "Open", "Weighted", "Coverage", "Gap",
+         "Below Target", "Quota Met"],
+        ["Ana", 200000.0, 50000.0, 150000.0, 100000.0, 50000.0, 100000 / 150000, 275000.0,
+         True, False],
+        ["Ben", 100000.0, 0.0, 100000.0, 40000.0, 20000.0, 0.4, 210000.0, True, False],
+    ]
+
+
+def test_coverage_target_from_a_cell_and_bad_input(excel_udfs):
+    pytest.importorskip("mom_engine.pipeline")
+    module, _ = excel_udfs
+    result = call_udf(module.MOM_COVERAGE, OPPORTUNITIES, QUOTAS, dt.datetime(2027, 2, 15),
+                      0.5, MISSING)
+    # target 0.5: Ana 0.667 and Ben 0.4 → only Ben below; Ana's gap max(0, 75,000 − 100,000) = 0
+    assert [(r[0], r[7], r[8]) for r in result[1:]] == [("Ana", 0.0, False),
+                                                        ("Ben", 10000.0, True)]
+    assert call_udf(module.MOM_COVERAGE, OPPORTUNITIES, QUOTAS, MISSING, "high", MISSING) == (
+        one_cell("MOM: target 'high' is not a number"))
+    assert call_udf(module.MOM_COVERAGE, OPPORTUNITIES, MISSING, MISSING, MISSING, MISSING) == (
+        one_cell("MOM: the Quotas range is missing; pass the whole table, e.g. Quotas[#All]"))
+
+
+# --- MOM_FUNNEL --------------------------------------------------------------------------------
+
+LEADS = (
+    ("Lead ID", "Campaign ID", "Inquiry Date", "MQL Date", "SQL Date", "SAL Date",
+     "Opportunity Date"),
+    ("L1", "C1", dt.datetime(2027, 3, 1), dt.datetime(2027, 3, 3), serial(dt.date(2027, 3, 8)),
+     None, None),
+    ("L2", "C1", dt.datetime(2027, 3, 1), None, None, None, None),
+    ("L3", "C2", dt.datetime(2027, 3, 2), dt.datetime(2027, 3, 2), NA_ERROR, None, None),
+    (None, None, None, None, None, None, None))
+CAMPAIGNS = (("Campaign ID", "Campaign"), ("C1", "Launch"), ("C2", "Summit"))
+
+
+def test_funnel_per_campaign(excel_udfs):
+    pytest.importorskip("mom_engine.funnel")
+    module, _ = excel_udfs
+    # C1: 2 leads; MQL 1 (½), Mon 1 → Wed 3 March = 2 working days; SQL 1 of 1, Wed 3 →
+    # Mon 8 March = 3 working days; SAL none. C2: 1 lead, MQL the same day (0 days); its SQL
+    # date is an error cell (blank).
+    result = call_udf(module.MOM_FUNNEL, LEADS, CAMPAIGNS, dt.datetime(2027, 3, 15), MISSING)
+    assert result == [
+        ["Campaign ID", "Campaign", "Leads", "Stage", "Reached", "Conversion", "Median Days"],
+        ["C1", "Launch", 2, "MQL", 1, 0.5, 2.0],
+        ["C1", "Launch", 2, "SQL", 1, 1.0, 3.0],
+        ["C1", "Launch", 2, "SAL", 0, 0.0, ""],
+        ["C1", "Launch", 2, "Opportunity", 0, "", ""],
+        ["C2", "Summit", 1, "MQL", 1, 1.0, 0.0],
+        ["C2", "Summit", 1, "SQL", 0, 0.0, ""],
+        ["C2", "Summit", 1, "SAL", 0, "", ""],
+        ["C2", "Summit", 1, "Opportunity", 0, "", ""],
+    ]
+
+
+def test_funnel_stages_from_the_plan_range(excel_udfs):
+    pytest.importorskip("mom_engine.funnel")
+    module, _ = excel_udfs
+    plan = (("Field", "Value"), ("Lead Stages", "MQL, SQL"))
+    result = call_udf(module.MOM_FUNNEL, LEADS, MISSING, serial(dt.date(2027, 3, 15)), plan)
+    assert [(r[0], r[3], r[4]) for r in result[1:]] == [
+        ("C1", "MQL", 1), ("C1", "SQL", 1), ("C2", "MQL", 1), ("C2", "SQL", 0)]
