@@ -146,3 +146,18 @@ def test_reconcile_says_which_setting_is_missing(tmp_path, capsys):
     shutil.copyfile(ROOT / "workbook_templates" / "mom_reconcile.xlsm", finance)
     assert mom_macros.main(["reconcile", str(finance), "-o", str(tmp_path / "o.xlsm")]) == 2
     assert "no team workbooks found" in capsys.readouterr().err
+
+
+def test_validating_a_validated_copy_unmarks_fixed_cells(bad_book, tmp_path):
+    first = tmp_path / "first.xlsx"
+    mom_macros.main(["validate", str(bad_book), "-o", str(first), "--as-of", "2027-03-01"])
+    # the planner fixes the unknown activity in the checked copy, then validates that copy
+    workbook = openpyxl.load_workbook(first)
+    workbook["Budget"]["A3"] = "A1"
+    fixed = tmp_path / "fixed.xlsx"
+    workbook.save(fixed)
+    second = tmp_path / "second.xlsx"
+    mom_macros.main(["validate", str(fixed), "-o", str(second), "--as-of", "2027-03-01"])
+    budget = openpyxl.load_workbook(second)["Budget"]
+    assert budget["A3"].fill.fill_type is None and budget["A3"].comment is None
+    assert budget["C2"].fill.fgColor.rgb == "00FFEB9C"         # still number-as-text

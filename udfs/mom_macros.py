@@ -54,7 +54,10 @@ def validate(port: WorkbookPort | None = None, as_of: dt.date | None = None) -> 
                      finding.column or "", finding.message, _shown(finding.value)])
         if finding.sheet in sheets and finding.cell:
             links.append(Link(len(rows), 4, finding.sheet, finding.cell))
-    port.clear_highlights([s for s in sheets if s != FINDINGS_SHEET])
+    if FINDINGS_SHEET in sheets:           # cells the previous run marked: unmark them first
+        for row in port.rows(FINDINGS_SHEET)[1:]:
+            if len(row) > 3 and row[2] in sheets and row[2] != FINDINGS_SHEET and row[3]:
+                port.unhighlight(str(row[2]), str(row[3]))
     for finding in reversed(findings):       # the most severe fill wins: errors come first
         if finding.sheet in sheets and finding.cell:
             port.highlight(finding.sheet, finding.cell, finding.severity.value,

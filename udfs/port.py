@@ -7,7 +7,7 @@
   file and renamed). This is what the CLI entry and the tests drive.
 
 The macro code (`mom_macros`) only ever calls the port: `rows`, `book`, `replace_sheet`,
-`highlight`, `clear_highlights`, `save`. Only `LiveWorkbook` imports xlwings.
+`highlight`, `unhighlight`, `save`. Only `LiveWorkbook` imports xlwings.
 """
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ class WorkbookPort(Protocol):
                       links: Sequence[Link] = (), widths: Sequence[int] = ()) -> None:
         """Create (or empty and reuse) a sheet and write rows, header first; links clickable."""
 
-    def clear_highlights(self, sheets: Sequence[str]) -> None: ...
+    def unhighlight(self, sheet: str, cell: str) -> None:
+        """Undo `highlight` on a cell a previous run marked (fill and MOM note)."""
 
     def highlight(self, sheet: str, cell: str, severity: str, note: str) -> None: ...
 
@@ -115,8 +116,14 @@ class FileWorkbook:
         sheet.freeze_panes = "A2"
         self.workbook.active = 0
 
-    def clear_highlights(self, sheets: Sequence[str]) -> None:
-        """Nothing to clear: the output starts from the untouched input every time."""
+    def unhighlight(self, sheet: str, cell: str) -> None:
+        from openpyxl.styles import PatternFill
+        if sheet not in self.workbook.sheetnames:
+            return
+        target = self.workbook[sheet][cell]
+        target.fill = PatternFill(fill_type=None)
+        if target.comment is not None and target.comment.text.startswith("MOM:"):
+            target.comment = None
 
     def highlight(self, sheet: str, cell: str, severity: str, note: str) -> None:
         from openpyxl.comments import Comment
@@ -197,13 +204,14 @@ class LiveWorkbook:
             sheet.range((1, c)).column_width = width
         sheet.activate()
 
-    def clear_highlights(self, sheets: Sequence[str]) -> None:
-        for title in sheets:
-            if title in self.sheet_names():
-                for cell in self.xlbook.sheets[title].used_range:
-                    if cell.note is not None and cell.note.text.startswith("MOM:"):
-                        cell.note.delete()
-                        cell.color = None
+    def unhighlight(self, sheet: str, cell: str) -> None:
+        target = self.xlbook.sheets[sheet].range(cell)
+        try:
+            target.color = None
+            if target.note is not None and target.note.text.startswith("MOM:"):
+                target.note.delete()
+        except Exception:   # protected sheet: leave it
+            pass
 
     def highlight(self, sheet: str, cell: str, severity: str, note: str) -> None:
         target = self.xlbook.sheets[sheet].range(cell)
