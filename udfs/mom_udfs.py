@@ -11,8 +11,9 @@ A function never raises into a cell: a bad input gives one short readable line s
 activity, duplicate ID, unreadable required value) are left out of the figures exactly as in
 `mom validate`; `MOM_VALIDATE` lists why.
 
-Install: xlwings add-in, `UDF Modules` = `mom_udfs` on the workbook's `xlwings.conf` sheet (the
-team template has it), then *Import Functions* on the xlwings ribbon.
+Install (Windows; xlwings runs UDFs on Windows only): the xlwings add-in with its PYTHONPATH on
+this folder, `UDF Modules` = `mom_udfs` on the workbook's `xlwings.conf` sheet (the team
+template has it), then *Import Functions* on the xlwings ribbon — see udfs/README.md.
 """
 import datetime as dt
 import functools

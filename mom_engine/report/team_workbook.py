@@ -88,6 +88,8 @@ SPEND_TABLES = ("Activities[#All],Budget[#All],PurchaseOrders[#All],Invoices[#Al
 DASHBOARD: tuple[tuple[str, str, int], ...] = (
     ("Spend by campaign", f'MOM_SPEND({SPEND_TABLES},"campaign",Plan[#All])', 20),
     ("Remaining (plan)", f'MOM_REMAINING({SPEND_TABLES},"",Plan[#All])', 4),
+    ("Schedule by campaign",
+     'MOM_SCHEDULE(Tasks[#All],Activities[#All],"campaign",TODAY(),Plan[#All])', 20),
 )
 
 PLAN_PLACEHOLDERS = {"Plan ID": "NEW-PLAN", "Team": "Team name", "Status": "Draft"}
