@@ -102,24 +102,29 @@ def _choice(value: Any, name: str, choices: tuple[str, ...], default: str) -> st
 
 # --- outputs -------------------------------------------------------------------------------
 
-def _money(cents: pd.Series) -> pd.Series:
-    return cents.astype("Float64").div(100).round(2).astype(object).where(cents.notna(), None)
+def _money(cents: pd.Series) -> list[Any]:
+    values = cents.astype("Float64").div(100).round(2)
+    return [None if pd.isna(v) else float(v) for v in values.to_numpy(dtype=object)]
 
 
 def _sheet_frame(frame: pd.DataFrame, money: tuple[str, ...] = (),
                  dates: tuple[str, ...] = ()) -> pd.DataFrame:
     """An engine result → what a cell shows: money in units with 2 decimals, dates as dates,
     blanks as empty cells."""
-    out = frame.copy()
-    for column in out.columns:
+    columns: dict[str, list[Any]] = {}
+    for column in frame.columns:
+        series = frame[column]
         if column in money:
-            out[column] = _money(out[column])
-        elif column in dates or pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime()
-                           for v in out[column]]
+            columns[column] = _money(series)
+        elif column in dates or pd.api.types.is_datetime64_any_dtype(series):
+            stamps = pd.to_datetime(series).dt.to_pydatetime()
+            columns[column] = [None if v is pd.NaT or v is None else v
+                               for v in (stamps.tolist() if hasattr(stamps, "tolist") else stamps)]
         else:
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out.reset_index(drop=True)
+            values = series.to_numpy(dtype=object)
+            missing = series.isna().to_numpy()
+            columns[column] = [None if gone else v for v, gone in zip(values, missing)]
+    return pd.DataFrame(columns, columns=list(frame.columns), dtype=object)
 
 
 # --- functions -----------------------------------------------------------------------------
