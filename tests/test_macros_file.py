@@ -161,3 +161,20 @@ def test_validating_a_validated_copy_unmarks_fixed_cells(bad_book, tmp_path):
     budget = openpyxl.load_workbook(second)["Budget"]
     assert budget["A3"].fill.fill_type is None and budget["A3"].comment is None
     assert budget["C2"].fill.fgColor.rgb == "00FFEB9C"         # still number-as-text
+
+
+def test_refresh_writes_the_engine_figures(make_book, tmp_path):
+    pos = [{"PO Number": "PO-1", "Activity ID": "A1", "Vendor": "V", "Amount": 400,
+            "Issue Date": D(2027, 1, 5), "Status": "Open"}]
+    invoices = [{"Invoice No": "I1", "PO Number": "PO-1", "Vendor": "V", "Amount": 150,
+                 "Invoice Date": D(2027, 2, 1)}]
+    book = make_book(PurchaseOrders=pos, Invoices=invoices)
+    output = tmp_path / "figures.xlsx"
+    assert mom_macros.main(["refresh", str(book), "-o", str(output),
+                            "--as-of", "2027-03-01"]) == 0
+    rows = list(openpyxl.load_workbook(output)[mom_macros.FIGURES_SHEET].iter_rows(
+        values_only=True))
+    # A1: budgeted 1000, planned 900, committed 400 − 150 = 250, spent 150, remaining 600
+    assert rows == [("Activity ID", "Budgeted", "Planned", "Committed", "Spent", "Remaining"),
+                    ("A1", 1000, 900, 250, 150, 600),
+                    ("Plan total (as of 2027-03-01)", 1000, 900, 250, 150, 600)]

@@ -90,6 +90,8 @@ DASHBOARD: tuple[tuple[str, str, int], ...] = (
     ("Remaining (plan)", f'MOM_REMAINING({SPEND_TABLES},"",Plan[#All])', 4),
     ("Schedule by campaign",
      'MOM_SCHEDULE(Tasks[#All],Activities[#All],"campaign",TODAY(),Plan[#All])', 20),
+    ("Pipeline coverage by rep (this quarter)",
+     'MOM_COVERAGE(Opportunities[#All],Quotas[#All],TODAY(),"",Plan[#All])', 20),
 )
 
 PLAN_PLACEHOLDERS = {"Plan ID": "NEW-PLAN", "Team": "Team name", "Status": "Draft"}
