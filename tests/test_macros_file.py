@@ -54,15 +54,14 @@ def test_validate_writes_a_findings_sheet_with_links_and_highlights(bad_book, tm
     assert budget["B2"].fill.fgColor.rgb != "00FFC7CE"      # untouched cells stay as they were
 
 
-def test_validate_text_that_looks_like_a_formula_stays_text(make_book, tmp_path):
-    book = make_book(Activities=[{"Activity ID": "A1", "Campaign ID": "C1",
-                                  "Activity": "Booth", "GL Account": "610200"},
-                                 {"Activity ID": "A1", "Campaign ID": "C1",
-                                  "Activity": "Dup", "GL Account": "610200"}])
-    output = tmp_path / "out.xlsx"
-    mom_macros.main(["validate", str(book), "-o", str(output)])
-    sheet = openpyxl.load_workbook(output)["Findings"]
-    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+def test_text_that_looks_like_a_formula_stays_text(make_book, tmp_path):
+    """SPEC §15: text written into an output workbook is never turned into a formula."""
+    port = FileWorkbook(make_book(), tmp_path / "out.xlsx")
+    port.replace_sheet("Findings", [["Message", "Value"], ["=HYPERLINK(\"x\")", "+1"],
+                                    ["@SUM(A1)", "-2"]])
+    sheet = openpyxl.load_workbook(port.save())["Findings"]
+    assert [(c.value, c.data_type) for row in sheet.iter_rows(min_row=2) for c in row] == [
+        ('=HYPERLINK("x")', "s"), ("+1", "s"), ("@SUM(A1)", "s"), ("-2", "s")]
 
 
 def test_a_clean_book_says_so_and_exits_0(make_book, tmp_path):
