@@ -195,31 +195,38 @@ def formula_values(book: Book) -> FormulaValues:
         po_rows.append((po, _key(record["Activity ID"]), amount, billed, commitment,
                         _trimmed(record["PO Number"]), record["_row"]))
 
-    budget = _ordered(book, "Budget")
-    realign = _ordered(book, "Realignments")
+    # Σ per activity key, as the SUMPRODUCTs compute them (one pass over each table).
+    budgeted_by: dict[str, int] = {}
+    planned_by: dict[str, int] = {}
+    for record in _ordered(book, "Budget"):
+        key = _key(record["Activity ID"])
+        budgeted_by[key] = budgeted_by.get(key, 0) + _cents(record["Budgeted"])
+        planned_by[key] = planned_by.get(key, 0) + _cents(record["Planned"])
+    for record in _ordered(book, "Realignments"):
+        amount = _cents(record["Amount"])
+        to_key, from_key = _key(record["To Activity ID"]), _key(record["From Activity ID"])
+        budgeted_by[to_key] = budgeted_by.get(to_key, 0) + amount
+        budgeted_by[from_key] = budgeted_by.get(from_key, 0) - amount
+    committed_by: dict[str, int | None] = {}
+    for po, po_act, _, _, commitment, _, _ in po_rows:
+        if po:                                  # a row without PO Number shows "" (counts 0)
+            committed_by[po_act] = _add(committed_by.get(po_act, 0), commitment)
+    spent_by: dict[str, int | None] = {}
+    for shown, _, amount, _ in invoice_rows:
+        if amount != "":
+            key = shown.casefold()
+            spent_by[key] = _add(spent_by.get(key, 0), amount)
     figures: dict[int, dict[str, Any]] = {}
     for record in _ordered(book, "Activities"):
         activity = _key(record["Activity ID"])
         if not activity:
             figures[record["_row"]] = dict.fromkeys(FIGURES, "")
             continue
-        budgeted = sum(_cents(r["Budgeted"]) for r in budget if _key(r["Activity ID"]) == activity)
-        budgeted += sum(_cents(r["Amount"]) for r in realign
-                        if _key(r["To Activity ID"]) == activity)
-        budgeted -= sum(_cents(r["Amount"]) for r in realign
-                        if _key(r["From Activity ID"]) == activity)
-        planned = sum(_cents(r["Planned"]) for r in budget if _key(r["Activity ID"]) == activity)
-        committed: int | None = 0
-        for _, po_act, _, _, commitment, _, _ in po_rows:
-            if po_act == activity:
-                committed = _add(committed, commitment)
-        spent: int | None = 0
-        for shown, _, amount, _ in invoice_rows:
-            if shown.casefold() == activity and amount != "":
-                spent = _add(spent, amount)
+        budgeted = budgeted_by.get(activity, 0)
+        committed, spent = committed_by.get(activity, 0), spent_by.get(activity, 0)
         remaining = None if committed is None or spent is None else budgeted - committed - spent
         figures[record["_row"]] = {
-            "Budgeted": _units(budgeted), "Planned": _units(planned),
+            "Budgeted": _units(budgeted), "Planned": _units(planned_by.get(activity, 0)),
             "Committed": _units(committed), "Spent": _units(spent),
             "Remaining": _units(remaining)}
     return FormulaValues({
