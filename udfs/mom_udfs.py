@@ -1,8 +1,8 @@
 """MOM worksheet functions for Excel, through xlwings (SPEC §14).
 
 Each function takes table ranges — pass a whole table with its header, e.g. `Budget[#All]` —
-and returns a table with a header row that spills (dynamic arrays; in older Excel enter it as an
-array formula). They are thin: the ranges become a `Book` through the engine's own reader stages
+and returns a table with a header row that spills (Excel 365/2021 dynamic arrays; in older Excel
+enter it as an array formula over a range). They are thin: the ranges become a `Book` through the engine's own reader stages
 (`mom_engine.frames.book_from_tables`: same header matching and value parsers as `mom validate`),
 then the engine's rollups answer. Money comes back in plan currency with 2 decimals.
 
@@ -32,7 +32,11 @@ CATEGORY = "MOM"
 # How every table argument is read: a DataFrame with the range's first row as header, blanks as
 # None and error cells as their text (#N/A…) so the engine reports them as value-type problems.
 TABLE = {"index": False, "header": True, "empty": None, "err_to_str": True}
-OUT = {"index": False, "header": True, "expand": "table"}
+# Results spill natively in Excel 365/2021 (dynamic arrays). No `expand="table"`: that is
+# xlwings' resize emulation for older Excel, and its docs say not to use it where native dynamic
+# arrays exist (it rewrites the formula as a fixed-size array formula). In older Excel, select
+# the output range and enter the formula with Ctrl+Shift+Enter.
+OUT = {"index": False, "header": True}
 ERROR_PREFIX = "MOM: "
 
 
