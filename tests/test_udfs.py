@@ -55,6 +55,27 @@ def test_every_udf_registers_with_xlwings_and_gets_a_vba_wrapper(excel_udfs):
         assert f'XLPy.CallUDF("mom_udfs", "{name}"' in vba
 
 
+# VBA keywords cannot name the arguments of the wrappers Import Functions writes.
+VBA_KEYWORDS = {"and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const",
+                "currency", "date", "declare", "dim", "do", "double", "each", "else", "end",
+                "enum", "erase", "error", "event", "exit", "false", "for", "function", "get",
+                "global", "gosub", "goto", "if", "implements", "in", "integer", "is", "let",
+                "like", "long", "loop", "lset", "me", "mod", "new", "next", "not", "nothing",
+                "object", "on", "option", "optional", "or", "paramarray", "preserve", "private",
+                "property", "public", "raiseevent", "redim", "rem", "resume", "return", "rset",
+                "select", "set", "single", "static", "step", "stop", "string", "sub", "then",
+                "to", "true", "type", "typeof", "until", "variant", "wend", "while", "with",
+                "xor", "name", "open", "close", "print", "input", "line", "time", "len", "val"}
+
+
+def test_argument_names_are_legal_vba_names(excel_udfs):
+    module, _ = excel_udfs
+    for name in UDF_NAMES:
+        for arg in getattr(module, name).__xlfunc__["args"]:
+            assert arg["name"].lower() not in VBA_KEYWORDS, (name, arg["name"])
+            assert arg["name"][0].isalpha(), (name, arg["name"])
+
+
 def test_table_arguments_are_read_as_dataframes_with_a_header(excel_udfs):
     module, _ = excel_udfs
     options = module.MOM_SCHEDULE.__xlfunc__["argmap"]["tasks"]["options"]

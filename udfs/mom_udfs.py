@@ -326,19 +326,19 @@ ASSET_COLUMNS = ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "T
 @xw.arg("assets", pd.DataFrame, doc="The Assets table with its header, e.g. Assets[#All]",
         **TABLE)
 @xw.arg("words", doc="Words to find in Asset and Tags (blank: every asset)")
-@xw.arg("type", doc="Optional: only this Type")
+@xw.arg("asset_type", doc="Optional: only this Type")
 @xw.arg("product", doc="Optional: only this Product")
 @xw.arg("segment", doc="Optional: only this Segment")
 @xw.arg("region", doc="Optional: only this Region")
 @xw.ret(**OUT)
 @cell_function
-def MOM_ASSETS(assets, words="", type=None, product=None, segment=None, region=None):
+def MOM_ASSETS(assets, words="", asset_type=None, product=None, segment=None, region=None):
     """Asset search (SPEC §9): assets whose Asset or Tags hold the words, filtered by Type,
     Product, Segment and Region, best match first — reuse before re-creating."""
     from mom_engine.assets import search_assets
     from mom_engine.values import text_of
     book = _book({"Assets": assets}, None, required=("Assets",))
-    filters = [None if v is None else text_of(v) for v in (type, product, segment, region)]
+    filters = [None if v is None else text_of(v) for v in (asset_type, product, segment, region)]
     found = search_assets(book.rows("Assets"), "" if words is None else text_of(words),
                           *filters)
     out = found[list(ASSET_COLUMNS) + ["matches"]].rename(columns={"matches": "Matches"})
