@@ -119,3 +119,10 @@ def test_demo_books_carry_formulas_with_cached_values(tmp_path):
         assert cached[activity]["Remaining"] == pytest.approx(
             cached[activity]["Budgeted"] - cached[activity]["Committed"]
             - cached[activity]["Spent"], abs=0.005)
+    # … and those values are the engine's figures (no row of this team is rejected)
+    from mom_engine.analyze import Context, check_book
+    from mom_engine.spend import spend_per_activity
+    check_book(book, Context(as_of=dt.date(2027, 3, 15)))
+    engine = spend_per_activity(book)
+    assert {a: {f: round(v * 100) for f, v in figures.items()} for a, figures in cached.items()} == {
+        a: {f: int(engine.at[a, f]) for f in FIGURES} for a in engine.index}
