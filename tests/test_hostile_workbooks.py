@@ -735,3 +735,21 @@ def test_the_sheet_extent_bound_is_exact_at_the_limit(base, tmp_path, cells, ref
     assert (refusal is not None) == refused, refusal
     if refused:
         assert refusal[0] == "book-unreadable" and "sheet 'Budget'" in refusal[1]
+
+
+def test_the_macro_port_refuses_a_hostile_book_before_openpyxl_opens_it(base, tmp_path):
+    """`python -m udfs.mom_macros validate` opens the book with openpyxl to write its Findings
+    sheet: the same safety checks run first (exit 2, the file and the reason, no output)."""
+    budget = part_of(base, "Budget")
+    with zipfile.ZipFile(base) as archive:
+        xml = archive.read(budget)
+    hostile = rewrite(base, tmp_path / "laughs.xlsx", {budget: with_dtd(xml)})
+    output = tmp_path / "out.xlsx"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "udfs.mom_macros", "validate", str(hostile),
+                           "-o", str(output)], capture_output=True, text=True, timeout=60,
+                          env=env, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "laughs.xlsx" in done.stderr and "DTD" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not output.exists()

@@ -140,3 +140,26 @@ def test_the_reconciliation_workbook_writes_planner_and_erp_text_as_text(tmp_pat
     done = run_mom("reconcile", book, "--ledger", ledger, "-o", output)
     assert done.returncode in (0, 1), done.stderr
     assert_written_as_text(output, [p.strip() for p in payloads])
+
+
+def test_the_macro_findings_sheet_writes_planner_text_as_text(tmp_path):
+    """The validate macro on a file (udfs.mom_macros): findings quote the planner's bad
+    values (a Status typed as "=1+1", "+1+1", "@SUM(1,1)" …) on the Findings sheet, as text.
+    openpyxl makes any "=…" string a formula on assignment; the port must mark it as text."""
+    from udfs import mom_macros
+
+    statuses = [p for p in PAYLOADS if p.strip()[:1] in "=+-@"]
+    book = write_team_workbook(tmp_path / "team.xlsx", fiscal_year=2027, plan={
+        "Plan ID": "P-1", "Team": "Demand Gen", "Status": "Draft"}, tables={
+        "Campaigns": [{"Campaign ID": f"C{i}", "Campaign": f"Launch {i}", "Status": status}
+                      for i, status in enumerate(statuses, start=1)]})
+    output = tmp_path / "findings.xlsx"
+    assert mom_macros.main(["validate", str(book), "-o", str(output),
+                            "--as-of", "2027-03-01"]) == 1
+    values = cell_values(output)["Findings"]
+    for status in statuses:
+        assert status.strip() in values, status        # the value column quotes it exactly
+    formulas = formulas_in(output)
+    for status in statuses:
+        body = status.strip().lstrip("=+-@")
+        assert not any(body in f for f in formulas), (status, formulas)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
+from mom_engine import safety
 from mom_engine.frames import book_from_tables
 from mom_engine.model import Book
 from mom_engine.read import read_book
@@ -76,6 +77,10 @@ class FileWorkbook:
         self.path = Path(path)
         self.output = Path(output)
         refuse_overwriting_inputs(self.output, [self.path])
+        # openpyxl must not meet what mom's reader refuses (zip bombs, DTDs, encrypted files).
+        refusal = safety.inspect_file(self.path)
+        if refusal is not None:
+            raise safety.Refused(*refusal)
         self.name = self.path.name
         self.folder = self.path.resolve().parent
         keep_vba = self.path.suffix.lower() == ".xlsm"
