@@ -60,7 +60,7 @@ _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 # Parts no reader of ours inflates (calamine reads the workbook, its relationships, shared
-# strings, styles, tables and the sheets asked for): not scanned, saving a third of the time.
+# strings, styles, tables and the sheets asked for): not scanned, to save time.
 # Their declared sizes still count against the limits.
 _UNREAD_PART = re.compile(r"^(docProps/|xl/theme/|xl/drawings/|xl/charts/|xl/media/|customXml/"
                           r"|xl/printerSettings/|xl/worksheets/_rels/|Thumbnails/|Configurations2/)",
@@ -77,10 +77,14 @@ class Refused(Exception):
 
 def inspect_file(path: Path) -> tuple[str, str] | None:
     """(code, message) when the file must not be opened, else None."""
+    path = Path(path)
     try:
-        _inspect(Path(path))
+        _inspect(path)
     except Refused as refusal:
         return refusal.code, refusal.message
+    except Exception as error:  # noqa: BLE001 - a check must not crash the read (SPEC §15)
+        return "book-unreadable", (f"{path.name} cannot be checked safely "
+                                   f"({type(error).__name__}: {error}); refused")
     return None
 
 
