@@ -7,10 +7,12 @@ cell holds the exact text.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from pathlib import Path
 
+import pytest
 import python_calamine as calamine
 
 from mom_engine.read import read_book
@@ -163,3 +165,35 @@ def test_the_macro_findings_sheet_writes_planner_text_as_text(tmp_path):
     for status in statuses:
         body = status.strip().lstrip("=+-@")
         assert not any(body in f for f in formulas), (status, formulas)
+
+
+def _output_commands() -> list[str]:
+    from .test_data_safety import output_commands
+    return output_commands()
+
+
+@pytest.mark.parametrize("command", _output_commands())
+def test_every_command_that_writes_a_workbook_keeps_planner_text_as_text(tmp_path, command):
+    """Any `mom COMMAND … -o OUT` (reconcile today; consolidate when it lands): a team book
+    whose names, vendors and IDs are formula-like text gives an output with no such formula."""
+    from mom_engine.cli import main
+
+    from .test_data_safety import EXTRA_ARGUMENTS
+
+    names = [p for p in PAYLOADS if p.strip()]
+    book = write_team_workbook(tmp_path / "team.xlsx", fiscal_year=2027, plan={
+        "Plan ID": "P-1", "Team": names[0], "Status": "Draft"}, tables={
+        "Campaigns": [{"Campaign ID": f"C{i}", "Campaign": name, "Owner": name}
+                      for i, name in enumerate(names)],
+        "Activities": [{"Activity ID": "A1", "Campaign ID": "C0", "Activity": names[1],
+                        "GL Account": "610200", "Vendor": names[2]}],
+        "PurchaseOrders": [{"PO Number": name, "Activity ID": "A1", "Vendor": name,
+                            "Amount": 10, "Issue Date": dt.date(2027, 1, 5)}
+                           for name in names]})
+    output = tmp_path / "out.xlsx"
+    extra = EXTRA_ARGUMENTS.get(command, lambda folder: [])(tmp_path)
+    assert main([command, str(book), *extra, "-o", str(output)]) in (0, 1)
+    formulas = formulas_in(output)
+    for name in names:
+        body = name.strip().lstrip("=+-@")
+        assert not any(body in f for f in formulas), (command, name, formulas)
