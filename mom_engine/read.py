@@ -467,6 +467,7 @@ class XmlFacts:
     def __init__(self, archive: zipfile.ZipFile | None, sheets: dict[str, str],
                  date1904: bool) -> None:
         self.archive, self.sheets, self.date1904 = archive, sheets, date1904
+        self._special: dict[str, dict[tuple[int, int], str]] = {}   # per title, scanned once
 
     def __enter__(self) -> XmlFacts:
         return self
@@ -500,10 +501,9 @@ class XmlFacts:
         """(row, column index) → 'formula' (no cached value) or the error text ('#N/A')."""
         if self.archive is None or title not in self.sheets:
             return {}
-        cache = self.__dict__.setdefault("_special", {})
-        if title not in cache:
-            cache[title] = self._scan_special(title)
-        return cache[title]
+        if title not in self._special:
+            self._special[title] = self._scan_special(title)
+        return self._special[title]
 
     def _scan_special(self, title: str) -> dict[tuple[int, int], str]:
         try:
