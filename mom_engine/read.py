@@ -482,6 +482,12 @@ class XmlFacts:
 
     @classmethod
     def of(cls, path: Path) -> XmlFacts:
+        if path.suffix.lower() == ".xls":
+            # Legacy .xls: calamine shows error cells as blanks too; their records tell.
+            facts = cls(None, {}, False)
+            facts._special = {title: dict(sheet.errors)
+                              for title, sheet in safety.biff_sheets(path).items()}
+            return facts
         if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
             return cls(None, {}, False)
         archive = None
@@ -499,6 +505,8 @@ class XmlFacts:
 
     def special_cells(self, title: str) -> dict[tuple[int, int], str]:
         """(row, column index) → 'formula' (no cached value) or the error text ('#N/A')."""
+        if title in self._special:
+            return self._special[title]
         if self.archive is None or title not in self.sheets:
             return {}
         if title not in self._special:

@@ -36,6 +36,7 @@ import re
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -188,10 +189,23 @@ _BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6}
 _BIFF_MULRK, _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET = 0x00BD, 0x0809, 0x000A, 0x0085
 
 
-def _inspect_biff(path: Path) -> None:
-    """How far the value cells of each sheet of a legacy .xls reach (calamine builds the same
-    dense rectangle as for .xlsx: up to 65,536 × 256 cells, over 1 GB). One pass over the
-    records of the Workbook stream, read with olefile (FAT, mini stream, DIFAT)."""
+_BIFF_BOOLERR, _BIFF_FORMULA = 0x0205, 0x0006
+BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
+               0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
+
+
+@dataclass
+class BiffSheet:
+    """What the records of one .xls sheet say: its extent and its error cells."""
+
+    rows: int = 0
+    columns: int = 0
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row 1-based, col 0-based)
+
+
+def biff_sheets(path: Path) -> dict[str, BiffSheet]:
+    """Sheet title → extent and error cells of a legacy .xls, from one pass over the records of
+    its Workbook stream (read with olefile: FAT, mini stream, DIFAT). Empty when unreadable."""
     import olefile  # only .xls files need it
 
     try:
@@ -199,19 +213,19 @@ def _inspect_biff(path: Path) -> None:
             stream = "Workbook" if ole.exists("Workbook") else "Book"
             data = ole.openstream(stream).read()
     except Exception:  # noqa: BLE001 - olefile raises many types; calamine will judge it
-        return
+        return {}
     names: dict[int, str] = {}
-    extents: list[tuple[int, int, int]] = []   # (stream offset of the sheet's BOF, rows, cols)
+    found: list[tuple[int, BiffSheet]] = []     # (stream offset of the sheet's BOF, facts)
     position, size = 0, len(data)
-    sheet_start, last_row, last_column = None, 0, 0
+    start, sheet = None, BiffSheet()
     while position + 4 <= size:
         kind, length = struct.unpack_from("<HH", data, position)
         body = data[position + 4:position + 4 + length]
         if kind == _BIFF_BOF:
-            sheet_start, last_row, last_column = position, 0, 0
-        elif kind == _BIFF_EOF and sheet_start is not None:
-            extents.append((sheet_start, last_row, last_column))
-            sheet_start = None
+            start, sheet = position, BiffSheet()
+        elif kind == _BIFF_EOF and start is not None:
+            found.append((start, sheet))
+            start = None
         elif kind == _BIFF_SHEET and len(body) >= 8:
             offset, count, flags = struct.unpack_from("<I", body)[0], body[6], body[7]
             raw = body[8:8 + (2 * count if flags & 1 else count)]
@@ -220,12 +234,21 @@ def _inspect_biff(path: Path) -> None:
             row, column = struct.unpack_from("<HH", body)
             if kind == _BIFF_MULRK and len(body) >= 6:
                 column = struct.unpack_from("<H", body, len(body) - 2)[0]
-            last_row, last_column = max(last_row, row + 1), max(last_column, column + 1)
+            sheet.rows, sheet.columns = max(sheet.rows, row + 1), max(sheet.columns, column + 1)
+            if kind == _BIFF_BOOLERR and len(body) >= 8 and body[7] == 1:
+                sheet.errors[(row + 1, column)] = BIFF_ERRORS.get(body[6], "#N/A")
+            elif kind == _BIFF_FORMULA and len(body) >= 14 and body[6] == 2 \
+                    and body[12:14] == b"\xff\xff":
+                sheet.errors[(row + 1, column)] = BIFF_ERRORS.get(body[8], "#N/A")
         position += 4 + length
-    for offset, rows, columns in extents:
-        title = names.get(offset)
-        if title is not None:
-            check_extent(path.name, f"sheet '{title}'", rows, columns)
+    return {names[offset]: facts for offset, facts in found if offset in names}
+
+
+def _inspect_biff(path: Path) -> None:
+    """A legacy .xls: calamine builds the same dense rectangle as for .xlsx (up to 65,536 ×
+    256 cells, over 1 GB), so each sheet's extent is checked from its records first."""
+    for title, facts in biff_sheets(path).items():
+        check_extent(path.name, f"sheet '{title}'", facts.rows, facts.columns)
 
 
 # --- zip packages: .xlsx, .xlsm, .xlsb, .ods -----------------------------------------------

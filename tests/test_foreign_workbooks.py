@@ -304,3 +304,25 @@ def test_xlsb_is_read_only_and_libreoffice_cannot_write_one(reference, folder):
         pytest.skip("no program here writes a full .xlsb (the hostile tests read minimal "
                     "hand-made ones)")
     assert_same_book(produced, reference)  # pragma: no cover - if LibreOffice ever can
+
+
+@libreoffice
+@pytest.mark.libreoffice
+def test_error_cells_read_the_same_in_xls(folder):
+    """calamine shows error cells (#N/A, #DIV/0!) as blanks in every format; for .xlsx the
+    sheet XML and for .xls the BIFF records tell them apart, so a row holding only an error is
+    still read and reported — never skipped as blank."""
+    records = {**RECORDS, "Budget": [
+        {"Activity ID": "A1", "Month": D(2027, 1, 1), "Budgeted": 1000, "Planned": 900},
+        {"Activity ID": None, "Month": None, "Budgeted": "#N/A", "Planned": None},
+        {"Activity ID": "A2", "Month": "#DIV/0!", "Budgeted": 5, "Planned": 5},
+    ]}
+    source = write_book(folder / "errors.xlsx", sheets_of(records))
+    expected = findings_of(source)
+    for cell in [("Budget", "C3", "value-type"), ("Budget", "A3", "value-required"),
+                 ("Budget", "B4", "value-type")]:
+        assert cell in expected, (cell, expected)
+    assert read_book(source).tables["Budget"].frame["_row"].tolist() == [2, 3, 4]
+    legacy = soffice_convert(source, "xls", folder / "errors-xls")
+    assert findings_of(legacy) == expected
+    assert read_book(legacy).tables["Budget"].frame["_row"].tolist() == [2, 3, 4]
