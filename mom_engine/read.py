@@ -482,6 +482,10 @@ class XmlFacts:
 
     @classmethod
     def of(cls, path: Path) -> XmlFacts:
+        if path.suffix.lower() == ".ods":
+            facts = cls(None, {}, False)
+            facts._special = safety.ods_error_cells(path)
+            return facts
         if path.suffix.lower() == ".xls":
             # Legacy .xls: calamine shows error cells as blanks too; their records tell.
             facts = cls(None, {}, False)

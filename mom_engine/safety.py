@@ -381,6 +381,7 @@ _ODS_TOKEN = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table
 _ODS_NAME = re.compile(rb'table:name="([^"]*)"')
 _ODS_ROWS = re.compile(rb'number-rows-repeated="([0-9]+)"')
 _ODS_COLUMNS = re.compile(rb'number-columns-repeated="([0-9]+)"')
+_ODS_TEXT = re.compile(rb'\s*<text:p[^>]*>([^<]*)</text:p>')
 
 
 class _OdsExtent:
@@ -397,9 +398,18 @@ class _OdsExtent:
         self.row = self.last_row = self.last_column = 0
         self.repeat = 1
         self.column = self.row_last_column = 0
+        # Error cells (`calcext:value-type="error"`, text like #N/A) per table, which calamine
+        # shows as blanks: (row 1-based, column 0-based) → text. First cell of a repeat only.
+        self.errors: dict[str, dict[tuple[int, int], str]] = {}
 
     def feed(self, text: bytes) -> None:
-        for kind, attributes, closed, end in _ODS_TOKEN.findall(text):
+        for match in _ODS_TOKEN.finditer(text):
+            kind, attributes, closed, end = match.groups()
+            if kind in (b"table-cell", b"covered-table-cell") and not closed \
+                    and b'value-type="error"' in attributes:
+                shown = _ODS_TEXT.match(text, match.end())
+                self.errors.setdefault(self.table, {})[(self.row + 1, self.column)] = (
+                    shown[1].decode("utf-8", "replace").strip() if shown else "#N/A") or "#N/A"
             if end == b"table":
                 self.finish()
             elif end == b"table-row":
@@ -430,6 +440,18 @@ class _OdsExtent:
     def finish(self) -> None:
         check_extent(self.name, f"sheet '{self.table}'", self.last_row, self.last_column)
         self.last_row = self.last_column = 0
+
+
+def ods_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet title → error cells of an .ods (one more streamed pass over content.xml)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            scanner = _OdsExtent(path.name)
+            for text in _xml_texts(archive, archive.getinfo("content.xml")):
+                scanner.feed(text)
+            return scanner.errors
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error, Refused):
+        return {}
 
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:

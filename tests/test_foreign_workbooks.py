@@ -308,21 +308,25 @@ def test_xlsb_is_read_only_and_libreoffice_cannot_write_one(reference, folder):
 
 @libreoffice
 @pytest.mark.libreoffice
-def test_error_cells_read_the_same_in_xls(folder):
-    """calamine shows error cells (#N/A, #DIV/0!) as blanks in every format; for .xlsx the
-    sheet XML and for .xls the BIFF records tell them apart, so a row holding only an error is
-    still read and reported — never skipped as blank."""
+@pytest.mark.parametrize("target_format", ["xls", "ods"])
+def test_error_cells_read_the_same_in_xls_and_ods(folder, target_format):
+    """calamine shows error cells (#N/A, #DIV/0!) as blanks in every format; the sheet XML
+    (.xlsx), the BIFF records (.xls) and content.xml (.ods) tell them apart, so a row holding
+    only an error is still read and reported — never skipped as blank."""
     records = {**RECORDS, "Budget": [
         {"Activity ID": "A1", "Month": D(2027, 1, 1), "Budgeted": 1000, "Planned": 900},
         {"Activity ID": None, "Month": None, "Budgeted": "#N/A", "Planned": None},
         {"Activity ID": "A2", "Month": "#DIV/0!", "Budgeted": 5, "Planned": 5},
     ]}
-    source = write_book(folder / "errors.xlsx", sheets_of(records))
+    source = write_book(folder / f"errors-{target_format}.xlsx", sheets_of(records))
     expected = findings_of(source)
     for cell in [("Budget", "C3", "value-type"), ("Budget", "A3", "value-required"),
                  ("Budget", "B4", "value-type")]:
         assert cell in expected, (cell, expected)
     assert read_book(source).tables["Budget"].frame["_row"].tolist() == [2, 3, 4]
-    legacy = soffice_convert(source, "xls", folder / "errors-xls")
-    assert findings_of(legacy) == expected
-    assert read_book(legacy).tables["Budget"].frame["_row"].tolist() == [2, 3, 4]
+    saved = soffice_convert(source, target_format, folder / f"errors-{target_format}")
+    assert findings_of(saved) == expected
+    assert read_book(saved).tables["Budget"].frame["_row"].tolist() == [2, 3, 4]
+    assert sorted((f.cell, f.value) for f in read_book(saved).findings
+                  if f.code == "value-type" and f.sheet == "Budget") == [
+        ("B4", "#DIV/0!"), ("C3", "#N/A")]
