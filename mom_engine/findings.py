@@ -232,10 +232,24 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
+def _column_order(cell: str | None) -> tuple[int, str]:
+    letters = "".join(ch for ch in cell if ch.isalpha()) if cell else ""
+    return len(letters), letters
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Book, then sheet, then row order; book-level findings first."""
+    """Reading order: book, sheet, row, then column left to right; book-level findings first."""
     return sorted(
         findings,
-        key=lambda f: (f.book or "", f.sheet or "", f.row or 0, f.column or "",
-                       SEVERITY_ORDER[f.severity], f.code),
+        key=lambda f: (f.book or "", f.sheet or "", f.row or 0, _column_order(f.cell),
+                       f.column or "", SEVERITY_ORDER[f.severity], f.code),
     )
+
+
+def catalogue_markdown() -> str:
+    """The finding catalogue as a Markdown table (the README's copy is checked against it)."""
+    lines = ["| code | severity | SPEC | title | description |", "|---|---|---|---|---|"]
+    for entry in CATALOGUE.values():
+        lines.append(f"| `{entry.code}` | {entry.severity.value} | {entry.section} | "
+                     f"{entry.title} | {entry.description} |")
+    return "\n".join(lines)

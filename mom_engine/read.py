@@ -361,6 +361,7 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
             parsed = parse_value(column, raw)
             if isinstance(parsed.value, float) and parsed.value.is_integer() and not parsed.code:
                 fy_start = int(parsed.value)
+    invalid: set[str] = set()
     for column, raw, number in pending:
         parsed = parse_value(column, raw, fy_start_month=fy_start, date1904=book.date1904)
         if parsed.code:
@@ -368,8 +369,10 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
                                                    column.name, value=_json_raw(raw)))
         if parsed.value is not None:
             found[column.name] = parsed.value
+        elif parsed.code:
+            invalid.add(column.name)
     for column in PLAN_FIELDS:
-        if column.required and column.name not in found:
+        if column.required and column.name not in found and column.name not in invalid:
             where = "" if column.name in book.plan_cells else " (add a row for it)"
             book.findings.append(book.plan_finding(
                 "value-required", f"Plan field '{column.name}' is required{where}", column.name))

@@ -1,0 +1,96 @@
+"""`mom validate`, `mom template`, `mom demo` through the real command line (SPEC §13)."""
+import json
+
+from mom_engine.read import read_book
+
+from .builders import D
+
+
+def test_validate_clean_book_exits_0(make_book, run_mom):
+    result = run_mom("validate", make_book())
+    assert result.returncode == 0, result.stderr
+    assert "no problems found" in result.stdout
+
+
+def test_validate_errors_exit_1_with_location_first(make_book, run_mom):
+    path = make_book(Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": 10}])
+    result = run_mom("validate", path)
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("team.xlsx!Budget!B2  value-type  ")
+    assert "2027-03" in first          # says how to fix it
+
+
+def test_validate_json_document(make_book, run_mom):
+    path = make_book(Budget=[{"Activity ID": "A1", "Month": D(2027, 1, 1), "Budgeted": "1,000"}])
+    result = run_mom("validate", path, "--json", "--as-of", "2027-02-01")
+    assert result.returncode == 0        # a warning only
+    document = json.loads(result.stdout)
+    assert document["as_of"] == "2027-02-01"
+    assert document["books"] == [{"book": "team.xlsx", "path": str(path), "readable": True,
+                                  "plan_id": "P-1"}]
+    assert document["findings"] == [{
+        "code": "number-as-text", "severity": "warning", "book": "team.xlsx",
+        "sheet": "Budget", "cell": "C2", "row": 2, "column": "Budgeted",
+        "message": "'1,000' is an amount typed as text; it was read as 1,000.00",
+        "value": "1,000"}]
+
+
+def test_validate_no_readable_input_exits_2_without_traceback(tmp_path, run_mom):
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04 broken")
+    result = run_mom("validate", junk, "--json")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    finding = json.loads(result.stdout)["findings"][0]
+    assert (finding["code"], finding["book"]) == ("book-unreadable", "junk.xlsx")
+    missing = run_mom("validate", tmp_path / "nothing-here")
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr
+
+
+def test_validate_bad_usage_exits_2(run_mom):
+    assert run_mom("validate").returncode == 2
+    assert run_mom("validate", "x.xlsx", "--as-of", "someday").returncode == 2
+
+
+def test_validate_folder_and_one_bad_book_does_not_stop_the_rest(tmp_path, make_book, run_mom):
+    make_book("a.xlsx")
+    make_book("b.xlsx", Budget=[{"Activity ID": "A9", "Month": D(2027, 1, 1)}])
+    (tmp_path / "c.xlsx").write_text("not a workbook")
+    (tmp_path / "~$a.xlsx").write_text("lock file")
+    result = run_mom("validate", tmp_path, "--json")
+    document = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert [b["book"] for b in document["books"]] == ["a.xlsx", "b.xlsx", "c.xlsx"]
+    assert [(f["book"], f["cell"], f["code"]) for f in document["findings"]] == [
+        ("b.xlsx", "A2", "ref-unknown"), ("c.xlsx", None, "book-unreadable")]
+
+
+def test_validate_help_lists_the_catalogue(run_mom):
+    result = run_mom("validate", "--help")
+    assert result.returncode == 0
+    assert "approval-incomplete" in result.stdout and "formula-not-calculated" in result.stdout
+
+
+def test_template_writes_a_workbook_that_validates(tmp_path, run_mom):
+    result = run_mom("template", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "out" / "team_plan.xlsx"
+    book = read_book(path)
+    assert book.findings == []
+    assert (book.plan.plan_id, book.plan.team, book.plan.status) == ("NEW-PLAN", "Team name",
+                                                                    "Draft")
+    assert run_mom("validate", path).returncode == 0
+
+
+def test_demo_makes_books_and_validates_them(tmp_path, run_mom):
+    result = run_mom("demo", "--teams", 3, "--out", tmp_path / "demo")
+    assert result.returncode == 0, result.stderr
+    books = sorted((tmp_path / "demo" / "teams").glob("*.xlsx"))
+    assert [b.name for b in books] == ["team-0001-na-demand-gen.xlsx",
+                                       "team-0002-emea-demand-gen.xlsx",
+                                       "team-0003-apac-demand-gen.xlsx"]
+    first = read_book(books[0])
+    assert first.plan.plan_id.startswith("NA-DEMAND-GEN-FY")
+    assert len(first.rows("Budget")) >= 12 and len(first.rows("Leads")) >= 40

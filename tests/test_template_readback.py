@@ -1,0 +1,80 @@
+"""The blank template read back with openpyxl: tables, drop-downs, formats, frozen headers."""
+import openpyxl
+import pytest
+
+from mom_engine.report.team_workbook import write_team_workbook
+from mom_engine.sheets import SHEETS, Kind
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = write_team_workbook(tmp_path_factory.mktemp("t") / "team_plan.xlsx", fiscal_year=2027)
+    return openpyxl.load_workbook(path)
+
+
+def test_every_sheet_is_there_with_instructions_first(template):
+    names = template.sheetnames
+    assert names[0] == "Instructions"
+    for sheet in SHEETS:
+        assert sheet in names
+
+
+def test_each_input_sheet_is_an_excel_table_with_the_declared_headers(template):
+    for sheet in SHEETS.values():
+        if sheet.name == "Lists":
+            continue
+        worksheet = template[sheet.name]
+        assert len(worksheet.tables) == 1, sheet.name
+        table = next(iter(worksheet.tables.values()))
+        headers = [c.value for c in worksheet[1] if c.value is not None]
+        if sheet.name == "Plan":
+            assert headers[:2] == ["Field", "Value"]
+        else:
+            assert headers[: len(sheet.columns)] == [c.name for c in sheet.columns]
+        assert table.ref.startswith("A1:")
+        assert worksheet.freeze_panes == "A2"
+
+
+def test_enumerations_have_drop_downs_from_the_lists_sheet(template):
+    def validations(sheet):
+        return {str(dv.sqref).split(":")[0]: dv for dv in template[sheet].data_validations.dataValidation}
+    tasks = validations("Tasks")
+    status_letter = "M"  # Tasks.Status is the 13th declared column
+    assert [c.name for c in SHEETS["Tasks"].columns][12] == "Status"
+    assert tasks[f"{status_letter}2"].type == "list"
+    assert tasks[f"{status_letter}2"].formula1 == "List_Task_Status"
+
+
+def test_lists_sheet_holds_the_enumerations_named_exactly(template):
+    lists = template["Lists"]
+    headers = [c.value for c in lists[1]]
+    column = headers.index("Task Status") + 1
+    letter = openpyxl.utils.get_column_letter(column)
+    assert template.defined_names["List_Task_Status"].attr_text == f"Lists!${letter}$2:${letter}$8"
+    assert [lists.cell(r, column).value for r in range(2, 9)] == list(
+        SHEETS["Tasks"].column("Status").choices)
+    gl = headers.index("GL Accounts") + 1
+    gl_letter = openpyxl.utils.get_column_letter(gl)
+    assert template.defined_names["List_GL_Accounts"].attr_text == \
+        f"Lists!${gl_letter}$2:${gl_letter}$2000"
+
+
+def test_number_formats_follow_column_kinds(template):
+    budget, tasks = template["Budget"], template["Tasks"]
+    assert SHEETS["Budget"].column("Month").kind is Kind.MONTH
+    # Column default formats, applied to whatever the planner types: month, money, percent, date.
+    assert {k: budget.column_dimensions[k].number_format for k in "BC"} == {
+        "B": "yyyy-mm", "C": "#,##0.00"}
+    assert {k: tasks.column_dimensions[k].number_format for k in "HL"} == {
+        "H": "yyyy-mm-dd", "L": "0%"}
+
+
+def test_plan_sheet_has_placeholders_and_status_drop_down(template):
+    plan = template["Plan"]
+    values = {plan.cell(r, 1).value: plan.cell(r, 2).value for r in range(2, plan.max_row + 1)}
+    assert values["Plan ID"] == "NEW-PLAN" and values["Team"] == "Team name"
+    assert values["Fiscal Year"] == 2027 and values["Status"] == "Draft"
+    assert values["Coverage Target"] == 2.5 and values["SLA Days"] == 10
+    status_row = [r for r in range(2, plan.max_row + 1) if plan.cell(r, 1).value == "Status"][0]
+    sqrefs = {str(dv.sqref): dv.formula1 for dv in plan.data_validations.dataValidation}
+    assert sqrefs[f"B{status_row}"] == "List_Plan_Status"
