@@ -414,6 +414,7 @@ _CELL = re.compile(
 _FORMULA_ONLY = re.compile(rb'^\s*<f[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*$',
                            re.DOTALL)
 _ERROR_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_ANY_FORMULA = re.compile(rb"<f[ >/]")   # a formula element, not <formula1> of a validation
 
 
 class XmlFacts:
@@ -457,7 +458,7 @@ class XmlFacts:
             xml = self.archive.read(self.sheets[title])
         except (KeyError, zipfile.BadZipFile, OSError):
             return {}
-        if b"<f" not in xml and b't="e"' not in xml:
+        if not _ANY_FORMULA.search(xml) and b't="e"' not in xml:
             return {}
         found: dict[tuple[int, int], str] = {}
         for letters, number, attributes, body in _CELL.findall(xml):
