@@ -465,6 +465,19 @@ def convert_column(values: pd.Series, rate: Decimal) -> pd.Series:
 
 # --- the merge -------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CrossBookKeys:
+    """The few keys of one book that cross-book checks compare (SPEC §11)."""
+
+    index: int
+    name: str
+    plan_id: str | None
+    plan_cell: str | None
+    plan_sheet: str
+    po_numbers: list[tuple[str, str | None, str]]
+    quotas: list[tuple[str, str, int, str | None, str]]
+
+
 @dataclass
 class ConsolidatedReport:
     """The consolidation as data (SPEC §11); writers render it."""
@@ -505,6 +518,7 @@ class Consolidation:
         self.quota_owner: dict[tuple[str, str], tuple[int, str, str | None]] = {}
         self.frames: dict[str, list[pd.DataFrame]] = defaultdict(list)
         self.rows = {"read": 0, "consolidated": 0, "rejected": 0}
+        self.keys: list[CrossBookKeys] = []
 
     def add(self, result: BookResult) -> None:
         """Cross-book checks and accounting for one more book; keeps no row-level data."""
@@ -513,18 +527,27 @@ class Consolidation:
             self.rows["read"] += count.read
             self.rows["consolidated"] += count.consolidated
             self.rows["rejected"] += count.rejected
-        self.sources.extend(source_rows(result))
+        self.sources.extend({**row, "_index": result.index} for row in source_rows(result))
         if not result.readable:
             self.results.append(_summary_only(result))
             return
-        self.check_plan(result)
-        self.check_pos(result)
-        self.check_quotas(result)
+        self.keys.append(CrossBookKeys(result.index, result.name, result.plan_id,
+                                       result.plan_cell, result.plan_sheet, result.po_numbers,
+                                       result.quotas))
         for key, frame in result.tables.items():
             self.frames[key].append(frame.assign(_index=result.index))
         self.results.append(_summary_only(result))
 
-    def check_plan(self, result: BookResult) -> None:
+    def check_across_books(self) -> None:
+        """Cross-book checks, in file order whatever order the results arrived in: the first
+        book (by input order) owns a key and every later book carrying it gets the finding."""
+        for keys in sorted(self.keys, key=lambda k: k.index):
+            self.check_plan(keys)
+            self.check_pos(keys)
+            self.check_quotas(keys)
+        self.keys.clear()
+
+    def check_plan(self, result: CrossBookKeys) -> None:
         if not result.plan_id:
             return
         key = result.plan_id.strip().casefold()
@@ -539,7 +562,7 @@ class Consolidation:
             sheet=result.plan_sheet, cell=result.plan_cell, column="Plan ID",
             row=_row_of(result.plan_cell), value=result.plan_id))
 
-    def check_pos(self, result: BookResult) -> None:
+    def check_pos(self, result: CrossBookKeys) -> None:
         seen_here: set[str] = set()
         for po, cell, title in result.po_numbers:
             key = po.casefold()
@@ -554,7 +577,7 @@ class Consolidation:
                     row=_row_of(cell), value=po))
             seen_here.add(key)
 
-    def check_quotas(self, result: BookResult) -> None:
+    def check_quotas(self, result: CrossBookKeys) -> None:
         for rep, quarter, amount, cell, title in result.quotas:
             key = (rep.casefold(), quarter)
             first = self.quota_owner.get(key)
@@ -587,6 +610,7 @@ class Consolidation:
         return (self.rates or {}).get(currency.upper())
 
     def report(self) -> ConsolidatedReport:
+        self.check_across_books()
         reporting = self.reporting_currency()
         findings = list(self.findings)
         teams, totals = [], None
@@ -632,7 +656,8 @@ class Consolidation:
             books_read=sum(r.readable for r in self.results),
             books_failed=sum(not r.readable for r in self.results),
             rows=dict(self.rows), totals=totals,
-            sources=pd.DataFrame(self.sources, columns=SOURCE_COLUMNS),
+            sources=pd.DataFrame(sorted(self.sources, key=lambda row: row["_index"]),
+                                 columns=SOURCE_COLUMNS),
             teams=pd.DataFrame(teams), tables=tables, findings=sort_findings(findings),
             paths=paths, coverage_target=self.coverage_target)
 
@@ -641,6 +666,7 @@ class Consolidation:
         """One table across books, money converted to the reporting currency (rows of books
         with no rate keep their local figures in `*_local` and are blank in the converted)."""
         names = {r.index: r for r in self.results}
+        frames = sorted(frames, key=lambda f: int(f["_index"].iloc[0]) if len(f) else -1)
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if frame.empty:
             return frame
@@ -676,9 +702,10 @@ def source_rows(result: BookResult) -> list[dict[str, Any]]:
 
 def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
     """Likely duplicates: same normalised name and type in different teams (SPEC §9)."""
-    name = frame["Asset"].astype("string").str.casefold().str.replace(r"[\W_]+", " ", regex=True)
-    kind = frame["Type"].astype("string").str.casefold().fillna("")
-    key = name.str.strip() + "\x1f" + kind
+    def normalised(column: str) -> pd.Series:  # case, spaces and punctuation do not count
+        return frame[column].astype("string").str.casefold().str.replace(r"[\W_]+", "",
+                                                                           regex=True)
+    key = normalised("Asset") + "\x1f" + normalised("Type").fillna("")
     teams_per_key = frame.groupby(key, dropna=True)["book"].transform("nunique")
     frame["likely_duplicate"] = (teams_per_key > 1).fillna(False).astype(bool)
     return frame
