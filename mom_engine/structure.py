@@ -48,15 +48,20 @@ def check_approval(book: Book) -> list[Finding]:
     ]
 
 
-def _key_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    """A row's key as one comparable string (case-insensitive, trimmed)."""
-    if len(columns) == 1:
-        return frame[columns[0]].astype("string").str.casefold()
-    parts = [frame[c].astype("string").str.strip().str.casefold() for c in columns]
-    key = parts[0]
-    for part in parts[1:]:
-        key = key + "\x1f" + part
-    return key
+def _folded(values: pd.Series) -> list[str | None]:
+    """Text values casefolded and trimmed for comparison; None for blanks.
+
+    Plain Python over the (few hundred) values: on frames this small, pandas' string methods
+    cost more in call overhead than the work itself.
+    """
+    return [v.strip().casefold() if isinstance(v, str) else None
+            for v in values.to_numpy(dtype=object, na_value=None)]
+
+
+def _row_keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple | None]:
+    """Each row's key (casefolded, trimmed); None when any part of it is blank."""
+    parts = [_folded(frame[c]) for c in columns]
+    return [None if None in key else key for key in zip(*parts)]
 
 
 def check_unique_keys(book: Book, table: Table) -> list[Finding]:
@@ -65,27 +70,26 @@ def check_unique_keys(book: Book, table: Table) -> list[Finding]:
     frame = table.frame
     if not key_columns or frame.empty:
         return []
-    accepted = ~frame["_rejected"].to_numpy()
-    keys = _key_text(frame, key_columns)
-    present = keys.notna().to_numpy() & accepted
-    duplicated = keys.where(present).duplicated(keep="first").to_numpy() & present
-    if not duplicated.any():
-        return []
-    first_row = {}
-    for key, row in zip(keys[present], frame["_row"][present]):
-        first_row.setdefault(key, int(row))
-    findings = []
-    column = key_columns[-1]
+    rejected = frame["_rejected"].to_numpy()
+    rows = frame["_row"].to_numpy()
+    first_row: dict[tuple, int] = {}
+    duplicates: list[tuple[int, int]] = []          # (position, row of the first use)
+    for position, key in enumerate(_row_keys(frame, key_columns)):
+        if key is None or rejected[position]:
+            continue
+        if key in first_row:
+            duplicates.append((position, first_row[key]))
+        else:
+            first_row[key] = int(rows[position])
     label = " + ".join(key_columns)
-    for position in np.flatnonzero(duplicated):
-        row = int(frame["_row"].iat[position])
+    findings = []
+    for position, first in duplicates:
         value = " / ".join(str(frame[c].iat[position]) for c in key_columns)
         findings.append(book.finding(
-            "id-duplicate", f"{label} '{value}' is already used in row "
-                            f"{first_row[keys.iat[position]]}; this row is left out — give it "
-                            "its own ID or merge the rows",
-            sheet=table.name, column=column, row=row, value=value))
-    table.reject(np.flatnonzero(duplicated))
+            "id-duplicate", f"{label} '{value}' is already used in row {first}; this row is "
+                            "left out — give it its own ID or merge the rows",
+            sheet=table.name, column=key_columns[-1], row=int(rows[position]), value=value))
+    table.reject([position for position, _ in duplicates])
     return findings
 
 
@@ -97,8 +101,8 @@ def _known_values(book: Book, sheet: str, column: str,
         items = book.lists.get(column)
         return {str(v).strip().casefold() for v in items} if items else None
     target = book.table(sheet)
-    values = (target.rows if accepted_only else target.frame)[column].dropna()
-    return set(values.astype(str).str.casefold())
+    values = _folded((target.rows if accepted_only else target.frame)[column])
+    return {v for v in values if v is not None}
 
 
 def check_references(book: Book, table: Table) -> list[Finding]:
@@ -114,21 +118,23 @@ def check_references(book: Book, table: Table) -> list[Finding]:
         known = _known_values(book, target_sheet, target_column)
         if known is None:
             continue
+        rejected = frame["_rejected"].to_numpy()
+        unknown_positions = [
+            position for position, value in enumerate(_folded(frame[column.name]))
+            if value is not None and not rejected[position] and value not in known
+        ]
+        if not unknown_positions:
+            continue
         left_out = (_known_values(book, target_sheet, target_column, accepted_only=False)
                     or set()) - known
-        values = frame[column.name]
-        present = values.notna().to_numpy() & ~frame["_rejected"].to_numpy()
-        folded = values.astype("string").str.casefold()
-        unknown_positions = np.flatnonzero(present & ~folded.isin(known).to_numpy())
-        if not len(unknown_positions):
-            continue
         rejects = column.required or (table.name, column.name) in REJECTING_REFERENCES
         where = (f"the {target_column} list on the Lists sheet" if target_sheet == "Lists"
                  else f"{target_sheet}")
+        consequence = "; this row is left out of the figures" if rejects else ""
+        values = frame[column.name]
         for position in unknown_positions:
             value = values.iat[position]
-            consequence = "; this row is left out of the figures" if rejects else ""
-            if str(value).casefold() in left_out:
+            if str(value).strip().casefold() in left_out:
                 problem = (f"{column.name} '{value}' is a row of {target_sheet} that is itself "
                            f"left out (see its finding){consequence}; fix that row first")
             else:
