@@ -150,7 +150,8 @@ class SheetReader:
     def read(self, rows: list[list[Any]]) -> Table:
         sheet = self.sheet
         header = find_header(rows, sheet)
-        table = Table(sheet, empty_frame(sheet), title=self.title,
+        # the frame is set below in both branches; no empty frame is built only to be replaced
+        table = Table(sheet, None, title=self.title,  # type: ignore[arg-type]
                       header_row=None if header is None else header + 1)
         if header is None:
             for column in sheet.required_columns:
