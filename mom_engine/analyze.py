@@ -65,3 +65,13 @@ def check_book(book: Book, context: Context) -> list[Finding]:
                 f"{book.name}: {type(error).__name__}: {error}; please report it",
                 book=book.name))
     return sort_findings(findings)
+
+
+# --- domain checks register themselves here (imports at the bottom avoid cycles) -------------
+from .schedule import check_schedule  # noqa: E402
+from .assets import check_assets  # noqa: E402
+from .spend import check_spend  # noqa: E402
+
+DOMAIN_CHECKS.append(check_spend)
+DOMAIN_CHECKS.append(check_schedule)
+DOMAIN_CHECKS.append(check_assets)

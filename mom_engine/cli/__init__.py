@@ -10,7 +10,8 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("template", "demo", "validate", "consolidate")
+COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
+                   "reconcile", "consolidate")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

@@ -1,0 +1,116 @@
+"""The asset register: expiry check, search, and likely duplicates across teams (SPEC §9).
+
+Unique Asset ID is the structure check `id-duplicate` (structure.py); this module adds
+`asset-expired` (an Approved asset whose Expires date is before the as-of date — an asset that
+expires today is still valid today).
+
+Search ranks assets by how many distinct query words appear as whole words (case-insensitive)
+in Asset or Tags; rows matching none are dropped when words are given; ties are ordered by
+Asset ID. Filters (Type, Product, Segment, Region) are exact, case-insensitive, trimmed.
+
+Duplicates for the consolidation catalogue: the same normalised name (case-folded, punctuation
+and repeated spaces removed) and the same normalised type in two or more different teams.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .findings import Finding
+from .model import Book
+
+if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
+    from .analyze import Context
+
+FILTER_COLUMNS = {"type": "Type", "product": "Product", "segment": "Segment", "region": "Region"}
+
+
+def check_assets(book: Book, context: Context) -> list[Finding]:
+    """`asset-expired`: Approved assets whose Expires date is before the as-of date."""
+    assets = book.rows("Assets")
+    if assets.empty:
+        return []
+    as_of = np.datetime64(context.as_of, "D")
+    expires = assets["Expires"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+    expired = (assets["Status"] == "Approved").to_numpy() & ~np.isnat(expires) & (expires < as_of)
+    findings = []
+    for position in np.flatnonzero(expired):
+        day = assets["Expires"].iat[position].date()
+        findings.append(book.finding(
+            "asset-expired",
+            f"asset {assets['Asset ID'].iat[position]} ({assets['Asset'].iat[position]}) is "
+            f"Approved but expired on {day}; set its Status to Retired or renew it with a new "
+            f"Expires date",
+            sheet="Assets", column="Expires", row=int(assets["_row"].iat[position]),
+            value=day.isoformat()))
+    return findings
+
+
+def query_words(words: str) -> list[str]:
+    """The distinct words of a query, case-folded, in order (letters, digits, ' and -)."""
+    seen: list[str] = []
+    for word in re.findall(r"[\w'-]+", words.casefold()):
+        if word not in seen:
+            seen.append(word)
+    return seen
+
+
+def search_assets(frame: pd.DataFrame, words: str = "", type: str | None = None,
+                  product: str | None = None, segment: str | None = None,
+                  region: str | None = None) -> pd.DataFrame:
+    """Assets matching the filters, ranked by matched words in Asset/Tags (SPEC §9).
+
+    Returns the matching rows with a `matches` column (distinct query words found), best
+    first, ties by Asset ID.
+    """
+    keep = np.ones(len(frame), dtype=bool)
+    filters = {"type": type, "product": product, "segment": segment, "region": region}
+    for name, wanted in filters.items():
+        if wanted is None or not str(wanted).strip():
+            continue
+        column = frame[FILTER_COLUMNS[name]].astype("string").str.strip().str.casefold()
+        keep &= (column == str(wanted).strip().casefold()).fillna(False).to_numpy(dtype=bool)
+    text = (frame["Asset"].fillna("").astype(str) + " \n " + frame["Tags"].fillna("").astype(str))
+    matches = np.zeros(len(frame), dtype=np.int64)
+    terms = query_words(words)
+    for word in terms:  # a loop over the few query words, vectorised over the rows
+        pattern = rf"(?<![\w]){re.escape(word)}(?![\w])"
+        matches += text.str.contains(pattern, case=False, regex=True).to_numpy(dtype=bool)
+    if terms:
+        keep &= matches > 0
+    result = frame.assign(matches=matches)[keep]
+    result = result.sort_values(["matches", "Asset ID"], ascending=[False, True], kind="stable")
+    return result.reset_index(drop=True)
+
+
+def normalised_name(series: pd.Series) -> pd.Series:
+    """Case-folded, punctuation removed, spaces collapsed: 'Q3  Launch-Deck!' → 'q3 launch deck'."""
+    text = series.fillna("").astype(str).str.casefold()
+    text = text.str.replace(r"[\W_]+", " ", regex=True)
+    return text.str.strip()
+
+
+def find_duplicate_assets(frames_by_team: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Assets with the same normalised name and type in different teams (SPEC §9).
+
+    Returns team, Asset ID, Asset, Type, name_key, type_key, teams (how many teams share it),
+    ordered by (name_key, type_key, team, Asset ID): reuse before re-creating.
+    """
+    columns = ["team", "Asset ID", "Asset", "Type", "name_key", "type_key", "teams"]
+    parts = [pd.DataFrame({"team": team, "Asset ID": frame["Asset ID"].to_numpy(dtype=object),
+                           "Asset": frame["Asset"].to_numpy(dtype=object),
+                           "Type": frame["Type"].to_numpy(dtype=object)})
+             for team, frame in frames_by_team.items() if len(frame)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    assets = pd.concat(parts, ignore_index=True)
+    assets["name_key"] = normalised_name(assets["Asset"])
+    assets["type_key"] = normalised_name(assets["Type"])
+    assets = assets[assets["name_key"] != ""]
+    assets["teams"] = assets.groupby(["name_key", "type_key"])["team"].transform("nunique")
+    duplicates = assets[assets["teams"] > 1]
+    return duplicates.sort_values(["name_key", "type_key", "team", "Asset ID"],
+                                  ignore_index=True)[columns]

@@ -1,0 +1,88 @@
+"""`mom realign BOOK --from A --to B --amount X [--date D] [--json]`: what-if budget transfer.
+
+Applies the transfer in memory and shows the figures of both activities, their campaigns and
+the plan before and after, and the findings the transfer would create (SPEC §5). The workbook
+is never written. Exit 0: the transfer creates no error; 1: it would create errors; 2: bad
+usage (unknown activity, amount ≤ 0) or unreadable workbook.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from ..analyze import Context, analyze_book
+from ..report.json import money
+from ..spend import FIGURES, RealignmentImpact, realign
+from ..values import cents_of_decimal
+from . import EXIT_USAGE, UsageError
+from .common import add_json, as_of_date, emit, input_books
+
+
+def amount_argument(text: str) -> int:
+    """`1200`, `1,200.50` → cents."""
+    try:
+        return cents_of_decimal(Decimal(text.replace(",", "")))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount like 1200.50") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("realign", help="what-if: move budget between activities",
+                                   description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("book", metavar="BOOK", help="team workbook")
+    parser.add_argument("--from", dest="from_id", required=True, metavar="ACTIVITY",
+                        help="activity giving budget")
+    parser.add_argument("--to", dest="to_id", required=True, metavar="ACTIVITY",
+                        help="activity receiving budget")
+    parser.add_argument("--amount", type=amount_argument, required=True, metavar="X",
+                        help="amount in plan currency, e.g. 2500 or 2,500.00")
+    parser.add_argument("--date", type=as_of_date, default=None, metavar="DATE",
+                        help="date of the transfer (default: today)")
+    add_json(parser)
+    parser.set_defaults(run=run)
+
+
+def _rows(frame) -> list[dict]:
+    return [{"level": r["level"], "key": str(r["key"]),
+             **{figure: money(r[figure]) for figure in FIGURES}}
+            for r in frame.to_dict("records")]
+
+
+def realign_document(impact: RealignmentImpact, plan_id: str | None) -> dict:
+    return {"plan_id": plan_id, "currency": impact.currency, "from": impact.from_id,
+            "to": impact.to_id, "amount": money(impact.amount), "date": impact.date,
+            "before": _rows(impact.before), "after": _rows(impact.after)}
+
+
+def run(args: argparse.Namespace) -> int:
+    files = input_books([args.book])
+    if len(files) != 1:
+        raise UsageError(f"realign takes one workbook; {args.book} holds {len(files)}")
+    analysis = analyze_book(files[0], context=Context())
+    if not analysis.readable:
+        emit({"plan_id": None}, analysis.findings, args.json)
+        return EXIT_USAGE
+    try:
+        impact = realign(analysis.book, args.from_id, args.to_id, args.amount,
+                         args.date or dt.date.today())
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    document = realign_document(impact, analysis.book.plan.plan_id)
+
+    def render(out):
+        from ..report.text import print_table
+        rows = []
+        for before, after in zip(document["before"], document["after"]):
+            rows.append({"level": before["level"], "key": before["key"],
+                         "budgeted before": before["budgeted"], "budgeted after": after["budgeted"],
+                         "remaining before": before["remaining"],
+                         "remaining after": after["remaining"]})
+        print_table(rows, list(rows[0]) if rows else [],
+                    title=f"What if {money(impact.amount):,.2f} {impact.currency} moves from "
+                          f"{impact.from_id} to {impact.to_id} on {impact.date}", out=out)
+        out.print("findings this transfer would create:" if impact.new_findings
+                  else "this transfer creates no new findings")
+
+    return emit(document, impact.new_findings, args.json, render)

@@ -1,0 +1,378 @@
+"""Schedule and execution: task earned value, rollups, lateness and review bottlenecks (SPEC §6).
+
+Per task, at an as-of date: duration = working days Planned Start..Planned Finish inclusive
+(Mon–Fri, at least 1; SPEC §4), EV = duration × % complete, PV = duration × planned share, where
+the planned share is the working days elapsed from Planned Start through the as-of date
+(inclusive, capped at duration) ÷ duration. Cancelled tasks are left out of every figure.
+
+Rollups to activity, campaign and plan are ratios of sums, never averages of ratios:
+% complete = ΣEV ÷ Σduration and SPI = ΣEV ÷ ΣPV (blank when ΣPV = 0). Planned start/finish
+and actual start are the min/max over the tasks; actual finish is the latest one only when every
+task has an Actual Finish, else blank.
+
+Decisions where the SPEC is silent (also in the report to the lead):
+- A task whose Planned Finish is on or before the as-of date is fully planned (share 1). This is
+  the SPEC's rule for every ordinary task; it only matters for a task planned wholly on a weekend
+  (0 working days, duration 1), which would otherwise never become due.
+- Only activities and campaigns that have non-cancelled tasks get a schedule row; a book with no
+  such tasks has no rows at all (no plan row either).
+- A task is "finished" for the actual-finish rollup when it has an Actual Finish date.
+- Review cycle = working days after Submitted On up to and including Approved On (approved the
+  same day = 0, submitted Friday and approved Monday = 1): the working days the approver held it.
+  Task cycle = working days Actual Start..Actual Finish inclusive, at least 1 (like a duration).
+  An open review (submitted, not approved) has waited the working days after Submitted On
+  through the as-of date; the bottleneck tables show the longest such wait.
+  Hours variance compares only tasks that have both Planned and Actual Hours, so a task not yet
+  booked does not look like savings.
+- `task-start-missed` skips Cancelled tasks; `schedule-behind` skips Cancelled campaigns.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .calendar import duration_days, working_days
+from .findings import Finding
+from .model import Book
+
+if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
+    from .analyze import Context
+
+SCHEDULE_LEVELS = ("task", "activity", "campaign", "plan")
+
+# Columns of every level's table (activity adds campaign_id, task adds activity_id too).
+ROLLUP_COLUMNS = ("key", "planned_start", "planned_finish", "actual_start", "actual_finish",
+                  "percent_complete", "spi", "late_tasks", "duration", "ev", "pv")
+
+CLOSED_TASK_STATUSES = ("Done", "Cancelled")
+OPEN_PLAN_STATUSES = ("Draft", "Submitted")
+NO_KEY = "(blank)"
+
+
+def _days(series: pd.Series) -> np.ndarray:
+    return series.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+
+
+# --- per task figures -----------------------------------------------------------------------
+
+def task_figures(book: Book, as_of: dt.date) -> pd.DataFrame:
+    """One row per non-cancelled accepted task: its duration, EV, PV and lateness (SPEC §6).
+
+    Columns: task_id, activity_id, campaign_id, the four dates (datetime64), percent_complete,
+    duration, ev, pv, late, finished, _row.
+    """
+    tasks = book.rows("Tasks")
+    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
+    campaign_of = _campaign_of_activity(book)
+    planned_start, planned_finish = _days(tasks["Planned Start"]), _days(tasks["Planned Finish"])
+    as_of_day = np.datetime64(as_of, "D")
+    duration = duration_days(planned_start, planned_finish).astype(np.int64)
+    elapsed = np.minimum(working_days(planned_start, as_of_day), duration)
+    elapsed = np.where(planned_finish <= as_of_day, duration, elapsed)
+    percent = tasks["% Complete"].fillna(0.0).clip(0.0, 1.0).to_numpy(dtype=float)
+    status = tasks["Status"]
+    late = ((planned_finish < as_of_day) & (percent < 1.0)
+            & ~status.isin(CLOSED_TASK_STATUSES).to_numpy())
+    return pd.DataFrame({
+        "task_id": tasks["Task ID"].to_numpy(),
+        "activity_id": tasks["Activity ID"].to_numpy(),
+        "campaign_id": tasks["Activity ID"].map(campaign_of).to_numpy(),
+        "planned_start": tasks["Planned Start"].to_numpy(),
+        "planned_finish": tasks["Planned Finish"].to_numpy(),
+        "actual_start": tasks["Actual Start"].to_numpy(),
+        "actual_finish": tasks["Actual Finish"].to_numpy(),
+        "percent_complete": percent,
+        "duration": duration,
+        "ev": duration * percent,
+        "pv": elapsed.astype(float),
+        "late": late,
+        "finished": tasks["Actual Finish"].notna().to_numpy(),
+        "_row": tasks["_row"].to_numpy(),
+    })
+
+
+def _campaign_of_activity(book: Book) -> pd.Series:
+    """Activity ID → Campaign ID (first row wins, so an unchecked book with a duplicate ID works)."""
+    activities = book.rows("Activities")
+    mapping = pd.Series(activities["Campaign ID"].to_numpy(dtype=object),
+                        index=activities["Activity ID"].to_numpy(dtype=object))
+    return mapping[~mapping.index.duplicated()]
+
+
+# --- rollups --------------------------------------------------------------------------------
+
+@dataclass
+class ScheduleReport:
+    """Schedule figures at one as-of date, one table per level (SPEC §6)."""
+
+    as_of: dt.date
+    plan_key: str
+    tasks: pd.DataFrame
+    levels: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def by(self, level: str) -> pd.DataFrame:
+        """The rollup at `level` (one of SCHEDULE_LEVELS)."""
+        if level not in SCHEDULE_LEVELS:
+            raise ValueError(f"unknown schedule level {level!r}; use one of {SCHEDULE_LEVELS}")
+        return self.levels[level]
+
+
+def roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
+    """Task figures and their rollups to activity, campaign and plan (ratios of sums)."""
+    tasks = task_figures(book, as_of)
+    plan_key = book.plan.plan_id or book.name
+    task_level = pd.DataFrame({
+        "key": tasks["task_id"],
+        "activity_id": tasks["activity_id"],
+        "campaign_id": tasks["campaign_id"],
+        "planned_start": tasks["planned_start"],
+        "planned_finish": tasks["planned_finish"],
+        "actual_start": tasks["actual_start"],
+        "actual_finish": tasks["actual_finish"],
+        "percent_complete": tasks["percent_complete"],
+        "spi": _safe_ratio(tasks["ev"].to_numpy(), tasks["pv"].to_numpy()),
+        "late_tasks": tasks["late"].astype(np.int64),
+        "duration": tasks["duration"],
+        "ev": tasks["ev"],
+        "pv": tasks["pv"],
+    })
+    activity = _roll_up(tasks, "activity_id")
+    if not activity.empty:
+        first_campaign = tasks.groupby("activity_id", sort=True)["campaign_id"].first()
+        activity.insert(1, "campaign_id", activity["key"].map(first_campaign).to_numpy())
+    else:
+        activity.insert(1, "campaign_id", pd.Series([], dtype=object))
+    campaign = _roll_up(tasks, "campaign_id")
+    plan = _roll_up(tasks.assign(plan=plan_key), "plan")
+    return ScheduleReport(as_of, plan_key, tasks, {
+        "task": task_level.reset_index(drop=True), "activity": activity,
+        "campaign": campaign, "plan": plan})
+
+
+def _roll_up(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
+    grouped = tasks.groupby(by, sort=True, dropna=True)
+    sums = grouped.agg(
+        planned_start=("planned_start", "min"), planned_finish=("planned_finish", "max"),
+        actual_start=("actual_start", "min"), actual_finish=("actual_finish", "max"),
+        all_finished=("finished", "all"), late_tasks=("late", "sum"),
+        duration=("duration", "sum"), ev=("ev", "sum"), pv=("pv", "sum"))
+    actual_finish = sums["actual_finish"].where(sums["all_finished"])
+    duration = sums["duration"].to_numpy(dtype=np.int64)
+    ev, pv = sums["ev"].to_numpy(dtype=float), sums["pv"].to_numpy(dtype=float)
+    return pd.DataFrame({
+        "key": sums.index.to_numpy(dtype=object),
+        "planned_start": sums["planned_start"].to_numpy(),
+        "planned_finish": sums["planned_finish"].to_numpy(),
+        "actual_start": sums["actual_start"].to_numpy(),
+        "actual_finish": actual_finish.to_numpy(),
+        "percent_complete": _safe_ratio(ev, duration.astype(float)),
+        "spi": _safe_ratio(ev, pv),
+        "late_tasks": sums["late_tasks"].to_numpy(dtype=np.int64),
+        "duration": duration,
+        "ev": ev,
+        "pv": pv,
+    })
+
+
+def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator ÷ denominator, NaN (blank) where the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    out = np.full(numerator.shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+# --- execution metrics ----------------------------------------------------------------------
+
+@dataclass
+class ExecutionReport:
+    """Execution metrics (SPEC §6): review bottlenecks, task cycle times, hours variance."""
+
+    reviews: pd.DataFrame                 # per submitted task: approver, role, cycle_days,
+    #                                       open, waiting_days
+    review_by_approver: pd.DataFrame      # key, reviews, median_days, max_days, open_reviews,
+    #                                       oldest_open_days (with an as-of date)
+    review_by_role: pd.DataFrame          # same columns, by Role
+    task_cycle: pd.DataFrame              # per finished task: key, activity_id, campaign_id, cycle_days
+    task_cycle_by_activity: pd.DataFrame  # key, tasks, median_days
+    task_cycle_by_campaign: pd.DataFrame  # key, tasks, median_days
+    hours_by_deliverable: pd.DataFrame    # key, tasks, planned_hours, actual_hours, variance
+    hours_by_assignee: pd.DataFrame       # same columns, by Assignee
+
+
+def execution_metrics(book: Book, as_of: dt.date | None = None) -> ExecutionReport:
+    """Review cycle by approver and role, task cycle, hours variance; cancelled tasks left out.
+
+    With `as_of`, open reviews also get their waiting time (working days after Submitted On
+    through as-of) and the bottleneck tables their longest wait (`oldest_open_days`).
+    """
+    tasks = book.rows("Tasks")
+    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
+    campaign_of = _campaign_of_activity(book)
+
+    submitted = tasks["Submitted On"].notna().to_numpy()
+    subs = tasks[submitted]
+    submitted_on, approved_on = _days(subs["Submitted On"]), _days(subs["Approved On"])
+    approved = ~np.isnat(approved_on)
+    cycle = working_days(submitted_on + np.timedelta64(1, "D"), approved_on).astype(float)
+    reviews = pd.DataFrame({
+        "task_id": subs["Task ID"].to_numpy(),
+        "approver": subs["Approver"].fillna(NO_KEY).to_numpy(dtype=object),
+        "role": subs["Role"].fillna(NO_KEY).to_numpy(dtype=object),
+        "cycle_days": np.where(approved, cycle, np.nan),
+        "open": ~approved,
+        "waiting_days": _waiting_days(submitted_on, approved, as_of),
+    })
+
+    started = tasks["Actual Start"].notna() & tasks["Actual Finish"].notna()
+    done = tasks[started.to_numpy()]
+    task_cycle = pd.DataFrame({
+        "key": done["Task ID"].to_numpy(),
+        "activity_id": done["Activity ID"].to_numpy(),
+        "campaign_id": done["Activity ID"].map(campaign_of).to_numpy(),
+        "cycle_days": duration_days(_days(done["Actual Start"]),
+                                    _days(done["Actual Finish"])).astype(np.int64),
+    })
+
+    booked = (tasks["Planned Hours"].notna() & tasks["Actual Hours"].notna()).to_numpy()
+    hours = pd.DataFrame({
+        "deliverable": tasks["Deliverable"][booked].fillna(NO_KEY).to_numpy(dtype=object),
+        "assignee": tasks["Assignee"][booked].fillna(NO_KEY).to_numpy(dtype=object),
+        "planned_hours": tasks["Planned Hours"][booked].to_numpy(dtype=float),
+        "actual_hours": tasks["Actual Hours"][booked].to_numpy(dtype=float),
+    })
+    return ExecutionReport(
+        reviews=reviews,
+        review_by_approver=_review_bottlenecks(reviews, "approver"),
+        review_by_role=_review_bottlenecks(reviews, "role"),
+        task_cycle=task_cycle,
+        task_cycle_by_activity=_median_cycle(task_cycle, "activity_id"),
+        task_cycle_by_campaign=_median_cycle(task_cycle, "campaign_id"),
+        hours_by_deliverable=_hours_variance(hours, "deliverable"),
+        hours_by_assignee=_hours_variance(hours, "assignee"),
+    )
+
+
+def _review_bottlenecks(reviews: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Completed reviews, median and max working days, open reviews; slowest first."""
+    grouped = reviews.groupby(by, sort=True)
+    table = grouped.agg(reviews=("cycle_days", "count"), median_days=("cycle_days", "median"),
+                        max_days=("cycle_days", "max"), open_reviews=("open", "sum"),
+                        oldest_open_days=("waiting_days", "max"))
+    table = table.reset_index().rename(columns={by: "key"})
+    table["reviews"] = table["reviews"].astype(np.int64)
+    table["open_reviews"] = table["open_reviews"].astype(np.int64)
+    return table.sort_values(["median_days", "open_reviews", "key"],
+                             ascending=[False, False, True], na_position="last",
+                             ignore_index=True)
+
+
+def _waiting_days(submitted_on: np.ndarray, approved: np.ndarray,
+                  as_of: dt.date | None) -> np.ndarray:
+    """Working days an open review has waited by `as_of` (NaN when approved or no as-of)."""
+    if as_of is None:
+        return np.full(submitted_on.shape, np.nan)
+    waited = working_days(submitted_on + np.timedelta64(1, "D"), np.datetime64(as_of, "D"))
+    return np.where(approved, np.nan, waited.astype(float))
+
+
+def _median_cycle(task_cycle: pd.DataFrame, by: str) -> pd.DataFrame:
+    table = task_cycle.groupby(by, sort=True).agg(tasks=("cycle_days", "count"),
+                                                   median_days=("cycle_days", "median"))
+    table = table.reset_index().rename(columns={by: "key"})
+    table["tasks"] = table["tasks"].astype(np.int64)
+    return table
+
+
+def _hours_variance(hours: pd.DataFrame, by: str) -> pd.DataFrame:
+    table = hours.groupby(by, sort=True).agg(tasks=("planned_hours", "count"),
+                                             planned_hours=("planned_hours", "sum"),
+                                             actual_hours=("actual_hours", "sum"))
+    table = table.reset_index().rename(columns={by: "key"})
+    table["tasks"] = table["tasks"].astype(np.int64)
+    table["variance"] = table["actual_hours"] - table["planned_hours"]
+    return table
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def check_schedule(book: Book, context: Context) -> list[Finding]:
+    """`task-late`, `task-start-missed`, `schedule-behind`, `tasks-before-approval` (SPEC §6).
+
+    `dates-reversed` is a structure check (structure.py) and is not repeated here.
+    """
+    as_of = context.as_of
+    findings: list[Finding] = []
+    tasks = book.rows("Tasks")
+    if tasks.empty:
+        return findings
+    if book.plan.status in OPEN_PLAN_STATUSES:
+        findings.append(book.plan_finding(
+            "tasks-before-approval",
+            f"the plan is {book.plan.status} but the Tasks sheet already has {len(tasks)} "
+            f"task{'s' * (len(tasks) != 1)}; get the plan approved before scheduling "
+            f"milestones", "Status", value=book.plan.status))
+    findings += _late_tasks(book, tasks, as_of)
+    findings += _missed_starts(book, tasks, as_of)
+    findings += _campaigns_behind(book, as_of)
+    return findings
+
+
+def _late_tasks(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding]:
+    as_of_day = np.datetime64(as_of, "D")
+    percent = tasks["% Complete"].fillna(0.0).to_numpy(dtype=float)
+    late = ((_days(tasks["Planned Finish"]) < as_of_day) & (percent < 1.0)
+            & ~tasks["Status"].isin(CLOSED_TASK_STATUSES).to_numpy())
+    positions = np.flatnonzero(late)
+    ids, rows = tasks["Task ID"].to_numpy()[positions], tasks["_row"].to_numpy()[positions]
+    finishes = _days(tasks["Planned Finish"])[positions].astype(str)
+    return [book.finding(
+        "task-late",
+        f"task {task_id} was due {finish} and is {percent[position]:.0%} complete on {as_of}; "
+        f"finish it, update % Complete and Status, or re-plan its Planned Finish",
+        sheet="Tasks", column="Planned Finish", row=int(row), value=str(finish))
+        for task_id, row, finish, position in zip(ids, rows, finishes, positions)]
+
+
+def _missed_starts(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding]:
+    as_of_day = np.datetime64(as_of, "D")
+    percent = tasks["% Complete"].fillna(0.0).to_numpy(dtype=float)
+    missed = ((_days(tasks["Planned Start"]) < as_of_day) & tasks["Actual Start"].isna().to_numpy()
+              & (percent == 0.0) & (tasks["Status"] != "Cancelled").to_numpy())
+    positions = np.flatnonzero(missed)
+    ids, rows = tasks["Task ID"].to_numpy()[positions], tasks["_row"].to_numpy()[positions]
+    starts = _days(tasks["Planned Start"])[positions].astype(str)
+    return [book.finding(
+        "task-start-missed",
+        f"task {task_id} was planned to start {start} and has no Actual Start on {as_of}; "
+        f"start it and fill Actual Start, or re-plan it",
+        sheet="Tasks", column="Planned Start", row=int(row), value=str(start))
+        for task_id, row, start in zip(ids, rows, starts)]
+
+
+def _campaigns_behind(book: Book, as_of: dt.date) -> list[Finding]:
+    """`schedule-behind` at the campaign's Campaign ID cell when its SPI < SPI Threshold."""
+    threshold = book.plan.spi_threshold
+    campaign = roll_up_schedule(book, as_of).by("campaign")
+    behind = campaign[(campaign["spi"] < threshold).to_numpy()]
+    if behind.empty:
+        return []
+    campaigns = book.rows("Campaigns")
+    campaigns = campaigns[(campaigns["Status"] != "Cancelled").to_numpy()]
+    row_of = dict(zip(campaigns["Campaign ID"], campaigns["_row"]))
+    findings = []
+    for key, spi in zip(behind["key"], behind["spi"]):
+        if key not in row_of:
+            continue
+        findings.append(book.finding(
+            "schedule-behind",
+            f"campaign {key} has SPI {spi:.2f} on {as_of}, below the plan's SPI Threshold "
+            f"{threshold:g}; its tasks have earned less than planned — catch up or re-plan",
+            sheet="Campaigns", column="Campaign ID", row=int(row_of[key]),
+            value=round(float(spi), 4)))
+    return findings

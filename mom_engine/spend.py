@@ -1,0 +1,792 @@
+"""Spend figures and spend checks (SPEC §5).
+
+Every figure is built from one activity-level *ledger* of movements, each tagged with the
+activity it belongs to and the date that places it in a period:
+
+| movement | activity | date | figure |
+|---|---|---|---|
+| Budget row | its Activity ID | Budget.Month | budgeted, planned |
+| realignment | To (+) and From (−) | its Date | budgeted |
+| Open PO | its Activity ID | Issue Date | committed = max(PO − invoiced on it, 0) |
+| invoice | its PO's activity, else its own Activity ID | Invoice Date | spent |
+
+Every level (campaign, plan, G/L account, month, fiscal quarter, fiscal year) is a group-by of
+that one ledger, so every level is the sum of its activities by construction, and committed +
+spent never counts a PO twice (an open PO contributes max(amount, invoiced)).
+
+Money is int64 cents in the plan currency. A PO or invoice in another currency (its `Currency`
+column; blank = plan currency) is converted with the Rates sheet (plan-currency units per unit)
+and rounded to cents half away from zero; without a rate the amount is left out of the figures
+and reported as `rate-missing` at its Currency cell — never guessed.
+
+Decisions where the SPEC is silent (also in the report for the README):
+- Cancelled POs are void: they commit nothing, are not checked by `po-exceeds-available` or
+  `po-before-approval`, and load 0 for later POs. Invoices booked on a cancelled PO still count
+  as spent — the money left the company.
+- The G/L level groups by the *activity's* G/L account (an invoice booked to another account is
+  a `gl-mismatch` warning, not a move of the spend).
+- `po-exceeds-available` checks the PO amount (converted) against the budget still available on
+  its issue date; PO Numbers break issue-date ties in text order.
+- `invoice-exceeds-po` points at the invoice that first takes the PO's invoiced total over the
+  limit (invoices in date order, then row order).
+- `realign-below-committed` compares the From activity's budget right after the transfer (all
+  Budget rows plus realignments up to that one, in date then row order) with its committed +
+  spent today, and is only reported when the activity's final budget is also short — a later
+  transfer back in that covers the gap clears it. Exactly covered (zero left) is fine.
+- Over-budget, over-plan and overplanned compare totals for the whole plan year (not periods).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .calendar import fiscal_quarters, fiscal_years
+from .findings import Finding, sort_findings
+from .model import Book
+
+SPEND_LEVELS = ("activity", "campaign", "plan", "gl", "month", "quarter", "year")
+FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
+LEDGER_FIGURES = ("budgeted", "planned", "committed", "spent")
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+def format_money(cents: int) -> str:
+    """Integer cents → `1,234.56` (exact, no float)."""
+    cents = int(cents)
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}.{rest:02d}"
+
+
+def fold(values: pd.Series) -> pd.Series:
+    """IDs as they are compared: trimmed, case-folded (blank stays missing)."""
+    return pd.Series(fold_list(values), index=values.index, dtype=object)
+
+
+def fold_list(values: Any) -> list[str | None]:
+    """`fold` as a list. A comprehension over a few thousand IDs beats pandas' string methods
+    (whose per-call overhead dominates on team-sized tables)."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.to_numpy(dtype=object)   # iterating an Arrow-backed column is slow
+    return [None if v is None or v is pd.NA or v != v else str(v).strip().casefold()
+            for v in values]
+
+
+def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
+    """Folded keys → positions (−1 when unknown or blank)."""
+    get = lookup.get
+    return np.fromiter((get(k, -1) if k is not None else -1 for k in keys), dtype=np.int64,
+                       count=len(keys))
+
+
+def convert_cents(cents: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """cents × rate rounded to cents half away from zero. The tiny epsilon keeps a true half
+    (e.g. 0.5 cents stored as 0.49999999997) rounding away from zero."""
+    scaled = np.asarray(cents, dtype=np.float64) * np.asarray(rates, dtype=np.float64)
+    return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5 + 1e-7)).astype(np.int64)
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return values.to_numpy().astype("datetime64[D]")
+
+
+# --- the normalised spend data -------------------------------------------------------------
+
+@dataclass
+class SpendData:
+    """A book's spend tables, resolved to activity positions and converted to plan currency.
+
+    `activities` — one row per accepted activity: activity_id, campaign_id, gl_account, _row.
+    `pos` — accepted POs: activity (position), po_key, po_number, amount (plan cents; 0 when
+    unpriced), priced, status, issue (datetime64[D]), invoiced (plan cents), _row.
+    `invoices` — priced invoices: activity, po (position in `pos` or -1), amount, date, _row.
+    `realignments` — from_activity, to_activity, amount, date, _row.
+    `budget` — activity, month, budgeted, planned.
+    """
+
+    activities: pd.DataFrame
+    campaigns: pd.DataFrame
+    budget: pd.DataFrame
+    realignments: pd.DataFrame
+    pos: pd.DataFrame
+    invoices: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _activity_positions(activities: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """Activity IDs → position in `activities` (−1 when unknown)."""
+    lookup: dict[str, int] = {}
+    for position, key in enumerate(fold_list(activities["activity_id"])):
+        lookup.setdefault(key, position)
+    return positions_of(fold_list(ids), lookup)
+
+
+def _rates(book: Book) -> dict[str, float]:
+    rates = book.rows("Rates")
+    table = {str(c).upper(): float(r) for c, r in zip(rates["Currency"], rates["Rate"])
+             if not pd.isna(c) and not pd.isna(r) and r > 0}
+    table[book.plan.currency.upper()] = 1.0
+    return table
+
+
+def _priced(book: Book, sheet: str, frame: pd.DataFrame, rates: dict[str, float],
+            findings: list[Finding]) -> tuple[np.ndarray, np.ndarray]:
+    """Plan-currency cents of `frame.Amount` and which rows could be priced."""
+    currency = frame["Currency"].astype("string").str.strip().str.upper()
+    currency = currency.fillna(book.plan.currency.upper())
+    rate = currency.map(rates).astype("float64").to_numpy()
+    priced = ~np.isnan(rate)
+    for position in np.flatnonzero(~priced):
+        code = currency.iat[position]
+        findings.append(book.finding(
+            "rate-missing",
+            f"no exchange rate for {code} on the Rates sheet, so this {sheet} amount is left "
+            f"out of the spend figures; add a row Currency {code}, Rate = "
+            f"{book.plan.currency} per 1 {code}",
+            sheet=sheet, column="Currency", row=int(frame["_row"].iat[position]), value=code))
+    amount = frame["Amount"].to_numpy(dtype=np.float64, na_value=0)
+    return convert_cents(amount, np.where(priced, rate, 0.0)), priced
+
+
+def spend_data(book: Book) -> SpendData:
+    """Resolve and convert the spend tables of a (structure-checked) book."""
+    findings: list[Finding] = []
+    rates = _rates(book)
+
+    frame = book.rows("Activities")
+    campaign_rows = book.rows("Campaigns")
+    campaign_lookup = dict(zip(fold_list(campaign_rows["Campaign ID"]),
+                               campaign_rows["Campaign ID"]))
+    campaign_of = [campaign_lookup.get(key, raw) for key, raw in
+                   zip(fold_list(frame["Campaign ID"]), frame["Campaign ID"])]
+    activities = pd.DataFrame({
+        "activity_id": frame["Activity ID"].astype(str).to_numpy(),
+        "campaign_id": np.array([str(c) for c in campaign_of], dtype=object),
+        "gl_account": frame["GL Account"].astype(str).to_numpy(),
+        "_row": frame["_row"].to_numpy(dtype=np.int64),
+    })
+    campaigns = pd.DataFrame({
+        "campaign_id": campaign_rows["Campaign ID"].astype(str).to_numpy(),
+        "_row": campaign_rows["_row"].to_numpy(dtype=np.int64),
+    })
+
+    rows = book.rows("Budget")
+    position = _activity_positions(activities, rows["Activity ID"])
+    known = position >= 0
+    budget = pd.DataFrame({
+        "activity": position[known],
+        "date": _days(rows["Month"])[known],
+        "budgeted": rows["Budgeted"].to_numpy(dtype=np.int64, na_value=0)[known],
+        "planned": rows["Planned"].to_numpy(dtype=np.int64, na_value=0)[known],
+    })
+
+    rows = book.rows("Realignments")
+    source = _activity_positions(activities, rows["From Activity ID"])
+    target = _activity_positions(activities, rows["To Activity ID"])
+    known = (source >= 0) & (target >= 0)
+    realignments = pd.DataFrame({
+        "from_activity": source[known], "to_activity": target[known],
+        "amount": rows["Amount"].to_numpy(dtype=np.int64, na_value=0)[known],
+        "date": _days(rows["Date"])[known],
+        "_row": rows["_row"].to_numpy(dtype=np.int64)[known],
+    })
+
+    rows = book.rows("PurchaseOrders")
+    amount, priced = _priced(book, "PurchaseOrders", rows, rates, findings)
+    position = _activity_positions(activities, rows["Activity ID"])
+    known = position >= 0
+    pos = pd.DataFrame({
+        "activity": position[known],
+        "po_number": rows["PO Number"].astype(str).to_numpy()[known],
+        "po_key": np.array(fold_list(rows["PO Number"]), dtype=object)[known],
+        "amount": np.where(priced, amount, 0)[known],
+        "priced": priced[known],
+        "status": rows["Status"].fillna("Open").astype(str).to_numpy()[known],
+        "issue": _days(rows["Issue Date"])[known],
+        "_row": rows["_row"].to_numpy(dtype=np.int64)[known],
+    })
+
+    rows = book.rows("Invoices")
+    amount, priced = _priced(book, "Invoices", rows, rates, findings)
+    po_lookup: dict[str, int] = {}
+    for position, key in enumerate(pos["po_key"]):
+        po_lookup.setdefault(key, position)
+    po = positions_of(fold_list(rows["PO Number"]), po_lookup)
+    own = _activity_positions(activities, rows["Activity ID"])
+    activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]
+                        if len(pos) else -1, own)
+    has_po_number = rows["PO Number"].notna().to_numpy()
+    # An invoice naming a PO that is not an accepted PO of this book is rejected by structure;
+    # the guard keeps one that slipped through from landing on the wrong activity.
+    keep = priced & (activity >= 0) & ~(has_po_number & (po < 0))
+    invoices = pd.DataFrame({
+        "activity": activity[keep], "po": po[keep], "amount": amount[keep],
+        "date": _days(rows["Invoice Date"])[keep],
+        "gl_account": rows["GL Account"].astype("string").to_numpy()[keep],
+        "_row": rows["_row"].to_numpy(dtype=np.int64)[keep],
+    })
+    sums = invoices[invoices["po"] >= 0].groupby("po")["amount"].sum()
+    invoiced = np.zeros(len(pos), dtype=np.int64)
+    invoiced[sums.index.to_numpy(dtype=np.int64)] = sums.to_numpy(dtype=np.int64)
+    pos["invoiced"] = invoiced
+    return SpendData(activities, campaigns, budget, realignments, pos, invoices, findings)
+
+
+def po_committed(pos: pd.DataFrame) -> np.ndarray:
+    """Open POs commit max(amount − invoiced, 0); Closed and Cancelled commit nothing."""
+    open_ = (pos["status"].to_numpy() == "Open") & pos["priced"].to_numpy()
+    rest = pos["amount"].to_numpy(dtype=np.int64) - pos["invoiced"].to_numpy(dtype=np.int64)
+    return np.where(open_, np.maximum(rest, 0), 0).astype(np.int64)
+
+
+def po_load(pos: pd.DataFrame) -> np.ndarray:
+    """What a PO takes from the budget for later POs (SPEC §5 po-exceeds-available)."""
+    status = pos["status"].to_numpy()
+    amount = pos["amount"].to_numpy(dtype=np.int64)
+    invoiced = pos["invoiced"].to_numpy(dtype=np.int64)
+    return np.select([status == "Open", status == "Closed"],
+                     [np.maximum(amount, invoiced), invoiced], 0).astype(np.int64)
+
+
+@dataclass
+class SpendLedger:
+    """One row per movement: the activity (position), the day that places it in a period and
+    its four figures (int64 cents, columns in LEDGER_FIGURES order)."""
+
+    activity: np.ndarray      # int64
+    date: np.ndarray          # datetime64[D]
+    figures: np.ndarray       # int64, shape (n, 4)
+
+    def frame(self) -> pd.DataFrame:
+        out = pd.DataFrame({"activity": self.activity, "date": self.date})
+        for index, name in enumerate(LEDGER_FIGURES):
+            out[name] = self.figures[:, index]
+        return out
+
+
+def spend_ledger(data: SpendData) -> SpendLedger:
+    """The movements of SPEC §5: Budget rows, realignments (+To, −From), open POs' commitment,
+    invoices (see the module docstring table)."""
+    budget, moves, pos, invoices = data.budget, data.realignments, data.pos, data.invoices
+    as_int = lambda values: np.asarray(values, dtype=np.int64)
+    as_day = lambda values: np.asarray(values).astype("datetime64[D]")
+    blocks = []   # (activity, date, column, amount) per source; column −1 = budget + planned
+
+    def block(activity, date, **amounts) -> None:
+        matrix = np.zeros((len(activity), len(LEDGER_FIGURES)), dtype=np.int64)
+        for name, values in amounts.items():
+            matrix[:, LEDGER_FIGURES.index(name)] = as_int(values)
+        blocks.append((as_int(activity), as_day(date), matrix))
+
+    block(budget["activity"], budget["date"], budgeted=budget["budgeted"],
+          planned=budget["planned"])
+    block(moves["to_activity"], moves["date"], budgeted=moves["amount"])
+    block(moves["from_activity"], moves["date"], budgeted=-as_int(moves["amount"]))
+    block(pos["activity"], pos["issue"], committed=po_committed(pos))
+    block(invoices["activity"], invoices["date"], spent=invoices["amount"])
+    return SpendLedger(np.concatenate([b[0] for b in blocks]),
+                       np.concatenate([b[1] for b in blocks]),
+                       np.concatenate([b[2] for b in blocks]))
+
+
+def sum_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer group sums: row i of the result = Σ values[codes == i]."""
+    out = np.zeros((size, values.shape[1]), dtype=np.int64)
+    np.add.at(out, codes, values)
+    return out
+
+
+# --- the report ----------------------------------------------------------------------------
+
+def figures_frame(keys: Any, sums: np.ndarray) -> pd.DataFrame:
+    """key + the six figures from a (n, 4) matrix of budgeted, planned, committed, spent."""
+    budgeted, planned, committed, spent = (sums[:, i] for i in range(4))
+    return pd.DataFrame({
+        "key": np.asarray(keys, dtype=object), "budgeted": budgeted, "planned": planned,
+        "committed": committed, "spent": spent, "remaining": budgeted - committed - spent,
+        "unplanned": budgeted - planned})
+
+
+@dataclass
+class SpendReport:
+    """Spend figures of one plan (SPEC §5): `.by(level)` tables and `.total`, in plan cents."""
+
+    plan_id: str | None
+    currency: str
+    fy_start_month: int
+    activities: pd.DataFrame
+    campaigns: pd.DataFrame
+    ledger: SpendLedger
+    findings: list[Finding] = field(default_factory=list)   # rate-missing met on the way
+    _per_activity: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def per_activity(self) -> np.ndarray:
+        """(activities, 4) int64: budgeted, planned, committed, spent per activity."""
+        if self._per_activity is None:
+            self._per_activity = sum_by(self.ledger.activity, self.ledger.figures,
+                                        len(self.activities))
+        return self._per_activity
+
+    def by(self, level: str) -> pd.DataFrame:
+        """Columns key, budgeted, planned, committed, spent, remaining, unplanned (int64 cents);
+        the activity level also has campaign_id and gl_account. Activities and campaigns in
+        sheet order, G/L accounts and periods in key order. A period appears when something
+        happens in it (a closed PO's zero commitment opens none)."""
+        if level not in SPEND_LEVELS:
+            raise ValueError(f"unknown spend level {level!r}; use one of {', '.join(SPEND_LEVELS)}")
+        per_activity = self.per_activity
+        if level == "activity":
+            frame = figures_frame(self.activities["activity_id"].to_numpy(), per_activity)
+            frame["campaign_id"] = self.activities["campaign_id"].to_numpy()
+            frame["gl_account"] = self.activities["gl_account"].to_numpy()
+            return frame
+        if level == "plan":
+            return figures_frame([self.plan_id or ""], per_activity.sum(axis=0, keepdims=True))
+        if level in ("campaign", "gl"):
+            column = "campaign_id" if level == "campaign" else "gl_account"
+            keys = self.activities[column].to_numpy(dtype=object)
+            if level == "campaign":
+                order = list(dict.fromkeys([*self.campaigns["campaign_id"], *keys]))
+            else:
+                order = sorted(set(keys))
+            index = {key: i for i, key in enumerate(order)}
+            codes = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+            return figures_frame(order, sum_by(codes, per_activity, len(order)))
+        ledger = self.ledger
+        moving = ledger.figures.any(axis=1)
+        days = ledger.date[moving]
+        if level == "month":
+            periods = days.astype("datetime64[M]").astype(np.int64)
+        else:
+            years = fiscal_years(days, self.fy_start_month).astype(np.int64)
+            periods = years if level == "year" else (
+                years * 4 + fiscal_quarters(days, self.fy_start_month) - 1)
+        unique, codes = np.unique(periods, return_inverse=True)
+        sums = sum_by(codes.reshape(-1), ledger.figures[moving], len(unique))
+        if level == "month":
+            keys = np.datetime_as_string(unique.astype("datetime64[M]"), unit="M")
+        elif level == "year":
+            keys = [f"FY{y}" for y in unique]
+        else:
+            keys = [f"FY{p // 4}-Q{p % 4 + 1}" for p in unique]
+        return figures_frame(list(keys), sums)
+
+    @property
+    def total(self) -> dict[str, int]:
+        row = self.by("plan").iloc[0]
+        return {column: int(row[column]) for column in FIGURES}
+
+
+def roll_up_spend(book: Book) -> SpendReport:
+    """The spend figures of a structure-checked book at every level (SPEC §5)."""
+    data = spend_data(book)
+    return SpendReport(
+        plan_id=book.plan.plan_id, currency=book.plan.currency,
+        fy_start_month=int(book.plan.fy_start_month or 1), activities=data.activities,
+        campaigns=data.campaigns, ledger=spend_ledger(data), findings=data.findings)
+
+
+def spend_per_activity(book: Book) -> pd.DataFrame:
+    """Budgeted, Planned, Committed, Spent, Remaining (cents) indexed by Activity ID — the
+    figures the team template's Activities formula columns must reproduce (SPEC §14)."""
+    frame = roll_up_spend(book).by("activity")
+    out = frame.set_index("key")[["budgeted", "planned", "committed", "spent", "remaining"]]
+    out.columns = ["Budgeted", "Planned", "Committed", "Spent", "Remaining"]
+    out.index.name = "Activity ID"
+    return out
+
+
+# --- checks --------------------------------------------------------------------------------
+
+def check_spend(book: Book, context: Any = None) -> list[Finding]:
+    """Every spend check of SPEC §5 for one book (registered in analyze.DOMAIN_CHECKS)."""
+    data = spend_data(book)
+    report = SpendReport(book.plan.plan_id, book.plan.currency,
+                         int(book.plan.fy_start_month or 1), data.activities, data.campaigns,
+                         spend_ledger(data), data.findings)
+    findings = list(data.findings)
+    findings += check_over_budget(book, report)
+    findings += check_plan_figures(book, report)
+    findings += check_po_against_budget(book, data)
+    findings += check_invoices_against_po(book, data)
+    findings += check_invoice_targets(book, data)
+    findings += check_po_approval(book, data)
+    findings += check_realignments(book, data, report)
+    return findings
+
+
+def _tolerance(book: Book) -> float:
+    return max(float(book.plan.overspend_tolerance or 0.0), 0.0)
+
+
+def _over(load: np.ndarray, limit: np.ndarray, tolerance: float) -> np.ndarray:
+    """load > limit × (1 + tolerance); exactly at the limit is not over."""
+    load = np.asarray(load, dtype=np.int64)
+    limit = np.asarray(limit, dtype=np.int64)
+    if tolerance == 0:
+        return load > limit
+    return load.astype(np.float64) > limit.astype(np.float64) * (1.0 + tolerance)
+
+
+def _tolerance_text(tolerance: float) -> str:
+    return f" + {tolerance:.4g} tolerance" if tolerance else ""
+
+
+def check_over_budget(book: Book, report: SpendReport) -> list[Finding]:
+    """`over-budget` per activity, campaign and plan that is over (severity from the plan)."""
+    tolerance = _tolerance(book)
+    severity = book.plan.overspend_severity or "error"
+    findings: list[Finding] = []
+    currency = book.plan.currency
+    rows_of = {"activity": dict(zip(report.activities["activity_id"], report.activities["_row"])),
+               "campaign": dict(zip(report.campaigns["campaign_id"], report.campaigns["_row"]))}
+    for level, sheet, column in (("activity", "Activities", "Activity ID"),
+                                 ("campaign", "Campaigns", "Campaign ID"),
+                                 ("plan", "Plan", "Plan ID")):
+        frame = report.by(level)
+        load = (frame["committed"] + frame["spent"]).to_numpy()
+        budget = frame["budgeted"].to_numpy()
+        for position in np.flatnonzero(_over(load, budget, tolerance)):
+            key, used, limit = frame["key"].iat[position], int(load[position]), int(budget[position])
+            message = (f"{level} {key} has committed + spent {format_money(used)} {currency} "
+                       f"against a budget of {format_money(limit)}{_tolerance_text(tolerance)}: "
+                       f"over by {format_money(used - limit)}; realign budget to it, cancel or "
+                       "reduce POs, or raise the budget")
+            if level == "plan":
+                findings.append(book.plan_finding("over-budget", message, "Plan ID", value=key,
+                                                  severity=severity))
+            else:
+                findings.append(book.finding("over-budget", message, sheet=sheet, column=column,
+                                             row=rows_of[level].get(key), value=key,
+                                             severity=severity))
+    return findings
+
+
+def check_plan_figures(book: Book, report: SpendReport) -> list[Finding]:
+    """`over-plan` (committed + spent > planned) and `overplanned` (planned > budgeted)."""
+    frame = report.by("activity")
+    rows = report.activities["_row"].to_numpy()
+    findings: list[Finding] = []
+    used = (frame["committed"] + frame["spent"]).to_numpy()
+    planned, budgeted = frame["planned"].to_numpy(), frame["budgeted"].to_numpy()
+    currency = book.plan.currency
+    for position in np.flatnonzero(used > planned):
+        key = frame["key"].iat[position]
+        findings.append(book.finding(
+            "over-plan",
+            f"activity {key} has committed + spent {format_money(used[position])} {currency}, "
+            f"above its planned {format_money(planned[position])} by "
+            f"{format_money(used[position] - planned[position])}; update the plan on the Budget "
+            "sheet or hold back spend",
+            sheet="Activities", column="Activity ID", row=int(rows[position]), value=key))
+    for position in np.flatnonzero(planned > budgeted):
+        key = frame["key"].iat[position]
+        findings.append(book.finding(
+            "overplanned",
+            f"activity {key} plans {format_money(planned[position])} {currency} but has only "
+            f"{format_money(budgeted[position])} budgeted (short by "
+            f"{format_money(planned[position] - budgeted[position])}); lower the Planned "
+            "amounts or realign budget to it",
+            sheet="Activities", column="Activity ID", row=int(rows[position]), value=key))
+    return findings
+
+
+def _as_of_sums(events: pd.DataFrame, queries: pd.DataFrame) -> np.ndarray:
+    """For each query (activity, date): Σ event amounts of that activity dated on or before."""
+    if events.empty or queries.empty:
+        return np.zeros(len(queries), dtype=np.int64)
+    events = events.sort_values("date", kind="stable").copy()
+    events["running"] = events.groupby("activity")["amount"].cumsum()
+    # keep the last running total per (activity, date): merge_asof then sees the day's total
+    events = events.drop_duplicates(["activity", "date"], keep="last")
+    order = np.argsort(queries["date"].to_numpy(), kind="stable")
+    left = queries.iloc[order][["activity", "date"]].reset_index(drop=True)
+    merged = pd.merge_asof(left, events[["activity", "date", "running"]], on="date",
+                           by="activity", direction="backward", allow_exact_matches=True)
+    out = np.zeros(len(queries), dtype=np.int64)
+    out[order] = merged["running"].fillna(0).to_numpy(dtype=np.int64)
+    return out
+
+
+def available_before_pos(data: SpendData) -> pd.DataFrame:
+    """Each non-cancelled PO with the budget still available on its issue date (SPEC §5):
+    Budget rows + realignments dated on/before − loads of earlier POs − invoices without PO
+    dated on/before. Columns of `pos` plus `available`, in check order."""
+    pos = data.pos.copy()
+    pos["position"] = np.arange(len(pos))
+    pos["load"] = po_load(pos)
+    pos = pos.sort_values(["activity", "issue", "po_number"], kind="stable")
+    earlier = pos.groupby("activity")["load"].cumsum().to_numpy() - pos["load"].to_numpy()
+    base = data.budget.groupby("activity")["budgeted"].sum()
+    budget = base.reindex(pos["activity"]).fillna(0).to_numpy(dtype=np.int64)
+    moves = pd.concat([
+        pd.DataFrame({"activity": data.realignments["to_activity"],
+                      "date": data.realignments["date"], "amount": data.realignments["amount"]}),
+        pd.DataFrame({"activity": data.realignments["from_activity"],
+                      "date": data.realignments["date"],
+                      "amount": -data.realignments["amount"].to_numpy(dtype=np.int64)}),
+    ], ignore_index=True)
+    queries = pd.DataFrame({"activity": pos["activity"].to_numpy(),
+                            "date": pos["issue"].to_numpy().astype("datetime64[ns]")})
+    moves["date"] = moves["date"].to_numpy().astype("datetime64[ns]")
+    realigned = _as_of_sums(moves, queries)
+    without_po = data.invoices[data.invoices["po"] < 0]
+    loose = pd.DataFrame({"activity": without_po["activity"].to_numpy(),
+                          "date": without_po["date"].to_numpy().astype("datetime64[ns]"),
+                          "amount": without_po["amount"].to_numpy(dtype=np.int64)})
+    invoiced_loose = _as_of_sums(loose, queries)
+    pos["available"] = budget + realigned - earlier - invoiced_loose
+    return pos
+
+
+def check_po_against_budget(book: Book, data: SpendData) -> list[Finding]:
+    """`po-exceeds-available`: a PO larger than the activity's budget left on its issue date."""
+    pos = available_before_pos(data)
+    check = (pos["status"].to_numpy() != "Cancelled") & pos["priced"].to_numpy()
+    amount, available = pos["amount"].to_numpy(), pos["available"].to_numpy()
+    findings = []
+    currency = book.plan.currency
+    numbers, rows = pos["po_number"].to_numpy(), pos["_row"].to_numpy()
+    activities = pos["activity"].to_numpy()
+    issues = pos["issue"].to_numpy().astype("datetime64[D]")
+    names = data.activities["activity_id"].to_numpy()
+    for position in np.flatnonzero(check & (amount > available)):
+        row = {"po_number": numbers[position], "_row": rows[position]}
+        activity = names[activities[position]]
+        issued = issues[position]
+        if available[position] <= 0:
+            what = (f"the budget of activity {activity} was already exceeded when PO "
+                    f"{row['po_number']} ({format_money(amount[position])} {currency}) was issued "
+                    f"on {issued} (available {format_money(available[position])})")
+        else:
+            what = (f"PO {row['po_number']} ({format_money(amount[position])} {currency}, issued "
+                    f"{issued}) finds {format_money(available[position])} available on activity "
+                    f"{activity}: the budget will be exceeded by "
+                    f"{format_money(amount[position] - available[position])}")
+        findings.append(book.finding(
+            "po-exceeds-available", what + "; realign budget before issuing, or reduce the PO",
+            sheet="PurchaseOrders", column="Amount", row=int(row["_row"]),
+            value=round(int(amount[position]) / 100, 2)))
+    return findings
+
+
+def check_invoices_against_po(book: Book, data: SpendData) -> list[Finding]:
+    """`invoice-exceeds-po` at the invoice that first takes a PO over its amount + tolerance."""
+    invoices = data.invoices[data.invoices["po"] >= 0]
+    pos = data.pos
+    if invoices.empty:
+        return []
+    invoices = invoices.sort_values(["po", "date", "_row"], kind="stable").copy()
+    invoices["running"] = invoices.groupby("po")["amount"].cumsum()
+    po = invoices["po"].to_numpy()
+    limit = pos["amount"].to_numpy(dtype=np.int64)[po]
+    priced = pos["priced"].to_numpy()[po]
+    over = priced & _over(invoices["running"].to_numpy(), limit, _tolerance(book))
+    first = invoices[over].drop_duplicates("po", keep="first")
+    findings = []
+    currency = book.plan.currency
+    tolerance = _tolerance(book)
+    numbers, invoiced = pos["po_number"].to_numpy(), pos["invoiced"].to_numpy()
+    amounts = pos["amount"].to_numpy()
+    for row in first[["po", "running", "_row"]].to_dict("records"):
+        number = numbers[int(row["po"])]
+        total = int(invoiced[int(row["po"])])
+        amount = int(amounts[int(row["po"])])
+        findings.append(book.finding(
+            "invoice-exceeds-po",
+            f"invoices on PO {number} reach {format_money(int(row['running']))} {currency} with "
+            f"this one ({format_money(total)} in all) against a PO of {format_money(amount)}"
+            f"{_tolerance_text(tolerance)}; raise a PO change or dispute the invoice",
+            sheet="Invoices", column="Amount", row=int(row["_row"]), value=number))
+    return findings
+
+
+def check_invoice_targets(book: Book, data: SpendData) -> list[Finding]:
+    """`invoice-without-po` (only when the plan requires POs) and `gl-mismatch`."""
+    findings = []
+    rows = book.rows("Invoices")
+    if book.plan.po_required:
+        for position in np.flatnonzero(rows["PO Number"].isna().to_numpy()):
+            row = rows.iloc[position]
+            findings.append(book.finding(
+                "invoice-without-po",
+                f"invoice {row['Invoice No']} from {row['Vendor']} has no PO Number and the plan "
+                "requires POs; enter the PO it belongs to, or raise a PO",
+                sheet="Invoices", column="PO Number", row=int(row["_row"]),
+                value=row["Invoice No"]))
+    invoices = data.invoices
+    gl = invoices["gl_account"].astype("string")
+    expected = data.activities["gl_account"].to_numpy()[invoices["activity"].to_numpy()]
+    given = gl.str.strip().str.casefold().fillna("").to_numpy(dtype=object)
+    wanted = pd.Series(expected, dtype="string").str.strip().str.casefold().fillna("")
+    differs = gl.notna().to_numpy() & (given != wanted.to_numpy(dtype=object))
+    for position in np.flatnonzero(differs):
+        activity = data.activities["activity_id"].iat[int(invoices["activity"].iat[position])]
+        findings.append(book.finding(
+            "gl-mismatch",
+            f"invoice booked to GL {gl.iat[position]} but its activity {activity} uses GL "
+            f"{expected[position]}; correct the GL Account or the activity",
+            sheet="Invoices", column="GL Account", row=int(invoices["_row"].iat[position]),
+            value=gl.iat[position]))
+    return findings
+
+
+def check_po_approval(book: Book, data: SpendData) -> list[Finding]:
+    """`po-before-approval`: a (non-cancelled) PO issued while the plan was not approved."""
+    plan = book.plan
+    pos = data.pos
+    live = pos["status"].to_numpy() != "Cancelled"
+    if not plan.approved:
+        early = live
+        reason = f"the plan is {plan.status or 'not approved'}"
+    elif plan.approved_on is not None:
+        early = live & (pos["issue"].to_numpy().astype("datetime64[D]")
+                        < np.datetime64(plan.approved_on, "D"))
+        reason = f"the plan was approved only on {plan.approved_on}"
+    else:
+        return []   # approval-incomplete already says the date is missing
+    findings = []
+    for position in np.flatnonzero(early):
+        row = pos.iloc[position]
+        issued = np.datetime64(row["issue"], "D")
+        findings.append(book.finding(
+            "po-before-approval",
+            f"PO {row['po_number']} was issued on {issued} but {reason}; get the plan approved "
+            "before committing money, or correct the Issue Date",
+            sheet="PurchaseOrders", column="Issue Date", row=int(row["_row"]),
+            value=str(issued)))
+    return findings
+
+
+def check_realignments(book: Book, data: SpendData, report: SpendReport) -> list[Finding]:
+    """`realign-below-committed`: a transfer that leaves its From activity's budget below its
+    committed + spent (see the module docstring for the exact reading)."""
+    moves = data.realignments
+    if moves.empty:
+        return []
+    figures = report.by("activity")
+    used = (figures["committed"] + figures["spent"]).to_numpy(dtype=np.int64)
+    final = figures["budgeted"].to_numpy(dtype=np.int64)
+    base = data.budget.groupby("activity")["budgeted"].sum().reindex(
+        np.arange(len(data.activities)), fill_value=0).to_numpy(dtype=np.int64)
+    signed = pd.concat([
+        pd.DataFrame({"activity": moves["to_activity"], "date": moves["date"],
+                      "_row": moves["_row"], "amount": moves["amount"], "own": -1}),
+        pd.DataFrame({"activity": moves["from_activity"], "date": moves["date"],
+                      "_row": moves["_row"], "amount": -moves["amount"].to_numpy(np.int64),
+                      "own": np.arange(len(moves))}),
+    ], ignore_index=True).sort_values(["date", "_row", "own"], kind="stable")
+    signed["after"] = signed.groupby("activity")["amount"].cumsum().to_numpy() + \
+        base[signed["activity"].to_numpy()]
+    outgoing = signed[signed["own"] >= 0]
+    activity = outgoing["activity"].to_numpy()
+    short = (outgoing["after"].to_numpy() < used[activity]) & (final[activity] < used[activity])
+    findings = []
+    currency = book.plan.currency
+    for position in np.flatnonzero(short):
+        row = outgoing.iloc[position]
+        key = data.activities["activity_id"].iat[int(row["activity"])]
+        findings.append(book.finding(
+            "realign-below-committed",
+            f"moving {format_money(-int(row['amount']))} {currency} out of activity {key} leaves "
+            f"it {format_money(int(row['after']))} budgeted against "
+            f"{format_money(int(used[row['activity']]))} committed + spent; move less, or "
+            "release commitments first",
+            sheet="Realignments", column="Amount", row=int(row["_row"]),
+            value=round(-int(row["amount"]) / 100, 2)))
+    return findings
+
+
+# --- what-if realignment --------------------------------------------------------------------
+
+@dataclass
+class RealignmentImpact:
+    """A proposed transfer, applied in memory (SPEC §5 what-if): figures before and after for
+    both activities and their campaigns, and the findings it would create."""
+
+    from_id: str
+    to_id: str
+    amount: int
+    date: dt.date
+    currency: str
+    before: pd.DataFrame      # level, key, budgeted … unplanned
+    after: pd.DataFrame
+    new_findings: list[Finding]
+
+
+def _impact_rows(report: SpendReport, activities: list[str], campaigns: list[str]) -> pd.DataFrame:
+    parts = []
+    for level, keys in (("activity", activities), ("campaign", campaigns), ("plan", None)):
+        frame = report.by(level)[["key", *FIGURES]]
+        if keys is not None:
+            frame = frame.set_index("key").loc[list(dict.fromkeys(keys))].reset_index()
+        frame.insert(0, "level", level)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
+            date: dt.date | None = None) -> RealignmentImpact:
+    """Apply a proposed transfer of `amount_cents` from one activity to another in memory and
+    report before/after figures and the new findings. Never writes the workbook.
+
+    Raises ValueError for an impossible proposal (unknown activity, same activity, amount ≤ 0):
+    that is bad usage of the command, not bad workbook data.
+    """
+    date = date or dt.date.today()
+    if amount_cents <= 0:
+        raise ValueError("the amount to move must be greater than 0")
+    activities = book.rows("Activities")
+    known = dict(zip(fold(activities["Activity ID"]), activities["Activity ID"]))
+    campaigns = dict(zip(activities["Activity ID"], activities["Campaign ID"]))
+    resolved = []
+    for label, wanted in (("--from", from_id), ("--to", to_id)):
+        match = known.get(str(wanted).strip().casefold())
+        if match is None:
+            raise ValueError(f"{label} activity '{wanted}' is not on the Activities sheet")
+        resolved.append(match)
+    source, target = resolved
+    if source == target:
+        raise ValueError("the From and To activities are the same")
+
+    before_report = roll_up_spend(book)
+    before_findings = check_spend(book)
+
+    table = book.table("Realignments")
+    proposed = pd.DataFrame({
+        "Date": np.array([np.datetime64(date, "s")]),
+        "From Activity ID": pd.array([source], dtype="str"),
+        "To Activity ID": pd.array([target], dtype="str"),
+        "Amount": np.array([amount_cents], dtype=np.int64),
+        "Reason": ["what-if"], "Approved By": [None],
+        "_row": np.array([0], dtype=np.int64), "_rejected": np.array([False]),
+    })
+    frame = pd.concat([table.frame, proposed[table.frame.columns]], ignore_index=True)
+    trial = dataclasses.replace(book, tables={**book.tables,
+                                              "Realignments": dataclasses.replace(table,
+                                                                                  frame=frame)})
+    after_report = roll_up_spend(trial)
+    seen = {(f.code, f.sheet, f.cell, f.row, f.column) for f in before_findings}
+    new = []
+    for finding in check_spend(trial):
+        if finding.row == 0:   # the proposed realignment itself: it has no cell yet
+            finding = dataclasses.replace(finding, row=None, cell=None,
+                                          message=finding.message + " (the proposed transfer)")
+        if (finding.code, finding.sheet, finding.cell, finding.row, finding.column) not in seen:
+            new.append(finding)
+    campaign_keys = [str(campaigns[source]), str(campaigns[target])]
+    lookup = {str(k).casefold(): k for k in before_report.campaigns["campaign_id"]}
+    campaign_keys = [lookup.get(k.casefold(), k) for k in campaign_keys]
+    return RealignmentImpact(
+        from_id=source, to_id=target, amount=int(amount_cents), date=date,
+        currency=book.plan.currency,
+        before=_impact_rows(before_report, [source, target], campaign_keys),
+        after=_impact_rows(after_report, [source, target], campaign_keys),
+        new_findings=sort_findings(new))
