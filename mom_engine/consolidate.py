@@ -92,6 +92,7 @@ class BookResult:
     # small rollup tables, money in plan-currency cents; a missing key = domain not available
     totals: dict[str, int] | None = None
     overspend: int | None = None
+    schedule: dict[str, Any] | None = None     # plan % complete, SPI, late tasks
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     # cross-book keys
     po_numbers: list[tuple[str, str | None, str]] = field(default_factory=list)  # (PO, cell, sheet)
@@ -218,6 +219,50 @@ def quota_keys(book: Book) -> list[tuple[str, str, int, str | None, str]]:
 
 # --- domain rollups: each wired in as its module lands on main ------------------------------
 
+def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Spend (SPEC §5): plan totals, per-campaign figures and G/L account × month, in plan
+    cents. Overspend is Σ over activities of max(0, committed + spent − budgeted), so an
+    activity under budget never hides one over it."""
+    from .spend import roll_up_spend
+    spend = roll_up_spend(book)
+    result.totals = spend.total
+    activity = spend.by("activity")
+    excess = (activity["committed"] + activity["spent"] - activity["budgeted"]).to_numpy()
+    result.overspend = int(np.maximum(excess, 0).sum())
+    campaigns = spend.by("campaign").rename(columns={"key": "campaign_id"})
+    names = _campaign_names(book)
+    campaigns.insert(1, "campaign", campaigns["campaign_id"].map(names).astype("string"))
+    campaigns["overspend"] = np.maximum(
+        (campaigns["committed"] + campaigns["spent"] - campaigns["budgeted"]).to_numpy(), 0)
+    result.tables["campaigns"] = campaigns
+    ledger = spend.ledger
+    moving = ledger.figures.any(axis=1)
+    gl = spend.activities["gl_account"].to_numpy(dtype=object)[ledger.activity[moving]]
+    months = np.datetime_as_string(ledger.date[moving].astype("datetime64[M]"), unit="M")
+    figures = pd.DataFrame(ledger.figures[moving], columns=["budgeted", "planned", "committed",
+                                                            "spent"])
+    figures.insert(0, "month", months)
+    figures.insert(0, "gl_account", gl)
+    by_month = figures.groupby(["gl_account", "month"], sort=True, as_index=False).sum()
+    by_month["remaining"] = by_month["budgeted"] - by_month["committed"] - by_month["spent"]
+    result.tables["gl_month"] = by_month
+
+
+def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Schedule (SPEC §6): per-campaign figures; the plan's % complete, SPI and late tasks."""
+    from .schedule import roll_up_schedule
+    schedule = roll_up_schedule(book, options.as_of)
+    campaigns = schedule.by("campaign").rename(columns={"key": "campaign_id"})
+    campaigns.insert(1, "campaign",
+                     campaigns["campaign_id"].map(_campaign_names(book)).astype("string"))
+    result.tables["schedule"] = campaigns
+    plan = schedule.by("plan")
+    if len(plan):
+        row = plan.iloc[0]
+        result.schedule = {"percent_complete": _number(row["percent_complete"]),
+                           "spi": _number(row["spi"]), "late_tasks": int(row["late_tasks"])}
+
+
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
@@ -228,7 +273,20 @@ def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     result.tables["assets"] = rows[keep].reset_index(drop=True)
 
 
+def _campaign_names(book: Book) -> pd.Series:
+    campaigns = book.rows("Campaigns")
+    names = pd.Series(campaigns["Campaign"].to_numpy(dtype=object),
+                      index=campaigns["Campaign ID"].to_numpy(dtype=object))
+    return names[~names.index.duplicated()]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
+    "spend": roll_up_spend_tables,
+    "schedule": roll_up_schedule_tables,
     "assets": roll_up_assets,
 }
 
@@ -644,6 +702,8 @@ class Consolidation:
                     totals = totals or {figure: 0 for figure in TOTAL_FIGURES}
                     for figure in TOTAL_FIGURES:
                         totals[figure] += row[figure] or 0
+            if result.schedule is not None:
+                row.update(result.schedule)
             teams.append(row)
         counts = _severity_counts(findings)
         for row in teams:
@@ -681,6 +741,9 @@ class Consolidation:
             frame[column] = pd.array(converted, dtype="Int64")
         if key == "assets":
             frame = mark_duplicate_assets(frame)
+        if key == "schedule":   # lowest SPI first: what a manager looks at (blank SPI last)
+            frame = frame.sort_values("spi", kind="stable", na_position="last",
+                                      ignore_index=True)
         return frame
 
 
@@ -701,13 +764,14 @@ def source_rows(result: BookResult) -> list[dict[str, Any]]:
 
 
 def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
-    """Likely duplicates: same normalised name and type in different teams (SPEC §9)."""
-    def normalised(column: str) -> pd.Series:  # case, spaces and punctuation do not count
-        return frame[column].astype("string").str.casefold().str.replace(r"[\W_]+", "",
-                                                                           regex=True)
-    key = normalised("Asset") + "\x1f" + normalised("Type").fillna("")
-    teams_per_key = frame.groupby(key, dropna=True)["book"].transform("nunique")
-    frame["likely_duplicate"] = (teams_per_key > 1).fillna(False).astype(bool)
+    """Likely duplicates: same normalised name and type in different books (SPEC §9), as
+    `assets.find_duplicate_assets` defines them."""
+    from .assets import find_duplicate_assets
+    books = frame["book"].astype(object)
+    duplicates = find_duplicate_assets({name: part for name, part in frame.groupby(books)})
+    marked = set(zip(duplicates["team"], duplicates["Asset ID"]))
+    frame["likely_duplicate"] = [(b, a) in marked for b, a in
+                                 zip(books, frame["Asset ID"].astype(object))]
     return frame
 
 
@@ -717,7 +781,8 @@ def _summary_only(result: BookResult) -> BookResult:
                       sha256=result.sha256, status=result.status, reason=result.reason,
                       plan_id=result.plan_id, team=result.team, currency=result.currency,
                       fiscal_year=result.fiscal_year, coverage_target=result.coverage_target,
-                      totals=result.totals, overspend=result.overspend)
+                      totals=result.totals, overspend=result.overspend,
+                      schedule=result.schedule)
 
 
 def _row_of(cell: str | None) -> int | None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from mom_engine.consolidate import (Options, consolidate, convert_cents, process_book,
@@ -32,6 +33,8 @@ NORTH = dict(
             {"Activity ID": "A9", "Month": D(2027, 2, 1), "Budgeted": 70, "Planned": 70}],
     PurchaseOrders=[{"PO Number": "PO-1", "Activity ID": "A1", "Vendor": "Acme",
                      "Amount": 400, "Issue Date": D(2027, 1, 10), "Status": "Open"}],
+    Invoices=[{"Invoice No": "INV-1", "PO Number": "PO-1", "Vendor": "Acme", "Amount": 150,
+               "Invoice Date": D(2027, 2, 1)}],
     Quotas=[{"Rep": "Maya", "Quarter": "FY2027-Q1", "Quota": 100000}],
     Assets=[{"Asset ID": "AS-1", "Asset": "Launch eBook", "Type": "eBook"}],
 )
@@ -44,7 +47,7 @@ SOUTH = dict(
                      "Amount": 200, "Issue Date": D(2027, 1, 12), "Status": "Open"}],
     Quotas=[{"Rep": "maya", "Quarter": "FY2027-Q1", "Quota": 120000},
             {"Rep": "Noah", "Quarter": "FY2027-Q1", "Quota": 90000}],
-    Assets=[{"Asset ID": "AS-1", "Asset": "launch  e-book", "Type": "ebook"},
+    Assets=[{"Asset ID": "AS-1", "Asset": "launch  ebook!", "Type": "EBOOK"},
             {"Asset ID": "AS-2", "Asset": "Logo", "Type": "Logo"}],
 )
 
@@ -84,9 +87,9 @@ def test_folder_with_bad_files_gives_exact_accounting_and_one_unreadable(team_fo
     assert "broken.xlsx" in unreadable[0].message
     assert (report.books_read, report.books_failed) == (2, 1)
     # north: Campaigns 1 + Activities 1 + Budget 3 (A9 rejected: unknown activity) + POs 1
-    #        + Quotas 1 + Assets 1 = 8 read, 1 rejected
+    #        + Invoices 1 + Quotas 1 + Assets 1 = 9 read, 1 rejected
     # south: Campaigns 1 + Activities 1 + Budget 1 + POs 2 + Quotas 2 + Assets 2 = 9 read
-    assert report.rows == {"read": 17, "consolidated": 16, "rejected": 1}
+    assert report.rows == {"read": 18, "consolidated": 17, "rejected": 1}
     sources = report.sources.set_index(["book", "sheet"])
     assert sources.loc[("north.xlsx", "Budget"), ["read", "consolidated", "rejected"]].tolist() \
         == [3, 2, 1]
@@ -96,6 +99,46 @@ def test_folder_with_bad_files_gives_exact_accounting_and_one_unreadable(team_fo
     assert broken.sha256 == hashlib.sha256((team_folder / "broken.xlsx").read_bytes()).hexdigest()
     assert ("Budget", "A4", "ref-unknown") in located(report.findings)
     assert digests(team_folder) == before          # inputs are only read
+
+
+def test_money_totals_are_exact(team_folder):
+    report = run(team_folder, workers=2)
+    # north (USD): budgeted 1000 + 500 (the A9 row is rejected); planned 900 + 500;
+    #   PO-1 open 400 with INV-1 150 on it → committed 400 − 150 = 250, spent 150;
+    #   remaining 1500 − 250 − 150 = 1100
+    # south (USD): budgeted 2000, planned 1500; PO-1 300 + PO-2 200 open → committed 500;
+    #   remaining 1500
+    assert report.currency == "USD"
+    assert report.totals == {"budgeted": 350000, "committed": 75000, "spent": 15000,
+                             "remaining": 260000}
+    teams = report.teams.set_index("book")
+    assert teams.loc["north.xlsx", ["budgeted", "planned", "committed", "spent", "remaining",
+                                    "unplanned", "overspend"]].tolist() == [
+        150000, 140000, 25000, 15000, 110000, 10000, 0]
+    campaigns = report.tables["campaigns"]
+    assert campaigns[["book", "campaign_id", "campaign", "budgeted"]].values.tolist() == [
+        ["north.xlsx", "C1", "Launch", 150000], ["south.xlsx", "C1", "Launch", 200000]]
+    gl = report.tables["gl_month"]
+    assert gl[["book", "gl_account", "month", "budgeted", "committed", "spent"]].values.tolist() \
+        == [["north.xlsx", "610200", "2027-01", 100000, 25000, 0],   # PO issued in January
+            ["north.xlsx", "610200", "2027-02", 50000, 0, 15000],    # invoice in February
+            ["south.xlsx", "610200", "2027-01", 0, 50000, 0],
+            ["south.xlsx", "610200", "2027-03", 200000, 0, 0]]
+
+
+def test_reporting_currency_converts_exactly(team_folder, make_book):
+    shutil.move(make_book("west.xlsx", plan={"Plan ID": "P-W", "Team": "West",
+                                             "Currency": "EUR"},
+                          Budget=[{"Activity ID": "A1", "Month": D(2027, 1, 1),
+                                   "Budgeted": 1000.05, "Planned": 0}]),
+                team_folder / "west.xlsx")
+    report = run(team_folder, workers=2, currency="USD",
+                 rates={"USD": Decimal(1), "EUR": Decimal("1.08")})
+    # west: 1000.05 EUR × 1.08 = 1080.054 USD → 108005 cents; north 1500 + south 2000
+    assert report.totals["budgeted"] == 150000 + 200000 + 108005
+    west = report.teams.set_index("book").loc["west.xlsx"]
+    assert (west["budgeted_local"], west["budgeted"]) == (100005, 108005)
+    assert not [f for f in report.findings if f.code == "rate-missing"]
 
 
 def test_cross_book_duplicates_and_quota_conflicts(team_folder, make_book):
@@ -142,7 +185,7 @@ def test_a_dying_worker_process_becomes_a_finding_and_the_rest_go_on(team_folder
     died = next(f for f in report.findings if f.book == "south.xlsx")
     assert "worker process" in died.message and "died" in died.message
     assert (report.books_read, report.books_failed) == (1, 2)
-    assert report.rows == {"read": 8, "consolidated": 7, "rejected": 1}   # north only
+    assert report.rows == {"read": 9, "consolidated": 8, "rejected": 1}   # north only
 
 
 def test_worker_result_is_small_and_counts_rows(team_folder):
@@ -206,10 +249,11 @@ def test_output_workbook_has_sheets_a_chart_and_links(team_folder, tmp_path):
     assert broken["_link"].target == "..\\teams\\broken.xlsx"
     assets = [[c.value for c in row] for row in workbook["Assets"].iter_rows()]
     flag = assets[0].index("Likely duplicate")
-    # 'Launch eBook'/eBook (north) and 'launch  e-book'/ebook (south): same normalised name+type
+    # 'Launch eBook'/eBook (north) and 'launch  ebook!'/EBOOK (south): same normalised
+    # name and type in two books
     assert sorted((r[0], r[3], r[flag]) for r in assets[1:]) == [
         ("north.xlsx", "Launch eBook", True), ("south.xlsx", "Logo", False),
-        ("south.xlsx", "launch  e-book", True)]
+        ("south.xlsx", "launch  ebook!", True)]
     sources = workbook["Sources"]
     assert [c.value for c in sources[1]][:5] == ["Book", "Path", "SHA-256", "Size (bytes)",
                                                  "Status"]
@@ -234,7 +278,9 @@ def test_book_without_rate_is_reported_and_left_out(team_folder, make_book):
     assert located([f for f in report.findings if f.book == "west.xlsx"], "rate-missing") == [
         (None, None, "rate-missing")]
     west = report.teams.set_index("book").loc["west.xlsx"]
-    assert west["rate"] is None or west["rate"] != west["rate"]
+    assert pd.isna(west["rate"]) and pd.isna(west["budgeted"])
+    assert west["budgeted_local"] == 100000                  # shown in EUR, not in the total
+    assert report.totals["budgeted"] == 150000 + 200000      # north + south only
 
 
 # --- the command line -------------------------------------------------------------------------
@@ -246,8 +292,9 @@ def test_cli_json_shape_and_exit_codes(team_folder, run_mom, tmp_path):
     assert done.returncode == 1, done.stderr          # errors: broken book, cross-book checks
     document = json.loads(done.stdout)
     assert document["books"] == {"read": 2, "failed": 1}
-    assert document["rows"] == {"read": 17, "consolidated": 16, "rejected": 1}
-    assert set(document["totals"]) == {"budgeted", "committed", "spent", "remaining"}
+    assert document["rows"] == {"read": 18, "consolidated": 17, "rejected": 1}
+    assert document["totals"] == {"budgeted": 3500.0, "committed": 750.0, "spent": 150.0,
+                                  "remaining": 2600.0}      # see test_money_totals_are_exact
     assert {"code", "severity", "book", "sheet", "cell", "row", "column", "message",
             "value"} <= set(document["findings"][0])
     assert (tmp_path / "c.xlsx").exists()

@@ -24,6 +24,7 @@ from .files import atomic_path, new_workbook
 
 MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
 MAX_URL_LENGTH = 2_000
+SPI_CHART_CAMPAIGNS = 30
 
 # (sheet title, report.tables key) in workbook order; absent keys are left out.
 DOMAIN_SHEETS = (("Campaigns", "campaigns"), ("GL by Month", "gl_month"),
@@ -86,13 +87,14 @@ def _teams_frame(report: ConsolidatedReport) -> pd.DataFrame:
         return pd.DataFrame(columns=["book", "team", "plan_id", "currency", "errors",
                                      "warnings"])
     order = ["team", "plan_id", "book", "currency", "rate", *MONEY_FIGURES, "overspend",
-             *[f"{f}_local" for f in MONEY_FIGURES], "errors", "warnings"]
+             "percent_complete", "spi", "late_tasks", *[f"{f}_local" for f in MONEY_FIGURES],
+             "errors", "warnings"]
     return frame[[c for c in order if c in frame.columns]]
 
 
 def _kind(name: str, series: pd.Series) -> str:
     base = name.removesuffix("_local")
-    if base in MONEY_FIGURES or base in MONEY_COLUMNS or name in ("budget", "ev", "pv"):
+    if base in MONEY_FIGURES or base in MONEY_COLUMNS :
         return "money"
     if name in ("percent_complete", "conversion", "win_rate") or name.endswith("_rate"):
         return "percent"
@@ -285,10 +287,16 @@ def write_dashboard(workbook: Any, sheet: Any, styles: Styles, report: Consolida
         charts.append(chart)
     if "schedule" in positions and positions["schedule"][1]:
         title, rows, columns = positions["schedule"]
-        if "spi" in columns and "key" in columns:
+        if "spi" in columns and "campaign_id" in columns:
+            # the Schedule sheet lists campaigns lowest SPI first: chart the ones that need help
+            shown = min(rows, SPI_CHART_CAMPAIGNS)
             chart = workbook.add_chart({"type": "bar"})
-            series(chart, title, columns["spi"], columns["key"], min(rows, 60))
-            chart.set_title({"name": "SPI by campaign"})
+            chart.add_series({"name": "SPI",
+                              "categories": [title, 1, columns["team"], shown,
+                                             columns["campaign_id"]],
+                              "values": [title, 1, columns["spi"], shown, columns["spi"]]})
+            chart.set_title({"name": f"SPI by campaign (lowest {shown})"})
+            chart.set_y_axis({"reverse": True})
             chart.set_legend({"none": True})
             charts.append(chart)
     if "coverage" in positions and positions["coverage"][1]:
