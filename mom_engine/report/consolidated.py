@@ -36,7 +36,10 @@ TITLES = {"book": "Book", "team": "Team", "plan_id": "Plan ID", "currency": "Cur
           "sha256": "SHA-256", "size": "Size (bytes)", "status": "Status", "sheet": "Sheet",
           "read": "Rows read", "consolidated": "Rows consolidated", "rejected": "Rows rejected",
           "reason": "Reason", "path": "Path", "likely_duplicate": "Likely duplicate",
-          "percent_complete": "% complete", "spi": "SPI", "late_tasks": "Late tasks"}
+          "percent_complete": "% complete", "spi": "SPI", "late_tasks": "Late tasks",
+          "campaign_id": "Campaign ID", "campaign": "Campaign", "gl_account": "G/L account",
+          "month": "Month", "duration": "Duration (working days)", "ev": "EV (days)",
+          "pv": "PV (days)", "overspend": "Overspend", "rep": "Rep", "quarter": "Quarter"}
 
 
 def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
