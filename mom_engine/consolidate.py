@@ -263,6 +263,34 @@ def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) ->
                            "spi": _number(row["spi"]), "late_tasks": int(row["late_tasks"])}
 
 
+def roll_up_coverage_parts(book: Book, result: BookResult, options: Options) -> None:
+    """Pipeline (SPEC §7): this book's per-rep quota, won, open and weighted for its fiscal
+    quarter containing the as-of date; the merge adds reps up across books."""
+    from .pipeline import coverage
+    report = coverage([book], options.as_of, options.coverage_target)
+    reps = report.reps[["rep", "quota", "won", "open", "weighted"]].copy()
+    reps.insert(1, "quarter", report.quarter)
+    result.tables["coverage_parts"] = reps
+
+
+def roll_up_funnel_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Lead funnel (SPEC §7): the plan's stages — reached, conversion, median days."""
+    from .funnel import roll_up_funnel
+    plan = roll_up_funnel(book, options.as_of).plan
+    result.tables["funnel"] = plan.drop(columns=["campaign_id", "campaign"]).reset_index(
+        drop=True)
+
+
+def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Scorecard (SPEC §8): effectiveness and efficiency per campaign, side by side as
+    separate columns (never blended into one score)."""
+    from .scorecard import score_campaigns
+    card = score_campaigns(book)
+    efficiency = card.efficiency.drop(columns=["campaign", "cost", "leads", "mqls"])
+    result.tables["scorecard"] = card.effectiveness.merge(efficiency, on="campaign_id",
+                                                          how="left")
+
+
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
@@ -287,6 +315,9 @@ def _number(value: Any) -> float | None:
 DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
     "spend": roll_up_spend_tables,
     "schedule": roll_up_schedule_tables,
+    "pipeline": roll_up_coverage_parts,
+    "funnel": roll_up_funnel_tables,
+    "scorecard": roll_up_scorecard_tables,
     "assets": roll_up_assets,
 }
 
@@ -710,6 +741,13 @@ class Consolidation:
             row["errors"], row["warnings"] = counts.get(row["book"], (0, 0))
         tables = {key: self.combine(key, frames, rates)
                   for key, frames in self.frames.items()}
+        parts = tables.pop("coverage_parts", None)
+        first = min((r for r in self.results if r.readable), key=lambda r: r.index,
+                    default=None)
+        target = self.coverage_target if self.coverage_target is not None else (
+            first.coverage_target if first else 2.5)
+        if parts is not None and not parts.empty:
+            tables["coverage"] = combine_coverage(parts, target)
         paths = {r.name: r.path for r in self.results}
         return ConsolidatedReport(
             as_of=self.as_of, currency=reporting,
@@ -747,8 +785,8 @@ class Consolidation:
         return frame
 
 
-MONEY_COLUMNS = ("overspend", "ev_cost", "open", "won", "quota", "weighted", "remaining_quota",
-                 "gap", "cost", "pipeline", "revenue")
+MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
+                 "cost", "pipeline", "cost_per_lead", "cost_per_mql")
 SOURCE_COLUMNS = ["book", "path", "sha256", "size", "status", "sheet", "read", "consolidated",
                   "rejected", "reason"]
 
@@ -761,6 +799,47 @@ def source_rows(result: BookResult) -> list[dict[str, Any]]:
         return [{**base, "sheet": None, "read": 0, "consolidated": 0, "rejected": 0}]
     return [{**base, "sheet": c.sheet, "read": c.read, "consolidated": c.consolidated,
              "rejected": c.rejected} for c in result.sheets]
+
+
+def combine_coverage(parts: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Per-rep coverage across books (SPEC §7, §11): one rep across teams is one rep (trimmed,
+    case-insensitive name, first spelling shown); open, won and weighted are summed; a quota is
+    one number per rep and quarter, so the same quota in several books counts once and
+    different ones (`quota-conflict`) use the largest, never overstating coverage. Amounts of
+    books without a reporting-currency rate are blank and left out."""
+    parts = parts.assign(_key=parts["rep"].astype("string").str.strip().str.casefold())
+    grouped = parts.groupby("_key", sort=False)
+    frame = pd.DataFrame({
+        "rep": grouped["rep"].first().astype("string").str.strip(),
+        "quarter": grouped["quarter"].first(),
+        "teams": grouped["book"].nunique(),
+        "quota": grouped["quota"].max(),
+        "won": grouped["won"].sum(min_count=1),
+        "open": grouped["open"].sum(min_count=1),
+        "weighted": grouped["weighted"].sum(min_count=1),
+    }).reset_index(drop=True)
+    for column in ("quota", "won", "open", "weighted"):
+        frame[column] = frame[column].astype("Int64")
+    has_quota = frame["quota"].notna().to_numpy()
+    won = frame["won"].fillna(0).to_numpy(dtype=np.int64)
+    open_ = frame["open"].fillna(0).to_numpy(dtype=np.int64)
+    quota = frame["quota"].fillna(0).to_numpy(dtype=np.int64)
+    remaining = quota - won
+    owes = has_quota & (remaining > 0)
+    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
+    needed = np.array([convert_cents(int(r), Decimal(repr(target))) for r in remaining],
+                      dtype=np.int64) if len(remaining) else np.zeros(0, dtype=np.int64)
+    frame["remaining_quota"] = pd.array(np.where(has_quota, remaining, 0), dtype="Int64")
+    frame.loc[~has_quota, "remaining_quota"] = pd.NA
+    frame["coverage"] = ratio
+    frame["target"] = float(target)
+    gap = pd.array(np.maximum(0, needed - open_), dtype="Int64")
+    gap[~has_quota] = pd.NA
+    frame["gap"] = gap
+    frame["below_target"] = owes & (np.nan_to_num(ratio) < target)
+    frame["quota_met"] = has_quota & (remaining <= 0)
+    return frame.sort_values(["below_target", "coverage"], ascending=[False, True],
+                             kind="stable", na_position="last", ignore_index=True)
 
 
 def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:

@@ -152,7 +152,7 @@ def test_cross_book_duplicates_and_quota_conflicts(team_folder, make_book):
     assert sorted(cross) == [
         ("north2.xlsx", "Plan", "B2", "duplicate-plan"),     # P-N again
         ("south.xlsx", "PurchaseOrders", "A2", "duplicate-po"),  # PO-1 also in north
-        ("south.xlsx", "Quotas", "C2", "quota-conflict"),        # Maya Q1: 1,200.00 ≠ 1,000.00
+        ("south.xlsx", "Quotas", "C2", "quota-conflict"),        # Maya Q1: 120,000 ≠ 100,000
     ]                                                            # (Noah has one quota: fine)
 
 
@@ -331,3 +331,44 @@ def test_cli_bad_usage_exits_2(tmp_path, run_mom, make_book):
     assert run_mom("consolidate", book, "--rates", "x.csv").returncode == 2
     assert run_mom("consolidate", book, "--currency", "USD", "--rates",
                    tmp_path / "missing.csv").returncode == 2
+
+
+def test_coverage_combines_reps_across_books():
+    from mom_engine.consolidate import combine_coverage
+    parts = pd.DataFrame({
+        "book": ["a.xlsx", "a.xlsx", "b.xlsx", "b.xlsx"],
+        "team": ["A", "A", "B", "B"],
+        "rep": ["Maya", "Noah", " maya ", "Noah"],
+        "quarter": ["FY2027-Q1"] * 4,
+        "quota": pd.array([100_000_00, None, 100_000_00, 90_000_00], dtype="Int64"),
+        "won": pd.array([20_000_00, 0, 10_000_00, 95_000_00], dtype="Int64"),
+        "open": pd.array([50_000_00, 30_000_00, 40_000_00, 0], dtype="Int64"),
+        "weighted": pd.array([25_000_00, 7_500_00, 10_000_00, 0], dtype="Int64"),
+    })
+    frame = combine_coverage(parts, 2.5).set_index("rep")
+    # Maya: the same quota in both books counts once: 100,000; won 20,000 + 10,000 = 30,000;
+    #   remaining 70,000; open 90,000 → coverage 90/70 = 1.2857; gap 2.5 × 70,000 − 90,000
+    maya = frame.loc["Maya"]
+    assert (maya["teams"], maya["quota"], maya["won"], maya["open"], maya["weighted"]) == (
+        2, 100_000_00, 30_000_00, 90_000_00, 35_000_00)
+    assert maya["remaining_quota"] == 70_000_00 and maya["gap"] == 85_000_00
+    assert round(maya["coverage"], 4) == 1.2857 and bool(maya["below_target"])
+    # Noah: quota 90,000 (only book b has one), won 95,000 → quota met, coverage blank
+    noah = frame.loc["Noah"]
+    assert noah["quota"] == 90_000_00 and bool(noah["quota_met"])
+    assert pd.isna(noah["coverage"]) and noah["gap"] == 0 and not noah["below_target"]
+
+
+def test_domain_sheets_when_their_modules_are_there(team_folder, tmp_path):
+    pytest.importorskip("mom_engine.pipeline")
+    pytest.importorskip("mom_engine.funnel")
+    pytest.importorskip("mom_engine.scorecard")
+    report = run(team_folder, workers=2)
+    assert {"coverage", "funnel", "scorecard"} <= set(report.tables)
+    coverage = report.tables["coverage"].set_index("rep")
+    # Maya: 100,000.00 in north and 120,000.00 in south (a quota-conflict): the larger counts
+    assert coverage.loc["Maya", "quota"] == 120_000_00
+    output = write_consolidated(tmp_path / "c.xlsx", report)
+    names = openpyxl.load_workbook(output).sheetnames
+    assert names == ["Dashboard", "Teams", "Campaigns", "GL by Month", "Schedule", "Coverage",
+                     "Funnel", "Scorecard", "Assets", "Findings", "Sources"]
