@@ -294,8 +294,6 @@ def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
-    if rows.empty:
-        return
     keep = [c for c in ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "Tags",
                         "Status", "Expires", "Location") if c in rows.columns]
     result.tables["assets"] = rows[keep].reset_index(drop=True)
@@ -766,7 +764,7 @@ class Consolidation:
         names = {r.index: r for r in self.results}
         frames = sorted(frames, key=lambda f: int(f["_index"].iloc[0]) if len(f) else -1)
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if frame.empty:
+        if "_index" not in frame.columns:
             return frame
         indexes = frame.pop("_index")
         frame.insert(0, "team", indexes.map(lambda i: names[i].team).astype("string"))

@@ -54,7 +54,7 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
         positions["teams"] = write_frame(workbook, styles, "Teams", teams)
         for title, key in DOMAIN_SHEETS:
             frame = report.tables.get(key)
-            if frame is not None and not frame.empty:
+            if frame is not None and len(frame.columns):   # a domain with no rows: headers only
                 positions[key] = write_frame(workbook, styles, title, frame)
         write_findings(workbook, styles, report, path.parent)
         write_frame(workbook, styles, "Sources", report.sources.drop(columns=[]))
