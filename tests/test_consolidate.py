@@ -372,3 +372,28 @@ def test_domain_sheets_when_their_modules_are_there(team_folder, tmp_path):
     names = openpyxl.load_workbook(output).sheetnames
     assert names == ["Dashboard", "Teams", "Campaigns", "GL by Month", "Schedule", "Coverage",
                      "Funnel", "Scorecard", "Assets", "Findings", "Sources"]
+
+
+def test_cli_scheduler_option_runs_on_the_dask_cluster(team_folder, tmp_path, capsys):
+    from distributed import LocalCluster
+
+    from mom_engine.cli import main
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        status = main(["consolidate", str(team_folder), "-o", str(tmp_path / "c.xlsx"),
+                       "--scheduler", cluster.scheduler_address, "--json",
+                       "--as-of", "2027-03-15"])
+    document = json.loads(capsys.readouterr().out)
+    assert status == 1
+    assert document["books"] == {"read": 2, "failed": 1}
+    assert document["rows"] == {"read": 18, "consolidated": 17, "rejected": 1}
+
+
+def test_demo_generates_and_consolidates(tmp_path, run_mom):
+    done = run_mom("demo", "--teams", 3, "--out", tmp_path / "demo", "--workers", 1)
+    assert done.returncode == 0, done.stderr                  # findings are expected
+    assert "budgeted (USD)" in done.stdout and "wrote" in done.stdout
+    workbook = openpyxl.load_workbook(tmp_path / "demo" / "consolidated.xlsx")
+    teams = [[c.value for c in row] for row in workbook["Teams"].iter_rows()]
+    assert len(teams) == 4                                    # header + 3 teams
+    assert (tmp_path / "demo" / "rates.csv").read_text().splitlines()[0] == "Currency,Rate"
