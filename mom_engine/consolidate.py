@@ -43,6 +43,7 @@ from .sheets import normalise_name
 
 MONEY_FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
 TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
+CHUNK_BOOKS = 64   # the merge folds per-book rollup frames into one every this many books
 STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING = (
     "read", "unreadable", "encrypted", "missing")
 
@@ -543,11 +544,29 @@ def convert_cents(cents: int, rate: Decimal) -> int:
     return quotient if cents >= 0 else -quotient
 
 
-def convert_column(values: pd.Series, rate: Decimal) -> pd.Series:
-    if rate == 1:
-        return values
-    return values.map(lambda v: pd.NA if pd.isna(v) else convert_cents(int(v), rate)).astype(
-        "Int64")
+def convert_rows(values: pd.Series, books: np.ndarray,
+                 rates: dict[int, Decimal]) -> pd.arrays.IntegerArray:
+    """Each row's cents × its book's rate (half away from zero), vectorised per rate; blank
+    where the book has no rate. Exact: integer arithmetic, Python ints if int64 could
+    overflow."""
+    cents = values.astype("Int64")
+    out = pd.array(np.zeros(len(cents), dtype=np.int64), dtype="Int64")
+    out[:] = pd.NA
+    present = cents.notna().to_numpy()
+    numbers = cents.fillna(0).to_numpy(dtype=np.int64)
+    for rate in set(rates.values()):
+        rows = present & np.isin(books, [i for i, r in rates.items() if r == rate])
+        if not rows.any():
+            continue
+        numerator, denominator = rate.as_integer_ratio()
+        chosen = numbers[rows]
+        if int(np.abs(chosen).max()) * numerator < 2 ** 62:
+            quotient, remainder = np.divmod(np.abs(chosen) * numerator, denominator)
+            quotient += (2 * remainder >= denominator)
+            out[rows] = np.where(chosen < 0, -quotient, quotient)
+        else:
+            out[rows] = [convert_cents(int(v), rate) for v in chosen]
+    return out
 
 
 # --- the merge -------------------------------------------------------------------------------
@@ -603,7 +622,8 @@ class Consolidation:
         self.plans: dict[str, tuple[str, str | None, str]] = {}
         self.po_owner: dict[str, tuple[str, str | None]] = {}
         self.quota_owner: dict[tuple[str, str], tuple[int, str, str | None]] = {}
-        self.frames: dict[str, list[pd.DataFrame]] = defaultdict(list)
+        self.frames: dict[str, list[pd.DataFrame]] = defaultdict(list)    # chunks of books
+        self.pending: dict[str, list[pd.DataFrame]] = defaultdict(list)   # not yet chunked
         self.rows = {"read": 0, "consolidated": 0, "rejected": 0}
         self.keys: list[CrossBookKeys] = []
 
@@ -622,7 +642,11 @@ class Consolidation:
                                        result.plan_cell, result.plan_sheet, result.po_numbers,
                                        result.quotas))
         for key, frame in result.tables.items():
-            self.frames[key].append(frame.assign(_index=result.index))
+            pending = self.pending[key]
+            pending.append(frame.assign(_index=np.int64(result.index)))
+            if len(pending) >= CHUNK_BOOKS:   # many small frames → one: little overhead each
+                self.frames[key].append(pd.concat(pending, ignore_index=True))
+                pending.clear()
         self.results.append(_summary_only(result))
 
     def check_across_books(self) -> None:
@@ -738,7 +762,7 @@ class Consolidation:
         for row in teams:
             row["errors"], row["warnings"] = counts.get(row["book"], (0, 0))
         tables = {key: self.combine(key, frames, rates)
-                  for key, frames in self.frames.items()}
+                  for key, frames in self.all_frames().items()}
         parts = tables.pop("coverage_parts", None)
         first = min((r for r in self.results if r.readable), key=lambda r: r.index,
                     default=None)
@@ -757,24 +781,26 @@ class Consolidation:
             teams=pd.DataFrame(teams), tables=tables, findings=sort_findings(findings),
             paths=paths, coverage_target=self.coverage_target)
 
+    def all_frames(self) -> dict[str, list[pd.DataFrame]]:
+        keys = list(dict.fromkeys([*self.frames, *self.pending]))
+        return {key: [*self.frames.get(key, []), *self.pending.get(key, [])] for key in keys}
+
     def combine(self, key: str, frames: list[pd.DataFrame],
                 rates: dict[int, Decimal]) -> pd.DataFrame:
         """One table across books, money converted to the reporting currency (rows of books
         with no rate keep their local figures in `*_local` and are blank in the converted)."""
         names = {r.index: r for r in self.results}
-        frames = sorted(frames, key=lambda f: int(f["_index"].iloc[0]) if len(f) else -1)
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if "_index" not in frame.columns:
             return frame
-        indexes = frame.pop("_index")
-        frame.insert(0, "team", indexes.map(lambda i: names[i].team).astype("string"))
-        frame.insert(0, "book", indexes.map(lambda i: names[i].name).astype("string"))
+        # input order, whatever order the books arrived in (a book's rows keep their order)
+        frame = frame.sort_values("_index", kind="stable", ignore_index=True)
+        indexes = frame.pop("_index").to_numpy(dtype=np.int64)
+        frame.insert(0, "team", pd.array([names[i].team for i in indexes], dtype="string"))
+        frame.insert(0, "book", pd.array([names[i].name for i in indexes], dtype="string"))
         money = [c for c in frame.columns if c in MONEY_FIGURES or c in MONEY_COLUMNS]
         for column in money:
-            local = frame[column].astype("Int64")
-            converted = [pd.NA if pd.isna(v) or i not in rates else convert_cents(int(v), rates[i])
-                         for v, i in zip(local.tolist(), indexes.tolist())]
-            frame[column] = pd.array(converted, dtype="Int64")
+            frame[column] = convert_rows(frame[column], indexes, rates)
         if key == "assets":
             frame = mark_duplicate_assets(frame)
         if key == "schedule":   # lowest SPI first: what a manager looks at (blank SPI last)

@@ -12,6 +12,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -268,6 +269,12 @@ def test_rates_file_and_exact_conversion(tmp_path):
     assert convert_cents(12345, Decimal("1.08")) == 13333      # 13332.6 → 13333
     assert convert_cents(-50, Decimal("0.25")) == -13           # -12.5 → -13 (away from zero)
     assert convert_cents(50, Decimal("0.25")) == 13
+    from mom_engine.consolidate import convert_rows
+    # rows of books 0 (rate 0.25), 1 (no rate), 2 (rate 1.08); vectorised, same rounding
+    values = pd.Series(pd.array([50, -50, 7, None, 12345], dtype="Int64"))
+    converted = convert_rows(values, np.array([0, 0, 1, 2, 2]),
+                             {0: Decimal("0.25"), 2: Decimal("1.08")})
+    assert converted.tolist() == [13, -13, pd.NA, pd.NA, 13333]
 
 
 def test_book_without_rate_is_reported_and_left_out(team_folder, make_book):

@@ -46,7 +46,7 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
     """Write the consolidated workbook atomically; returns its path."""
     path = Path(path)
     with atomic_path(path) as temporary:
-        workbook = new_workbook(temporary)
+        workbook = new_workbook(temporary, constant_memory=True)   # rows stream to disk
         styles = Styles(workbook)
         dashboard = workbook.add_worksheet("Dashboard")
         positions: dict[str, tuple[str, int, dict[str, int]]] = {}
@@ -129,13 +129,19 @@ def write_frame(workbook: Any, styles: Styles, title: str,
     kinds = {c: _kind(str(c), frame[c]) for c in columns}
     for index, column in enumerate(columns):
         sheet.write_string(0, index, _title(str(column)), styles.header)
-    for index, column in enumerate(columns):
-        kind = kinds[column]
-        values = frame[column].tolist()
-        write_column(sheet, styles, index, kind, values)
-        width = max([len(_title(str(column)))] + [len(str(v)) for v in values[:200]])
-        width = min(max(width + 2, 10), 60) if kind == "text" else max(len(_title(str(column))) + 2, 13)
+    writers = [cell_writer(sheet, styles, kinds[c]) for c in columns]
+    for index, column in enumerate(columns):   # widths from the header and the first rows
+        head = frame[column].iloc[:200].tolist()
+        width = max([len(_title(str(column)))] + [len(str(v)) for v in head])
+        width = min(max(width + 2, 10), 60) if kinds[column] == "text" else \
+            max(len(_title(str(column))) + 2, 13)
         sheet.set_column(index, index, width)
+    # row by row (constant-memory mode flushes each finished row), one column list at a time
+    values = [frame[c].tolist() for c in columns]
+    for row, cells in enumerate(zip(*values), start=1):
+        for index, value in enumerate(cells):
+            if not _blank(value):
+                writers[index](row, index, value)
     rows = len(frame)
     sheet.freeze_panes(1, 0)
     if columns:
@@ -154,26 +160,27 @@ def write_frame(workbook: Any, styles: Styles, title: str,
     return title, rows, {str(c): i for i, c in enumerate(columns)}
 
 
-def write_column(sheet: Any, styles: Styles, index: int, kind: str, values: Sequence[Any]) -> None:
-    fmt = {"money": styles.money, "integer": styles.integer, "ratio": styles.ratio,
-           "percent": styles.percent, "date": styles.date}.get(kind, styles.text)
-    for row, value in enumerate(values, start=1):
-        if _blank(value):
-            continue
-        if kind == "money":
-            sheet.write_number(row, index, int(value) / 100, fmt)
-        elif kind in ("integer", "ratio", "percent"):
-            sheet.write_number(row, index, float(value), fmt)
-        elif kind == "date":
-            sheet.write_datetime(row, index, pd.Timestamp(value).to_pydatetime(), fmt)
-        elif kind == "bool":
-            sheet.write_boolean(row, index, bool(value))
-        elif isinstance(value, (dt.date, dt.datetime)):
-            sheet.write_datetime(row, index, value, styles.date)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            sheet.write_number(row, index, value)
+def cell_writer(sheet: Any, styles: Styles, kind: str) -> Any:
+    """A function (row, column, value) that writes one non-blank value of a column's kind."""
+    if kind == "money":
+        return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.money)
+    if kind in ("integer", "ratio", "percent"):
+        fmt = {"integer": styles.integer, "ratio": styles.ratio, "percent": styles.percent}[kind]
+        return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
+    if kind == "date":
+        return lambda r, c, v: sheet.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(),
+                                                    styles.date)
+    if kind == "bool":
+        return lambda r, c, v: sheet.write_boolean(r, c, bool(v))
+
+    def text(r: int, c: int, v: Any) -> None:
+        if isinstance(v, (dt.date, dt.datetime)):
+            sheet.write_datetime(r, c, v, styles.date)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            sheet.write_number(r, c, v)
         else:
-            sheet.write_string(row, index, str(value))
+            sheet.write_string(r, c, str(v))
+    return text
 
 
 def _blank(value: Any) -> bool:
