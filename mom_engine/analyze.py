@@ -71,7 +71,11 @@ def check_book(book: Book, context: Context) -> list[Finding]:
 from .schedule import check_schedule  # noqa: E402
 from .assets import check_assets  # noqa: E402
 from .spend import check_spend  # noqa: E402
+from .pipeline import check_pipeline  # noqa: E402
+from .funnel import check_funnel  # noqa: E402
 
 DOMAIN_CHECKS.append(check_spend)
 DOMAIN_CHECKS.append(check_schedule)
 DOMAIN_CHECKS.append(check_assets)
+DOMAIN_CHECKS.append(check_pipeline)
+DOMAIN_CHECKS.append(check_funnel)

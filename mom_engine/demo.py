@@ -190,10 +190,10 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
                     "Actual Hours": rng.choice((4, 8, 12, 16, 30, 48)) if done else None,
                 })
             # purchase orders and invoices
-            if rng.random() < 0.75 and status == "Approved":
+            issue = max(approved_on + dt.timedelta(days=1), start - dt.timedelta(days=20))
+            if rng.random() < 0.75 and status == "Approved" and issue <= today:
                 po_counter += 1
                 po_amount = round(total_budget * rng.uniform(0.3, 0.7), -2)
-                issue = max(approved_on + dt.timedelta(days=1), start - dt.timedelta(days=20))
                 po_status = rng.choice(("Open", "Open", "Open", "Closed"))
                 pos.append({"PO Number": po_counter, "Activity ID": activity_id,
                             "Vendor": vendor, "Amount": po_amount, "Issue Date": issue,

@@ -11,7 +11,7 @@ import importlib
 import sys
 
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
-                   "reconcile", "consolidate")
+                   "reconcile", "pipeline", "funnel", "scorecard", "consolidate")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

@@ -1,0 +1,259 @@
+"""Lead funnel per campaign and its checks (SPEC §7).
+
+Stage order comes from the plan's Lead Stages; the Leads sheet has one `<Stage> Date` column per
+stage (`sheets.leads_sheet`). Per campaign and for the plan: how many leads reached each stage,
+the conversion from the stage before, and the median working days from the stage before.
+
+Decisions where the SPEC is silent (also in the README):
+
+- **Working days between two dates** are the Monday–Friday days *after* the first date up to and
+  including the second: Friday → Monday is 1, the same day is 0. The same count is used for
+  the stage-to-stage medians and for the SLA wait (entry into the SLA Stage → as-of date).
+- **Reached** a stage means its date or any later stage's date is filled, so the funnel never
+  widens; a skipped stage is reported separately as `lead-stage-order`. Conversion of a stage is
+  reached ÷ reached at the stage before (the first stage: ÷ leads); its median days run from the
+  stage before (the first stage: from Inquiry Date), over leads with both dates in order.
+- Leads without a Campaign ID are one group, `campaign_id` blank, named "(no campaign)".
+- **`lead-stage-order`**: one finding per offending cell — a stage dated before the latest earlier
+  stage, or a stage filled right after a blank one (one finding per gap, naming the blank stages).
+- **`lead-sla-breach`**: Status Open, SLA Stage dated, no later stage dated, and more than SLA
+  Days working days waited through the as-of date. An SLA Stage that is not one of the Lead
+  Stages is reported once on the Plan (`value-enum`, as a warning, when there are leads)
+  instead of never firing silently.
+- **`consent-violation`**: Opted Out = Yes and the lead's campaign has Channel Email (matched
+  ignoring case, spaces and hyphens, so `E-mail` counts).
+- Plan figures are ratios of sums and medians over all leads, never averages of campaign figures.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .calendar import working_days
+from .findings import Finding
+from .model import Book
+from .sheets import normalise_name
+
+NO_CAMPAIGN = "(no campaign)"
+FUNNEL_COLUMNS = ["campaign_id", "campaign", "leads", "stage", "reached", "conversion",
+                  "median_days"]
+
+
+@dataclass
+class FunnelReport:
+    """Funnel of one book: `campaigns` has one row per campaign and stage; `plan` likewise."""
+
+    as_of: dt.date
+    stages: tuple[str, ...]
+    campaigns: pd.DataFrame
+    plan: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+
+
+def stage_column(stage: str) -> str:
+    return f"{stage} Date"
+
+
+def folded_index(values) -> pd.Index:
+    """IDs as references compare them: case-folded (blank stays missing)."""
+    return pd.Index(pd.Series(values, dtype="string").str.casefold())
+
+
+def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """IDs as their target sheet spells them (references match ignoring case, SPEC §3);
+    an ID not in `known` stays as typed, a blank stays missing (None)."""
+    spelled = known.to_numpy(dtype=object)
+    folded = folded_index(spelled)
+    first = ~folded.duplicated()
+    position = pd.Index(folded[first]).get_indexer(folded_index(values.to_numpy(dtype=object)))
+    typed = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+    return np.where(position >= 0, spelled[first][np.maximum(position, 0)] if len(spelled)
+                    else typed, typed)
+
+
+def campaign_ids(book: Book, values: pd.Series) -> np.ndarray:
+    """A column of Campaign IDs in the Campaigns sheet's spelling."""
+    return canonical_ids(values, book.rows("Campaigns")["Campaign ID"])
+
+
+def working_days_after(start, end) -> np.ndarray:
+    """Working days after `start` through `end` (Fri → Mon = 1, same day = 0); NaT → 0."""
+    start = np.asarray(start, dtype="datetime64[D]")
+    return working_days(start + np.timedelta64(1, "D"), np.asarray(end, dtype="datetime64[D]"))
+
+
+def _stage_dates(leads: pd.DataFrame, stages: tuple[str, ...]) -> np.ndarray:
+    """(leads × stages) datetime64[D] matrix, NaT where blank."""
+    if not stages:
+        return np.empty((len(leads), 0), dtype="datetime64[D]")
+    return np.column_stack([leads[stage_column(s)].to_numpy().astype("datetime64[D]")
+                            for s in stages]).astype("datetime64[D]")
+
+
+def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
+    """Per-campaign and plan funnel of one book, with its findings (SPEC §7)."""
+    stages = tuple(book.plan.lead_stages)
+    leads = book.rows("Leads")
+    dates = _stage_dates(leads, stages)
+    reached = np.flip(np.logical_or.accumulate(np.flip(~np.isnat(dates), axis=1), axis=1),
+                      axis=1) if len(stages) else np.zeros((len(leads), 0), dtype=bool)
+    before = np.column_stack([leads["Inquiry Date"].to_numpy().astype("datetime64[D]"),
+                              dates[:, :-1]]) if len(stages) else dates
+    both = ~np.isnat(before) & ~np.isnat(dates) & (dates >= before)
+    days = np.where(both, working_days_after(before, dates), 0).astype(float)
+    days[~both] = np.nan
+
+    campaign = campaign_ids(book, leads["Campaign ID"])
+    campaign = np.where(pd.isna(campaign), "", campaign).astype(str)
+    keys, group = np.unique(campaign, return_inverse=True)
+    counts = np.bincount(group, minlength=len(keys))
+    reached_sums = np.zeros((len(keys), len(stages)), dtype=np.int64)
+    np.add.at(reached_sums, group, reached.astype(np.int64))
+    campaigns = book.rows("Campaigns")
+    names = dict(zip(campaigns["Campaign ID"].to_numpy(dtype=object),
+                     campaigns["Campaign"].to_numpy(dtype=object)))
+
+    rows = []
+    order = sorted(range(len(keys)), key=lambda k: (keys[k] == "", keys[k]))  # blank last
+    for k in order:                                   # a loop over campaigns, not leads
+        mine = days[group == k]
+        rows += _stage_rows(keys[k], NO_CAMPAIGN if keys[k] == "" else names.get(keys[k], ""),
+                            int(counts[k]), stages, reached_sums[k].tolist(), _medians(mine))
+    plan_rows = _stage_rows("", "(plan)", len(leads), stages,
+                            reached.sum(axis=0).astype(int).tolist(), _medians(days))
+    return FunnelReport(
+        as_of=as_of, stages=stages,
+        campaigns=pd.DataFrame(rows, columns=FUNNEL_COLUMNS),
+        plan=pd.DataFrame(plan_rows, columns=FUNNEL_COLUMNS),
+        findings=check_funnel_rules(book, as_of, leads, dates, campaign))
+
+
+def _medians(days: np.ndarray) -> list[float]:
+    """Median of each stage column, ignoring blanks (NaN when the column has none)."""
+    filled = ~np.isnan(days)
+    return [float(np.median(days[filled[:, i], i])) if filled[:, i].any() else np.nan
+            for i in range(days.shape[1])]
+
+
+def _stage_rows(key: str, name: str, leads: int, stages: tuple[str, ...], reached: list[int],
+                medians: list[float]) -> list[dict]:
+    rows, previous = [], leads
+    for stage, count, median in zip(stages, reached, medians):
+        rows.append({"campaign_id": key, "campaign": name, "leads": leads, "stage": stage,
+                     "reached": count,
+                     "conversion": count / previous if previous else np.nan,
+                     "median_days": float(median)})
+        previous = count
+    return rows
+
+
+# --- checks --------------------------------------------------------------------------------
+
+def check_funnel(book: Book, context) -> list[Finding]:
+    """Funnel findings for `analyze_book`: stage order, SLA, consent (SPEC §7)."""
+    leads = book.rows("Leads")
+    if leads.empty:
+        return []
+    stages = tuple(book.plan.lead_stages)
+    return check_funnel_rules(book, context.as_of, leads, _stage_dates(leads, stages),
+                              campaign_ids(book, leads["Campaign ID"]))
+
+
+def check_funnel_rules(book: Book, as_of: dt.date, leads: pd.DataFrame, dates: np.ndarray,
+                       campaign: np.ndarray) -> list[Finding]:
+    """The three funnel checks over the leads' stage dates and (canonical) Campaign IDs."""
+    stages = tuple(book.plan.lead_stages)
+    return (_stage_order(book, leads, stages, dates) + _sla(book, as_of, leads, stages, dates)
+            + _consent(book, leads, campaign))
+
+
+def _stage_order(book: Book, leads: pd.DataFrame, stages: tuple[str, ...],
+                 dates: np.ndarray) -> list[Finding]:
+    findings: list[Finding] = []
+    if len(stages) < 2 or leads.empty:
+        return findings
+    filled = ~np.isnat(dates)
+    ordinal = np.where(filled, dates.astype(np.int64), np.iinfo(np.int64).min)
+    latest_before = np.maximum.accumulate(ordinal, axis=1)[:, :-1]
+    early = filled[:, 1:] & (ordinal[:, 1:] < latest_before)
+    gap = filled[:, 1:] & ~filled[:, :-1]
+    lead_ids = leads["Lead ID"].to_numpy(dtype=object)
+    row_numbers = leads["_row"].to_numpy()
+    for position, j in zip(*np.nonzero(early | gap)):
+        stage = stages[j + 1]
+        day = dates[position, j + 1].astype(object)
+        if early[position, j]:
+            earlier = [s for i, s in enumerate(stages[:j + 1])
+                       if filled[position, i] and dates[position, i] > dates[position, j + 1]]
+            message = (f"lead {lead_ids[position]} reached {stage} on {day} before "
+                       f"{', '.join(earlier)} "
+                       f"({dates[position, stages.index(earlier[-1])].astype(object)}); "
+                       f"fix the dates so the stages follow {' → '.join(stages)}")
+        else:
+            blank = []
+            for i in range(j, -1, -1):
+                if filled[position, i]:
+                    break
+                blank.insert(0, stages[i])
+            message = (f"lead {lead_ids[position]} has a {stage} date but no "
+                       f"{' / '.join(blank)} date; fill the earlier stage date(s) or clear "
+                       f"the {stage} date")
+        findings.append(book.finding("lead-stage-order", message, sheet="Leads",
+                                     column=stage_column(stage), row=int(row_numbers[position]),
+                                     value=day.isoformat()))
+    return findings
+
+
+def _sla(book: Book, as_of: dt.date, leads: pd.DataFrame, stages: tuple[str, ...],
+         dates: np.ndarray) -> list[Finding]:
+    plan = book.plan
+    wanted = normalise_name(plan.sla_stage)
+    matches = [i for i, s in enumerate(stages) if normalise_name(s) == wanted]
+    if not matches:
+        return [book.plan_finding(
+            "value-enum", f"SLA Stage '{plan.sla_stage}' is not one of the Lead Stages "
+            f"({', '.join(stages)}); no lead SLA can be checked until it names one of them",
+            "SLA Stage", value=plan.sla_stage, severity="warning")]
+    index = matches[0]
+    if index == len(stages) - 1 or leads.empty:
+        return []
+    entered = dates[:, index]
+    moved_on = (~np.isnat(dates[:, index + 1:])).any(axis=1)
+    waited = working_days_after(entered, np.full(len(leads), np.datetime64(as_of, "D")))
+    breach = ((leads["Status"].to_numpy(dtype=object) == "Open") & ~np.isnat(entered)
+              & ~moved_on & (waited > plan.sla_days))
+    findings = []
+    stage, following = stages[index], stages[index + 1]
+    for position in np.flatnonzero(breach):
+        findings.append(book.finding(
+            "lead-sla-breach",
+            f"lead {leads['Lead ID'].iat[position]} entered {stage} on "
+            f"{entered[position].astype(object)} and has waited {int(waited[position])} working "
+            f"days by {as_of} without reaching {following} (SLA {plan.sla_days:g} days); "
+            f"follow it up, or set its Status to Recycled or Disqualified",
+            sheet="Leads", column=stage_column(stage), row=int(leads["_row"].iat[position]),
+            value=int(waited[position])))
+    return findings
+
+
+def _consent(book: Book, leads: pd.DataFrame, campaign: np.ndarray) -> list[Finding]:
+    campaigns = book.rows("Campaigns")
+    channel = campaigns["Channel"].astype(object).where(campaigns["Channel"].notna(), "")
+    email = set(campaigns["Campaign ID"][channel.map(normalise_name).to_numpy() == "email"])
+    if not email or leads.empty:
+        return []
+    violation = (leads["Opted Out"].to_numpy(dtype=bool)
+                 & pd.Series(campaign, dtype=object).isin(email).to_numpy())
+    findings = []
+    for position in np.flatnonzero(violation):
+        typed = leads["Campaign ID"].iat[position]
+        findings.append(book.finding(
+            "consent-violation",
+            f"lead {leads['Lead ID'].iat[position]} opted out but is attributed to email "
+            f"campaign {typed}; remove it from the campaign (and its send lists) or "
+            f"correct Opted Out", sheet="Leads", column="Campaign ID",
+            row=int(leads["_row"].iat[position]), value=typed))
+    return findings

@@ -1,0 +1,314 @@
+"""Pipeline coverage per rep for the current fiscal quarter (SPEC §7).
+
+For the fiscal quarter that contains the as-of date (the plan's FY Start Month):
+
+- open      = Σ Amount of opportunities not closed whose Close Date is inside the quarter
+- won       = Σ Amount of Closed Won whose Close Date is inside the quarter
+- remaining quota = quota − won
+- coverage  = open ÷ remaining quota; blank and `quota_met` when remaining quota ≤ 0
+- weighted  = Σ Amount × Probability (the column, else the stage default) of the same open deals
+- gap       = max(0, target × remaining quota − open)
+
+A rep with a quota and no pipeline has coverage 0. A past-due open deal (Close Date before the
+quarter) is not pipeline for this quarter: it has to be re-dated to count.
+
+Decisions where the SPEC is silent (also in the README):
+
+- Several books: one rep across teams is one rep. Reps are matched on the trimmed,
+  case-insensitive name; the spelling shown is the first seen (books in the order given, a
+  book's Quotas before its Opportunities). Opportunity amounts are summed across books. A quota
+  is one number per rep and quarter (SPEC §11 calls different values a `quota-conflict`): the
+  same quota in several books counts once; different values are reported as `quota-conflict`
+  and the largest is used, so coverage is never overstated.
+- Each book is measured in its own fiscal quarter containing the as-of date (its own FY Start
+  Month), and its quotas are those of that quarter; the `quarter` label shown is the first
+  book's. The default target is the first book's Coverage Target.
+- Team figures: Σ open over every rep ÷ Σ remaining quota over reps with a quota, each rep's
+  remaining quota floored at 0 — one rep's surplus does not pay another rep's quota, so an
+  over-quota rep cannot make the team look covered. Blank when nothing remains.
+- Win rate: by amount, over Closed Won and Closed Lost deals whose Close Date falls in the four
+  fiscal quarters before the current one, all reps together; blank when there are none.
+  Implied multiple = 1 ÷ win rate (blank when the win rate is blank or 0).
+- Money is integer cents; weighted amounts and gaps are rounded to cents half away from zero per
+  deal / per rep, then summed exactly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
+from .findings import Finding
+from .model import Book
+from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
+
+COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
+
+REP_COLUMNS = ["rep", "quota", "won", "remaining_quota", "open", "weighted", "coverage", "gap",
+               "below_target", "quota_met"]
+
+
+@dataclass
+class CoverageReport:
+    """Coverage of one fiscal quarter. `reps` money columns are integer cents (blank = <NA>)."""
+
+    as_of: dt.date
+    quarter: str
+    target: float
+    reps: pd.DataFrame
+    team: dict
+    win_rate: float | None
+    implied_multiple: float | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def round_half_away(values: np.ndarray) -> np.ndarray:
+    """Float amounts in cents → int64 cents, half away from zero (SPEC §3).
+
+    Rounded to 6 decimals first so binary noise (1000010 × 0.35 = 350003.49999…) does not
+    decide the half-cent: the user typed 35 %, and 350003.5 rounds to 350004.
+    """
+    values = np.round(np.asarray(values, dtype=float), 6)
+    return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
+
+
+def rep_keys(names: np.ndarray) -> np.ndarray:
+    """How reps are matched: trimmed, case-folded name."""
+    return pd.Series(names, dtype=object).str.strip().str.casefold().to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class BookQuarter:
+    """A book's own fiscal quarter containing the as-of date, and its win-rate window."""
+
+    label: str
+    first: np.datetime64          # first day of the quarter
+    last: np.datetime64           # last day of the quarter
+    since: np.datetime64          # first day of the four quarters before it
+
+    @classmethod
+    def of(cls, book: Book, as_of: dt.date) -> "BookQuarter":
+        start_month = int(book.plan.fy_start_month or 1)
+        year, number = fiscal_quarter(as_of, start_month)
+        first, last = quarter_bounds(year, number, start_month)
+        earliest = previous_quarters(year, number, 4)[-1]
+        since = quarter_bounds(*earliest, start_month)[0]
+        return cls(quarter_label(year, number), np.datetime64(first, "D"),
+                   np.datetime64(last, "D"), np.datetime64(since, "D"))
+
+
+def _columns(books: list[Book], sheet: str, pick) -> dict[str, np.ndarray]:
+    """Plain arrays of one sheet across (at least one) books: `pick(index, rows)` → dict of
+    equal-length arrays per book, concatenated (numpy, not DataFrames: this runs per book)."""
+    parts: dict[str, list[np.ndarray]] = {}
+    for index, book in enumerate(books):
+        rows = book.rows(sheet)
+        for name, values in pick(index, rows).items():
+            parts.setdefault(name, []).append(values)
+    return {name: np.concatenate(values) for name, values in parts.items()}
+
+
+def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:
+    """Every accepted opportunity of every book, with its book's quarter bounds."""
+    def pick(index: int, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        quarter, count = quarters[index], len(rows)
+        return {
+            "book": np.full(count, index, dtype=np.int64),
+            "rep_name": rows["Rep"].to_numpy(dtype=object),
+            "stage": rows["Stage"].to_numpy(dtype=object),
+            "amount": rows["Amount"].to_numpy(dtype=np.int64),
+            "close": rows["Close Date"].to_numpy().astype("datetime64[D]"),
+            "probability": rows["Probability"].to_numpy(dtype=float),
+            "row": rows["_row"].to_numpy(dtype=np.int64),
+            "first": np.full(count, quarter.first, dtype="datetime64[D]"),
+            "last": np.full(count, quarter.last, dtype="datetime64[D]"),
+            "since": np.full(count, quarter.since, dtype="datetime64[D]"),
+        }
+    return _columns(books, "Opportunities", pick) if books else _empty_deals()
+
+
+def _empty_deals() -> dict[str, np.ndarray]:
+    empty = {"book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
+             "close": "datetime64[D]", "probability": float, "row": np.int64,
+             "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
+    return {name: np.array([], dtype=dtype) for name, dtype in empty.items()}
+
+
+def _quota_rows(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:
+    """Quota rows of each book's own current quarter."""
+    def pick(index: int, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        label = quarters[index].label if quarters else ""
+        current = rows["Quarter"].to_numpy(dtype=object) == label
+        return {
+            "book": np.full(int(current.sum()), index, dtype=np.int64),
+            "rep_name": rows["Rep"].to_numpy(dtype=object)[current],
+            "quota": rows["Quota"].to_numpy(dtype=np.int64)[current],
+            "row": rows["_row"].to_numpy(dtype=np.int64)[current],
+        }
+    if not books:
+        return {"book": np.array([], np.int64), "rep_name": np.array([], object),
+                "quota": np.array([], np.int64), "row": np.array([], np.int64)}
+    return _columns(books, "Quotas", pick)
+
+
+def _probabilities(stage: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """The Probability column, else the stage's default (SPEC §3)."""
+    defaults = pd.Series(stage, dtype=object).map(OPPORTUNITY_STAGES).to_numpy(dtype=float)
+    return np.where(np.isnan(probability), defaults, probability)
+
+
+def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact int64 sums of `values` per group index (−1 = no group)."""
+    out = np.zeros(size, dtype=np.int64)
+    keep = index >= 0
+    np.add.at(out, index[keep], values[keep].astype(np.int64))
+    return out
+
+
+def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> CoverageReport:
+    """Coverage per rep and for the team, for the fiscal quarter containing `as_of` (SPEC §7)."""
+    books = [b for b in books if b.readable]
+    target = float(target if target is not None else
+                   (books[0].plan.coverage_target if books else 2.5))
+    quarters = [BookQuarter.of(book, as_of) for book in books]
+    label = quarters[0].label if quarters else quarter_label(*fiscal_quarter(as_of))
+    deals = _deals(books, quarters)
+    quotas = _quota_rows(books, quarters)
+    deal_rep, quota_rep = rep_keys(deals["rep_name"]), rep_keys(quotas["rep_name"])
+
+    close, stage, amount = deals["close"], deals["stage"], deals["amount"]
+    inside = (close >= deals["first"]) & (close <= deals["last"])
+    is_open = inside & ~np.isin(stage, CLOSED_STAGES)
+    is_won = inside & (stage == "Closed Won")
+    weighted = round_half_away(amount * _probabilities(stage, deals["probability"]))
+
+    # Reps in first-seen order: books in order, a book's Quotas before its Opportunities.
+    seen = is_open | is_won
+    candidate_key = np.concatenate([quota_rep, deal_rep[seen]])
+    candidate_name = np.concatenate([quotas["rep_name"], deals["rep_name"][seen]])
+    order = np.lexsort((np.r_[np.zeros(len(quota_rep)), np.ones(int(seen.sum()))],
+                        np.concatenate([quotas["book"], deals["book"][seen]])))
+    _, firsts = np.unique(candidate_key[order].astype(str), return_index=True)
+    chosen = order[np.sort(firsts)]
+    keys = candidate_key[chosen]
+    names = np.array([str(n).strip() for n in candidate_name[chosen]], dtype=object)
+    lookup = pd.Index(keys.astype(str))
+    deal_index = lookup.get_indexer(deal_rep.astype(str))
+    quota_index = lookup.get_indexer(quota_rep.astype(str))
+
+    size = len(keys)
+    open_ = _sum_by(deal_index, np.where(is_open, amount, 0), size)
+    won = _sum_by(deal_index, np.where(is_won, amount, 0), size)
+    weighted_sum = _sum_by(deal_index, np.where(is_open, weighted, 0), size)
+    quota = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(quota, quota_index, quotas["quota"])
+    has_quota = quota >= 0
+    quota = np.where(has_quota, quota, 0)
+    remaining = quota - won
+    owes = has_quota & (remaining > 0)
+    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
+    gap = np.maximum(0, round_half_away(target * remaining) - open_)
+
+    reps = pd.DataFrame({
+        "rep": names, "quota": _masked(quota, has_quota), "won": won,
+        "remaining_quota": _masked(remaining, has_quota), "open": open_,
+        "weighted": weighted_sum, "coverage": ratio, "gap": _masked(gap, has_quota),
+        "below_target": owes & (np.nan_to_num(ratio) < target),
+        "quota_met": has_quota & (remaining <= 0),
+    }, columns=REP_COLUMNS)
+
+    team_open = int(open_.sum())
+    team_remaining = int(np.where(has_quota, np.maximum(remaining, 0), 0).sum())
+    team = {
+        "open": team_open,
+        "remaining_quota": team_remaining,
+        "coverage": team_open / team_remaining if team_remaining > 0 else None,
+        "reps_below_target": int(reps["below_target"].sum()),
+    }
+
+    window = (close >= deals["since"]) & (close < deals["first"])
+    won_before = int(amount[window & (stage == "Closed Won")].sum())
+    lost_before = int(amount[window & (stage == "Closed Lost")].sum())
+    win_rate = won_before / (won_before + lost_before) if won_before + lost_before else None
+    report = CoverageReport(
+        as_of=as_of, quarter=label, target=target, reps=reps, team=team, win_rate=win_rate,
+        implied_multiple=(1 / win_rate if win_rate else None))
+    report.findings = _coverage_findings(report, books, quarters, quotas, quota_index, deals,
+                                         deal_index, is_open)
+    return report
+
+
+def _masked(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:
+    """int64 cents → nullable Int64, blank where `present` is False."""
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), ~np.asarray(present))
+
+
+def _first_position(index: np.ndarray, size: int) -> np.ndarray:
+    """For each group 0..size-1, the first position holding it (−1 when none)."""
+    first = np.full(size, -1, dtype=np.int64)
+    groups, positions = np.unique(index, return_index=True)
+    keep = groups >= 0
+    first[groups[keep]] = positions[keep]
+    return first
+
+
+def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list[BookQuarter],
+                       quotas: dict[str, np.ndarray], quota_index: np.ndarray,
+                       deals: dict[str, np.ndarray], deal_index: np.ndarray,
+                       is_open: np.ndarray) -> list[Finding]:
+    """Findings for the few reps that need one (a loop over those reps, not over deals)."""
+    findings: list[Finding] = []
+    target, reps = report.target, report.reps
+    size = len(reps)
+    first_quota = _first_position(quota_index, size)
+    first_open = _first_position(np.where(is_open, deal_index, -1), size)
+    rows = reps.to_dict("records")
+    for rep in np.flatnonzero(reps["below_target"].to_numpy()):
+        row, at = rows[rep], first_quota[rep]
+        book_index = int(quotas["book"][at])
+        quarter = quarters[book_index].label
+        findings.append(books[book_index].finding(
+            "coverage-below-target",
+            f"{row['rep']} has {_money(row['open'])} open pipeline for {quarter} against "
+            f"{_money(row['remaining_quota'])} remaining quota: coverage "
+            f"{row['coverage']:.2f}× is below the {target:g}× target; {_money(row['gap'])} "
+            f"more pipeline closing in the quarter is needed",
+            sheet="Quotas", column="Quota", row=int(quotas["row"][at]),
+            value=round(float(row["coverage"]), 4)))
+    missing = (reps["open"].to_numpy() > 0) & reps["quota"].isna().to_numpy()
+    for rep in np.flatnonzero(missing):
+        row, at = rows[rep], first_open[rep]
+        book_index = int(deals["book"][at])
+        quarter = quarters[book_index].label
+        findings.append(books[book_index].finding(
+            "quota-missing",
+            f"{row['rep']} has {_money(row['open'])} open pipeline closing in {quarter} but no "
+            f"quota for that quarter; add a Quotas row ({row['rep']}, {quarter})",
+            sheet="Opportunities", column="Rep", row=int(deals["row"][at]), value=row["rep"]))
+    groups, counts = np.unique(quota_index, return_counts=True)
+    for rep in groups[counts > 1]:          # only with several books: one quota row per book
+        mine = np.flatnonzero(quota_index == rep)
+        if len(set(quotas["quota"][mine].tolist())) < 2:
+            continue
+        values = ", ".join(f"{books[int(quotas['book'][p])].name}: {_money(quotas['quota'][p])}"
+                           for p in mine)
+        for p in mine[1:]:
+            findings.append(books[int(quotas["book"][p])].finding(
+                "quota-conflict",
+                f"{rows[rep]['rep']} has different quotas for the current quarter in different "
+                f"workbooks ({values}); the largest is used — make them agree",
+                sheet="Quotas", column="Quota", row=int(quotas["row"][p])))
+    return findings
+
+
+def _money(cents) -> str:
+    return f"{int(cents) / 100:,.2f}"
+
+
+def check_pipeline(book: Book, context) -> list[Finding]:
+    """Per-book coverage findings for `analyze_book` (SPEC §7)."""
+    return coverage([book], context.as_of, context.coverage_target).findings
+
