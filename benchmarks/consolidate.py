@@ -155,6 +155,37 @@ def main() -> None:
           f"{args.repeat}")
     print(f"calamine read {read * 1000:.1f} ms; read + validate + roll up {full * 1000:.1f} ms; "
           f"ratio {full / read:.1f} (goal ≤ 2)")
+    print("where the time goes (median ms, CPU time):")
+    for stage, ms in stage_times(book, args.repeat):
+        print(f"  {stage:<38} {ms:7.1f}")
+
+
+def stage_times(path: Path, repeat: int) -> list[tuple[str, float]]:
+    """Median CPU milliseconds of each named stage of one book's work."""
+    from mom_engine.analyze import DOMAIN_CHECKS, Context
+    from mom_engine.consolidate import DOMAIN_ROLLUPS, BookResult
+    from mom_engine.read import read_book
+    from mom_engine.structure import check_structure
+    context, options = Context(as_of=TODAY), Options(as_of=TODAY)
+
+    def median(work) -> float:
+        times = []
+        for _ in range(repeat):
+            book = read_book(path)
+            start = time.process_time()
+            work(book)
+            times.append(time.process_time() - start)
+        return statistics.median(times) * 1000
+
+    stages = [("read_book", median(lambda book: read_book(path))),
+              ("check: structure", median(check_structure))]
+    for check in DOMAIN_CHECKS:
+        stages.append((f"check: {check.__module__.split('.')[-1]}.{check.__name__}",
+                       median(lambda book, check=check: check(book, context))))
+    for name, roll_up in DOMAIN_ROLLUPS.items():
+        stages.append((f"roll-up: {name}", median(
+            lambda book, roll_up=roll_up: roll_up(book, BookResult(0, str(path), "x"), options))))
+    return stages
 
 
 if __name__ == "__main__":
