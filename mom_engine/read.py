@@ -10,6 +10,7 @@ Nothing here raises for bad user data; problems become findings on the Book.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import zipfile
@@ -130,8 +131,10 @@ def find_header(rows: list[list[Any]], sheet: Sheet) -> int | None:
     return best
 
 
-def _column_keys(column: Column) -> list[str]:
-    return [column.key, *(normalise_name(a) for a in column.aliases)]
+@functools.lru_cache(maxsize=None)
+def _column_keys(column: Column) -> tuple[str, ...]:
+    """A declared column's normalised header and aliases (computed once per column)."""
+    return (column.key, *(normalise_name(a) for a in column.aliases))
 
 
 class SheetReader:
