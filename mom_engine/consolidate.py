@@ -763,6 +763,8 @@ class Consolidation:
             row["errors"], row["warnings"] = counts.get(row["book"], (0, 0))
         tables = {key: self.combine(key, frames, rates)
                   for key, frames in self.all_frames().items()}
+        if "gl_month" in tables:
+            tables["gl_month"] = sum_gl_months(tables["gl_month"])
         parts = tables.pop("coverage_parts", None)
         first = min((r for r in self.results if r.readable), key=lambda r: r.index,
                     default=None)
@@ -823,6 +825,20 @@ def source_rows(result: BookResult) -> list[dict[str, Any]]:
         return [{**base, "sheet": None, "read": 0, "consolidated": 0, "rejected": 0}]
     return [{**base, "sheet": c.sheet, "read": c.read, "consolidated": c.consolidated,
              "rejected": c.rejected} for c in result.sheets]
+
+
+def sum_gl_months(frame: pd.DataFrame) -> pd.DataFrame:
+    """G/L account × calendar month across every book, in the reporting currency: the
+    manager's view (per-book rows are in --detail). Books without a rate are left out, as in
+    the totals; `teams` counts the books that contribute."""
+    money = ["budgeted", "planned", "committed", "spent", "remaining"]
+    priced = frame[frame["budgeted"].notna().to_numpy()]
+    grouped = priced.groupby(["gl_account", "month"], sort=True)
+    out = grouped[money].sum().reset_index()
+    out.insert(2, "teams", grouped["book"].nunique().to_numpy())
+    for column in money:
+        out[column] = out[column].astype("Int64")
+    return out
 
 
 def combine_coverage(parts: pd.DataFrame, target: float) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -57,7 +57,7 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
             if frame is not None and len(frame.columns):   # a domain with no rows: headers only
                 positions[key] = write_frame(workbook, styles, title, frame)
         write_findings(workbook, styles, report, path.parent)
-        write_frame(workbook, styles, "Sources", report.sources.drop(columns=[]))
+        write_frame(workbook, styles, "Sources", report.sources)
         write_dashboard(workbook, dashboard, styles, report, positions)
         workbook.close()
     return path
