@@ -204,12 +204,19 @@ def test_encrypted_empty_and_missing_books_never_stop_the_batch(tmp_path, make_b
     empty.write_bytes(b"")
     text = tmp_path / "renamed.xlsx"
     text.write_text("Name,Amount\nx,1\n")
-    report = consolidate([good, empty, text, tmp_path / "gone.xlsx"],
+    # an encrypted OOXML file is an OLE container naming the EncryptedPackage stream
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+                       + "EncryptedPackage".encode("utf-16-le") + b"\0" * 2048)
+    report = consolidate([good, empty, text, locked, tmp_path / "gone.xlsx"],
                          options=Options(as_of=AS_OF), workers=2)
     assert sorted((f.book, f.code) for f in report.findings if f.book != "good.xlsx") == [
         ("empty.xlsx", "book-unreadable"), ("gone.xlsx", "book-unreadable"),
-        ("renamed.xlsx", "book-unreadable")]
-    assert report.books_read == 1
+        ("locked.xlsx", "book-encrypted"), ("renamed.xlsx", "book-unreadable")]
+    assert (report.books_read, report.books_failed) == (1, 4)
+    status = dict(zip(report.sources["book"], report.sources["status"]))
+    assert (status["locked.xlsx"], status["gone.xlsx"], status["empty.xlsx"]) == (
+        "encrypted", "missing", "unreadable")
 
 
 def test_detail_parquet_rows_equal_consolidated_counts(team_folder, tmp_path):
