@@ -79,3 +79,7 @@ DOMAIN_CHECKS.append(check_schedule)
 DOMAIN_CHECKS.append(check_assets)
 DOMAIN_CHECKS.append(check_pipeline)
 DOMAIN_CHECKS.append(check_funnel)
+
+from .formulas import check_formulas  # noqa: E402  (SPEC §14 formula-overwritten)
+
+DOMAIN_CHECKS.append(check_formulas)

@@ -94,15 +94,23 @@ def check_unique_keys(book: Book, table: Table) -> list[Finding]:
 
 
 def _known_values(book: Book, sheet: str, column: str,
-                  accepted_only: bool = True) -> set[str] | None:
-    """Casefolded IDs a reference may point to; None when there is nothing to check against
-    (an empty Lists column means "no chart of accounts": anything goes)."""
+                  accepted_only: bool = True) -> dict[str, str] | None:
+    """IDs a reference may point to, casefolded → as spelled where they are defined; None when
+    there is nothing to check against (an empty Lists column means "no chart of accounts")."""
     if sheet == "Lists":
         items = book.lists.get(column)
-        return {str(v).strip().casefold() for v in items} if items else None
-    target = book.table(sheet)
-    values = _folded((target.rows if accepted_only else target.frame)[column])
-    return {v for v in values if v is not None}
+        if not items:
+            return None
+        spelled = [str(v).strip() for v in items]
+    else:
+        target = book.table(sheet)
+        frame = target.rows if accepted_only else target.frame
+        spelled = list(frame[column].to_numpy(dtype=object, na_value=None))
+    known: dict[str, str] = {}
+    for value in spelled:
+        if isinstance(value, str):
+            known.setdefault(value.strip().casefold(), value)
+    return known
 
 
 def check_references(book: Book, table: Table) -> list[Finding]:
@@ -119,14 +127,16 @@ def check_references(book: Book, table: Table) -> list[Finding]:
         if known is None:
             continue
         rejected = frame["_rejected"].to_numpy()
+        folded = _folded(frame[column.name])
         unknown_positions = [
-            position for position, value in enumerate(_folded(frame[column.name]))
+            position for position, value in enumerate(folded)
             if value is not None and not rejected[position] and value not in known
         ]
+        _respell(frame, column.name, folded, known)
         if not unknown_positions:
             continue
-        left_out = (_known_values(book, target_sheet, target_column, accepted_only=False)
-                    or set()) - known
+        left_out = set(_known_values(book, target_sheet, target_column, accepted_only=False)
+                       or {}) - set(known)
         rejects = column.required or (table.name, column.name) in REJECTING_REFERENCES
         where = (f"the {target_column} list on the Lists sheet" if target_sheet == "Lists"
                  else f"{target_sheet}")
@@ -147,6 +157,17 @@ def check_references(book: Book, table: Table) -> list[Finding]:
         if rejects:
             table.reject(unknown_positions)
     return findings
+
+
+def _respell(frame: pd.DataFrame, column: str, folded: list[str | None],
+             known: dict[str, str]) -> None:
+    """A reference that matched ignoring case takes the spelling of the ID it names, so every
+    later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
+    values = frame[column].to_numpy(dtype=object, na_value=None)
+    respelled = [known.get(key, value) if key is not None else value
+                 for key, value in zip(folded, values)]
+    if respelled != list(values):
+        frame[column] = pd.array(respelled, dtype=frame[column].dtype)
 
 
 def check_invoice_targets(book: Book) -> list[Finding]:

@@ -43,3 +43,21 @@ def run_mom(tmp_path):
                               capture_output=True, text=True, cwd=cwd or tmp_path, env=env,
                               timeout=600)
     return run
+
+
+@pytest.fixture
+def excel_udfs():
+    """The UDF module as Excel on Windows loads it: the real `xlwings.udfs` decorators (Windows-
+    only modules stubbed, see tests/xlwings_windows.py) → (udfs.mom_udfs, xlwings.udfs)."""
+    import importlib
+
+    from . import xlwings_windows
+    saved = xlwings_windows.snapshot()
+    sys.modules.pop("udfs.mom_udfs", None)
+    try:
+        xl_udfs = xlwings_windows.install()
+        module = importlib.import_module("udfs.mom_udfs")
+        yield module, xl_udfs
+    finally:
+        sys.modules.pop("udfs.mom_udfs", None)
+        xlwings_windows.uninstall(saved)

@@ -223,3 +223,19 @@ def test_template_validates_clean(tmp_path):
     assert findings_of(path) == []
     with zipfile.ZipFile(path) as archive:
         assert "xl/tables/table1.xml" in archive.namelist()
+
+
+def test_references_match_ignoring_case_and_take_the_defined_spelling(make_book, analyze):
+    result = analyze(make_book(
+        Budget=[{"Activity ID": " a1 ", "Month": D(2027, 1, 1), "Budgeted": 10}],
+        Tasks=[{"Task ID": "T1", "Activity ID": "A1", "Task": "x",
+                "Planned Start": D(2027, 1, 4), "Planned Finish": D(2027, 1, 4)}],
+        PurchaseOrders=[{"PO Number": "po-7", "Activity ID": "a1", "Task ID": "t1",
+                         "Vendor": "Acme", "Amount": 5, "Issue Date": D(2027, 1, 5)}],
+        Invoices=[{"Invoice No": "I1", "PO Number": "PO-7", "Vendor": "Acme", "Amount": 5,
+                   "Invoice Date": D(2027, 1, 9)}]))
+    assert located(result.findings, "ref-unknown") == []
+    assert result.book.rows("Budget")["Activity ID"].tolist() == ["A1"]
+    assert result.book.rows("PurchaseOrders")[["Activity ID", "Task ID"]].values.tolist() == [
+        ["A1", "T1"]]
+    assert result.book.rows("Invoices")["PO Number"].tolist() == ["po-7"]

@@ -22,4 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     path = write_team_workbook(Path(args.out) / TEMPLATE_NAME, fiscal_year=args.fiscal_year)
     print(f"wrote {path}")
+    from ..report.reconcile_workbook import write_reconcile_workbook
+    for written in write_reconcile_workbook(args.out):
+        print(f"wrote {written}")
     return 0

@@ -3,11 +3,26 @@
 `mom template` writes it blank; `mom demo` writes it with data through the very same function,
 so demo workbooks are template workbooks. Each sheet is an Excel table with a header style,
 frozen header, column widths and number formats; every enumeration gets a drop-down list fed
-from the Lists sheet; an Instructions sheet comes first.
+from the Lists sheet; an Instructions sheet comes first, then a Dashboard whose cells call the
+MOM worksheet functions (xlwings UDFs).
+
+The Excel face (SPEC §14):
+- Formula columns (`formulas.FORMULA_COLUMNS`): the five §5 figures on Activities, fed by
+  helper columns on PurchaseOrders and Invoices. Written with their values cached
+  (`formulas.formula_values`; on Activities the engine's own `spend_per_activity` figures when
+  the rows are clean) so a viewer that does not recalculate shows the right numbers.
+- Those three sheets are protected without a password: formula cells locked, input cells
+  unlocked; formatting, sorting and filtering stay allowed. Excel cannot grow a table on a
+  protected sheet, so their tables carry `SPARE_ROWS` empty rows (formulas ready, reading as
+  blank rows); beyond that, Review ▸ Unprotect Sheet, add rows, protect again.
+- Conditional formats: an activity row turns red when Remaining < 0; a task row turns orange
+  when late (Planned Finish before today, % Complete < 1, not Done/Cancelled — §6 task-late).
+- An `xlwings.conf` sheet names the UDF module (`UDF Modules` = `mom_udfs`).
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -15,11 +30,21 @@ from typing import Any, Iterable
 from ..sheets import (DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS, PLAN_STATUSES, SHEETS,
                       Column, Kind, Sheet, leads_sheet)
 from ..findings import column_letter
+from ..formulas import (FIGURES, FORMULA_COLUMNS, MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA,
+                        PLAN_CURRENCY_NAME, FormulaValues, formula_values)
 from .files import atomic_path, new_workbook
 
 TEMPLATE_CREATED = dt.datetime(2026, 1, 1)   # fixed, so a regenerated template is byte-equal
 DATA_VALIDATION_ROWS = 2000
 TABLE_STYLE = "Table Style Medium 2"
+SPARE_ROWS = 100           # empty, formula-ready rows in the tables of protected sheets
+UDF_MODULE = "mom_udfs"
+# xlwings reads A1:B… of this sheet as settings (see xlwings docs, "xlwings.conf sheet").
+XLWINGS_CONF = (("UDF Modules", UDF_MODULE),)
+PROTECTION = {"format_cells": True, "format_columns": True, "format_rows": True,
+              "sort": True, "autofilter": True, "select_locked_cells": True,
+              "select_unlocked_cells": True}
+NEEDS_ADD_IN = "needs the MOM add-in (xlwings): see Instructions"
 
 # Drop-down lists for enumerations live on the Lists sheet after the planner's own lists.
 ENUM_LISTS: dict[str, tuple[str, ...]] = {
@@ -56,6 +81,18 @@ ENUM_FOR_COLUMN: dict[tuple[str, str], str] = {
     ("Leads", "Status"): "Lead Status", ("Leads", "Opted Out"): "Yes No",
     ("Assets", "Status"): "Asset Status",
 }
+
+# Dashboard blocks: (title, UDF call, rows to leave for the spilled table).
+SPEND_TABLES = ("Activities[#All],Budget[#All],PurchaseOrders[#All],Invoices[#All],"
+                "Realignments[#All],Rates[#All]")
+DASHBOARD: tuple[tuple[str, str, int], ...] = (
+    ("Spend by campaign", f'MOM_SPEND({SPEND_TABLES},"campaign",Plan[#All])', 20),
+    ("Remaining (plan)", f'MOM_REMAINING({SPEND_TABLES},"",Plan[#All])', 4),
+    ("Schedule by campaign",
+     'MOM_SCHEDULE(Tasks[#All],Activities[#All],"campaign",TODAY(),Plan[#All])', 20),
+    ("Pipeline coverage by rep (this quarter)",
+     'MOM_COVERAGE(Opportunities[#All],Quotas[#All],TODAY(),"",Plan[#All])', 20),
+)
 
 PLAN_PLACEHOLDERS = {"Plan ID": "NEW-PLAN", "Team": "Team name", "Status": "Draft"}
 PLAN_HELP = {
@@ -96,6 +133,18 @@ INSTRUCTIONS = (
     "Headers may be renamed only in case, spaces, underscores and hyphens; extra columns are "
     "kept and ignored. Amounts are in the plan currency unless a Currency column says "
     "otherwise (add its rate on Rates).",
+    "",
+    "Grey columns are formulas (Activities: Budgeted, Planned, Committed, Spent, Remaining; "
+    "helpers on PurchaseOrders and Invoices). Those sheets are protected without a password so "
+    "the formulas are not typed over; their tables have spare rows. To add more rows: Review ▸ "
+    "Unprotect Sheet, extend the table, Review ▸ Protect Sheet.",
+    "Red activity rows are over budget (Remaining < 0); orange task rows are late.",
+    "",
+    "Live figures (Dashboard sheet): install xlwings (pip install mom, then xlwings addin "
+    "install), open this workbook, xlwings ribbon ▸ Import Functions, save as .xlsm. The "
+    "xlwings.conf sheet already names the function module (mom_udfs). Functions: MOM_SPEND, "
+    "MOM_REMAINING, MOM_SCHEDULE, MOM_COVERAGE, MOM_FUNNEL, MOM_ASSETS, MOM_VALIDATE — each "
+    "takes whole tables, e.g. =MOM_SPEND(Activities[#All], Budget[#All], …).",
 )
 
 
@@ -133,8 +182,9 @@ def write_team_workbook(
         workbook = new_workbook(temporary)
         workbook.set_properties({"title": "MOM team workbook", "created": TEMPLATE_CREATED,
                                  "comments": "Made by mom template"})
-        writer = _Writer(workbook)
+        writer = _Writer(workbook, cached_values(plan_values, tables))
         writer.instructions()
+        writer.dashboard()
         writer.plan(plan_values)
         stages = _lead_stages(plan_values.get("Lead Stages"))
         for sheet in SHEETS.values():
@@ -144,8 +194,53 @@ def write_team_workbook(
                 sheet = leads_sheet(stages)
             writer.table(sheet, tables.get(sheet.name, []))
         writer.lists(lists)
+        writer.xlwings_conf()
+        workbook.define_name(PLAN_CURRENCY_NAME, PLAN_CURRENCY_FORMULA)
         workbook.close()
     return path
+
+
+def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> FormulaValues:
+    """The values the formula columns show, for the rows about to be written (SPEC §14).
+
+    Helper columns: what the formulas compute. Activities figures: the engine's
+    `spend_per_activity` for activities no rejected row touches (there formula and engine
+    agree), else what the formulas compute.
+    """
+    from ..frames import book_from_tables
+    from ..spend import spend_per_activity
+    given = {name: _rows_for(name, tables.get(name, []))
+             for name in ("Activities", "Budget", "Realignments", "PurchaseOrders", "Invoices",
+                          "Rates", "Campaigns")}
+    plan_rows = {k: v for k, v in plan.items() if not isinstance(v, (list, tuple))}
+    book = book_from_tables(given, plan_rows, name="cached", check=True)
+    values = formula_values(book)
+    if not tables.get("Activities"):
+        return values
+    from ..formulas import _activities_touched_by_rejected_rows, _key
+    engine = spend_per_activity(book)
+    skip = _activities_touched_by_rejected_rows(book)
+    activities = book.table("Activities").frame
+    for activity, row, rejected in zip(activities["Activity ID"], activities["_row"],
+                                       activities["_rejected"]):
+        if rejected or _key(activity) in skip or activity not in engine.index:
+            continue
+        values.rows["Activities"][int(row)] = {
+            name: int(engine.at[activity, name]) / 100 for name in FIGURES}
+    return values
+
+
+def _rows_for(sheet_name: str, records: list[dict[str, Any]]) -> list[list[Any]]:
+    """Records as sheet rows (header first) the way `table()` writes them: row i → Excel row
+    i + 2, so `_row` of the read Book points at the written row."""
+    declared = [c.name for c in SHEETS[sheet_name].columns]
+    header = declared + list(dict.fromkeys(
+        k for r in records for k in r if k not in declared))
+    rows: list[list[Any]] = [header]
+    for record in records:
+        row = [record.get(h) for h in header]
+        rows.append(row)
+    return rows
 
 
 def _lead_stages(value: Any) -> tuple[str, ...]:
@@ -157,21 +252,29 @@ def _lead_stages(value: Any) -> tuple[str, ...]:
 
 
 class _Writer:
-    def __init__(self, workbook: Any) -> None:
+    def __init__(self, workbook: Any, values: FormulaValues | None = None) -> None:
         self.workbook = workbook
+        self.values = values or FormulaValues({})
         self.header = workbook.add_format({"bold": True, "font_color": "#FFFFFF",
                                            "bg_color": "#1F4E78", "border": 1})
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-        self.formats: dict[str, Any] = {}
+        self.formats: dict[tuple[str | None, bool], Any] = {}
         self.list_columns: dict[str, str] = {}   # list name → absolute range on Lists
+        self.over_budget = workbook.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"})
+        self.late = workbook.add_format({"bg_color": "#FCE4D6", "font_color": "#833C0B"})
 
-    def fmt(self, number_format: str | None) -> Any:
-        if not number_format:
-            return None
-        if number_format not in self.formats:
-            self.formats[number_format] = self.workbook.add_format({"num_format": number_format})
-        return self.formats[number_format]
+    def fmt(self, number_format: str | None, *, locked: bool = False) -> Any:
+        """Input cells are unlocked (editable on protected sheets); formula cells locked, grey."""
+        key = (number_format, locked)
+        if key not in self.formats:
+            spec: dict[str, Any] = {"locked": locked}
+            if number_format:
+                spec["num_format"] = number_format
+            if locked:
+                spec.update({"bg_color": "#EDEDED", "font_color": "#404040"})
+            self.formats[key] = self.workbook.add_format(spec)
+        return self.formats[key]
 
     def instructions(self) -> None:
         sheet = self.workbook.add_worksheet("Instructions")
@@ -183,7 +286,7 @@ class _Writer:
     def write_value(self, sheet: Any, row: int, col: int, value: Any, column: Column | None) -> None:
         if value is None or value == "":
             return
-        number_format = self.fmt(_number_format(column)) if column else None
+        number_format = self.fmt(_number_format(column) if column else None)
         if isinstance(value, bool):
             sheet.write_string(row, col, "Yes" if value else "No")
         elif isinstance(value, (dt.date, dt.datetime)):
@@ -224,25 +327,97 @@ class _Writer:
     def table(self, declaration: Sheet, rows: list[dict[str, Any]]) -> None:
         sheet = self.workbook.add_worksheet(declaration.name)
         columns = list(declaration.columns)
-        extra = [key for row in rows for key in row if key not in {c.name for c in columns}]
+        formulas = FORMULA_COLUMNS.get(declaration.name, [])
+        if formulas:
+            # XlsxWriter runs ~30 regular expressions over every formula it writes (future
+            # function names); the same few formulas repeat on every row, so remember them.
+            sheet._prepare_formula = functools.lru_cache(maxsize=64)(sheet._prepare_formula)
+        formula_names = {name for name, _ in formulas}
+        extra = [key for row in rows for key in row
+                 if key not in {c.name for c in columns} and key not in formula_names]
         extra = list(dict.fromkeys(extra))
         headers = [c.name for c in columns] + extra
-        last_row = max(len(rows), 1)
-        sheet.add_table(0, 0, last_row, len(headers) - 1, {
-            "name": _table_name(declaration.name), "style": TABLE_STYLE,
-            "columns": [{"header": h} for h in headers],
+        first_formula = len(headers)
+        last_row = max(len(rows), 1) + (SPARE_ROWS if formulas else 0)
+        table_name = _table_name(declaration.name)
+        sheet.add_table(0, 0, last_row, len(headers) + len(formulas) - 1, {
+            "name": table_name, "style": TABLE_STYLE,
+            "columns": [{"header": h} for h in headers] + [
+                {"header": name, "formula": formula, "format": self.formula_format(name)}
+                for name, formula in formulas],
         })
         for col, column in enumerate(columns):
             sheet.set_column(col, col, column.width, self.fmt(_number_format(column)))
             self.validation(sheet, declaration.name, column, col)
         for col in range(len(columns), len(headers)):
-            sheet.set_column(col, col, 14)
+            sheet.set_column(col, col, 14, self.fmt(None))
         for index, record in enumerate(rows, start=1):
             for col, column in enumerate(columns):
                 self.write_value(sheet, index, col, record.get(column.name), column)
             for col, name in enumerate(extra, start=len(columns)):
                 self.write_value(sheet, index, col, record.get(name), None)
+        if formulas:
+            self.formula_cells(sheet, declaration.name, formulas, first_formula, last_row)
+            sheet.protect("", PROTECTION)
+        self.conditional_formats(sheet, declaration, headers, first_formula, formulas)
         sheet.freeze_panes(1, 0)
+
+    def formula_format(self, name: str) -> Any:
+        return self.fmt("#,##0.00" if name in MONEY_FORMULA_COLUMNS else None, locked=True)
+
+    def formula_cells(self, sheet: Any, sheet_name: str, formulas: list[tuple[str, str]],
+                      first_col: int, last_row: int) -> None:
+        """Every table row gets its formulas with the cached value a recalculation would give
+        ("" on rows without data, so they read as blank rows)."""
+        values = self.values.rows.get(sheet_name, {})
+        for offset, (name, formula) in enumerate(formulas):
+            col = first_col + offset
+            sheet.set_column(col, col, max(14, len(name) + 2), self.formula_format(name))
+            cell_format = self.formula_format(name)
+            for row in range(1, last_row + 1):
+                value = values.get(row + 1, {}).get(name, "")
+                sheet.write_formula(row, col, formula, cell_format,
+                                    "" if value is None else value)
+
+    def conditional_formats(self, sheet: Any, declaration: Sheet, headers: list[str],
+                            first_formula: int, formulas: list[tuple[str, str]]) -> None:
+        last_col = len(headers) + len(formulas) - 1
+        if declaration.name == "Activities":
+            remaining = column_letter(first_formula + [n for n, _ in formulas].index("Remaining"))
+            sheet.conditional_format(1, 0, DATA_VALIDATION_ROWS, last_col, {
+                "type": "formula", "criteria": f"=AND(ISNUMBER(${remaining}2),${remaining}2<0)",
+                "format": self.over_budget})
+        elif declaration.name == "Tasks":
+            letter = {name: column_letter(headers.index(name))
+                      for name in ("Planned Finish", "% Complete", "Status")}
+            finish, done, status = letter["Planned Finish"], letter["% Complete"], letter["Status"]
+            sheet.conditional_format(1, 0, DATA_VALIDATION_ROWS, last_col, {
+                "type": "formula",
+                "criteria": (f'=AND(ISNUMBER(${finish}2),${finish}2<TODAY(),N(${done}2)<1,'
+                             f'${status}2<>"Done",${status}2<>"Cancelled")'),
+                "format": self.late})
+
+    def dashboard(self) -> None:
+        """Cells that call the MOM worksheet functions (they spill a table each). Without the
+        add-in they show a hint instead of #NAME? (IFERROR)."""
+        sheet = self.workbook.add_worksheet("Dashboard")
+        sheet.set_column(0, 0, 22)
+        sheet.set_column(1, 12, 14)
+        sheet.write_string(0, 0, "MOM dashboard — live figures from the MOM add-in", self.title)
+        row = 2
+        for title, call, height in DASHBOARD:
+            sheet.write_string(row, 0, title, self.header)
+            sheet.write_dynamic_array_formula(row + 1, 0, row + 1, 0,
+                                              f"=IFERROR({call},\"{NEEDS_ADD_IN}\")",
+                                              None, NEEDS_ADD_IN)
+            row += height
+
+    def xlwings_conf(self) -> None:
+        sheet = self.workbook.add_worksheet("xlwings.conf")
+        sheet.set_column(0, 1, 24)
+        for row, (key, value) in enumerate(XLWINGS_CONF):
+            sheet.write_string(row, 0, key)
+            sheet.write_string(row, 1, value)
 
     def validation(self, sheet: Any, sheet_name: str, column: Column, col: int) -> None:
         enum = ENUM_FOR_COLUMN.get((sheet_name, column.name))

@@ -1,0 +1,79 @@
+"""`frames.book_from_tables`: ranges read through the reader's own stages; its bulk paths give
+exactly what the cell-by-cell parser gives."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mom_engine.frames import book_from_tables
+
+from .conftest import located
+
+cell = st.one_of(
+    st.none(), st.just(""), st.just("  A1 "), st.just("#N/A"), st.just("1,200.50"),
+    st.just("2027-03"), st.just("2027-03-04"), st.text(max_size=6),
+    st.floats(min_value=-1e6, max_value=1e12), st.just(float("nan")), st.just(float("inf")),
+    st.integers(-5, 50000).map(lambda c: c / 100),
+    st.integers(4500000000, 4500000009).map(float),
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+    st.booleans())
+HEADERS = {
+    "Budget": ("Activity ID", "Month", "Budgeted", "Planned"),
+    "PurchaseOrders": ("PO Number", "Activity ID", "Vendor", "Amount", "Issue Date", "Status"),
+    "Activities": ("Activity ID", "Campaign ID", "Activity", "GL Account", "Start", "End"),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(HEADERS)), st.data())
+def test_bulk_paths_read_exactly_like_the_cell_by_cell_reader(sheet, data):
+    header = HEADERS[sheet]
+    # uniform columns (what the bulk paths take) or mixed ones (what they must refuse)
+    kinds = data.draw(st.lists(st.sampled_from(["text", "float", "cents", "date", "any"]),
+                               min_size=len(header), max_size=len(header)))
+    makers = {"text": st.sampled_from(["A1", "A2", "x y", "PO-1"]),
+              "float": st.integers(4500000000, 4500000009).map(float),
+              "cents": st.integers(0, 10**7).map(lambda c: c / 100),
+              "date": st.datetimes(min_value=dt.datetime(2026, 1, 1),
+                                   max_value=dt.datetime(2028, 1, 1)),
+              "any": cell}
+    rows = [header] + [tuple(data.draw(makers[k]) for k in kinds)
+                       for _ in range(data.draw(st.integers(1, 6)))]
+    fast = book_from_tables({sheet: rows}, check=False, fast=True)
+    slow = book_from_tables({sheet: rows}, check=False, fast=False)
+    assert [(f.code, f.cell, f.message) for f in fast.findings] == [
+        (f.code, f.cell, f.message) for f in slow.findings]
+    pd.testing.assert_frame_equal(fast.table(sheet).frame, slow.table(sheet).frame)
+
+
+def test_references_into_sheets_not_handed_in_are_not_checked():
+    activities = [("Activity ID", "Campaign ID", "Activity", "GL Account"),
+                  ("A1", "C-unknown", "Booth", "610200"), ("A1", "C1", "Dup", "610200")]
+    budget = [("Activity ID", "Month", "Budgeted"), ("A1", "2027-01", 10.0),
+              ("A9", "2027-01", 5.0)]
+    book = book_from_tables({"Activities": activities, "Budget": budget})
+    # no Campaigns range: C-unknown is not an error; the duplicate and the unknown A9 are
+    assert located(book.findings) == [("Activities", "A3", "id-duplicate"),
+                                      ("Budget", "A3", "ref-unknown")]
+    assert list(book.rows("Activities")["Activity ID"]) == ["A1"]
+    assert list(book.rows("Budget")["Budgeted"]) == [1000]
+    # the sheet declarations are untouched afterwards
+    assert book.table("Activities").sheet.column("Campaign ID").references == (
+        "Campaigns", "Campaign ID")
+
+
+def test_table_names_follow_sheet_aliases_and_findings_name_the_title():
+    pos = [("PO Number", "Activity ID", "Vendor", "Amount", "Issue Date"),
+           ("PO-1", "A1", "V", "abc", dt.datetime(2027, 1, 5))]
+    book = book_from_tables({"Purchase Orders": pos}, check=False)
+    assert located(book.findings) == [("Purchase Orders", "D2", "value-type")]
+
+
+def test_a_title_row_above_the_header_is_fine():
+    budget = [("My budget", None, None), ("Activity ID", "Month", "Budgeted"),
+              ("A1", "2027-01", 10.0)]
+    book = book_from_tables({"Budget": budget}, check=False)
+    assert list(book.rows("Budget")["_row"]) == [3]

@@ -1,0 +1,345 @@
+"""MOM worksheet functions for Excel, through xlwings (SPEC §14).
+
+Each function takes table ranges — pass a whole table with its header, e.g. `Budget[#All]` —
+and returns a table with a header row that spills (Excel 365/2021 dynamic arrays; in older Excel
+enter it as an array formula over a range). They are thin: the ranges become a `Book` through the engine's own reader stages
+(`mom_engine.frames.book_from_tables`: same header matching and value parsers as `mom validate`),
+then the engine's rollups answer. Money comes back in plan currency with 2 decimals.
+
+A function never raises into a cell: a bad input gives one short readable line starting with
+"MOM:", e.g. `MOM: Budget range has no 'Activity ID' header`. Rows the engine rejects (unknown
+activity, duplicate ID, unreadable required value) are left out of the figures exactly as in
+`mom validate`; `MOM_VALIDATE` lists why.
+
+Install (Windows; xlwings runs UDFs on Windows only): the xlwings add-in with its PYTHONPATH on
+this folder, `UDF Modules` = `mom_udfs` on the workbook's `xlwings.conf` sheet (the team
+template has it), then *Import Functions* on the xlwings ribbon — see udfs/README.md.
+"""
+import datetime as dt
+import functools
+from typing import Any, Callable
+
+import pandas as pd
+import xlwings as xw
+
+from mom_engine.findings import sort_findings
+from mom_engine.frames import book_from_tables, canonical_sheet
+from mom_engine.model import Book
+from mom_engine.sheets import SHEETS, normalise_name
+from mom_engine.values import parse_date
+
+CATEGORY = "MOM"
+# How every table argument is read: a DataFrame with the range's first row as header, blanks as
+# None and error cells as their text (#N/A…) so the engine reports them as value-type problems.
+TABLE = {"index": False, "header": True, "empty": None, "err_to_str": True}
+# Results spill natively in Excel 365/2021 (dynamic arrays). No `expand="table"`: that is
+# xlwings' resize emulation for older Excel, and its docs say not to use it where native dynamic
+# arrays exist (it rewrites the formula as a fixed-size array formula). In older Excel, select
+# the output range and enter the formula with Ctrl+Shift+Enter.
+OUT = {"index": False, "header": True}
+ERROR_PREFIX = "MOM: "
+
+
+class InputError(Exception):
+    """A problem with the ranges handed in; its text is what the cell shows."""
+
+
+def cell_function(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn any exception into a short "MOM: …" text, so nothing raises into a cell."""
+    @functools.wraps(function)
+    def guarded(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except InputError as problem:
+            return ERROR_PREFIX + str(problem)
+        except Exception as error:   # a bug: still a readable cell, never a Python traceback
+            return f"{ERROR_PREFIX}internal error {type(error).__name__}: {error}"[:250]
+    return guarded
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+def _book(tables: dict[str, Any], plan: Any = None, *, required: tuple[str, ...] = ()) -> Book:
+    """Ranges → Book; refuse ranges whose header lacks a required column (one readable line)."""
+    for name in required:
+        frame = tables.get(name)
+        if frame is None or (isinstance(frame, pd.DataFrame) and frame.columns.empty):
+            raise InputError(f"the {name} range is missing; pass the whole table, e.g. {name}[#All]")
+    given = {name: frame for name, frame in tables.items() if frame is not None}
+    book = book_from_tables(given, _plan_input(plan), name="ranges")
+    for finding in book.findings:
+        if finding.code == "column-missing" and finding.sheet in given:
+            raise InputError(f"{finding.sheet} range has no '{finding.column}' header")
+        if finding.code == "column-missing" and finding.sheet == "Plan":
+            raise InputError("Plan range needs 'Field' and 'Value' headers")
+    return book
+
+
+def _plan_input(plan: Any) -> Any:
+    if plan is None:
+        return None
+    if isinstance(plan, pd.DataFrame):
+        return plan
+    raise InputError("Plan must be the Plan table (Field and Value columns), e.g. Plan[#All]")
+
+
+def _as_of(value: Any) -> dt.date:
+    """An as-of argument: a date cell, a serial number (TODAY() arrives as a float) or ISO text;
+    blank means today."""
+    if value is None or value == "":
+        return dt.date.today()
+    parsed = parse_date(value)
+    if parsed.value is None:
+        raise InputError(f"as_of {value!r} is not a date")
+    return parsed.value
+
+
+def _choice(value: Any, name: str, choices: tuple[str, ...], default: str) -> str:
+    if value is None or value == "":
+        return default
+    text = str(value).strip().casefold()
+    for choice in choices:
+        if text == choice.casefold():
+            return choice
+    raise InputError(f"{name} must be one of {', '.join(choices)} (not {value!r})")
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+def _money(cents: pd.Series) -> list[Any]:
+    values = cents.astype("Float64").div(100).round(2)
+    return [None if pd.isna(v) else float(v) for v in values.to_numpy(dtype=object)]
+
+
+def _sheet_frame(frame: pd.DataFrame, money: tuple[str, ...] = (),
+                 dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """An engine result → what a cell shows: money in units with 2 decimals, dates as dates,
+    blanks as empty cells."""
+    columns: dict[str, list[Any]] = {}
+    for column in frame.columns:
+        series = frame[column]
+        if column in money:
+            columns[column] = _money(series)
+        elif column in dates or pd.api.types.is_datetime64_any_dtype(series):
+            stamps = pd.to_datetime(series).dt.to_pydatetime()
+            columns[column] = [None if v is pd.NaT or v is None else v
+                               for v in (stamps.tolist() if hasattr(stamps, "tolist") else stamps)]
+        else:
+            values = series.to_numpy(dtype=object)
+            missing = series.isna().to_numpy()
+            columns[column] = [None if gone else v for v, gone in zip(values, missing)]
+    return pd.DataFrame(columns, columns=list(frame.columns), dtype=object)
+
+
+# --- functions -----------------------------------------------------------------------------
+
+@xw.func(category=CATEGORY)
+@xw.arg("table", pd.DataFrame, doc="A whole table with its header row, e.g. Budget[#All]", **TABLE)
+@xw.arg("sheet", doc="Which sheet the table is: Budget, Activities, PurchaseOrders, …")
+@xw.arg("plan", pd.DataFrame, doc="Optional: the Plan table (Field, Value), e.g. Plan[#All]", **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_VALIDATE(table, sheet, plan=None):
+    """Problems in one table as MOM validate sees them: Cell, Code, Severity, Message.
+
+    References to other sheets are not checked here (only this table is handed in); run
+    Validate on the workbook for the complete list.
+    """
+    try:
+        name = canonical_sheet(str(sheet or ""))
+    except ValueError:
+        raise InputError(f"'{sheet}' is not a sheet of the team workbook") from None
+    book = book_from_tables({name: table}, _plan_input(plan), name="ranges", check=False)
+    from mom_engine.structure import check_date_order, check_unique_keys
+    findings = list(book.findings)
+    findings += check_unique_keys(book, book.table(name))
+    findings += check_date_order(book, book.table(name))
+    rows = [(f.cell or "", f.code, f.severity.value if hasattr(f.severity, "value") else f.severity,
+             f.message) for f in sort_findings(findings) if f.sheet in (name, "Plan")]
+    return pd.DataFrame(rows, columns=["Cell", "Code", "Severity", "Message"], dtype=object)
+
+
+SPEND_KEYS = {"activity": "Activity ID", "campaign": "Campaign ID", "plan": "Plan ID",
+              "gl": "GL Account", "month": "Month", "quarter": "Quarter", "year": "Fiscal Year"}
+SPEND_HEADERS = {"budgeted": "Budgeted", "planned": "Planned", "committed": "Committed",
+                 "spent": "Spent", "remaining": "Remaining", "unplanned": "Unplanned"}
+SPEND_DOCS = {
+    "activities": "The Activities table with its header, e.g. Activities[#All]",
+    "budget": "The Budget table, e.g. Budget[#All]",
+    "purchase_orders": "Optional: the PurchaseOrders table, e.g. PurchaseOrders[#All]",
+    "invoices": "Optional: the Invoices table, e.g. Invoices[#All]",
+    "realignments": "Optional: the Realignments table, e.g. Realignments[#All]",
+    "rates": "Optional: the Rates table (needed for other currencies), e.g. Rates[#All]",
+}
+PLAN_DOC = "Optional: the Plan table (Field, Value) for currency and settings, e.g. Plan[#All]"
+
+
+def _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan) -> Book:
+    return _book({"Activities": activities, "Budget": budget, "PurchaseOrders": purchase_orders,
+                  "Invoices": invoices, "Realignments": realignments, "Rates": rates},
+                 plan, required=("Activities", "Budget"))
+
+
+def spend_table(book: Book, by: str) -> pd.DataFrame:
+    """The §5 figures at one level, as the cells show them (units, 2 decimals)."""
+    from mom_engine.spend import roll_up_spend
+    frame = roll_up_spend(book).by(by)
+    out = frame[["key", *SPEND_HEADERS]].rename(columns={"key": SPEND_KEYS[by], **SPEND_HEADERS})
+    return _sheet_frame(out, money=tuple(SPEND_HEADERS.values()))
+
+
+def _spend_udf(function):
+    """The six spend tables as arguments, with their wizard help."""
+    for name, doc in reversed(SPEND_DOCS.items()):
+        function = xw.arg(name, pd.DataFrame, doc=doc, **TABLE)(function)
+    return function
+
+
+@xw.func(category=CATEGORY)
+@_spend_udf
+@xw.arg("by", doc="Level: activity (default), campaign, plan, gl, month, quarter or year")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_SPEND(activities, budget, purchase_orders=None, invoices=None, realignments=None,
+              rates=None, by="activity", plan=None):
+    """Spend by level (SPEC §5): Budgeted, Planned, Committed, Spent, Remaining, Unplanned in
+    plan currency. Committed counts open POs net of what is invoiced on them; closed POs
+    release their rest."""
+    level = _choice(by, "by", tuple(SPEND_KEYS), "activity")
+    book = _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan)
+    return spend_table(book, level)
+
+
+@xw.func(category=CATEGORY)
+@_spend_udf
+@xw.arg("activity_id", doc="Optional: one Activity ID; blank gives the plan's remaining budget")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@cell_function
+def MOM_REMAINING(activities, budget, purchase_orders=None, invoices=None, realignments=None,
+                  rates=None, activity_id=None, plan=None):
+    """Remaining budget (budgeted − committed − spent, SPEC §5) of one activity, or of the plan
+    when no Activity ID is given: one number in plan currency."""
+    from mom_engine.spend import spend_per_activity
+    from mom_engine.values import text_of
+    book = _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan)
+    figures = spend_per_activity(book)
+    if activity_id is None or text_of(activity_id) == "":
+        return int(figures["Remaining"].sum()) / 100
+    wanted = text_of(activity_id).casefold()
+    matches = [key for key in figures.index if str(key).casefold() == wanted]
+    if not matches:
+        raise InputError(f"activity '{text_of(activity_id)}' is not in the Activities range")
+    return int(figures.at[matches[0], "Remaining"]) / 100
+
+
+SCHEDULE_HEADERS = {"key": None, "planned_start": "Planned Start",
+                    "planned_finish": "Planned Finish", "actual_start": "Actual Start",
+                    "actual_finish": "Actual Finish", "percent_complete": "% Complete",
+                    "spi": "SPI", "late_tasks": "Late Tasks"}
+SCHEDULE_KEYS = {"task": "Task ID", "activity": "Activity ID", "campaign": "Campaign ID",
+                 "plan": "Plan ID"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("tasks", pd.DataFrame, doc="The Tasks table with its header, e.g. Tasks[#All]", **TABLE)
+@xw.arg("activities", pd.DataFrame,
+        doc="Optional: the Activities table (needed for by=campaign), e.g. Activities[#All]",
+        **TABLE)
+@xw.arg("by", doc="Level: task, activity (default), campaign or plan")
+@xw.arg("as_of", doc="Optional: the as-of date (a date or TODAY()); blank = today")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_SCHEDULE(tasks, activities=None, by="activity", as_of=None, plan=None):
+    """Schedule rollup (SPEC §6): planned and actual dates, % complete (ΣEV ÷ Σduration),
+    SPI (ΣEV ÷ ΣPV) and the number of late tasks, at the as-of date."""
+    from mom_engine.schedule import roll_up_schedule
+    level = _choice(by, "by", tuple(SCHEDULE_KEYS), "activity")
+    day = _as_of(as_of)
+    book = _book({"Tasks": tasks, "Activities": activities}, plan, required=("Tasks",))
+    frame = roll_up_schedule(book, day).by(level)
+    out = frame[list(SCHEDULE_HEADERS)].rename(
+        columns={**SCHEDULE_HEADERS, "key": SCHEDULE_KEYS[level]})
+    return _sheet_frame(out)
+
+
+COVERAGE_HEADERS = {"rep": "Rep", "quota": "Quota", "won": "Won",
+                    "remaining_quota": "Remaining Quota", "open": "Open", "weighted": "Weighted",
+                    "coverage": "Coverage", "gap": "Gap", "below_target": "Below Target",
+                    "quota_met": "Quota Met"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("opportunities", pd.DataFrame,
+        doc="The Opportunities table with its header, e.g. Opportunities[#All]", **TABLE)
+@xw.arg("quotas", pd.DataFrame, doc="The Quotas table, e.g. Quotas[#All]", **TABLE)
+@xw.arg("as_of", doc="Optional: a date inside the quarter (a date or TODAY()); blank = today")
+@xw.arg("target", doc="Optional: coverage target; blank = the Plan's Coverage Target (2.5)")
+@xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_COVERAGE(opportunities, quotas, as_of=None, target=None, plan=None):
+    """Pipeline coverage per rep for the fiscal quarter of the as-of date (SPEC §7): open
+    pipeline ÷ remaining quota, weighted pipeline, gap to the target."""
+    from mom_engine.pipeline import coverage
+    day = _as_of(as_of)
+    if target is not None and target != "" and not isinstance(target, (int, float)):
+        raise InputError(f"target {target!r} is not a number")
+    book = _book({"Opportunities": opportunities, "Quotas": quotas}, plan,
+                 required=("Opportunities", "Quotas"))
+    report = coverage([book], day, None if target in (None, "") else float(target))
+    out = report.reps[list(COVERAGE_HEADERS)].rename(columns=COVERAGE_HEADERS)
+    return _sheet_frame(out, money=("Quota", "Won", "Remaining Quota", "Open", "Weighted",
+                                     "Gap"))
+
+
+FUNNEL_HEADERS = {"campaign_id": "Campaign ID", "campaign": "Campaign", "leads": "Leads",
+                  "stage": "Stage", "reached": "Reached", "conversion": "Conversion",
+                  "median_days": "Median Days"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("leads", pd.DataFrame, doc="The Leads table with its header, e.g. Leads[#All]", **TABLE)
+@xw.arg("campaigns", pd.DataFrame,
+        doc="Optional: the Campaigns table (for campaign names), e.g. Campaigns[#All]", **TABLE)
+@xw.arg("as_of", doc="Optional: the as-of date; blank = today")
+@xw.arg("plan", pd.DataFrame, doc="Optional: the Plan table (its Lead Stages), e.g. Plan[#All]",
+        **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_FUNNEL(leads, campaigns=None, as_of=None, plan=None):
+    """Lead funnel per campaign (SPEC §7): leads reaching each stage, stage-to-stage
+    conversion, median working days between stages."""
+    from mom_engine.funnel import roll_up_funnel
+    day = _as_of(as_of)
+    book = _book({"Leads": leads, "Campaigns": campaigns}, plan, required=("Leads",))
+    report = roll_up_funnel(book, day)
+    return _sheet_frame(report.campaigns[list(FUNNEL_HEADERS)].rename(columns=FUNNEL_HEADERS))
+
+
+ASSET_COLUMNS = ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "Tags", "Status",
+                 "Expires", "Location")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("assets", pd.DataFrame, doc="The Assets table with its header, e.g. Assets[#All]",
+        **TABLE)
+@xw.arg("words", doc="Words to find in Asset and Tags (blank: every asset)")
+@xw.arg("asset_type", doc="Optional: only this Type")
+@xw.arg("product", doc="Optional: only this Product")
+@xw.arg("segment", doc="Optional: only this Segment")
+@xw.arg("region", doc="Optional: only this Region")
+@xw.ret(**OUT)
+@cell_function
+def MOM_ASSETS(assets, words="", asset_type=None, product=None, segment=None, region=None):
+    """Asset search (SPEC §9): assets whose Asset or Tags hold the words, filtered by Type,
+    Product, Segment and Region, best match first — reuse before re-creating."""
+    from mom_engine.assets import search_assets
+    from mom_engine.values import text_of
+    book = _book({"Assets": assets}, None, required=("Assets",))
+    filters = [None if v is None else text_of(v) for v in (asset_type, product, segment, region)]
+    found = search_assets(book.rows("Assets"), "" if words is None else text_of(words),
+                          *filters)
+    out = found[list(ASSET_COLUMNS) + ["matches"]].rename(columns={"matches": "Matches"})
+    return _sheet_frame(out)
