@@ -99,8 +99,11 @@ def _kind(name: str, series: pd.Series) -> str:
     base = name.removesuffix("_local")
     if base in MONEY_FIGURES or base in MONEY_COLUMNS :
         return "money"
-    if name in ("percent_complete", "conversion", "win_rate") or name.endswith("_rate"):
+    if name in ("percent_complete", "conversion", "win_rate") or name.endswith(
+            ("_rate", "_attainment")):
         return "percent"
+    if name == "rate":
+        return "number"
     if pd.api.types.is_bool_dtype(series):
         return "bool"
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -164,8 +167,9 @@ def cell_writer(sheet: Any, styles: Styles, kind: str) -> Any:
     """A function (row, column, value) that writes one non-blank value of a column's kind."""
     if kind == "money":
         return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.money)
-    if kind in ("integer", "ratio", "percent"):
-        fmt = {"integer": styles.integer, "ratio": styles.ratio, "percent": styles.percent}[kind]
+    if kind in ("integer", "ratio", "percent", "number"):
+        fmt = {"integer": styles.integer, "ratio": styles.ratio, "percent": styles.percent,
+               "number": styles.text}[kind]
         return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
     if kind == "date":
         return lambda r, c, v: sheet.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(),
