@@ -19,6 +19,27 @@ Three parts, each small:
 
 Money is integer cents throughout. Conversion to the reporting currency multiplies by the
 exact decimal rate and rounds half away from zero per book figure, then sums integers.
+
+Decisions where the SPEC is silent:
+- Reporting currency without `--currency`: the plan currency most books use (ties: the
+  alphabetically first). Books in another currency get a book-level `rate-missing` and are
+  left out of the money totals (shown in their own currency in Teams), never guessed.
+- Cross-book checks compare keys trimmed and case-insensitively (Plan ID, PO Number, rep); the
+  quarter is each book's own label. The first book in input order owns a key; each later book
+  carrying it gets the finding at its own cell — whatever order the workers finish in, so a
+  pool and a Dask cluster give identical results. Duplicates inside one book are the
+  reader's `id-duplicate`, not `duplicate-po`.
+- Row accounting counts the tabular sheets a book has; Plan and Lists are settings, not records.
+- Overspend of a team is Σ over its activities of max(0, committed + spent − budgeted).
+- Coverage across books: one rep is one rep; open, won and weighted are summed; equal quotas
+  count once and conflicting ones use the largest (as `pipeline` decides for several books).
+- G/L by Month is summed across books (account × calendar month); per-book rows are in
+  `--detail`. Schedule lists campaigns lowest SPI first.
+- A bug in one domain's roll-up costs that domain's figures for the book (a `book-unreadable`
+  warning names it), not the book. A worker process that dies is retried alone in a fresh
+  process; if it dies again the book is `book-unreadable`. There is no per-book time limit.
+- `--detail DIR`: parts are `DIR/<Sheet>/part-<input index>.parquet`, written atomically by the
+  workers; parts of that name left by an earlier run are removed first.
 """
 from __future__ import annotations
 
