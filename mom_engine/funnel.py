@@ -227,14 +227,16 @@ def _sla(book: Book, as_of: dt.date, leads: pd.DataFrame, stages: tuple[str, ...
               & ~moved_on & (waited > plan.sla_days))
     findings = []
     stage, following = stages[index], stages[index + 1]
+    lead_ids = leads["Lead ID"].to_numpy(dtype=object)
+    row_numbers = leads["_row"].to_numpy()
     for position in np.flatnonzero(breach):
         findings.append(book.finding(
             "lead-sla-breach",
-            f"lead {leads['Lead ID'].iat[position]} entered {stage} on "
+            f"lead {lead_ids[position]} entered {stage} on "
             f"{entered[position].astype(object)} and has waited {int(waited[position])} working "
             f"days by {as_of} without reaching {following} (SLA {plan.sla_days:g} days); "
             f"follow it up, or set its Status to Recycled or Disqualified",
-            sheet="Leads", column=stage_column(stage), row=int(leads["_row"].iat[position]),
+            sheet="Leads", column=stage_column(stage), row=int(row_numbers[position]),
             value=int(waited[position])))
     return findings
 
@@ -248,12 +250,15 @@ def _consent(book: Book, leads: pd.DataFrame, campaign: np.ndarray) -> list[Find
     violation = (leads["Opted Out"].to_numpy(dtype=bool)
                  & pd.Series(campaign, dtype=object).isin(email).to_numpy())
     findings = []
+    lead_ids = leads["Lead ID"].to_numpy(dtype=object)
+    typed_ids = leads["Campaign ID"].to_numpy(dtype=object)
+    row_numbers = leads["_row"].to_numpy()
     for position in np.flatnonzero(violation):
-        typed = leads["Campaign ID"].iat[position]
+        typed = typed_ids[position]
         findings.append(book.finding(
             "consent-violation",
-            f"lead {leads['Lead ID'].iat[position]} opted out but is attributed to email "
+            f"lead {lead_ids[position]} opted out but is attributed to email "
             f"campaign {typed}; remove it from the campaign (and its send lists) or "
             f"correct Opted Out", sheet="Leads", column="Campaign ID",
-            row=int(leads["_row"].iat[position]), value=typed))
+            row=int(row_numbers[position]), value=typed))
     return findings
