@@ -26,7 +26,8 @@ TEXT_FINDINGS_SHOWN = 40
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "consolidate", help="consolidate many team workbooks into one report workbook",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="workbooks, folders (searched recursively) or globs; Office lock "
                              "files (~$…) are skipped")
