@@ -13,7 +13,7 @@ import sys
 from ..report.files import OutputError
 
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
-                   "reconcile", "pipeline", "funnel", "scorecard")
+                   "reconcile", "pipeline", "funnel", "scorecard", "consolidate")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

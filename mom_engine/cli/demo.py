@@ -1,44 +1,84 @@
 """`mom demo [--teams N] [--out DIR]`: realistic team workbooks, then the main job on them.
 
-The demo's own exit status is 0 when it ran: the demo books carry deliberate mistakes, so
-findings are expected and shown, not a failure.
+Writes N demo team workbooks to DIR/teams (made from the team template, each with a few
+realistic mistakes), a rates file DIR/rates.csv for the demo currencies, and consolidates them
+into DIR/consolidated.xlsx in US dollars — the same code path as `mom consolidate`. Prints the
+headline figures. The demo's own exit status is 0 when it ran: the demo books carry deliberate
+mistakes, so findings are expected and shown, not a failure.
 """
 from __future__ import annotations
 
 import argparse
-import os
+import csv
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
-from ..analyze import analyze_book
-from ..demo import make_demo_books
+from ..consolidate import TOTAL_FIGURES, Options, consolidate
+from ..demo import CURRENCIES, make_demo_books
 from ..findings import Severity
+from ..report.consolidated import write_consolidated
+from ..report.json import money
 from ..report.text import console, print_table
+from .common import book_names
+from .consolidate import progress_bar
+
+REPORTING_CURRENCY = "USD"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="make demo team workbooks and process them",
+    parser = subparsers.add_parser("demo", help="make demo team workbooks and consolidate them",
                                    description=__doc__)
     parser.add_argument("--teams", type=int, default=6, metavar="N",
                         help="number of team workbooks (default 6)")
     parser.add_argument("--out", default="mom-demo", metavar="DIR",
-                        help="folder for the demo workbooks (default: mom-demo)")
+                        help="folder for the demo workbooks and the report (default: mom-demo)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes (default: CPU count)")
     parser.set_defaults(run=run)
 
 
+def write_demo_rates(path: Path) -> dict[str, Decimal]:
+    """The demo currencies' rates into US dollars, as a --rates CSV (Currency, Rate)."""
+    rates = {code: Decimal(str(rate)) for code, rate in CURRENCIES}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Currency", "Rate"])
+        for code, rate in rates.items():
+            writer.writerow([code, str(rate)])
+    return rates
+
+
 def run(args: argparse.Namespace) -> int:
-    out = console(stderr=True)
-    folder = Path(args.out) / "teams"
-    out.print(f"writing {args.teams} demo team workbooks to {folder} …")
-    paths = make_demo_books(folder, args.teams, workers=min(os.cpu_count() or 1, 4))
-    rows = []
-    for path in paths:
-        analysis = analyze_book(path)
-        errors = sum(f.severity is Severity.ERROR for f in analysis.findings)
-        warnings = sum(f.severity is Severity.WARNING for f in analysis.findings)
-        rows.append({"book": path.name, "plan": analysis.book.plan.plan_id,
-                     "currency": analysis.book.plan.currency, "errors": errors,
-                     "warnings": warnings})
-    print_table(rows, ["book", "plan", "currency", "errors", "warnings"],
-                title="Demo team workbooks validated")
-    console().print(f"next: mom validate {folder}/{paths[0].name}" if paths else "")
+    err = console(stderr=True)
+    out_dir = Path(args.out)
+    folder = out_dir / "teams"
+    err.print(f"writing {args.teams} demo team workbooks to {folder} …")
+    with progress_bar(args.teams) as advance:
+        paths = make_demo_books(folder, args.teams, workers=args.workers or 2,
+                                progress=lambda: advance(None))
+    rates = write_demo_rates(out_dir / "rates.csv")
+    as_of = dt.date.today()
+    with progress_bar(len(paths)) as advance:
+        report = consolidate(paths, options=Options(as_of=as_of), names=book_names(paths),
+                             workers=args.workers, currency=REPORTING_CURRENCY, rates=rates,
+                             progress=advance)
+    output = write_consolidated(out_dir / "consolidated.xlsx", report)
+    errors = sum(f.severity is Severity.ERROR for f in report.findings)
+    warnings = sum(f.severity is Severity.WARNING for f in report.findings)
+    rows = [{"figure": "team workbooks", "value": report.books_read},
+            {"figure": "rows consolidated", "value": report.rows["consolidated"]},
+            {"figure": "rows rejected", "value": report.rows["rejected"]}]
+    if report.totals:
+        rows += [{"figure": f"{f} ({report.currency})", "value": money(report.totals[f])}
+                 for f in TOTAL_FIGURES]
+    rows += [{"figure": "errors", "value": errors}, {"figure": "warnings", "value": warnings}]
+    print_table(rows, ["figure", "value"], title=f"Demo: {len(paths)} teams consolidated")
+    out = console()
+    out.print(f"wrote {output}")
+    if paths:
+        out.print(f"next: mom validate {folder}/{paths[0].name}")
+        out.print(f"      mom consolidate {folder} -o {out_dir}/consolidated.xlsx "
+                  f"--currency USD --rates {out_dir}/rates.csv")
     return 0

@@ -118,13 +118,17 @@ def _umask() -> int:
     return mask  # pragma: no cover
 
 
-def new_workbook(path: str | Path) -> xlsxwriter.Workbook:
+def new_workbook(path: str | Path, *, constant_memory: bool = False) -> xlsxwriter.Workbook:
     """An XlsxWriter workbook that writes every string as a string: no formula, URL or number
-    is ever guessed from user text (formula injection, SPEC §15)."""
+    is ever guessed from user text (formula injection, SPEC §15).
+
+    `constant_memory` flushes each finished row to disk (rows must then be written in order
+    within a sheet): for big reports whose size grows with the number of inputs."""
     return xlsxwriter.Workbook(str(path), {
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
         "nan_inf_to_errors": True,
         "remove_timezone": True,
+        "constant_memory": constant_memory,
     })

@@ -1,0 +1,154 @@
+"""`mom consolidate PATH... [-o OUT] [--workers N] [--scheduler ADDR]` (SPEC §11, §13).
+
+Reads, validates and rolls up every team workbook in parallel (a local process pool, or a
+Dask cluster with --scheduler), merges the results as they stream in and writes one
+consolidated workbook. Exit 0: no errors; 1: error findings; 2: bad usage or no readable book.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from ..consolidate import (TOTAL_FIGURES, BookResult, ConsolidatedReport, Options, RatesError,
+                           consolidate, read_rates)
+from ..report.files import OutputError, refuse_overwriting_inputs
+from ..report.json import money
+from ..report.text import console, print_summary, print_table
+from . import EXIT_USAGE, UsageError
+from .common import add_as_of, add_json, book_names, emit, exit_status, input_books
+
+PROGRESS_MIN_BOOKS = 8
+TEXT_FINDINGS_SHOWN = 40
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "consolidate", help="consolidate many team workbooks into one report workbook",
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="workbooks, folders (searched recursively) or globs; Office lock "
+                             "files (~$…) are skipped")
+    parser.add_argument("-o", "--output", default="consolidated.xlsx", metavar="OUT",
+                        help="the consolidated workbook to write (default consolidated.xlsx)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes on this machine (default: CPU count)")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="run the workers on this Dask scheduler instead")
+    parser.add_argument("--currency", default=None, metavar="C",
+                        help="reporting currency (ISO code); needs --rates for other currencies")
+    parser.add_argument("--rates", default=None, metavar="FILE",
+                        help="CSV with Currency, Rate (reporting-currency units per unit)")
+    parser.add_argument("--detail", default=None, metavar="DIR",
+                        help="also write each sheet's consolidated rows as Parquet parts here "
+                             "(DIR/<Sheet>/part-N.parquet, written by the workers; with "
+                             "--scheduler DIR must be a path every worker can reach)")
+    parser.add_argument("--target", type=float, default=None, metavar="X",
+                        help="coverage target for every book (default: each Plan's)")
+    add_as_of(parser)
+    add_json(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if args.rates and not args.currency:
+        raise UsageError("--rates needs --currency (the currency the rates convert into)")
+    files = input_books(args.paths)
+    output = Path(args.output)
+    try:
+        refuse_overwriting_inputs(output, files)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    rates = None
+    if args.currency:
+        try:
+            rates = read_rates(args.rates, args.currency) if args.rates else {
+                args.currency.upper(): 1}
+        except RatesError as error:
+            raise UsageError(str(error)) from None
+    options = Options(**({"as_of": args.as_of} if args.as_of else {}),
+                      coverage_target=args.target, detail_dir=args.detail)
+    with progress_bar(len(files)) as advance:
+        report = consolidate(files, options=options, names=book_names(files),
+                             workers=args.workers, scheduler=args.scheduler,
+                             currency=args.currency, rates=rates, progress=advance)
+    if report.books_read:
+        from ..report.consolidated import write_consolidated
+        write_consolidated(output, report)
+    document = consolidation_json(report, output if report.books_read else None)
+    if args.json:
+        status = emit(document, report.findings, True)
+    else:
+        render_text(report, output if report.books_read else None)
+        status = exit_status(report.findings)
+    return EXIT_USAGE if not report.books_read else status
+
+
+def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[str, Any]:
+    """SPEC §13: books, rows, totals (+ currency, output, per-book sources)."""
+    totals = {f: money(report.totals[f]) if report.totals else None for f in TOTAL_FIGURES}
+    sources: dict[str, dict[str, Any]] = {}
+    for row in report.sources.to_dict("records"):
+        source = sources.setdefault(row["book"], {
+            "book": row["book"], "path": row["path"], "sha256": row["sha256"],
+            "size": row["size"], "status": row["status"], "reason": row["reason"],
+            "sheets": []})
+        if row["sheet"]:
+            source["sheets"].append({k: row[k] for k in
+                                     ("sheet", "read", "consolidated", "rejected")})
+    return {"as_of": report.as_of, "currency": report.currency,
+            "output": str(output) if output else None,
+            "books": {"read": report.books_read, "failed": report.books_failed},
+            "rows": dict(report.rows), "totals": totals, "sources": list(sources.values())}
+
+
+def render_text(report: ConsolidatedReport, output: Path | None) -> None:
+    out = console()
+    rows = [{"figure": "workbooks read", "value": report.books_read},
+            {"figure": "workbooks failed", "value": report.books_failed},
+            {"figure": "rows read", "value": report.rows["read"]},
+            {"figure": "rows consolidated", "value": report.rows["consolidated"]},
+            {"figure": "rows rejected", "value": report.rows["rejected"]}]
+    if report.totals:
+        rows += [{"figure": f"{f} ({report.currency})", "value": money(report.totals[f])}
+                 for f in TOTAL_FIGURES]
+    print_table(rows, ["figure", "value"], title="Consolidation", out=out)
+    shown = report.findings[:TEXT_FINDINGS_SHOWN]
+    for finding in shown:
+        out.print(f"{finding.location}  {finding.code}  ", end="")
+        out.print(finding.message, markup=False)
+    if len(report.findings) > len(shown):
+        out.print(f"… and {len(report.findings) - len(shown)} more findings "
+                  "(all of them are in the Findings sheet)")
+    print_summary(report.findings, out)
+    if output:
+        out.print(f"wrote {output}")
+
+
+class progress_bar:
+    """A rich progress bar on stderr for batches big enough to wait for; a no-op otherwise
+    (and when stderr is not a terminal, so logs and --json pipelines stay clean)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.progress: Any = None
+
+    def __enter__(self) -> Callable[[BookResult], None]:
+        if self.total >= PROGRESS_MIN_BOOKS and sys.stderr.isatty():
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+            self.progress = Progress(TextColumn("consolidating"), BarColumn(),
+                                     MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=console(stderr=True), transient=True)
+            self.progress.start()
+            task = self.progress.add_task("books", total=self.total)
+            return lambda result: self.progress.advance(task)
+        return lambda result: None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -1,0 +1,339 @@
+"""The consolidated workbook (SPEC §11): a manager's view of many team workbooks.
+
+Sheets: Dashboard (headline figures and native Excel charts), Teams, then one sheet per domain
+rollup that is available (Campaigns, GL by Month, Schedule, Coverage, Funnel, Scorecard, Assets),
+Findings (each linked to the cell in its source workbook) and Sources (file identity and rows
+read / consolidated / rejected per sheet). It holds rollups and findings, never every source
+row (`--detail DIR` writes those as Parquet). Written with XlsxWriter through
+`files.new_workbook` (user text never becomes a formula) into `files.atomic_path` (a crash
+never leaves half a file). Money arrives as integer cents and is written as currency units.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..consolidate import MONEY_COLUMNS, MONEY_FIGURES, ConsolidatedReport
+from ..findings import Severity
+from .files import atomic_path, new_workbook
+
+MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
+MAX_URL_LENGTH = 2_000
+SPI_CHART_CAMPAIGNS = 30
+
+# (sheet title, report.tables key) in workbook order; absent keys are left out.
+DOMAIN_SHEETS = (("Campaigns", "campaigns"), ("GL by Month", "gl_month"),
+                 ("Schedule", "schedule"), ("Coverage", "coverage"), ("Funnel", "funnel"),
+                 ("Scorecard", "scorecard"), ("Assets", "assets"))
+
+TITLES = {"book": "Book", "team": "Team", "plan_id": "Plan ID", "currency": "Currency",
+          "rate": "Rate", "errors": "Errors", "warnings": "Warnings", "key": "Key",
+          "sha256": "SHA-256", "size": "Size (bytes)", "status": "Status", "sheet": "Sheet",
+          "read": "Rows read", "consolidated": "Rows consolidated", "rejected": "Rows rejected",
+          "reason": "Reason", "path": "Path", "likely_duplicate": "Likely duplicate",
+          "percent_complete": "% complete", "spi": "SPI", "late_tasks": "Late tasks",
+          "campaign_id": "Campaign ID", "campaign": "Campaign", "gl_account": "G/L account",
+          "month": "Month", "duration": "Duration (working days)", "ev": "EV (days)",
+          "pv": "PV (days)", "overspend": "Overspend", "rep": "Rep", "quarter": "Quarter"}
+
+
+def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
+    """Write the consolidated workbook atomically; returns its path."""
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        workbook = new_workbook(temporary, constant_memory=True)   # rows stream to disk
+        styles = Styles(workbook)
+        dashboard = workbook.add_worksheet("Dashboard")
+        positions: dict[str, tuple[str, int, dict[str, int]]] = {}
+        teams = _teams_frame(report)
+        positions["teams"] = write_frame(workbook, styles, "Teams", teams)
+        for title, key in DOMAIN_SHEETS:
+            frame = report.tables.get(key)
+            if frame is not None and len(frame.columns):   # a domain with no rows: headers only
+                positions[key] = write_frame(workbook, styles, title, frame)
+        write_findings(workbook, styles, report, path.parent)
+        write_frame(workbook, styles, "Sources", report.sources)
+        write_dashboard(workbook, dashboard, styles, report, positions)
+        workbook.close()
+    return path
+
+
+class Styles:
+    def __init__(self, workbook: Any) -> None:
+        add = workbook.add_format
+        self.header = add({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF",
+                           "text_wrap": True, "valign": "top", "border": 1})
+        self.money = add({"num_format": "#,##0.00"})
+        self.integer = add({"num_format": "#,##0"})
+        self.ratio = add({"num_format": "0.00"})
+        self.percent = add({"num_format": "0.0%"})
+        self.date = add({"num_format": "yyyy-mm-dd"})
+        self.text = add({})
+        self.title = add({"bold": True, "font_size": 16, "font_color": "#1F3864"})
+        self.label = add({"bold": True})
+        self.big_money = add({"num_format": "#,##0.00", "font_size": 13, "bold": True})
+        self.big_integer = add({"num_format": "#,##0", "font_size": 13, "bold": True})
+        self.bad = add({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.link = add({"font_color": "#0563C1", "underline": 1})
+        self.error = add({"font_color": "#9C0006", "bold": True})
+        self.warning = add({"font_color": "#9C5700"})
+
+
+def _teams_frame(report: ConsolidatedReport) -> pd.DataFrame:
+    frame = report.teams.copy()
+    if frame.empty:
+        return pd.DataFrame(columns=["book", "team", "plan_id", "currency", "errors",
+                                     "warnings"])
+    order = ["team", "plan_id", "book", "currency", "rate", *MONEY_FIGURES, "overspend",
+             "percent_complete", "spi", "late_tasks", *[f"{f}_local" for f in MONEY_FIGURES],
+             "errors", "warnings"]
+    return frame[[c for c in order if c in frame.columns]]
+
+
+def _kind(name: str, series: pd.Series) -> str:
+    base = name.removesuffix("_local")
+    if base in MONEY_FIGURES or base in MONEY_COLUMNS :
+        return "money"
+    if name in ("percent_complete", "conversion", "win_rate") or name.endswith(
+            ("_rate", "_attainment")):
+        return "percent"
+    if name == "rate":
+        return "number"
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "ratio"
+    return "text"
+
+
+def _title(name: str) -> str:
+    if name in TITLES:
+        return TITLES[name]
+    if name.endswith("_local"):
+        return _title(name.removesuffix("_local")) + " (local)"
+    return name.replace("_", " ").capitalize() if name.islower() else name
+
+
+def write_frame(workbook: Any, styles: Styles, title: str,
+                frame: pd.DataFrame) -> tuple[str, int, dict[str, int]]:
+    """A DataFrame as a formatted table: header row, typed cells, widths, frozen header,
+    autofilter, overspend/negative remaining highlighted. Returns (sheet, rows, column index)."""
+    sheet = workbook.add_worksheet(title)
+    columns = list(frame.columns)
+    kinds = {c: _kind(str(c), frame[c]) for c in columns}
+    for index, column in enumerate(columns):
+        sheet.write_string(0, index, _title(str(column)), styles.header)
+    writers = [cell_writer(sheet, styles, kinds[c]) for c in columns]
+    for index, column in enumerate(columns):   # widths from the header and the first rows
+        head = frame[column].iloc[:200].tolist()
+        width = max([len(_title(str(column)))] + [len(str(v)) for v in head])
+        width = min(max(width + 2, 10), 60) if kinds[column] == "text" else \
+            max(len(_title(str(column))) + 2, 13)
+        sheet.set_column(index, index, width)
+    # row by row (constant-memory mode flushes each finished row), one column list at a time
+    values = [frame[c].tolist() for c in columns]
+    for row, cells in enumerate(zip(*values), start=1):
+        for index, value in enumerate(cells):
+            if not _blank(value):
+                writers[index](row, index, value)
+    rows = len(frame)
+    sheet.freeze_panes(1, 0)
+    if columns:
+        sheet.autofilter(0, 0, max(rows, 1), len(columns) - 1)
+    for index, column in enumerate(columns):
+        if rows and column in ("overspend", "late_tasks", "gap"):
+            sheet.conditional_format(1, index, rows, index, {
+                "type": "cell", "criteria": ">", "value": 0, "format": styles.bad})
+        if rows and column in ("remaining", "rejected"):
+            criteria = "<" if column == "remaining" else ">"
+            sheet.conditional_format(1, index, rows, index, {
+                "type": "cell", "criteria": criteria, "value": 0, "format": styles.bad})
+        if rows and column == "likely_duplicate":
+            sheet.conditional_format(1, index, rows, index, {
+                "type": "cell", "criteria": "==", "value": "TRUE", "format": styles.bad})
+    return title, rows, {str(c): i for i, c in enumerate(columns)}
+
+
+def cell_writer(sheet: Any, styles: Styles, kind: str) -> Any:
+    """A function (row, column, value) that writes one non-blank value of a column's kind."""
+    if kind == "money":
+        return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.money)
+    if kind in ("integer", "ratio", "percent", "number"):
+        fmt = {"integer": styles.integer, "ratio": styles.ratio, "percent": styles.percent,
+               "number": styles.text}[kind]
+        return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
+    if kind == "date":
+        return lambda r, c, v: sheet.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(),
+                                                    styles.date)
+    if kind == "bool":
+        return lambda r, c, v: sheet.write_boolean(r, c, bool(v))
+
+    def text(r: int, c: int, v: Any) -> None:
+        if isinstance(v, (dt.date, dt.datetime)):
+            sheet.write_datetime(r, c, v, styles.date)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            sheet.write_number(r, c, v)
+        else:
+            sheet.write_string(r, c, str(v))
+    return text
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return False
+
+
+def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> str:
+    """`external:teams/x.xlsx#'Budget'!C7` — relative to the output so the folder can move."""
+    try:
+        relative = os.path.relpath(Path(path).resolve(), base.resolve())
+    except ValueError:  # another drive on Windows
+        relative = str(Path(path).resolve())
+    target = "external:" + Path(relative).as_posix()
+    if sheet:
+        target += "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
+    return target
+
+
+FINDING_COLUMNS = ("Severity", "Code", "Book", "Sheet", "Cell", "Row", "Column", "Message",
+                   "Value", "Link")
+
+
+def write_findings(workbook: Any, styles: Styles, report: ConsolidatedReport, base: Path) -> None:
+    sheet = workbook.add_worksheet("Findings")
+    for index, title in enumerate(FINDING_COLUMNS):
+        sheet.write_string(0, index, title, styles.header)
+    links = 0
+    for row, finding in enumerate(report.findings, start=1):
+        severity = finding.severity.value
+        sheet.write_string(row, 0, severity, styles.error if finding.severity is Severity.ERROR
+                           else styles.warning if finding.severity is Severity.WARNING
+                           else styles.text)
+        for index, value in enumerate((finding.code, finding.book, finding.sheet, finding.cell),
+                                      start=1):
+            if value:
+                sheet.write_string(row, index, str(value))
+        if finding.row:
+            sheet.write_number(row, 5, finding.row)
+        if finding.column:
+            sheet.write_string(row, 6, finding.column)
+        sheet.write_string(row, 7, finding.message)
+        if finding.value is not None:
+            value = finding.value
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and math.isfinite(value):
+                sheet.write_number(row, 8, value)
+            else:
+                sheet.write_string(row, 8, str(value))
+        source = report.paths.get(finding.book or "")
+        if source and links < MAX_URLS:
+            target = link_target(source, finding.sheet, finding.cell, base)
+            if len(target) <= MAX_URL_LENGTH:
+                label = finding.cell or finding.sheet or "open"
+                sheet.write_url(row, 9, target, styles.link, string=f"{label}",
+                                tip=f"open {finding.book} at {finding.sheet or ''}!{finding.cell or ''}")
+                links += 1
+    for index, width in enumerate((9, 22, 32, 16, 7, 7, 16, 90, 16, 10)):
+        sheet.set_column(index, index, width)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(report.findings), 1), len(FINDING_COLUMNS) - 1)
+
+
+def write_dashboard(workbook: Any, sheet: Any, styles: Styles, report: ConsolidatedReport,
+                    positions: dict[str, tuple[str, int, dict[str, int]]]) -> None:
+    """Headline figures on the left; native charts that read the Teams/domain sheets."""
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 1, 20)
+    sheet.write_string(0, 0, "MOM consolidated plans", styles.title)
+    sheet.write_string(1, 0, f"as of {report.as_of.isoformat()}")
+    lines: list[tuple[str, Any, Any]] = [
+        ("Workbooks read", report.books_read, styles.big_integer),
+        ("Workbooks that failed", report.books_failed, styles.big_integer),
+        ("Rows read", report.rows["read"], styles.big_integer),
+        ("Rows consolidated", report.rows["consolidated"], styles.big_integer),
+        ("Rows rejected", report.rows["rejected"], styles.big_integer),
+        ("Reporting currency", report.currency or "", styles.label),
+    ]
+    if report.totals is not None:
+        for figure in ("budgeted", "committed", "spent", "remaining"):
+            lines.append((figure.capitalize(), report.totals[figure] / 100, styles.big_money))
+    errors = sum(f.severity is Severity.ERROR for f in report.findings)
+    warnings = sum(f.severity is Severity.WARNING for f in report.findings)
+    lines += [("Errors", errors, styles.big_integer), ("Warnings", warnings, styles.big_integer)]
+    for offset, (label, value, fmt) in enumerate(lines, start=3):
+        sheet.write_string(offset, 0, label, styles.label)
+        sheet.write(offset, 1, value, fmt)
+
+    charts: list[Any] = []
+    teams_title, team_rows, team_columns = positions["teams"]
+    last = max(team_rows, 1)
+
+    def series(chart: Any, sheet_title: str, column: int, categories: int, rows: int,
+               **extra: Any) -> None:
+        chart.add_series({"name": [sheet_title, 0, column],
+                          "categories": [sheet_title, 1, categories, rows, categories],
+                          "values": [sheet_title, 1, column, rows, column], **extra})
+
+    if team_rows and "budgeted" in team_columns:
+        chart = workbook.add_chart({"type": "column"})
+        for figure in ("budgeted", "committed", "spent"):
+            series(chart, teams_title, team_columns[figure], team_columns["team"], last)
+        chart.set_title({"name": f"Budget vs committed vs spent by team ({report.currency})"})
+        charts.append(chart)
+    if team_rows and "overspend" in team_columns:
+        chart = workbook.add_chart({"type": "bar"})
+        series(chart, teams_title, team_columns["overspend"], team_columns["team"], last,
+               fill={"color": "#C00000"})
+        chart.set_title({"name": f"Overspend by team ({report.currency})"})
+        chart.set_legend({"none": True})
+        charts.append(chart)
+    if "schedule" in positions and positions["schedule"][1]:
+        title, rows, columns = positions["schedule"]
+        if "spi" in columns and "campaign_id" in columns:
+            # the Schedule sheet lists campaigns lowest SPI first: chart the ones that need help
+            shown = min(rows, SPI_CHART_CAMPAIGNS)
+            chart = workbook.add_chart({"type": "bar"})
+            chart.add_series({"name": "SPI",
+                              "categories": [title, 1, columns["team"], shown,
+                                             columns["campaign_id"]],
+                              "values": [title, 1, columns["spi"], shown, columns["spi"]]})
+            chart.set_title({"name": f"SPI by campaign (lowest {shown})"})
+            chart.set_y_axis({"reverse": True})
+            chart.set_legend({"none": True})
+            charts.append(chart)
+    if "coverage" in positions and positions["coverage"][1]:
+        title, rows, columns = positions["coverage"]
+        if "coverage" in columns and "rep" in columns:
+            chart = workbook.add_chart({"type": "column"})
+            series(chart, title, columns["coverage"], columns["rep"], rows)
+            if "target" in columns:
+                line = workbook.add_chart({"type": "line"})
+                series(line, title, columns["target"], columns["rep"], rows,
+                       line={"color": "#C00000", "dash_type": "dash"})
+                chart.combine(line)
+            chart.set_title({"name": "Pipeline coverage by rep against target"})
+            charts.append(chart)
+    if team_rows:
+        chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
+        series(chart, teams_title, team_columns["errors"], team_columns["team"], last,
+               fill={"color": "#C00000"})
+        series(chart, teams_title, team_columns["warnings"], team_columns["team"], last,
+               fill={"color": "#FFC000"})
+        chart.set_title({"name": "Findings by team"})
+        charts.append(chart)
+    for number, chart in enumerate(charts):
+        chart.set_size({"width": 620, "height": 300})
+        sheet.insert_chart(2 + 16 * (number // 2), 3 + 10 * (number % 2), chart)
+    sheet.activate()
