@@ -27,8 +27,8 @@ from .findings import column_letter
 from .model import PLAN_ATTRIBUTES, Book, PlanSettings, Table, empty_frame
 from .sheets import (LISTS, PLAN, PLAN_FIELDS, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
                      leads_sheet, normalise_name)
-from .values import (ERROR_VALUES, Parsed, cents_of_float, is_blank, parse_value,
-                     range_problem, text_of)
+from .values import (ERROR_VALUES, MAX_MONEY_CENTS, Parsed, cents_of_float, is_blank,
+                     parse_value, range_problem, text_of)
 
 HEADER_SEARCH_ROWS = 10
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -353,7 +353,7 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
                     or v in _INFINITIES:
                 return _SLOW
             value = cents_of_float(float(v))
-            if ranged and range_problem(column, value / 100):
+            if (ranged and range_problem(column, value / 100)) or abs(value) > MAX_MONEY_CENTS:
                 return _SLOW
             return value
         return [cents(v) for v in raw]
