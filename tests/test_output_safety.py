@@ -197,3 +197,6 @@ def test_every_command_that_writes_a_workbook_keeps_planner_text_as_text(tmp_pat
     for name in names:
         body = name.strip().lstrip("=+-@")
         assert not any(body in f for f in formulas), (command, name, formulas)
+    # … and the text did reach the report, as text cells (team, campaign names, PO numbers).
+    written = {v for values in cell_values(output).values() for v in values}
+    assert {"=cmd|' /C calc'!A0", "=1+1"} <= written, command
