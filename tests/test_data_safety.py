@@ -54,13 +54,18 @@ def inputs(tmp_path) -> list[Path]:
     return [*made, macro, broken, dtd]
 
 
-def test_reading_and_validating_leave_every_input_byte_identical(inputs, run_mom):
+def test_reading_and_validating_leave_every_input_byte_identical(inputs, run_mom,
+                                                                  tmp_path_factory):
     before = {path: fingerprint(path) for path in inputs}
     for path in inputs:
         read_book(path)
         analyze_book(path)
     done = run_mom("validate", "--json", *inputs)
     assert done.returncode in (1, 2) and json.loads(done.stdout)["findings"]
+    elsewhere = tmp_path_factory.mktemp("reports")
+    done = run_mom("consolidate", *inputs, "-o", elsewhere / "consolidated.xlsx", "--json")
+    assert done.returncode in (0, 1), done.stderr
+    assert (elsewhere / "consolidated.xlsx").exists()
     assert {path: fingerprint(path) for path in inputs} == before
     assert sorted(p.name for p in inputs[0].parent.iterdir()) == sorted(p.name for p in inputs)
 
