@@ -215,8 +215,8 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
     for q_offset in (-4, -3, -2, -1, 0, 1):
         qy, qq = _shift_quarter(year, quarter, q_offset)
         for rep in reps:
-            quotas.append({"Rep": rep, "Quarter": quarter_label(qy, qq),
-                           "Quota": rng.choice((150_000, 200_000, 250_000, 300_000))})
+            label = quarter_label(qy, qq)
+            quotas.append({"Rep": rep, "Quarter": label, "Quota": rep_quota(rep, label)})
     for n in range(rng.randint(15, 40) * size):
         rep = rng.choice(reps)
         stage = rng.choice(list(OPPORTUNITY_STAGES))
@@ -246,9 +246,14 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
             if day > today:
                 break
             row[f"{stage} Date"] = day
-        if rng.random() < 0.08:
+        stuck_at_sla = "SQL Date" in row and "SAL Date" not in row and \
+            (today - row["SQL Date"]).days > 14
+        if rng.random() < 0.08 or (stuck_at_sla and rng.random() < 0.9):
+            # Sales works most leads within the SLA: an unaccepted SQL goes back to nurture.
             row["Status"] = "Recycled"
-            row["Recycle Reason"] = "No response"
+            row["Recycle Reason"] = rng.choice(("No response", "Not a buyer yet", "Timing"))
+        elif rng.random() < 0.02:
+            row["Opted Out"] = "Yes"
         leads.append(row)
     assets = [
         {"Asset ID": f"AST-{index + 1:04d}-{n + 1:03d}",
@@ -280,6 +285,12 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
             "Asset Types": list(ASSET_TYPES), "Regions": list(REGIONS),
         },
     }
+
+
+def rep_quota(rep: str, quarter: str) -> int:
+    """A rep's quota for a quarter: the same in every team workbook that lists the rep (a rep
+    sells for several marketing teams; sales ops sets one quota)."""
+    return random.Random(f"{rep}|{quarter}").choice((150_000, 200_000, 250_000, 300_000))
 
 
 def _quarter_of(day: dt.date, fy_start: int) -> tuple[int, int]:

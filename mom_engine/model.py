@@ -142,6 +142,18 @@ class Book:
     date1904: bool = False
     plan_cells: dict[str, str] = field(default_factory=dict)   # plan field → its Value cell
     plan_sheet: str | None = None
+    # Rollups computed once per book state and shared by checks, reports and consolidation.
+    # init=False: a Book made with dataclasses.replace (a what-if) starts with an empty memo.
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """`compute()` once for this book as it stands: the key includes how many rows each
+        table has rejected, so a later check that rejects rows makes the result recomputed."""
+        state = (key, tuple(int(t.frame["_rejected"].to_numpy().sum())
+                            for t in self.tables.values()))
+        if state not in self._memo:
+            self._memo[state] = compute()
+        return self._memo[state]
 
     def table(self, name: str) -> Table:
         """The table for a canonical sheet name; an empty one when the book lacks the sheet."""

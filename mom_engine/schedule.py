@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -122,7 +123,12 @@ class ScheduleReport:
 
 
 def roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
-    """Task figures and their rollups to activity, campaign and plan (ratios of sums)."""
+    """Task figures and their rollups to activity, campaign and plan (ratios of sums);
+    computed once per book and as-of date, shared by checks, reports and consolidation."""
+    return book.memo(("schedule-report", as_of), lambda: _roll_up_schedule(book, as_of))
+
+
+def _roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
     tasks = task_figures(book, as_of)
     plan_key = book.plan.plan_id or book.name
     task_level = pd.DataFrame({
@@ -154,24 +160,52 @@ def roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
 
 
 def _roll_up(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
-    grouped = tasks.groupby(by, sort=True, dropna=True)
-    sums = grouped.agg(
-        planned_start=("planned_start", "min"), planned_finish=("planned_finish", "max"),
-        actual_start=("actual_start", "min"), actual_finish=("actual_finish", "max"),
-        all_finished=("finished", "all"), late_tasks=("late", "sum"),
-        duration=("duration", "sum"), ev=("ev", "sum"), pv=("pv", "sum"))
-    actual_finish = sums["actual_finish"].where(sums["all_finished"])
-    duration = sums["duration"].to_numpy(dtype=np.int64)
-    ev, pv = sums["ev"].to_numpy(dtype=float), sums["pv"].to_numpy(dtype=float)
+    """Tasks grouped by `by` (sorted keys, blanks left out): min/max dates, sums, ratios of sums.
+
+    Grouped with numpy (sort once, reduce each run of equal keys): on the few hundred tasks of
+    a team workbook, pandas' groupby machinery costs ten times the arithmetic.
+    """
+    keys = tasks[by].to_numpy(dtype=object)
+    present = ~pd.isna(keys)
+    keys = keys[present].astype(str)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else \
+        np.array([], dtype=np.int64)
+
+    def column(name: str) -> np.ndarray:
+        return tasks[name].to_numpy()[present][order]
+
+    def reduce(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+        return ufunc.reduceat(values, starts) if len(starts) else values[:0]
+
+    def earliest(name: str) -> np.ndarray:      # min, blanks ignored
+        days = column(name)
+        ticks = np.where(np.isnat(days), np.iinfo(np.int64).max, days.view(np.int64))
+        low = reduce(np.minimum, ticks)
+        return np.where(low == np.iinfo(np.int64).max, np.iinfo(np.int64).min,
+                        low).view(days.dtype)
+
+    def latest(name: str) -> np.ndarray:        # max, blanks ignored (NaT sorts lowest)
+        days = column(name)
+        return reduce(np.maximum, days.view(np.int64)).view(days.dtype)
+
+    all_finished = reduce(np.logical_and, column("finished").astype(bool))
+    actual_finish = latest("actual_finish")
+    actual_finish = np.where(all_finished, actual_finish,
+                             np.datetime64("NaT").astype(actual_finish.dtype))
+    duration = reduce(np.add, column("duration").astype(np.int64))
+    ev = reduce(np.add, column("ev").astype(float))
+    pv = reduce(np.add, column("pv").astype(float))
     return pd.DataFrame({
-        "key": sums.index.to_numpy(dtype=object),
-        "planned_start": sums["planned_start"].to_numpy(),
-        "planned_finish": sums["planned_finish"].to_numpy(),
-        "actual_start": sums["actual_start"].to_numpy(),
-        "actual_finish": actual_finish.to_numpy(),
+        "key": keys[starts].astype(object),
+        "planned_start": earliest("planned_start"),
+        "planned_finish": latest("planned_finish"),
+        "actual_start": earliest("actual_start"),
+        "actual_finish": actual_finish,
         "percent_complete": _safe_ratio(ev, duration.astype(float)),
         "spi": _safe_ratio(ev, pv),
-        "late_tasks": sums["late_tasks"].to_numpy(dtype=np.int64),
+        "late_tasks": reduce(np.add, column("late").astype(np.int64)),
         "duration": duration,
         "ev": ev,
         "pv": pv,
@@ -191,18 +225,44 @@ def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ExecutionReport:
-    """Execution metrics (SPEC §6): review bottlenecks, task cycle times, hours variance."""
+    """Execution metrics (SPEC §6): review bottlenecks, task cycle times, hours variance.
 
-    reviews: pd.DataFrame                 # per submitted task: approver, role, cycle_days,
-    #                                       open, waiting_days
-    review_by_approver: pd.DataFrame      # key, reviews, median_days, max_days, open_reviews,
-    #                                       oldest_open_days (with an as-of date)
-    review_by_role: pd.DataFrame          # same columns, by Role
-    task_cycle: pd.DataFrame              # per finished task: key, activity_id, campaign_id, cycle_days
-    task_cycle_by_activity: pd.DataFrame  # key, tasks, median_days
-    task_cycle_by_campaign: pd.DataFrame  # key, tasks, median_days
-    hours_by_deliverable: pd.DataFrame    # key, tasks, planned_hours, actual_hours, variance
-    hours_by_assignee: pd.DataFrame       # same columns, by Assignee
+    Holds the per-task frames; each summary table is computed when first asked for (the
+    scorecard wants two of them, the Monday bottleneck report all)."""
+
+    reviews: pd.DataFrame      # per submitted task: approver, role, cycle_days, open, waiting_days
+    task_cycle: pd.DataFrame   # per finished task: key, activity_id, campaign_id, cycle_days
+    hours: pd.DataFrame        # per task with both hours: deliverable, assignee, planned/actual
+
+    @cached_property
+    def review_by_approver(self) -> pd.DataFrame:
+        """key, reviews, median_days, max_days, open_reviews, oldest_open_days (as-of)."""
+        return _review_bottlenecks(self.reviews, "approver")
+
+    @cached_property
+    def review_by_role(self) -> pd.DataFrame:
+        """Same columns as review_by_approver, by Role."""
+        return _review_bottlenecks(self.reviews, "role")
+
+    @cached_property
+    def task_cycle_by_activity(self) -> pd.DataFrame:
+        """key, tasks, median_days."""
+        return _median_cycle(self.task_cycle, "activity_id")
+
+    @cached_property
+    def task_cycle_by_campaign(self) -> pd.DataFrame:
+        """key, tasks, median_days."""
+        return _median_cycle(self.task_cycle, "campaign_id")
+
+    @cached_property
+    def hours_by_deliverable(self) -> pd.DataFrame:
+        """key, tasks, planned_hours, actual_hours, variance."""
+        return _hours_variance(self.hours, "deliverable")
+
+    @cached_property
+    def hours_by_assignee(self) -> pd.DataFrame:
+        """Same columns as hours_by_deliverable, by Assignee."""
+        return _hours_variance(self.hours, "assignee")
 
 
 def execution_metrics(book: Book, as_of: dt.date | None = None) -> ExecutionReport:
@@ -210,7 +270,12 @@ def execution_metrics(book: Book, as_of: dt.date | None = None) -> ExecutionRepo
 
     With `as_of`, open reviews also get their waiting time (working days after Submitted On
     through as-of) and the bottleneck tables their longest wait (`oldest_open_days`).
+    Computed once per book and as-of date.
     """
+    return book.memo(("execution", as_of), lambda: _execution_metrics(book, as_of))
+
+
+def _execution_metrics(book: Book, as_of: dt.date | None) -> ExecutionReport:
     tasks = book.rows("Tasks")
     tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
     campaign_of = _campaign_of_activity(book)
@@ -246,16 +311,7 @@ def execution_metrics(book: Book, as_of: dt.date | None = None) -> ExecutionRepo
         "planned_hours": tasks["Planned Hours"][booked].to_numpy(dtype=float),
         "actual_hours": tasks["Actual Hours"][booked].to_numpy(dtype=float),
     })
-    return ExecutionReport(
-        reviews=reviews,
-        review_by_approver=_review_bottlenecks(reviews, "approver"),
-        review_by_role=_review_bottlenecks(reviews, "role"),
-        task_cycle=task_cycle,
-        task_cycle_by_activity=_median_cycle(task_cycle, "activity_id"),
-        task_cycle_by_campaign=_median_cycle(task_cycle, "campaign_id"),
-        hours_by_deliverable=_hours_variance(hours, "deliverable"),
-        hours_by_assignee=_hours_variance(hours, "assignee"),
-    )
+    return ExecutionReport(reviews=reviews, task_cycle=task_cycle, hours=hours)
 
 
 def _review_bottlenecks(reviews: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -155,6 +155,11 @@ def _priced(book: Book, sheet: str, frame: pd.DataFrame, rates: dict[str, float]
 
 
 def spend_data(book: Book) -> SpendData:
+    """The book's spend movements, priced in plan currency (computed once per book)."""
+    return book.memo("spend-data", lambda: _spend_data(book))
+
+
+def _spend_data(book: Book) -> SpendData:
     """Resolve and convert the spend tables of a (structure-checked) book."""
     findings: list[Finding] = []
     rates = _rates(book)
@@ -385,12 +390,15 @@ class SpendReport:
 
 
 def roll_up_spend(book: Book) -> SpendReport:
-    """The spend figures of a structure-checked book at every level (SPEC §5)."""
-    data = spend_data(book)
-    return SpendReport(
-        plan_id=book.plan.plan_id, currency=book.plan.currency,
-        fy_start_month=int(book.plan.fy_start_month or 1), activities=data.activities,
-        campaigns=data.campaigns, ledger=spend_ledger(data), findings=data.findings)
+    """The spend figures of a structure-checked book at every level (SPEC §5); computed once
+    per book and shared by the checks, the reports and consolidation."""
+    def compute() -> SpendReport:
+        data = spend_data(book)
+        return SpendReport(
+            plan_id=book.plan.plan_id, currency=book.plan.currency,
+            fy_start_month=int(book.plan.fy_start_month or 1), activities=data.activities,
+            campaigns=data.campaigns, ledger=spend_ledger(data), findings=data.findings)
+    return book.memo("spend-report", compute)
 
 
 def spend_per_activity(book: Book) -> pd.DataFrame:
@@ -408,9 +416,7 @@ def spend_per_activity(book: Book) -> pd.DataFrame:
 def check_spend(book: Book, context: Any = None) -> list[Finding]:
     """Every spend check of SPEC §5 for one book (registered in analyze.DOMAIN_CHECKS)."""
     data = spend_data(book)
-    report = SpendReport(book.plan.plan_id, book.plan.currency,
-                         int(book.plan.fy_start_month or 1), data.activities, data.campaigns,
-                         spend_ledger(data), data.findings)
+    report = roll_up_spend(book)
     findings = list(data.findings)
     findings += check_over_budget(book, report)
     findings += check_plan_figures(book, report)

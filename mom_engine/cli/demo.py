@@ -1,7 +1,8 @@
 """`mom demo [--teams N] [--out DIR]`: realistic team workbooks, then the main job on them.
 
 Writes N demo team workbooks to DIR/teams (made from the team template, each with a few
-realistic mistakes), a rates file DIR/rates.csv for the demo currencies, and consolidates them
+realistic mistakes), a rates file DIR/rates.csv for the demo currencies, an ERP export
+DIR/erp_export.csv that partly matches team 3 (for `mom reconcile`), and consolidates them
 into DIR/consolidated.xlsx in US dollars — the same code path as `mom consolidate`. Prints the
 headline figures. The demo's own exit status is 0 when it ran: the demo books carry deliberate
 mistakes, so findings are expected and shown, not a failure.
@@ -17,6 +18,8 @@ from pathlib import Path
 from ..consolidate import TOTAL_FIGURES, Options, consolidate
 from ..demo import CURRENCIES, make_demo_books
 from ..findings import Severity
+from ..reconcile import EXAMPLE_DEMO_TEAM, example_ledger
+from ..report.files import atomic_path
 from ..report.consolidated import write_consolidated
 from ..report.json import money
 from ..report.text import console, print_table
@@ -60,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
                                 progress=lambda: advance(None))
     rates = write_demo_rates(out_dir / "rates.csv")
     as_of = dt.date.today()
+    if args.teams > EXAMPLE_DEMO_TEAM:
+        with atomic_path(out_dir / "erp_export.csv") as temporary:
+            example_ledger(EXAMPLE_DEMO_TEAM, as_of).to_csv(temporary, index=False)
     with progress_bar(len(paths)) as advance:
         report = consolidate(paths, options=Options(as_of=as_of), names=book_names(paths),
                              workers=args.workers, currency=REPORTING_CURRENCY, rates=rates,
