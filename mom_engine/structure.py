@@ -13,7 +13,7 @@ import pandas as pd
 from .calendar import fiscal_year_bounds
 from .findings import Finding
 from .model import Book, Table
-from .sheets import GL_LIST, Kind
+from .sheets import Kind
 
 # Reference columns whose unknown value makes the row unusable even though the column is
 # optional: an invoice on an unknown PO or activity is money with nowhere to go.

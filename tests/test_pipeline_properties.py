@@ -6,7 +6,6 @@ disk, so the frames have exactly the reader's types.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 
 import numpy as np
 import pandas as pd

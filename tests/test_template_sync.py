@@ -1,6 +1,5 @@
 """The committed template equals a freshly generated one (SPEC §2: kept in sync by a test)."""
 import zipfile
-from pathlib import Path
 
 import python_calamine
 

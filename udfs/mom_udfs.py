@@ -25,7 +25,6 @@ import xlwings as xw
 from mom_engine.findings import sort_findings
 from mom_engine.frames import book_from_tables, canonical_sheet
 from mom_engine.model import Book
-from mom_engine.sheets import SHEETS, normalise_name
 from mom_engine.values import parse_date
 
 CATEGORY = "MOM"

@@ -14,11 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analyze import Context, analyze_book
 from ..assets import find_duplicate_assets, search_assets
 from ..report.text import print_table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, book_names, emit, input_books
+from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
 ASSET_KEYS = ("team", "book", "asset_id", "asset", "type", "product", "segment", "region",
               "tags", "status", "expires", "location", "matches")
@@ -47,23 +46,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books(args.books)
-    names = book_names(files)
-    context = Context(**({"as_of": args.as_of} if args.as_of else {}))
+    context = context_of(args)
     filters = {"type": args.type, "product": args.product, "segment": args.segment,
                "region": args.region}
     findings, found, registers, readable = [], [], {}, 0
-    for path in files:
-        analysis = analyze_book(path, name=names[path], context=context)
+    for _, name, analysis in analyze_inputs(args.books, context):
         findings += analysis.findings
         if not analysis.readable:
             continue
         readable += 1
         frame = analysis.book.rows("Assets")
-        team = analysis.book.plan.team or names[path]
-        registers[team if team not in registers else names[path]] = frame
+        team = analysis.book.plan.team or name
+        registers[team if team not in registers else name] = frame
         hits = search_assets(frame, args.search, **filters)
-        found.append(hits.assign(_team=team, _book=names[path]))
+        found.append(hits.assign(_team=team, _book=name))
     assets = asset_rows(found)
     duplicates = duplicate_rows(find_duplicate_assets(registers)) if len(registers) > 1 else []
     document = {"as_of": context.as_of, "search": args.search,

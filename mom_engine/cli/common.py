@@ -5,8 +5,9 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
+from ..analyze import Analysis, Context, analyze_book
 from ..findings import Finding, has_errors
 from ..read import workbook_files
 from ..report.json import dumps, findings_json
@@ -42,6 +43,22 @@ def book_names(files: Sequence[Path]) -> dict[Path, str]:
     """How findings name each book: its file name, or its path where names collide."""
     names = [f.name for f in files]
     return {f: (f.name if names.count(f.name) == 1 else str(f)) for f in files}
+
+
+def context_of(args: argparse.Namespace, **overrides: Any) -> Context:
+    """The check context for a command: its --as-of (default today) and any overrides."""
+    as_of = getattr(args, "as_of", None)
+    return Context(**({"as_of": as_of} if as_of else {}), **overrides)
+
+
+def analyze_inputs(paths: Sequence[str], context: Context) -> Iterator[tuple[Path, str, Analysis]]:
+    """Each input workbook analysed in turn: (path, the name findings use, its Analysis).
+
+    One book at a time, so a command over many books holds only what it keeps of each."""
+    files = input_books(paths)
+    names = book_names(files)
+    for path in files:
+        yield path, names[path], analyze_book(path, name=names[path], context=context)
 
 
 def exit_status(findings: Iterable[Finding]) -> int:

@@ -8,12 +8,11 @@ import argparse
 
 import pandas as pd
 
-from ..analyze import Context, analyze_book
 from ..funnel import FunnelReport, roll_up_funnel
 from ..report.json import ratio
 from ..report.text import print_table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, book_names, emit, input_books
+from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,16 +49,13 @@ def funnel_json(book_name: str, plan_id: str | None, report: FunnelReport) -> di
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books(args.books)
-    names = book_names(files)
-    context = Context(**({"as_of": args.as_of} if args.as_of else {}))
+    context = context_of(args)
     findings, documents = [], []
-    for path in files:
-        analysis = analyze_book(path, name=names[path], context=context)
+    for _, name, analysis in analyze_inputs(args.books, context):
         findings += analysis.findings
         if analysis.readable:
             report = roll_up_funnel(analysis.book, context.as_of)
-            documents.append(funnel_json(names[path], analysis.book.plan.plan_id, report))
+            documents.append(funnel_json(name, analysis.book.plan.plan_id, report))
 
     def render(out) -> None:
         for document in documents:

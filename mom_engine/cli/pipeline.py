@@ -9,13 +9,12 @@ import math
 
 import pandas as pd
 
-from ..analyze import Context, analyze_book
 from ..findings import sort_findings
 from ..pipeline import COVERAGE_CODES, CoverageReport, coverage
 from ..report.json import money, ratio
 from ..report.text import print_table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, book_names, emit, input_books
+from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
 
 def positive_number(text: str) -> float:
@@ -72,11 +71,8 @@ def coverage_json(report: CoverageReport) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books(args.books)
-    names = book_names(files)
-    context = Context(**({"as_of": args.as_of} if args.as_of else {}),
-                      coverage_target=args.target)
-    analyses = [analyze_book(path, name=names[path], context=context) for path in files]
+    context = context_of(args, coverage_target=args.target)
+    analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context)]
     books = [a.book for a in analyses if a.readable]
     if not books:
         emit({"as_of": context.as_of}, [f for a in analyses for f in a.findings], args.json)

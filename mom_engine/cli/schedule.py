@@ -7,18 +7,17 @@ all of the book's findings (the figures leave out rejected rows, so their reason
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analyze import Context, analyze_book
+from ..analyze import analyze_book
 from ..report.json import ratio
 from ..report.text import print_table
 from ..schedule import SCHEDULE_LEVELS, execution_metrics, roll_up_schedule
 from . import EXIT_USAGE, UsageError
-from .common import add_as_of, add_json, book_names, emit, input_books
+from .common import add_as_of, add_json, book_names, context_of, emit, input_books
 
 ROW_KEYS = ("key", "planned_start", "planned_finish", "actual_start", "actual_finish",
             "percent_complete", "spi", "late_tasks")
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if len(files) != 1:
         raise UsageError(f"give one workbook, not {len(files)} ({args.book})")
     path = files[0]
-    context = Context(**({"as_of": args.as_of} if args.as_of else {}))
+    context = context_of(args)
     analysis = analyze_book(path, name=book_names(files)[path], context=context)
     if not analysis.readable:
         emit({"as_of": context.as_of, "by": args.by, "rows": []}, analysis.findings, args.json)

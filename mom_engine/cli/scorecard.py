@@ -11,12 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..analyze import Context, analyze_book
 from ..report.json import money, ratio
 from ..report.text import print_table
 from ..scorecard import Scorecard, score_campaigns
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, book_names, emit, input_books
+from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
 MONEY = ("cost", "pipeline", "won", "cost_per_lead", "cost_per_mql")
 RATIOS = ("roi", "pipeline_per_cost", "leads_attainment", "pipeline_attainment",
@@ -62,15 +61,12 @@ def scorecard_json(book_name: str, card: Scorecard) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books(args.books)
-    names = book_names(files)
-    context = Context(**({"as_of": args.as_of} if args.as_of else {}))
+    context = context_of(args)
     findings, documents = [], []
-    for path in files:
-        analysis = analyze_book(path, name=names[path], context=context)
+    for _, name, analysis in analyze_inputs(args.books, context):
         findings += analysis.findings
         if analysis.readable:
-            documents.append(scorecard_json(names[path], score_campaigns(analysis.book)))
+            documents.append(scorecard_json(name, score_campaigns(analysis.book)))
 
     def render(out) -> None:
         percent = {c: ".1%" for c in RATIOS if c != "pipeline_per_cost"}

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..analyze import Context, analyze_book
 from ..findings import CATALOGUE
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, book_names, emit, input_books
+from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
 
 def catalogue_text() -> str:
@@ -30,14 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books(args.books)
-    names = book_names(files)
-    context = Context(**({"as_of": args.as_of} if args.as_of else {}))
+    context = context_of(args)
     findings, books = [], []
-    for path in files:
-        analysis = analyze_book(path, name=names[path], context=context)
+    for path, name, analysis in analyze_inputs(args.books, context):
         findings += analysis.findings
-        books.append({"book": names[path], "path": str(path), "readable": analysis.readable,
+        books.append({"book": name, "path": str(path), "readable": analysis.readable,
                       "plan_id": analysis.book.plan.plan_id})
     status = emit({"as_of": context.as_of, "books": books}, findings, args.json)
     if not any(b["readable"] for b in books):
