@@ -49,6 +49,8 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
         workbook = new_workbook(temporary, constant_memory=True)   # rows stream to disk
         styles = Styles(workbook)
         dashboard = workbook.add_worksheet("Dashboard")
+        dashboard.set_landscape()           # printed for the Monday meeting: one page wide
+        dashboard.fit_to_pages(1, 0)
         positions: dict[str, tuple[str, int, dict[str, int]]] = {}
         teams = _teams_frame(report)
         positions["teams"] = write_frame(workbook, styles, "Teams", teams)
