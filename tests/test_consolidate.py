@@ -373,9 +373,6 @@ def test_coverage_combines_reps_across_books():
 
 
 def test_domain_sheets_when_their_modules_are_there(team_folder, tmp_path):
-    pytest.importorskip("mom_engine.pipeline")
-    pytest.importorskip("mom_engine.funnel")
-    pytest.importorskip("mom_engine.scorecard")
     report = run(team_folder, workers=2)
     assert {"coverage", "funnel", "scorecard"} <= set(report.tables)
     coverage = report.tables["coverage"].set_index("rep")

@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-import pytest
 
 from mom_engine.formulas import check_formulas
 from mom_engine.read import read_book
 from mom_engine.report.team_workbook import write_team_workbook
 
 from .conftest import located
-
-pytest.importorskip("mom_engine.spend")
 
 D = dt.date
 ACTIVITY = {"Activity ID": "A1", "Campaign ID": "C1", "Activity": "Booth",
