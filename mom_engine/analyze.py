@@ -60,7 +60,7 @@ def check_book(book: Book, context: Context) -> list[Finding]:
             findings += check(book, context)
         except Exception as error:  # a bug must not lose the rest of the book's findings
             findings.append(make_finding(
-                "book-unreadable",
+                "internal-error",
                 f"internal error in {getattr(check, '__name__', 'a check')} while checking "
                 f"{book.name}: {type(error).__name__}: {error}; please report it",
                 book=book.name))

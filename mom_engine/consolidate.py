@@ -190,11 +190,9 @@ def fill_result(result: BookResult, book: Book, findings: list[Finding],
     for domain, roll_up in DOMAIN_ROLLUPS.items():
         try:
             roll_up(book, result, options)
-        except ImportError:
-            continue  # the domain module has not landed in this build
         except Exception as error:  # a rollup bug loses that domain's figures, not the book
             result.findings.append(make_finding(
-                "book-unreadable", f"internal error rolling up {domain} for {book.name}: "
+                "internal-error", f"internal error rolling up {domain} for {book.name}: "
                                    f"{type(error).__name__}: {error}; please report it",
                 book=book.name, severity=Severity.WARNING))
     if options.detail_dir:
@@ -463,13 +461,22 @@ class LocalExecutor:
                 return failed_job(job, f"{type(error).__name__}: {error}")
 
 
+class SchedulerUnreachable(Exception):
+    """--scheduler names an address with no Dask scheduler behind it (a usage problem)."""
+
+
 class DaskExecutor:
     """The same worker on a Dask cluster: `distributed.Client(address)` (SPEC §11)."""
 
     def __init__(self, address: str | Any) -> None:
         from distributed import Client
         self.own_client = not hasattr(address, "submit")
-        self.client = Client(address) if self.own_client else address
+        try:
+            self.client = Client(address, timeout="20s") if self.own_client else address
+        except (OSError, TimeoutError, ValueError) as error:
+            raise SchedulerUnreachable(
+                f"cannot reach the Dask scheduler at {address} ({error}); start it "
+                "(`dask scheduler`) or check the address") from None
 
     def __enter__(self) -> DaskExecutor:
         return self

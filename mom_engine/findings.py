@@ -44,6 +44,9 @@ CATALOGUE: dict[str, Code] = _catalogue(
     Code("book-encrypted", E, "Workbook is password-protected",
          "The workbook is encrypted. Save a copy without a password (File > Info > Protect "
          "Workbook > Encrypt with Password, clear it) and run again.", "§10"),
+    Code("internal-error", E, "Internal error",
+         "A check or rollup crashed on this workbook: a bug in MOM, not in the workbook. The "
+         "rest of the book was still checked; please report it with the workbook.", "§10"),
     Code("sheet-missing", E, "Required sheet missing",
          "A sheet the template requires is not in the workbook (names match ignoring case, "
          "spaces, underscores and hyphens).", "§3"),

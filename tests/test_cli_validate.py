@@ -94,3 +94,28 @@ def test_demo_makes_books_and_validates_them(tmp_path, run_mom):
     first = read_book(books[0])
     assert first.plan.plan_id.startswith("NA-DEMAND-GEN-FY")
     assert len(first.rows("Budget")) >= 12 and len(first.rows("Leads")) >= 40
+
+
+def test_a_crashing_check_is_an_internal_error_finding_not_a_lost_book(make_book, monkeypatch):
+    from mom_engine import analyze
+
+    def broken(book, context):          # fault injection: a check with a bug
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(analyze, "DOMAIN_CHECKS", [broken, *analyze.DOMAIN_CHECKS])
+    path = make_book(Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": 1}])
+    result = analyze.analyze_book(path)
+    codes = [(f.sheet, f.cell, f.code) for f in result.findings]
+    assert (None, None, "internal-error") in codes           # the bug is reported …
+    assert ("Budget", "B2", "value-type") in codes           # … and the book still checked
+
+
+def test_an_internal_error_exits_3_with_one_line_and_no_traceback(make_book, monkeypatch, capsys):
+    from mom_engine.cli import main, validate
+
+    def broken(paths, context):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(validate, "analyze_inputs", broken)
+    assert main(["validate", str(make_book())]) == 3
+    err = capsys.readouterr().err
+    assert err.strip() == ("mom validate: internal error (RuntimeError: boom); please report it "
+                           "with the command you ran")

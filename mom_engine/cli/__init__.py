@@ -2,7 +2,7 @@
 
 Each command lives in its own module with `register(subparsers)`; the module list below is the
 only place that knows them all. Exit status: 0 no error-severity findings, 1 error findings,
-2 bad usage or no readable input.
+2 bad usage or no readable input, 3 an internal error (a bug, reported without a traceback).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..report.files import OutputError
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
                    "reconcile", "pipeline", "funnel", "scorecard", "consolidate")
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: say so plainly, never a traceback, never "findings"
+        print(f"mom {args.command}: internal error ({type(error).__name__}: {error}); "
+              "please report it with the command you ran", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def run() -> None:  # console-script entry point

@@ -16,10 +16,14 @@ from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
 
 def as_of_date(text: str) -> dt.date:
+    """An ISO date between 1901 and 9998 (fiscal years and quarters around it must exist)."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2027-03-01") from None
+    if not 1901 <= day.year <= 9998:
+        raise argparse.ArgumentTypeError(f"'{text}' is outside the years 1901 to 9998")
+    return day
 
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..consolidate import (TOTAL_FIGURES, BookResult, ConsolidatedReport, Options, RatesError,
+                           SchedulerUnreachable,
                            consolidate, read_rates)
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
@@ -72,10 +73,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     options = Options(**({"as_of": args.as_of} if args.as_of else {}),
                       coverage_target=args.target, detail_dir=args.detail)
-    with progress_bar(len(files)) as advance:
-        report = consolidate(files, options=options, names=book_names(files),
-                             workers=args.workers, scheduler=args.scheduler,
-                             currency=args.currency, rates=rates, progress=advance)
+    try:
+        with progress_bar(len(files)) as advance:
+            report = consolidate(files, options=options, names=book_names(files),
+                                 workers=args.workers, scheduler=args.scheduler,
+                                 currency=args.currency, rates=rates, progress=advance)
+    except SchedulerUnreachable as error:
+        raise UsageError(str(error)) from None
     if report.books_read:
         from ..report.consolidated import write_consolidated
         write_consolidated(output, report)

@@ -17,13 +17,17 @@ from . import EXIT_USAGE
 from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
 
+MAX_TARGET = 100.0   # 100× remaining quota: far above any sales plan, far below overflow
+
+
 def positive_number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number like 3") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"the target must be above 0, not {text}")
+    if not math.isfinite(value) or not 0 < value <= MAX_TARGET:
+        raise argparse.ArgumentTypeError(
+            f"the target is a coverage multiple above 0 and at most {MAX_TARGET:g}, not {text}")
     return value
 
 

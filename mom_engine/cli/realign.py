@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from ..analyze import Context, analyze_book
 from ..report.json import money
 from ..spend import FIGURES, RealignmentImpact, realign
-from ..values import cents_of_decimal
+from ..values import MAX_MONEY_CENTS, cents_of_decimal, parse_money_text
 from . import EXIT_USAGE, UsageError
 from .common import add_json, as_of_date, emit, input_books
 
 
 def amount_argument(text: str) -> int:
-    """`1200`, `1,200.50` → cents."""
-    try:
-        return cents_of_decimal(Decimal(text.replace(",", "")))
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an amount like 1200.50") from None
+    """`1200`, `1,200.50` → cents, read like an amount typed in a cell (values.py)."""
+    amount = parse_money_text(text)
+    if amount is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount like 1200.50")
+    if abs(amount) * 100 > MAX_MONEY_CENTS:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is beyond ±{MAX_MONEY_CENTS // 100:,} (ten trillion); check the amount")
+    return cents_of_decimal(amount)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
