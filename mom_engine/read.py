@@ -151,6 +151,21 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
             continue
         reader = SheetReader(book, sheet, title, xml.special_cells(title))
         book.tables[sheet.name] = reader.read(raw_rows(title))
+        if sheet.name == "Leads":
+            _check_stage_columns(book, book.tables["Leads"])
+
+
+def _check_stage_columns(book: Book, table: Table) -> None:
+    """Every Lead Stage needs its date column on the Leads sheet, or the funnel shows 0 there."""
+    if table.header_row is None:
+        return
+    for stage in book.plan.lead_stages:
+        column = f"{stage} Date"
+        if column not in table.letters:
+            book.findings.append(book.finding(
+                "column-missing", f"the Plan's Lead Stages name '{stage}' but the Leads sheet "
+                                  f"has no '{column}' column; add it or fix Lead Stages",
+                sheet="Leads", column=column, row=table.header_row, severity="warning"))
 
 
 # --- header and columns -------------------------------------------------------------------
@@ -486,8 +501,33 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
                     "value-type", f"'{name}' must be a whole number", name, value=value))
                 continue
             value = int(value)
+        if name == "Lead Stages":
+            value = _usable_stages(book, value)
+            if not value:
+                continue
         settings[attribute] = value
     return PlanSettings(**settings)
+
+
+def _usable_stages(book: Book, stages: tuple[str, ...]) -> tuple[str, ...]:
+    """Lead Stages without repeats (ignoring case, spaces, hyphens) and without names whose
+    date column would be one of the Leads sheet's own columns ('Inquiry' → Inquiry Date)."""
+    inquiry = normalise_name("Inquiry Date")       # the one fixed Leads column named '… Date'
+    kept: list[str] = []
+    seen: set[str] = set()
+    for stage in stages:
+        key = normalise_name(stage)
+        if key in seen or normalise_name(f"{stage} Date") == inquiry:
+            why = ("is listed twice" if key in seen else
+                   f"would use the Leads column '{stage} Date', which is not a stage")
+            book.findings.append(book.plan_finding(
+                "value-enum", f"Lead stage '{stage}' {why}; it is left out — list each stage "
+                              "once, in funnel order", "Lead Stages", value=", ".join(stages),
+                severity="warning"))
+            continue
+        seen.add(key)
+        kept.append(stage)
+    return tuple(kept)
 
 
 def read_lists(rows: list[list[Any]]) -> dict[str, list[str]]:

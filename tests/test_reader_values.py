@@ -191,3 +191,23 @@ def test_quota_quarter_from_label_or_any_date_in_the_fiscal_quarter(tmp_path):
         ["Maya", "fy2027-q2", 100], ["Noah", D(2026, 10, 15), 100], ["Olga", D(2027, 9, 30), 1],
     ])
     assert book.rows("Quotas")["Quarter"].tolist() == ["FY2027-Q2", "FY2027-Q1", "FY2027-Q4"]
+
+
+def test_lead_stages_listed_twice_or_clashing_are_left_out_with_a_warning(make_book):
+    from mom_engine.analyze import analyze_book
+    path = make_book(plan={"Lead Stages": "mql, MQL, Inquiry, SQL"}, Leads=[
+        {"Lead ID": "L1", "MQL Date": D(2027, 1, 4), "SQL Date": D(2027, 1, 5)}])
+    result = analyze_book(path)
+    assert result.book.plan.lead_stages == ("mql", "SQL")
+    plan_cell = result.book.plan_cells["Lead Stages"]
+    assert [(f.sheet, f.cell, f.code, f.severity.value) for f in result.findings] == [
+        ("Plan", plan_cell, "value-enum", "warning"), ("Plan", plan_cell, "value-enum", "warning")]
+
+
+def test_a_lead_stage_without_its_date_column_is_reported(make_book):
+    from mom_engine.analyze import analyze_book
+    path = make_book(plan={"Lead Stages": "MQL, Demo, SQL"}, Leads=[
+        {"Lead ID": "L1", "MQL Date": D(2027, 1, 4), "SQL Date": D(2027, 1, 5)}])
+    result = analyze_book(path)
+    assert [(f.sheet, f.column, f.code, f.severity.value) for f in result.findings] == [
+        ("Leads", "Demo Date", "column-missing", "warning")]
