@@ -110,11 +110,17 @@ def test_the_team_workbook_writer_writes_planner_text_as_text(tmp_path):
 
 
 def test_the_template_keeps_its_own_formulas(tmp_path):
-    """The guard is on *text*: the template's real formulas (if any) are untouched, and none
-    of them contains planner text."""
-    path = write_team_workbook(tmp_path / "blank.xlsx", fiscal_year=2027)
-    for formula in formulas_in(path):
-        assert "cmd|" not in formula
+    """The guard is on *text*: a workbook filled with formula-like planner text has exactly the
+    formulas the template writes for its rows (the formula columns), none of them the text."""
+    activity = {"Activity ID": "A1", "Campaign ID": "C1", "Activity": PAYLOADS[0],
+                "GL Account": "610200"}
+    plain = write_team_workbook(tmp_path / "plain.xlsx", fiscal_year=2027,
+                                tables={"Activities": [{**activity, "Activity": "Booth"}]})
+    filled = write_team_workbook(tmp_path / "filled.xlsx", fiscal_year=2027,
+                                 tables={"Activities": [activity]})
+    ours = formulas_in(plain)
+    assert ours                                    # the Activities formula columns are there
+    assert formulas_in(filled) == ours             # and the planner's text added none
 
 
 def test_the_reconciliation_workbook_writes_planner_and_erp_text_as_text(tmp_path, run_mom):

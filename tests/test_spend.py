@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from mom_engine.analyze import Context, analyze_book
-from mom_engine.spend import SPEND_LEVELS, check_spend, roll_up_spend, spend_per_activity
+from mom_engine.spend import (SPEND_LEVELS, check_spend, realign, roll_up_spend,
+                               spend_per_activity)
 
 from .builders import D
 from .conftest import located
@@ -242,10 +243,21 @@ def test_invoices_without_po_reduce_what_a_later_po_finds(make_book):
     assert "will be exceeded by 101.00" in message
 
 
-def test_check_spend_does_not_change_the_book(golden):
-    before = golden.book.rows("Realignments").copy()
-    assert check_spend(golden.book, None) == check_spend(golden.book, None)
-    assert golden.book.rows("Realignments").equals(before)
+def test_a_what_if_realignment_does_not_change_the_book(golden):
+    """`realign` works on a copy: the book's Realignments, figures and findings stay as read."""
+    before_rows = golden.book.rows("Realignments").copy()
+    before_findings = check_spend(golden.book, None)
+    before_total = roll_up_spend(golden.book).total
+    impact = realign(golden.book, "A1", "A2", 10000, D(2027, 2, 1))
+    budgeted = {(r["level"], r["key"]): r["budgeted"] for r in impact.after.to_dict("records")}
+    budgeted_before = {(r["level"], r["key"]): r["budgeted"]
+                       for r in impact.before.to_dict("records")}
+    assert budgeted[("activity", "A1")] == budgeted_before[("activity", "A1")] - 10000
+    assert budgeted[("activity", "A2")] == budgeted_before[("activity", "A2")] + 10000
+    assert golden.book.rows("Realignments").equals(before_rows)
+    golden.book._memo.clear()                 # recompute from the tables, not from the memo
+    assert check_spend(golden.book, None) == before_findings
+    assert roll_up_spend(golden.book).total == before_total
 
 
 def test_available_budget_counts_loads_and_same_day_realignments(make_book):
