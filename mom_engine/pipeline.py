@@ -44,6 +44,7 @@ from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter
 from .findings import Finding
 from .model import Book
 from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
+from .values import round_cents
 
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
@@ -63,16 +64,6 @@ class CoverageReport:
     win_rate: float | None
     implied_multiple: float | None
     findings: list[Finding] = field(default_factory=list)
-
-
-def round_half_away(values: np.ndarray) -> np.ndarray:
-    """Float amounts in cents → int64 cents, half away from zero (SPEC §3).
-
-    Rounded to 6 decimals first so binary noise (1000010 × 0.35 = 350003.49999…) does not
-    decide the half-cent: the user typed 35 %, and 350003.5 rounds to 350004.
-    """
-    values = np.round(np.asarray(values, dtype=float), 6)
-    return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
 
 
 def rep_keys(names: np.ndarray) -> np.ndarray:
@@ -183,7 +174,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     inside = (close >= deals["first"]) & (close <= deals["last"])
     is_open = inside & ~np.isin(stage, CLOSED_STAGES)
     is_won = inside & (stage == "Closed Won")
-    weighted = round_half_away(amount * _probabilities(stage, deals["probability"]))
+    weighted = round_cents(amount * _probabilities(stage, deals["probability"]))
 
     # Reps in first-seen order: books in order, a book's Quotas before its Opportunities.
     seen = is_open | is_won
@@ -210,7 +201,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     remaining = quota - won
     owes = has_quota & (remaining > 0)
     ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
-    gap = np.maximum(0, round_half_away(target * remaining) - open_)
+    gap = np.maximum(0, round_cents(target * remaining) - open_)
 
     reps = pd.DataFrame({
         "rep": names, "quota": _masked(quota, has_quota), "won": won,

@@ -40,10 +40,10 @@ import pandas as pd
 from .findings import Finding
 from .funnel import folded_index, campaign_ids, canonical_ids, stage_column
 from .model import Book
-from .pipeline import round_half_away
 from .schedule import execution_metrics
 from .spend import roll_up_spend
 from .sheets import normalise_name
+from .values import round_cents
 
 EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
                          "pipeline", "won", "roi", "pipeline_per_cost", "leads_attainment",
@@ -76,7 +76,7 @@ def _ratio(numerator, denominator) -> np.ndarray:
 def _money_per(cents, count) -> pd.array:
     """Cents per unit, rounded half away from zero; blank when the count is 0."""
     value = _ratio(cents, count)
-    out = pd.array(round_half_away(np.nan_to_num(value)), dtype="Int64")
+    out = pd.array(round_cents(np.nan_to_num(value)), dtype="Int64")
     out[np.isnan(value)] = pd.NA
     return out
 
@@ -256,8 +256,8 @@ def _plan_figures(effect: pd.DataFrame, expected_leads: np.ndarray,
     }
     plan_efficiency = {
         "cost": cost, "leads": leads, "mqls": mqls,
-        "cost_per_lead": int(round_half_away(cost / leads)) if leads else None,
-        "cost_per_mql": int(round_half_away(cost / mqls)) if mqls else None,
+        "cost_per_lead": int(round_cents(cost / leads)) if leads else None,
+        "cost_per_mql": int(round_cents(cost / mqls)) if mqls else None,
         "tasks": len(task_cycle),
         "median_task_cycle": one(task_cycle["days"].median()) if len(task_cycle) else None,
         "reviews": len(review_cycle),

@@ -48,6 +48,7 @@ import pandas as pd
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, sort_findings
 from .model import Book
+from .values import round_cents
 
 SPEND_LEVELS = ("activity", "campaign", "plan", "gl", "month", "quarter", "year")
 FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
@@ -86,10 +87,8 @@ def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
 
 
 def convert_cents(cents: np.ndarray, rates: np.ndarray) -> np.ndarray:
-    """cents × rate rounded to cents half away from zero. The tiny epsilon keeps a true half
-    (e.g. 0.5 cents stored as 0.49999999997) rounding away from zero."""
-    scaled = np.asarray(cents, dtype=np.float64) * np.asarray(rates, dtype=np.float64)
-    return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5 + 1e-7)).astype(np.int64)
+    """cents × rate rounded to cents half away from zero (values.round_cents)."""
+    return round_cents(np.asarray(cents, dtype=np.float64) * np.asarray(rates, dtype=np.float64))
 
 
 def _days(values: pd.Series) -> np.ndarray:

@@ -12,6 +12,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, NamedTuple
 
+import numpy as np
+
 from .calendar import fiscal_quarter, quarter_label
 from .sheets import Column, Kind, enum_value
 
@@ -77,6 +79,15 @@ def cents_of_float(amount: float) -> int:
     if abs(scaled - nearest) < 1e-7:
         return int(nearest)
     return cents_of_decimal(Decimal(repr(amount)))
+
+
+def round_cents(amounts: Any) -> np.ndarray:
+    """Float amounts in cents (products of cents and rates or probabilities) → int64 cents,
+    half away from zero (SPEC §3), vectorised. Rounded to 6 decimals first, so binary noise
+    (1000010 × 0.35 = 350003.49999…, 5 × 1.1 = 5.5000000000000004) does not decide the half
+    cent: what the user typed does."""
+    values = np.round(np.asarray(amounts, dtype=np.float64), 6)
+    return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
 
 
 def parse_money_text(text: str) -> Decimal | None:
