@@ -1,6 +1,9 @@
 """`mom validate`, `mom template`, `mom demo` through the real command line (SPEC §13)."""
 import json
 
+import pytest
+
+from mom_engine.cli import COMMAND_MODULES, main
 from mom_engine.read import read_book
 
 from .builders import D
@@ -119,3 +122,11 @@ def test_an_internal_error_exits_3_with_one_line_and_no_traceback(make_book, mon
     err = capsys.readouterr().err
     assert err.strip() == ("mom validate: internal error (RuntimeError: boom); please report it "
                            "with the command you ran")
+
+
+@pytest.mark.parametrize("command", [[], *[[name] for name in COMMAND_MODULES]])
+def test_every_help_page_prints(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    assert "usage: mom" in capsys.readouterr().out

@@ -33,8 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except Exception as error:  # a bug in a command's declaration (argparse's own exit passes)
+        print(f"mom: internal error ({type(error).__name__}: {error}); please report it",
+              file=sys.stderr)
+        return EXIT_INTERNAL
     try:
         return int(args.run(args))
     except (UsageError, OutputError) as error:

@@ -31,7 +31,7 @@ BOTTLENECK_KEYS = ("key", "reviews", "median_days", "max_days", "open_reviews",
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "schedule", help="task schedule: % complete, SPI and late tasks by level (SPEC §6)",
+        "schedule", help="task schedule: %% complete, SPI and late tasks by level (SPEC §6)",
         description="Roll tasks up to activity, campaign or plan: planned and actual dates, "
                     "% complete = ΣEV ÷ Σduration, SPI = ΣEV ÷ ΣPV, late tasks; and the review "
                     "bottleneck table (working days from Submitted On to Approved On).")
