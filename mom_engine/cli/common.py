@@ -65,6 +65,14 @@ def analyze_inputs(paths: Sequence[str], context: Context) -> Iterator[tuple[Pat
         yield path, names[path], analyze_book(path, name=names[path], context=context)
 
 
+def analyze_one(path: str, context: Context, command: str) -> Analysis:
+    """The single workbook a one-book command (spend, realign, schedule) works on."""
+    files = input_books([path])
+    if len(files) != 1:
+        raise UsageError(f"{command} takes one workbook; {path} holds {len(files)}")
+    return analyze_book(files[0], context=context)
+
+
 def exit_status(findings: Iterable[Finding]) -> int:
     return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
 

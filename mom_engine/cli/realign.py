@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ..analyze import Context, analyze_book
+from ..analyze import Context
 from ..report.json import money
 from ..spend import FIGURES, RealignmentImpact, realign
 from ..values import MAX_MONEY_CENTS, cents_of_decimal, parse_money_text
 from . import EXIT_USAGE, UsageError
-from .common import add_json, as_of_date, emit, input_books
+from .common import add_json, analyze_one, as_of_date, emit
 
 
 def amount_argument(text: str) -> int:
@@ -59,10 +59,7 @@ def realign_document(impact: RealignmentImpact, plan_id: str | None) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books([args.book])
-    if len(files) != 1:
-        raise UsageError(f"realign takes one workbook; {args.book} holds {len(files)}")
-    analysis = analyze_book(files[0], context=Context())
+    analysis = analyze_one(args.book, Context(), "realign")
     if not analysis.readable:
         emit({"plan_id": None}, analysis.findings, args.json)
         return EXIT_USAGE

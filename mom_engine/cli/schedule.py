@@ -12,12 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analyze import analyze_book
 from ..report.json import ratio
 from ..report.text import print_table
 from ..schedule import SCHEDULE_LEVELS, execution_metrics, roll_up_schedule
-from . import EXIT_USAGE, UsageError
-from .common import add_as_of, add_json, book_names, context_of, emit, input_books
+from . import EXIT_USAGE
+from .common import add_as_of, add_json, analyze_one, context_of, emit
 
 ROW_KEYS = ("key", "planned_start", "planned_finish", "actual_start", "actual_finish",
             "percent_complete", "spi", "late_tasks")
@@ -44,12 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books([args.book])
-    if len(files) != 1:
-        raise UsageError(f"give one workbook, not {len(files)} ({args.book})")
-    path = files[0]
     context = context_of(args)
-    analysis = analyze_book(path, name=book_names(files)[path], context=context)
+    analysis = analyze_one(args.book, context, "schedule")
     if not analysis.readable:
         emit({"as_of": context.as_of, "by": args.by, "rows": []}, analysis.findings, args.json)
         return EXIT_USAGE
@@ -64,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     def render(out) -> None:
         out.width = max(out.width, 100)  # dates must not be cut in a narrow or piped console
         if not rows:
-            out.print(f"no tasks to schedule (cancelled tasks are left out) in {path.name}")
+            out.print(f"no tasks to schedule (cancelled tasks are left out) in {analysis.book.name}")
         else:
             text_rows = [{TEXT_HEADERS[k]: v for k, v in row.items()} for row in rows]
             print_table(text_rows, list(TEXT_HEADERS.values()), out=out,

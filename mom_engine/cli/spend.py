@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..analyze import Context, analyze_book
+from ..analyze import Context
 from ..findings import CATALOGUE, Finding
 from ..report.json import money
 from ..spend import FIGURES, SPEND_LEVELS, SpendReport, roll_up_spend
-from . import EXIT_USAGE, UsageError
-from .common import add_json, emit, input_books
+from . import EXIT_USAGE
+from .common import add_json, analyze_one, emit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,10 +50,7 @@ def spend_document(report: SpendReport, level: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = input_books([args.book])
-    if len(files) != 1:
-        raise UsageError(f"spend takes one workbook; {args.book} holds {len(files)}")
-    analysis = analyze_book(files[0], context=Context())
+    analysis = analyze_one(args.book, Context(), "spend")
     if not analysis.readable:
         emit({"plan_id": None, "currency": None, "by": args.by, "rows": [], "total": {}},
              analysis.findings, args.json)
