@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if hasattr(args, "format"):  # `args.json` for commands that still read it
+            args.json = args.format == "json"
     except Exception as error:  # a bug in a command's declaration (argparse's own exit passes)
         print(f"mom: internal error ({type(error).__name__}: {error}); please report it",
               file=sys.stderr)

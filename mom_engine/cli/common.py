@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..analyze import Analysis, Context, analyze_book
-from ..findings import Finding, has_errors
+from ..findings import Finding
 from ..read import workbook_files
-from ..report.json import dumps, findings_json
-from ..report.text import console, print_findings
-from . import EXIT_FINDINGS, EXIT_OK, UsageError
+from ..report.text import console
+from ..report.table import Report
+from . import UsageError
+from .output import FindingScope, add_output_options, exit_status, output_format, show
+
+__all__ = ["FindingScope", "Report", "add_output_options", "exit_status", "show"]
 
 
 def as_of_date(text: str) -> dt.date:
@@ -32,7 +35,8 @@ def add_as_of(parser: argparse.ArgumentParser) -> None:
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    """The output options every report command has (see `output.add_output_options`)."""
+    add_output_options(parser)
 
 
 def input_books(paths: Sequence[str]) -> list[Path]:
@@ -73,19 +77,14 @@ def analyze_one(path: str, context: Context, command: str) -> Analysis:
     return analyze_book(files[0], context=context)
 
 
-def exit_status(findings: Iterable[Finding]) -> int:
-    return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
+def emit(document: dict[str, Any], findings: list[Finding],
+         args: argparse.Namespace | bool, render_text: Any = None) -> int:
+    """Print a document (as JSON) or its rendering, then every finding; return the status.
 
-
-def emit(document: dict[str, Any], findings: list[Finding], as_json: bool,
-         render_text: Any = None) -> int:
-    """Print the result as JSON or as text (render_text, then the findings); return the status."""
-    if as_json:
-        document = {**document, "findings": findings_json(findings)}
-        sys.stdout.write(dumps(document) + "\n")
-    else:
-        out = console()
-        if render_text:
-            render_text(out)
-        print_findings(findings, out)
-    return exit_status(findings)
+    For commands not yet declared with table specs (`args` may still be the old `as_json`
+    flag): prefer `show` with a `Report` and a `FindingScope`."""
+    if isinstance(args, bool):
+        args = argparse.Namespace(format="json" if args else "table")
+    if output_format(args) != "json" and render_text:
+        render_text(console())
+    return show(args, Report(document), findings)

@@ -5,14 +5,13 @@ Each book keeps its own Lead Stages, so the funnel is reported book by book.
 from __future__ import annotations
 
 import argparse
-
-import pandas as pd
+import datetime as dt
 
 from ..funnel import FunnelReport, roll_up_funnel
-from ..report.json import ratio
-from ..report.text import print_table
+from ..report.specs import FUNNEL, FUNNEL_STAGE
+from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,24 +27,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _blank(value):
-    return None if pd.isna(value) else value
-
-
-def _stages(frame: pd.DataFrame) -> list[dict]:
-    return [{"stage": r["stage"], "reached": int(r["reached"]),
-             "conversion": ratio(_blank(r["conversion"])),
-             "median_days": _blank(r["median_days"])} for r in frame.to_dict("records")]
+FUNNEL_SCOPE = FindingScope.of(("Campaigns", "Leads", "Lists"),
+                               codes=("lead-stage-order", "lead-sla-breach", "consent-violation"))
 
 
 def funnel_json(book_name: str, plan_id: str | None, report: FunnelReport) -> dict:
     campaigns = []
     for key, rows in report.campaigns.groupby("campaign_id", sort=False):
         campaigns.append({"campaign_id": key or None, "campaign": rows["campaign"].iat[0],
-                          "leads": int(rows["leads"].iat[0]), "stages": _stages(rows)})
+                          "leads": int(rows["leads"].iat[0]), "stages": FUNNEL_STAGE.rows(rows)})
     leads = int(report.plan["leads"].iat[0]) if len(report.plan) else 0
     return {"book": book_name, "plan_id": plan_id, "stages": list(report.stages),
-            "campaigns": campaigns, "total": {"leads": leads, "stages": _stages(report.plan)}}
+            "campaigns": campaigns, "total": {"leads": leads,
+                                              "stages": FUNNEL_STAGE.rows(report.plan)}}
+
+
+def funnel_table(document: dict, as_of: dt.date) -> Table:
+    """One book's funnel: a row per campaign and stage, then the plan total."""
+    rows = []
+    for campaign in [*document["campaigns"],
+                     {"campaign_id": "", "campaign": "plan total", **document["total"]}]:
+        name = f"{campaign['campaign_id'] or ''} {campaign['campaign']}".strip()
+        for stage in campaign["stages"]:
+            rows.append({"campaign": name, "leads": campaign["leads"], **stage})
+    return Table(FUNNEL, rows, title=f"Lead funnel — {document['book']} (as of {as_of})",
+                 empty="no leads")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,20 +62,7 @@ def run(args: argparse.Namespace) -> int:
         if analysis.readable:
             report = roll_up_funnel(analysis.book, context.as_of)
             documents.append(funnel_json(name, analysis.book.plan.plan_id, report))
-
-    def render(out) -> None:
-        for document in documents:
-            rows = []
-            for campaign in [*document["campaigns"],
-                             {"campaign_id": "", "campaign": "plan total", **document["total"]}]:
-                for stage in campaign["stages"]:
-                    rows.append({"campaign": f"{campaign['campaign_id'] or ''} "
-                                             f"{campaign['campaign']}".strip(),
-                                 "leads": campaign["leads"], **stage})
-            print_table(rows, ["campaign", "leads", "stage", "reached", "conversion",
-                               "median_days"], out=out,
-                        title=f"Lead funnel — {document['book']} (as of {context.as_of})",
-                        formats={"conversion": ".1%", "median_days": ".1f"})
-
-    status = emit({"as_of": context.as_of, "books": documents}, findings, args.json, render)
+    tables = [funnel_table(document, context.as_of) for document in documents]
+    status = show(args, Report({"as_of": context.as_of, "books": documents}, tables), findings,
+                  scope=FUNNEL_SCOPE, paths=args.books)
     return status if documents else EXIT_USAGE

@@ -5,16 +5,17 @@ Several books are one sales team: a rep who appears in two books is one rep.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 
-import pandas as pd
-
+from ..analyze import Analysis
 from ..findings import sort_findings
-from ..pipeline import COVERAGE_CODES, CoverageReport, coverage
-from ..report.json import money, ratio
-from ..report.text import print_table
+from ..pipeline import COVERAGE_CODES, BookQuarter, CoverageReport, coverage
+from ..report.json import ratio
+from ..report.specs import COVERAGE, COVERAGE_TEAM
+from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
 
 
 MAX_TARGET = 100.0   # 100× remaining quota: far above any sales plan, far below overflow
@@ -46,62 +47,71 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _value(value, convert):
-    return None if pd.isna(value) else convert(value)
+PIPELINE_SCOPE = FindingScope.of(("Campaigns", "Opportunities", "Quotas", "Lists"),
+                                 codes=COVERAGE_CODES)
 
 
 def coverage_json(report: CoverageReport) -> dict:
-    """The SPEC §13 `pipeline` document (without findings)."""
-    reps = [{
-        "rep": row["rep"],
-        "quota": _value(row["quota"], money),
-        "won": money(row["won"]),
-        "remaining_quota": _value(row["remaining_quota"], money),
-        "open": money(row["open"]),
-        "weighted": money(row["weighted"]),
-        "coverage": _value(row["coverage"], ratio),
-        "gap": _value(row["gap"], money),
-        "below_target": bool(row["below_target"]),
-        "quota_met": bool(row["quota_met"]),
-    } for row in report.reps.to_dict("records")]
-    team = report.team
+    """The `pipeline` document (without findings)."""
     return {
-        "as_of": report.as_of, "quarter": report.quarter, "target": report.target, "reps": reps,
-        "team": {"open": money(team["open"]), "remaining_quota": money(team["remaining_quota"]),
-                 "coverage": ratio(team["coverage"]),
-                 "reps_below_target": team["reps_below_target"]},
+        "as_of": report.as_of, "quarter": report.quarter, "target": report.target,
+        "reps": COVERAGE.rows(report.reps),
+        "team": COVERAGE_TEAM.row(report.team),
         "win_rate": ratio(report.win_rate), "implied_multiple": ratio(report.implied_multiple),
     }
 
 
+def book_quarters(analyses: list[tuple[str, Analysis]], as_of: dt.date) -> list[dict]:
+    """Each readable book's own fiscal quarter at the as-of date, and its currency."""
+    return [{"book": name, "quarter": BookQuarter.of(a.book, as_of).label,
+             "currency": a.book.plan.currency}
+             for name, a in analyses if a.readable]
+
+
+def headline(report: CoverageReport, books: list[dict]) -> tuple[str, list[str]]:
+    """The table's title, and the lines that say which quarter and currency each book is in."""
+    quarters = sorted({b["quarter"] for b in books})
+    currencies = sorted({b["currency"] for b in books})
+    quarter = quarters[0] if len(quarters) == 1 else "of each book's fiscal quarter"
+    currency = currencies[0] if len(currencies) == 1 else "mixed currencies"
+    title = (f"Pipeline coverage {quarter} (as of {report.as_of}, target {report.target:g}×, "
+             f"{currency})")
+    lines = []
+    if len(quarters) > 1 or len(currencies) > 1:
+        lines = [f"{b['book']}: {b['quarter']}, {b['currency']}" for b in books]
+        if len(currencies) > 1:
+            lines.append("amounts are added in each book's own currency, not converted")
+    return title, lines
+
+
 def run(args: argparse.Namespace) -> int:
     context = context_of(args, coverage_target=args.target)
-    analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context)]
-    books = [a.book for a in analyses if a.readable]
+    analyses = [(name, analysis) for _, name, analysis in analyze_inputs(args.books, context)]
+    every = [f for _, a in analyses for f in a.findings]
+    books = [a.book for _, a in analyses if a.readable]
     if not books:
-        emit({"as_of": context.as_of}, [f for a in analyses for f in a.findings], args.json)
+        show(args, Report({"as_of": context.as_of}), every, scope=PIPELINE_SCOPE,
+             paths=args.books)
         return EXIT_USAGE
     report = coverage(books, context.as_of, args.target)
     # Per-book coverage findings are replaced by the cross-book ones (one rep across books).
-    findings = [f for a in analyses for f in a.findings if f.code not in COVERAGE_CODES]
+    findings = [f for f in every if f.code not in COVERAGE_CODES]
     findings = sort_findings(findings + report.findings)
-    document = coverage_json(report)
-
-    def render(out) -> None:
-        columns = ["rep", "quota", "won", "remaining_quota", "open", "weighted", "coverage",
-                   "gap", "below_target", "quota_met"]
-        print_table(document["reps"], columns, out=out,
-                    title=f"Pipeline coverage {report.quarter} (as of {report.as_of}, "
-                          f"target {report.target:g}×)")
-        team = document["team"]
-        shown = "blank" if team["coverage"] is None else f"{team['coverage']:.2f}×"
-        out.print(f"team: open {team['open']:,.2f} / remaining quota "
-                  f"{team['remaining_quota']:,.2f} = coverage {shown}; "
-                  f"{team['reps_below_target']} rep(s) below target")
-        if report.win_rate is not None:
-            multiple = ("" if report.implied_multiple is None
-                        else f", implied multiple {report.implied_multiple:.2f}×")
-            out.print(f"win rate, previous four quarters: {report.win_rate:.1%}{multiple} "
-                      f"(target {report.target:g}×)")
-
-    return emit(document, findings, args.json, render)
+    quarters = book_quarters(analyses, context.as_of)
+    document = {**coverage_json(report), "books": quarters,
+                "currencies": sorted({b["currency"] for b in quarters})}
+    title, lines = headline(report, quarters)
+    team = document["team"]
+    shown = "blank" if team["coverage"] is None else f"{team['coverage']:.2f}×"
+    notes = [f"team: open {team['open']:,.2f} / remaining quota "
+             f"{team['remaining_quota']:,.2f} = coverage {shown}; "
+             f"{team['reps_below_target']} rep(s) below target"]
+    if report.win_rate is not None:
+        multiple = ("" if report.implied_multiple is None
+                    else f", implied multiple {report.implied_multiple:.2f}×")
+        notes.append(f"win rate, previous four quarters: {report.win_rate:.1%}{multiple} "
+                     f"(target {report.target:g}×)")
+    table = Table(COVERAGE, document["reps"], title=title, notes=[*lines, *notes],
+                  empty="no rep has a quota or open pipeline in the quarter")
+    return show(args, Report(document, [table]), findings, scope=PIPELINE_SCOPE,
+                paths=args.books)

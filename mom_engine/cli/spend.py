@@ -4,11 +4,12 @@ from __future__ import annotations
 import argparse
 
 from ..analyze import Context
-from ..findings import CATALOGUE, Finding
-from ..report.json import money
-from ..spend import FIGURES, SPEND_LEVELS, SpendReport, roll_up_spend
+from ..findings import Finding
+from ..report.specs import SPEND, SPEND_ACTIVITY_EXTRA, SPEND_KEY_HEADERS
+from ..report.table import Report, Table
+from ..spend import SPEND_LEVELS, SpendReport, roll_up_spend
 from . import EXIT_USAGE
-from .common import add_json, analyze_one, emit
+from .common import FindingScope, add_json, analyze_one, show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,46 +25,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-# Findings shown with spend figures: what changes them (reading, structure) and spend's own.
-SPEND_SECTIONS = ("§3", "§4", "§5", "§10")
+# Findings shown with spend figures: what changes them (reading, structure of the sheets
+# they are computed from) and spend's own checks (and a template formula typed over).
+SPEND_SCOPE = FindingScope.of(
+    ("Campaigns", "Activities", "Budget", "Realignments", "PurchaseOrders", "Invoices", "Rates",
+     "Lists"),
+    sections=("§5",), codes=("formula-overwritten", "outside-fiscal-year"))
 
 
 def spend_findings(findings: list[Finding]) -> list[Finding]:
     """The book's findings that bear on its spend figures; schedule, pipeline and asset
     findings belong to their own commands (and to `mom validate`)."""
-    return [f for f in findings if CATALOGUE[f.code].section in SPEND_SECTIONS]
+    return [f for f in findings if SPEND_SCOPE.bears(f)]
 
 
-def spend_document(report: SpendReport, level: str) -> dict:
-    """The §13 `spend` JSON document (without findings)."""
+def spend_table(report: SpendReport, level: str) -> Table:
+    """The spend table at one level, with its total as the last row."""
     frame = report.by(level)
-    rows = []
-    for record in frame.to_dict("records"):
-        row = {"key": str(record["key"])}
-        row.update({figure: money(record[figure]) for figure in FIGURES})
-        for extra in ("campaign_id", "gl_account"):
-            if extra in record:
-                row[extra] = record[extra]
-        rows.append(row)
-    return {"plan_id": report.plan_id, "currency": report.currency, "by": level, "rows": rows,
-            "total": {figure: money(value) for figure, value in report.total.items()}}
+    spec = SPEND.with_header("key", SPEND_KEY_HEADERS[level])
+    if level == "activity":
+        spec = spec.extended(SPEND_ACTIVITY_EXTRA)
+    rows = spec.rows(frame)
+    return Table(spec, rows, title=f"Spend of {report.plan_id} by {level} ({report.currency})",
+                 empty="no spend figures: the plan has no activities")
+
+
+def spend_document(report: SpendReport, level: str, table: Table | None = None) -> dict:
+    """The `spend` JSON document (without findings)."""
+    table = table or spend_table(report, level)
+    total = SPEND.without("key").row(report.total)
+    return {"plan_id": report.plan_id, "currency": report.currency, "by": level,
+            "rows": table.rows, "total": total}
 
 
 def run(args: argparse.Namespace) -> int:
     analysis = analyze_one(args.book, Context(), "spend")
     if not analysis.readable:
-        emit({"plan_id": None, "currency": None, "by": args.by, "rows": [], "total": {}},
-             analysis.findings, args.json)
+        show(args, Report({"plan_id": None, "currency": None, "by": args.by, "rows": [],
+                           "total": {}}), analysis.findings, scope=SPEND_SCOPE,
+             paths=[args.book])
         return EXIT_USAGE
     report = roll_up_spend(analysis.book)
-    document = spend_document(report, args.by)
-
-    def render(out):
-        from ..report.text import print_table
-        rows = [{**row} for row in document["rows"]]
-        rows.append({"key": "Total", **document["total"]})
-        print_table(rows, ["key", *FIGURES],
-                    title=f"Spend of {report.plan_id} by {args.by} ({report.currency})",
-                    out=out, formats={figure: ",.2f" for figure in FIGURES})
-
-    return emit(document, spend_findings(analysis.findings), args.json, render)
+    table = spend_table(report, args.by)
+    document = spend_document(report, args.by, table)
+    shown = Table(table.spec, [*table.rows, {"key": "Total", **document["total"]}],
+                  title=table.title, empty=table.empty)
+    return show(args, Report(document, [shown]), analysis.findings, scope=SPEND_SCOPE,
+                paths=[args.book])

@@ -5,7 +5,8 @@ import argparse
 
 from ..findings import CATALOGUE
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from ..report.table import Report
+from .common import add_as_of, add_json, analyze_inputs, context_of, show
 
 
 def catalogue_text() -> str:
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         findings += analysis.findings
         books.append({"book": name, "path": str(path), "readable": analysis.readable,
                       "plan_id": analysis.book.plan.plan_id})
-    status = emit({"as_of": context.as_of, "books": books}, findings, args.json)
+    status = show(args, Report({"as_of": context.as_of, "books": books}), findings)
     if not any(b["readable"] for b in books):
         return EXIT_USAGE
     return status

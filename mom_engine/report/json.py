@@ -1,4 +1,9 @@
-"""JSON documents for `--json` (SPEC §13): one document on stdout, amounts with 2 decimals."""
+"""JSON documents for `--json` / `--format json` (SPEC §13): one strict document on stdout.
+
+Strict: no NaN or Infinity (a blank figure is null), dates in ISO form, numpy scalars as plain
+numbers. Figures arrive already converted by their table spec (`report.table`), so money has
+at most 2 decimals.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,13 +12,12 @@ import math
 from typing import Any, Iterable
 
 from ..findings import Finding
+from .table import CONVERT, Kind
 
 
 def money(cents: int | None) -> float | None:
     """Integer cents → a JSON number with at most 2 decimals."""
-    if cents is None:
-        return None
-    return round(int(cents) / 100, 2)
+    return CONVERT[Kind.MONEY](cents)
 
 
 def ratio(value: float | None, digits: int = 4) -> float | None:
@@ -30,11 +34,23 @@ def _default(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+        return strict(value.item())
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     return str(value)
 
 
+def strict(value: Any) -> Any:
+    """Non-finite floats anywhere in a document → null (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(item) for item in value]
+    return value
+
+
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, default=_default, ensure_ascii=False, indent=2)
+    return json.dumps(strict(document), default=_default, ensure_ascii=False, indent=2,
+                      allow_nan=False)

@@ -1,0 +1,183 @@
+"""The table spec of every report: its columns, their human headers, kinds and priorities.
+
+Declared once here; the JSON document, the terminal table, CSV and Markdown are all rendered
+from these (`report.table`, `report.text`, `report.writers`). Priority 0 is the row key, 1 the
+figures a report is about, 2–3 detail that a narrow terminal moves to a second table.
+"""
+from __future__ import annotations
+
+from .table import Column, Kind, TableSpec
+
+M, A, R, P, DAYS, N, D, T, F = (Kind.MONEY, Kind.AMOUNT, Kind.RATIO, Kind.PERCENT, Kind.DAYS,
+                                Kind.COUNT, Kind.DATE, Kind.TEXT, Kind.FLAG)
+
+SPEND_KEY_HEADERS = {"activity": "Activity", "campaign": "Campaign", "plan": "Plan",
+                     "gl": "G/L account", "month": "Month", "quarter": "Quarter", "year": "Year"}
+
+SPEND = TableSpec(
+    Column("key", "Activity", T, 0),
+    Column("budgeted", "Budgeted", M, 1),
+    Column("planned", "Planned", M, 2),
+    Column("committed", "Committed", M, 1),
+    Column("spent", "Spent", M, 1),
+    Column("remaining", "Remaining", M, 1),
+    Column("unplanned", "Unplanned", M, 2),
+)
+SPEND_ACTIVITY_EXTRA = TableSpec(
+    Column("campaign_id", "Campaign", T, 3),
+    Column("gl_account", "G/L account", T, 3),
+)
+
+REALIGN = TableSpec(
+    Column("level", "Level", T, 0),
+    Column("key", "Key", T, 0),
+    Column("budgeted_before", "Budgeted before", A, 1),
+    Column("budgeted_after", "Budgeted after", A, 1),
+    Column("remaining_before", "Remaining before", A, 1),
+    Column("remaining_after", "Remaining after", A, 1),
+)
+
+SCHEDULE = TableSpec(
+    Column("key", "Key", T, 0),
+    Column("planned_start", "Planned start", D, 1),
+    Column("planned_finish", "Planned finish", D, 1),
+    Column("actual_start", "Actual start", D, 2),
+    Column("actual_finish", "Actual finish", D, 2),
+    Column("percent_complete", "% complete", P, 1),
+    Column("spi", "SPI", R, 1),
+    Column("late_tasks", "Late tasks", N, 1),
+)
+BOTTLENECKS = TableSpec(
+    Column("key", "Who", T, 0),
+    Column("reviews", "Reviews", N, 1),
+    Column("median_days", "Median days", DAYS, 1),
+    Column("max_days", "Longest days", DAYS, 1, shown=",.0f"),
+    Column("open_reviews", "Open reviews", N, 1),
+    Column("oldest_open_days", "Oldest open (days)", DAYS, 2, shown=",.0f"),
+)
+
+COVERAGE = TableSpec(
+    Column("rep", "Rep", T, 0),
+    Column("quota", "Quota", M, 1),
+    Column("won", "Won", M, 1),
+    Column("remaining_quota", "Remaining quota", M, 1),
+    Column("open", "Open pipeline", M, 1),
+    Column("weighted", "Weighted", M, 2),
+    Column("coverage", "Coverage", R, 1),
+    Column("gap", "Gap to target", M, 1),
+    Column("below_target", "Below target", F, 2),
+    Column("quota_met", "Quota met", F, 3),
+)
+COVERAGE_TEAM = TableSpec(
+    Column("open", "Open pipeline", M),
+    Column("remaining_quota", "Remaining quota", M),
+    Column("coverage", "Coverage", R),
+    Column("reps_below_target", "Reps below target", N),
+)
+
+FUNNEL_STAGE = TableSpec(
+    Column("stage", "Stage", T, 0),
+    Column("reached", "Reached", N, 1),
+    Column("conversion", "Conversion", P, 1),
+    Column("median_days", "Median days", DAYS, 1),
+)
+FUNNEL = TableSpec(
+    Column("campaign", "Campaign", T, 0),
+    Column("leads", "Leads", N, 1),
+    *FUNNEL_STAGE.columns,
+)
+
+EFFECTIVENESS = TableSpec(
+    Column("rank", "Rank", N, 0),
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("campaign", "Campaign", T, 2),
+    Column("cost", "Cost", M, 1),
+    Column("leads", "Leads", N, 1),
+    Column("mqls", "MQLs", N, 2),
+    Column("pipeline", "Pipeline", M, 1),
+    Column("won", "Won", M, 1),
+    Column("roi", "ROI", P, 1),
+    Column("pipeline_per_cost", "Pipeline per cost", R, 2),
+    Column("leads_attainment", "Leads attainment", P, 2),
+    Column("pipeline_attainment", "Pipeline attainment", P, 2),
+    Column("revenue_attainment", "Revenue attainment", P, 2),
+)
+EFFICIENCY = TableSpec(
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("campaign", "Campaign", T, 2),
+    Column("cost_per_lead", "Cost per lead", M, 1),
+    Column("cost_per_mql", "Cost per MQL", M, 1),
+    Column("tasks", "Tasks", N, 2),
+    Column("median_task_cycle", "Median task cycle (days)", DAYS, 1),
+    Column("reviews", "Reviews", N, 2),
+    Column("median_review_cycle", "Median review cycle (days)", DAYS, 1),
+    Column("hours_variance", "Hours variance", DAYS, 1, shown="+,.1f"),
+)
+
+ASSETS = TableSpec(
+    Column("team", "Team", T, 2),
+    Column("book", "Workbook", T, 3),
+    Column("asset_id", "Asset ID", T, 0),
+    Column("asset", "Asset", T, 1),
+    Column("type", "Type", T, 1),
+    Column("product", "Product", T, 3),
+    Column("segment", "Segment", T, 3),
+    Column("region", "Region", T, 3),
+    Column("tags", "Tags", T, 3),
+    Column("status", "Status", T, 2),
+    Column("expires", "Expires", D, 2),
+    Column("location", "Location", T, 3),
+    Column("matches", "Matches", N, 1),
+)
+ASSETS_SHOWN = ("team", "asset_id", "asset", "type", "status", "expires", "matches")
+DUPLICATE_ASSETS = TableSpec(
+    Column("team", "Team", T, 1),
+    Column("asset_id", "Asset ID", T, 0),
+    Column("asset", "Asset", T, 1),
+    Column("type", "Type", T, 1),
+    Column("teams", "Teams", N, 1),
+)
+
+RECONCILE_SUMMARY = TableSpec(
+    Column("result", "Result", T, 0),
+    Column("count", "Documents", N, 1),
+    Column("workbook_amount", "Workbook amount", M, 1),
+    Column("erp_amount", "ERP amount", M, 1),
+)
+RECONCILE_DOCUMENTS = TableSpec(
+    Column("class", "Result", T, 0),
+    Column("document_type", "Type", T, 3),
+    Column("document_no", "Document", T, 0),
+    Column("po_number", "PO number", T, 3),
+    Column("vendor", "Vendor", T, 2),
+    Column("gl_account", "G/L account", T, 3),
+    Column("currency", "Currency", T, 3),
+    Column("workbook_amount", "Workbook amount", M, 1),
+    Column("erp_amount", "ERP amount", M, 1),
+    Column("difference", "Difference", M, 1),
+    Column("book", "Workbook", T, 3),
+    Column("sheet", "Sheet", T, 3),
+    Column("cell", "Cell", T, 2),
+    Column("erp_rows", "ERP rows", T, 3),
+    Column("note", "Note", T, 3),
+)
+RECONCILE_DOCUMENTS_SHOWN = ("class", "document_no", "vendor", "workbook_amount", "erp_amount",
+                             "difference", "cell")
+RECONCILE_GL_MONTHS = TableSpec(
+    Column("currency", "Currency", T, 2),
+    Column("gl_account", "G/L account", T, 0),
+    Column("month", "Month", T, 0),
+    Column("quarter", "Quarter", T, 3),
+    Column("workbook_spent", "Workbook spent", M, 1),
+    Column("erp_actual", "ERP actual", M, 1),
+    Column("variance", "Variance", M, 1),
+)
+
+CONSOLIDATION = TableSpec(
+    Column("figure", "Figure", T, 0),
+    Column("value", "Value", A, 1),
+)
+COUNTS = TableSpec(
+    Column("figure", "Figure", T, 0),
+    Column("value", "Value", N, 1),
+)
