@@ -20,7 +20,7 @@ def test_validate_errors_exit_1_with_location_first(make_book, run_mom):
     result = run_mom("validate", path)
     assert result.returncode == 1
     first = result.stdout.splitlines()[0]
-    assert first.startswith("team.xlsx!Budget!B2  value-type  ")
+    assert first.startswith("team.xlsx!Budget!B2  error  value-type  ")   # severity word (issue 16)
     assert "2027-03" in first          # says how to fix it
 
 

@@ -11,21 +11,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..assets import find_duplicate_assets, search_assets
-from ..report.text import print_table
+from ..report.specs import ASSETS, ASSETS_SHOWN, DUPLICATE_ASSETS
+from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
 
-ASSET_KEYS = ("team", "book", "asset_id", "asset", "type", "product", "segment", "region",
-              "tags", "status", "expires", "location", "matches")
 SOURCE_COLUMNS = {"asset_id": "Asset ID", "asset": "Asset", "type": "Type", "product": "Product",
                   "segment": "Segment", "region": "Region", "tags": "Tags", "status": "Status",
-                  "location": "Location"}
-TEXT_COLUMNS = ("team", "asset_id", "asset", "type", "status", "expires", "matches")
-DUPLICATE_KEYS = ("team", "asset_id", "asset", "type", "teams")
+                  "expires": "Expires", "location": "Location", "matches": "matches"}
+ASSETS_SCOPE = FindingScope.of(("Assets", "Lists"), codes=("asset-expired",))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,20 +58,20 @@ def run(args: argparse.Namespace) -> int:
         hits = search_assets(frame, args.search, **filters)
         found.append(hits.assign(_team=team, _book=name))
     assets = asset_rows(found)
-    duplicates = duplicate_rows(find_duplicate_assets(registers)) if len(registers) > 1 else []
+    duplicates = (DUPLICATE_ASSETS.rows(find_duplicate_assets(registers).rename(
+        columns={"Asset ID": "asset_id", "Asset": "asset", "Type": "type"}))
+        if len(registers) > 1 else [])
     document = {"as_of": context.as_of, "search": args.search,
                 "filters": {k: v for k, v in filters.items() if v},
                 "assets": assets, "duplicates": duplicates}
-
-    def render(out) -> None:
-        out.width = max(out.width, 100)
-        print_table(assets, TEXT_COLUMNS, out=out,
-                    title=f"Assets{' matching ' + repr(args.search) if args.search else ''}")
-        if duplicates:
-            print_table(duplicates, DUPLICATE_KEYS, out=out,
-                        title="Likely duplicates across teams (same name and type)")
-
-    status = emit(document, findings, args.json, render)
+    title = f"Assets{' matching ' + repr(args.search) if args.search else ''}"
+    tables = [Table(ASSETS.only(*ASSETS_SHOWN), assets, title=title,
+                    empty="no asset matches")]
+    if duplicates:
+        tables.append(Table(DUPLICATE_ASSETS, duplicates,
+                            title="Likely duplicates across teams (same name and type)"))
+    status = show(args, Report(document, tables), findings, scope=ASSETS_SCOPE,
+                  paths=args.books)
     return status if readable else EXIT_USAGE
 
 
@@ -85,24 +82,6 @@ def asset_rows(found: list[pd.DataFrame]) -> list[dict[str, Any]]:
     hits = pd.concat(found, ignore_index=True)
     hits = hits.sort_values(["matches", "Asset ID", "_book"], ascending=[False, True, True],
                             kind="stable", ignore_index=True)
-    rows = []
-    for record in hits.to_dict("records"):  # output rendering: one dict per listed asset
-        row = {"team": record["_team"], "book": record["_book"]}
-        row.update({key: text(record[column]) for key, column in SOURCE_COLUMNS.items()})
-        expires = record["Expires"]
-        row["expires"] = None if pd.isna(expires) else str(np.datetime64(expires, "D"))
-        row["matches"] = int(record["matches"])
-        rows.append({key: row[key] for key in ASSET_KEYS})
-    return rows
-
-
-def duplicate_rows(duplicates: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{"team": team, "asset_id": text(asset_id), "asset": text(asset), "type": text(kind),
-             "teams": int(teams)}
-            for team, asset_id, asset, kind, teams in zip(
-                duplicates["team"], duplicates["Asset ID"], duplicates["Asset"],
-                duplicates["Type"], duplicates["teams"])]
-
-
-def text(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)
+    named = hits.rename(columns={"_team": "team", "_book": "book",
+                                 **{column: key for key, column in SOURCE_COLUMNS.items()}})
+    return ASSETS.rows(named)

@@ -16,10 +16,13 @@ from ..consolidate import (TOTAL_FIGURES, BookResult, ConsolidatedReport, Option
                            consolidate, read_rates)
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
-from ..report.text import console, print_summary, print_table
+from ..report.specs import CONSOLIDATION, COUNTS
+from ..report.table import Report, Table
+from ..report.text import console
 from . import EXIT_USAGE, UsageError
-from .common import add_as_of, add_json, book_names, emit, exit_status, input_books
+from .common import add_as_of, add_json, book_names, input_books, output_format, show
 
+DEFAULT_OUTPUT = "consolidated.xlsx"
 PROGRESS_MIN_BOOKS = 8
 TEXT_FINDINGS_SHOWN = 40
 
@@ -32,8 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="workbooks, folders (searched recursively) or globs; Office lock "
                              "files (~$…) are skipped")
-    parser.add_argument("-o", "--output", default="consolidated.xlsx", metavar="OUT",
-                        help="the consolidated workbook to write (default consolidated.xlsx)")
+    parser.add_argument("-o", "--output", default=None, metavar="OUT",
+                        help=f"the consolidated workbook to write (default: {DEFAULT_OUTPUT} "
+                             "in the current folder; the command says where it wrote)")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="worker processes on this machine (default: CPU count)")
     parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.rates and not args.currency:
         raise UsageError("--rates needs --currency (the currency the rates convert into)")
     files = input_books(args.paths)
-    output = Path(args.output)
+    output = Path(args.output or DEFAULT_OUTPUT)
     try:
         refuse_overwriting_inputs(output, files)
     except OutputError as error:
@@ -83,17 +87,31 @@ def run(args: argparse.Namespace) -> int:
     if report.books_read:
         from ..report.consolidated import write_consolidated
         write_consolidated(output, report)
-    document = consolidation_json(report, output if report.books_read else None)
-    if args.json:
-        status = emit(document, report.findings, True)
-    else:
-        render_text(report, output if report.books_read else None)
-        status = exit_status(report.findings)
+    written = output if report.books_read else None
+    wrote = None
+    if written:
+        wrote = f"wrote {written}" + ("" if args.output else
+                                      " (no -o given: the default name, in the current folder)")
+        if output_format(args) in ("json", "csv"):   # stdout holds the data: say it aside
+            print(f"mom consolidate: {wrote}", file=sys.stderr)
+    status = show(args, consolidation_report(report, written, wrote), report.findings,
+                  limit=TEXT_FINDINGS_SHOWN,
+                  hint=f"the Findings sheet of {written}" if written else "")
     return EXIT_USAGE if not report.books_read else status
 
 
+def left_out(report: ConsolidatedReport) -> dict[str, list[str]]:
+    """Books whose money is not in the totals (no rate to the reporting currency)."""
+    teams = report.teams
+    if not len(teams) or "rate" not in teams:
+        return {"books": [], "currencies": []}
+    missing = teams[teams["rate"].isna()]
+    return {"books": [str(b) for b in missing["book"]],
+            "currencies": sorted({str(c) for c in missing["currency"]})}
+
+
 def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[str, Any]:
-    """SPEC §13: books, rows, totals (+ currency, output, per-book sources)."""
+    """books, rows, totals (+ currency, output, what the totals leave out, per-book sources)."""
     totals = {f: money(report.totals[f]) if report.totals else None for f in TOTAL_FIGURES}
     sources: dict[str, dict[str, Any]] = {}
     for row in report.sources.to_dict("records"):
@@ -107,11 +125,21 @@ def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[
     return {"as_of": report.as_of, "currency": report.currency,
             "output": str(output) if output else None,
             "books": {"read": report.books_read, "failed": report.books_failed},
-            "rows": dict(report.rows), "totals": totals, "sources": list(sources.values())}
+            "rows": dict(report.rows), "totals": totals, "left_out": left_out(report),
+            "sources": list(sources.values())}
 
 
-def render_text(report: ConsolidatedReport, output: Path | None) -> None:
-    out = console()
+def left_out_line(report: ConsolidatedReport) -> str | None:
+    missing = left_out(report)
+    if not missing["books"]:
+        return None
+    count = len(missing["books"])
+    return (f"left out of the {report.currency} totals: {count} workbook{'s' * (count != 1)} "
+            f"in {', '.join(missing['currencies'])} (no rate given) — pass --currency "
+            f"{report.currency} --rates FILE to include them")
+
+
+def headline_rows(report: ConsolidatedReport) -> list[dict[str, Any]]:
     rows = [{"figure": "workbooks read", "value": report.books_read},
             {"figure": "workbooks failed", "value": report.books_failed},
             {"figure": "rows read", "value": report.rows["read"]},
@@ -120,17 +148,19 @@ def render_text(report: ConsolidatedReport, output: Path | None) -> None:
     if report.totals:
         rows += [{"figure": f"{f} ({report.currency})", "value": money(report.totals[f])}
                  for f in TOTAL_FIGURES]
-    print_table(rows, ["figure", "value"], title="Consolidation", out=out)
-    shown = report.findings[:TEXT_FINDINGS_SHOWN]
-    for finding in shown:
-        out.print(f"{finding.location}  {finding.code}  ", end="")
-        out.print(finding.message, markup=False)
-    if len(report.findings) > len(shown):
-        out.print(f"… and {len(report.findings) - len(shown)} more findings "
-                  "(all of them are in the Findings sheet)")
-    print_summary(report.findings, out)
-    if output:
-        out.print(f"wrote {output}")
+    return rows
+
+
+def consolidation_report(report: ConsolidatedReport, output: Path | None,
+                         wrote: str | None = None) -> Report:
+    rows = headline_rows(report)
+    counts = Table(COUNTS, rows[:5], title="Consolidation")
+    money_rows = Table(CONSOLIDATION, rows[5:], title=f"Totals ({report.currency})")
+    notes = [line for line in (left_out_line(report),) if line]
+    tables = [counts, *([money_rows] if money_rows.rows else [])]
+    if wrote:
+        tables[-1].notes.append(wrote)
+    return Report(consolidation_json(report, output), tables, notes)
 
 
 class progress_bar:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 from ..findings import CATALOGUE, Finding, Severity, has_errors
@@ -36,15 +36,21 @@ class FindingScope:
     sheets: frozenset[str]
     sections: frozenset[str] = frozenset()
     codes: frozenset[str] = frozenset()
+    books: frozenset[str] = frozenset()    # files whose every finding bears (a ledger)
 
     @classmethod
     def of(cls, sheets: Iterable[str], sections: Iterable[str] = (),
            codes: Iterable[str] = ()) -> FindingScope:
         return cls(frozenset({"Plan", *sheets}), frozenset(sections), frozenset(codes))
 
+    def with_books(self, *books: str) -> FindingScope:
+        return replace(self, books=self.books | frozenset(books))
+
     def bears(self, finding: Finding) -> bool:
         entry = CATALOGUE.get(finding.code)
         if entry is None or finding.code in self.codes or entry.section in self.sections:
+            return True
+        if finding.book in self.books:
             return True
         if entry.section not in STRUCTURE_SECTIONS:
             return False
@@ -96,10 +102,12 @@ def exit_status(findings: Iterable[Finding]) -> int:
 
 def show(args: argparse.Namespace, report: Report, findings: Sequence[Finding], *,
          scope: FindingScope | None = None, paths: Sequence[str] = (),
-         limit: int | None = None) -> int:
-    """Write the report in the format asked for, with its findings; return the exit status."""
+         limit: int | None = None, quiet: bool = False, hint: str | None = None) -> int:
+    """Write the report in the format asked for, with its findings; return the exit status.
+
+    `quiet`: the report's own lines already say there is nothing wrong (no count line)."""
     shown, others = select_findings(findings, args, scope)
-    hint = validate_hint(paths)
+    hint = validate_hint(paths) if hint is None else hint
     fmt = output_format(args)
     if fmt == "json":
         document: dict[str, Any] = {**report.document, "findings": findings_json(shown)}
@@ -114,6 +122,8 @@ def show(args: argparse.Namespace, report: Report, findings: Sequence[Finding], 
         write_markdown(report, shown, others, hint)
     else:
         write_tables(report.tables, report.notes)
+        if quiet and not shown and not others:
+            return exit_status(shown)
         if report.tables or report.notes:
             sys.stdout.write("\n")
         print_findings(shown, sys.stdout, others=others, hint=hint, limit=limit)

@@ -12,10 +12,12 @@ import datetime as dt
 
 from ..analyze import Context
 from ..report.json import money
-from ..spend import FIGURES, RealignmentImpact, realign
+from ..report.specs import REALIGN, SPEND
+from ..report.table import Column, Report, Table, TableSpec
+from ..spend import RealignmentImpact, realign
 from ..values import MAX_MONEY_CENTS, cents_of_decimal, parse_money_text
 from . import EXIT_USAGE, UsageError
-from .common import add_json, analyze_one, as_of_date, emit
+from .common import add_json, analyze_one, as_of_date, output_format, show
 
 
 def amount_argument(text: str) -> int:
@@ -46,22 +48,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _rows(frame) -> list[dict]:
-    return [{"level": r["level"], "key": str(r["key"]),
-             **{figure: money(r[figure]) for figure in FIGURES}}
-            for r in frame.to_dict("records")]
+LEVEL_ROWS = TableSpec(Column("level", "Level"), Column("key", "Key"), *SPEND.without("key").columns)
 
 
 def realign_document(impact: RealignmentImpact, plan_id: str | None) -> dict:
     return {"plan_id": plan_id, "currency": impact.currency, "from": impact.from_id,
             "to": impact.to_id, "amount": money(impact.amount), "date": impact.date,
-            "before": _rows(impact.before), "after": _rows(impact.after)}
+            "before": LEVEL_ROWS.rows(impact.before), "after": LEVEL_ROWS.rows(impact.after)}
+
+
+def realign_table(document: dict) -> Table:
+    """Budgeted and remaining of each level before and after the transfer, side by side."""
+    rows = [{"level": before["level"], "key": before["key"],
+             "budgeted_before": before["budgeted"], "budgeted_after": after["budgeted"],
+             "remaining_before": before["remaining"], "remaining_after": after["remaining"]}
+            for before, after in zip(document["before"], document["after"])]
+    return Table(REALIGN, rows,
+                 title=f"What if {document['amount']:,.2f} {document['currency']} moves from "
+                       f"{document['from']} to {document['to']} on {document['date']}")
 
 
 def run(args: argparse.Namespace) -> int:
     analysis = analyze_one(args.book, Context(), "realign")
     if not analysis.readable:
-        emit({"plan_id": None}, analysis.findings, args.json)
+        show(args, Report({"plan_id": None}), analysis.findings, paths=[args.book])
         return EXIT_USAGE
     try:
         impact = realign(analysis.book, args.from_id, args.to_id, args.amount,
@@ -69,19 +79,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     document = realign_document(impact, analysis.book.plan.plan_id)
-
-    def render(out):
-        from ..report.text import print_table
-        rows = []
-        for before, after in zip(document["before"], document["after"]):
-            rows.append({"level": before["level"], "key": before["key"],
-                         "budgeted before": before["budgeted"], "budgeted after": after["budgeted"],
-                         "remaining before": before["remaining"],
-                         "remaining after": after["remaining"]})
-        print_table(rows, list(rows[0]) if rows else [],
-                    title=f"What if {money(impact.amount):,.2f} {impact.currency} moves from "
-                          f"{impact.from_id} to {impact.to_id} on {impact.date}", out=out)
-        out.print("findings this transfer would create:" if impact.new_findings
-                  else "this transfer creates no new findings")
-
-    return emit(document, impact.new_findings, args.json, render)
+    table = realign_table(document)
+    # One conclusion: the findings the transfer would create, or that it creates none.
+    if impact.new_findings:
+        table.notes.append("findings this transfer would create:")
+    report = Report(document, [table])
+    if not impact.new_findings and output_format(args) in ("table", "markdown"):
+        table.notes.append("this transfer creates no new findings")
+        return show(args, report, [], quiet=True)
+    return show(args, report, impact.new_findings)

@@ -14,8 +14,11 @@ from ..analyze import Context, analyze_book
 from ..reconcile import LedgerError, Reconciliation, read_ledger, reconcile
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
+from ..report.specs import (RECONCILE_DOCUMENTS, RECONCILE_DOCUMENTS_SHOWN, RECONCILE_GL_MONTHS,
+                            RECONCILE_SUMMARY)
+from ..report.table import Report, Table
 from . import EXIT_USAGE, UsageError
-from .common import add_json, book_names, emit, input_books
+from .common import FindingScope, add_json, book_names, input_books, show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,34 +34,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _amount(value):
-    return None if value is None else money(value)
+RECONCILE_SCOPE = FindingScope.of(("Activities", "PurchaseOrders", "Invoices", "Rates", "Lists"),
+                                  sections=("§12",))
 
 
-def reconciliation_document(result: Reconciliation, output: Path | None) -> dict:
-    documents = []
-    for record in result.records():
-        documents.append({
-            "class": record["class"], "document_type": record["document_type"],
-            "document_no": record["document_no"], "po_number": record["po_number"],
-            "vendor": record["vendor"], "gl_account": record["gl_account"],
-            "currency": record["currency"],
-            "workbook_amount": _amount(record["workbook_amount"]),
-            "erp_amount": _amount(record["erp_amount"]),
-            "difference": _amount(record["difference"]),
-            "book": record["book"], "sheet": record["sheet"], "cell": record["cell"],
-            "erp_rows": record["erp_rows"], "note": record["note"] or None,
-        })
-    summary = {name: {"count": values["count"],
-                      "workbook_amount": money(values["workbook_amount"]),
-                      "erp_amount": money(values["erp_amount"])}
-               for name, values in result.summary.items()}
-    gl_months = [{"currency": r["currency"], "gl_account": r["gl_account"], "month": r["month"],
-                  "quarter": r["quarter"], "workbook_spent": money(r["workbook_spent"]),
-                  "erp_actual": money(r["erp_actual"]), "variance": money(r["variance"])}
-                 for r in result.gl_months.to_dict("records")]
-    return {"ledger": result.ledger, "books": result.books, "summary": summary,
-            "documents": documents, "gl_months": gl_months,
+def reconciliation_tables(result: Reconciliation) -> list[Table]:
+    summary = [{"result": name, **values} for name, values in result.summary.items()]
+    documents = [{**record, "note": record["note"] or None} for record in result.records()]
+    return [Table(RECONCILE_SUMMARY, RECONCILE_SUMMARY.rows(summary),
+                  title=f"Reconciliation with {result.ledger}"),
+            Table(RECONCILE_DOCUMENTS, RECONCILE_DOCUMENTS.rows(documents),
+                  title="Documents"),
+            Table(RECONCILE_GL_MONTHS, RECONCILE_GL_MONTHS.rows(result.gl_months),
+                  title="G/L account × month", empty="no spend and no ERP actuals")]
+
+
+def reconciliation_document(result: Reconciliation, output: Path | None,
+                            tables: list[Table] | None = None) -> dict:
+    summary, documents, gl_months = tables or reconciliation_tables(result)
+    return {"ledger": result.ledger, "books": result.books,
+            "summary": {row["result"]: {k: v for k, v in row.items() if k != "result"}
+                        for row in summary.rows},
+            "documents": documents.rows, "gl_months": gl_months.rows,
             "totals": {k: money(v) for k, v in result.totals.items()},
             "output": str(output) if output else None}
 
@@ -88,25 +85,17 @@ def run(args: argparse.Namespace) -> int:
     if output is not None and any(b.readable for b in books):
         from ..report.reconciliation import write_reconciliation
         write_reconciliation(output, result)
-    document = reconciliation_document(result, output)
-
-    def render(out):
-        from ..report.text import print_table
-        rows = [{"result": name, **values} for name, values in document["summary"].items()]
-        print_table(rows, ["result", "count", "workbook_amount", "erp_amount"],
-                    title=f"Reconciliation with {result.ledger}", out=out)
-        differing = [d for d in document["documents"] if d["class"] != "matched"]
-        if differing:
-            print_table(differing, ["class", "document_no", "vendor", "workbook_amount",
-                                "erp_amount", "difference", "cell"],
-                    title="Documents to look at", out=out)
-        print_table(document["gl_months"], ["currency", "gl_account", "month", "workbook_spent",
-                                            "erp_actual", "variance"],
-                    title="G/L account × month", out=out)
-        if output is not None:
-            out.print(f"wrote {output}")
-
-    status = emit(document, result.findings, args.json, render)
+    summary, documents, gl_months = reconciliation_tables(result)
+    document = reconciliation_document(result, output, [summary, documents, gl_months])
+    differing = Table(RECONCILE_DOCUMENTS.only(*RECONCILE_DOCUMENTS_SHOWN),
+                      [d for d in documents.rows if d["class"] != "matched"],
+                      title="Documents to look at")
+    tables = [summary, *([differing] if differing.rows else []), gl_months]
+    if output is not None:
+        gl_months.notes.append(f"wrote {output}")
+    status = show(args, Report(document, tables), result.findings,
+                  scope=RECONCILE_SCOPE.with_books(ledger_path.name, result.ledger),
+                  paths=args.books)
     if not any(b.readable for b in books):
         return EXIT_USAGE
     return status

@@ -7,20 +7,12 @@ blended into one score. `--as-of` only affects the date-dependent findings liste
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-import pandas as pd
-
-from ..report.json import money, ratio
-from ..report.text import print_table
+from ..report.specs import EFFECTIVENESS, EFFICIENCY
+from ..report.table import Report, Table
 from ..scorecard import Scorecard, score_campaigns
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
-
-MONEY = ("cost", "pipeline", "won", "cost_per_lead", "cost_per_mql")
-RATIOS = ("roi", "pipeline_per_cost", "leads_attainment", "pipeline_attainment",
-          "revenue_attainment")
-DAYS = ("median_task_cycle", "median_review_cycle", "hours_variance")
+from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,30 +26,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _json_value(column: str, value: Any) -> Any:
-    if value is None or pd.isna(value):
-        return None
-    if column in MONEY:
-        return money(value)
-    if column in RATIOS:
-        return ratio(value)
-    if column in DAYS:
-        return round(float(value), 2)
-    return int(value) if column in ("rank", "leads", "mqls", "tasks", "reviews") else value
-
-
-def _records(rows: list[dict]) -> list[dict]:
-    return [{k: _json_value(k, v) for k, v in row.items()} for row in rows]
+SCORECARD_SCOPE = FindingScope.of(
+    ("Campaigns", "Activities", "Budget", "PurchaseOrders", "Invoices", "Rates", "Tasks",
+     "Opportunities", "Leads", "Lists"),
+    codes=("campaign-underperforming", "lead-stage-order", "rate-missing"))
 
 
 def scorecard_json(book_name: str, card: Scorecard) -> dict:
     return {
         "book": book_name, "plan_id": card.plan_id, "currency": card.currency,
-        "effectiveness": {"campaigns": _records(card.effectiveness.to_dict("records")),
-                          "plan": _records([card.plan_effectiveness])[0]},
-        "efficiency": {"campaigns": _records(card.efficiency.to_dict("records")),
-                       "plan": _records([card.plan_efficiency])[0]},
+        "effectiveness": {"campaigns": EFFECTIVENESS.rows(card.effectiveness),
+                          "plan": EFFECTIVENESS.row(card.plan_effectiveness)},
+        "efficiency": {"campaigns": EFFICIENCY.rows(card.efficiency),
+                       "plan": EFFICIENCY.row(card.plan_efficiency)},
     }
+
+
+def scorecard_tables(document: dict) -> list[Table]:
+    effect, efficiency = document["effectiveness"], document["efficiency"]
+    return [
+        Table(EFFECTIVENESS, [*effect["campaigns"], {**effect["plan"], "campaign_id": "plan total"}],
+              title=f"Effectiveness — {document['book']} ({document['currency']}), "
+                    "ranked by ROI then pipeline attainment"),
+        Table(EFFICIENCY, [*efficiency["campaigns"], {**efficiency["plan"], "campaign_id": "plan total"}],
+              title=f"Efficiency — {document['book']} ({document['currency']}); "
+                    "cycles in working days"),
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,27 +61,7 @@ def run(args: argparse.Namespace) -> int:
         findings += analysis.findings
         if analysis.readable:
             documents.append(scorecard_json(name, score_campaigns(analysis.book)))
-
-    def render(out) -> None:
-        percent = {c: ".1%" for c in RATIOS if c != "pipeline_per_cost"}
-        for document in documents:
-            effect = document["effectiveness"]
-            print_table([*effect["campaigns"], {"campaign": "plan", **effect["plan"]}],
-                        ["rank", "campaign_id", "campaign", "cost", "leads", "mqls", "pipeline",
-                         "won", "roi", "pipeline_per_cost", "leads_attainment",
-                         "pipeline_attainment", "revenue_attainment"],
-                        title=f"Effectiveness — {document['book']} ({document['currency']}), "
-                              "ranked by ROI then pipeline attainment",
-                        formats=percent, out=out)
-            efficiency = document["efficiency"]
-            print_table([*efficiency["campaigns"], {"campaign": "plan", **efficiency["plan"]}],
-                        ["campaign_id", "campaign", "cost_per_lead", "cost_per_mql", "tasks",
-                         "median_task_cycle", "reviews", "median_review_cycle",
-                         "hours_variance"],
-                        title=f"Efficiency — {document['book']} ({document['currency']}); "
-                              "cycles in working days",
-                        formats={"median_task_cycle": ".1f", "median_review_cycle": ".1f",
-                                 "hours_variance": "+.1f"}, out=out)
-
-    status = emit({"books": documents}, findings, args.json, render)
+    tables = [table for document in documents for table in scorecard_tables(document)]
+    status = show(args, Report({"books": documents}, tables), findings, scope=SCORECARD_SCOPE,
+                  paths=args.books)
     return status if documents else EXIT_USAGE

@@ -105,6 +105,9 @@ EFFECTIVENESS = TableSpec(
 EFFICIENCY = TableSpec(
     Column("campaign_id", "Campaign ID", T, 0),
     Column("campaign", "Campaign", T, 2),
+    Column("cost", "Cost", M, 3),
+    Column("leads", "Leads", N, 3),
+    Column("mqls", "MQLs", N, 3),
     Column("cost_per_lead", "Cost per lead", M, 1),
     Column("cost_per_mql", "Cost per MQL", M, 1),
     Column("tasks", "Tasks", N, 2),

@@ -82,11 +82,9 @@ class TableSpec:
                 return column
         raise KeyError(name)
 
-    def row(self, raw: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
-        """One record of engine values → a row of plain values (extra keys kept as given)."""
-        row = {c.name: c.value(raw.get(c.name)) for c in self.columns}
-        row.update(extra)
-        return row
+    def row(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """One record of engine values → a row of plain values, for the columns it has."""
+        return {c.name: c.value(raw[c.name]) for c in self.columns if c.name in raw}
 
     def rows(self, records: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if isinstance(records, pd.DataFrame):

@@ -26,7 +26,8 @@ from .table import Column, Kind, Table, TableSpec, plain
 GAP = "  "
 PIPED_WIDTH = 100          # a pipe or a file has no width: what reads well in an email
 MIN_WIDTH = 40
-TEXT_MIN = 12              # a text column is never squeezed below this (or its longest word)
+TEXT_MIN = 12              # a text column is never squeezed below this (or its header's words)
+WORD_MAX = 24              # … nor below its longest word, up to this many characters
 
 SEVERITY_COLOUR = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[33m",
                    Severity.INFO: "\033[36m"}
@@ -77,7 +78,7 @@ def _widths(columns: Sequence[Column], cells: list[list[str]]) -> tuple[list[int
         if column.kind is Kind.TEXT:
             longest_cell_word = max((_longest_word(row[i]) for row in cells), default=0)
             full = max(widest, len(column.header))
-            narrow.append(min(full, max(header_word, min(longest_cell_word, TEXT_MIN),
+            narrow.append(min(full, max(header_word, min(longest_cell_word, WORD_MAX),
                                         TEXT_MIN)))
         else:
             full = max(widest, len(column.header))
@@ -236,8 +237,8 @@ def findings_lines(shown: Sequence[Finding], others: int = 0, hint: str = "",
     listed = ordered if limit is None else ordered[:limit]
     lines = [finding_line(f, colour) for f in listed]
     if len(listed) < len(ordered):
-        lines.append(f"… and {len(ordered) - len(listed)} more like these"
-                     + (f" — {hint}" if hint else ""))
+        lines.append(f"… and {len(ordered) - len(listed)} more"
+                     + (f" — {hint} lists them" if hint else ""))
     if others:
         other = f"{others} other finding{'s' * (others != 1)}"
         where = f" — {hint} lists them" if hint else ""
