@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ..analyze import Analysis, Context, analyze_book
 from ..findings import Finding

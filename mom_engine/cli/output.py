@@ -12,7 +12,8 @@ import argparse
 import shlex
 import sys
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 from ..findings import CATALOGUE, Finding, Severity, has_errors
 from ..report.json import dumps, findings_json

@@ -62,7 +62,7 @@ def realign_table(document: dict) -> Table:
     rows = [{"level": before["level"], "key": before["key"],
              "budgeted_before": before["budgeted"], "budgeted_after": after["budgeted"],
              "remaining_before": before["remaining"], "remaining_after": after["remaining"]}
-            for before, after in zip(document["before"], document["after"])]
+            for before, after in zip(document["before"], document["after"], strict=True)]
     return Table(REALIGN, rows,
                  title=f"What if {document['amount']:,.2f} {document['currency']} moves from "
                        f"{document['from']} to {document['to']} on {document['date']}")

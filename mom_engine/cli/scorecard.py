@@ -48,7 +48,8 @@ def scorecard_tables(document: dict) -> list[Table]:
         Table(EFFECTIVENESS, [*effect["campaigns"], {**effect["plan"], "campaign_id": "plan total"}],
               title=f"Effectiveness — {document['book']} ({document['currency']}), "
                     "ranked by ROI then pipeline attainment"),
-        Table(EFFICIENCY, [*efficiency["campaigns"], {**efficiency["plan"], "campaign_id": "plan total"}],
+        Table(EFFICIENCY,
+              [*efficiency["campaigns"], {**efficiency["plan"], "campaign_id": "plan total"}],
               title=f"Efficiency — {document['book']} ({document['currency']}); "
                     "cycles in working days"),
     ]

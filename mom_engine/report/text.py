@@ -16,7 +16,8 @@ import shutil
 import sys
 import textwrap
 from collections import Counter
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 
@@ -127,8 +128,7 @@ def _spread(indexes: list[int], columns: Sequence[Column], narrow: list[int],
             extra = min(spare, natural[i] - widths[position])
             widths[position] += extra
             spare -= extra
-    return [max(w, narrow[i]) if columns[i].kind is not Kind.TEXT else w
-            for w, i in zip(widths, indexes)]
+    return widths
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -142,13 +142,13 @@ def _grid(columns: list[Column], widths: list[int], cells: list[list[str]]) -> l
 
     def emit(values: list[str], header: bool = False) -> None:
         wrapped = [_wrap(v, w) if (header or c.kind is Kind.TEXT) else [v]
-                   for v, w, c in zip(values, widths, columns)]
+                   for v, w, c in zip(values, widths, columns, strict=True)]
         height = max(len(w) for w in wrapped)
         if header:   # headers sit on their last line, like a spreadsheet's
             wrapped = [[""] * (height - len(w)) + w for w in wrapped]
         for line in range(height):
             parts = []
-            for chunks, w, column in zip(wrapped, widths, columns):
+            for chunks, w, column in zip(wrapped, widths, columns, strict=True):
                 piece = chunks[line] if line < len(chunks) else ""
                 parts.append(piece.rjust(w) if column.kind.numeric else piece.ljust(w))
             lines.append(GAP.join(parts).rstrip())
@@ -166,7 +166,7 @@ def _vertical(columns: Sequence[Column], cells: list[list[str]], width: int) -> 
     for n, row in enumerate(cells):
         if n:
             lines.append("")
-        for column, value in zip(columns, row):
+        for column, value in zip(columns, row, strict=True):
             chunks = (_wrap(value, max(width - label, 10)) if column.kind is Kind.TEXT
                       else [value])
             lines.append(f"{column.header + ':':<{label}}{chunks[0]}".rstrip())

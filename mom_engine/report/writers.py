@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import sys
-from typing import IO, Any, Sequence
+from typing import IO, Any
+from collections.abc import Sequence
 
 from ..findings import Finding
 from .table import Column, Kind, Report, Table, plain
