@@ -2,9 +2,10 @@
 inside the fiscal year, complete approvals (SPEC §3, §4, §10).
 
 Value-level checks (types, enums, ranges, required values) happen while reading; these need
-the whole book. A row left out for one problem is still checked by every other rule here
-(SPEC §3), so one run reports every problem; only accepted rows count as IDs others may use. Rows a duplicate ID or an unknown required reference make unusable are rejected
-(left out of every rollup) — and always with a finding, so nothing disappears silently.
+the whole book. Rows a duplicate ID or an unknown required reference make unusable are rejected
+(left out of every rollup) — and always with a finding, so nothing disappears silently. A row
+left out for one problem is still checked by every other rule here (SPEC §3), so one run
+reports every problem; only accepted rows count as IDs other rows may refer to.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def _folded(values: pd.Series) -> list[str | None]:
 def _row_keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple | None]:
     """Each row's key (casefolded, trimmed); None when any part of it is blank."""
     parts = [_folded(frame[c]) for c in columns]
-    return [None if None in key else key for key in zip(*parts)]
+    return [None if None in key else key for key in zip(*parts, strict=True)]
 
 
 def check_unique_keys(book: Book, table: Table) -> list[Finding]:
@@ -166,7 +167,7 @@ def _respell(frame: pd.DataFrame, column: str, folded: list[str | None],
     later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
     values = frame[column].to_numpy(dtype=object, na_value=None)
     respelled = [known.get(key, value) if key is not None else value
-                 for key, value in zip(folded, values)]
+                 for key, value in zip(folded, values, strict=True)]
     if respelled != list(values):
         frame[column] = pd.array(respelled, dtype=frame[column].dtype)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -123,7 +124,8 @@ def exceeds(amounts: Any, limits: Any, tolerance: float = 0.0) -> np.ndarray:
     ratio = decimal_of(tolerance).as_integer_ratio()
     numerator, denominator = ratio[0] + ratio[1], ratio[1]
     return np.fromiter((int(a) * denominator > int(b) * numerator
-                        for a, b in zip(amounts.tolist(), limits.tolist())),
+                        for a, b in zip(amounts.ravel().tolist(), limits.ravel().tolist(),
+                                        strict=True)),
                        dtype=bool, count=amounts.size).reshape(amounts.shape)
 
 
