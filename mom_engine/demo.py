@@ -40,6 +40,11 @@ PEOPLE = ("Ana Ruiz", "Ben Okafor", "Chen Wei", "Dana Kim", "Elif Demir", "Farid
           "Grace Liu", "Hugo Martin", "Ines Costa", "Jonas Berg", "Kira Novak", "Liam Walsh")
 REPS = ("Maya Patel", "Noah Fischer", "Olivia Brown", "Pedro Alves", "Quinn Taylor",
         "Rosa Marin", "Sam Carter", "Tara Singh")
+SHARED_REPS = REPS[:2]     # sell for several teams on purpose (with one quota everywhere)
+REP_SURNAMES = ("Abe", "Bauer", "Costa", "Dubois", "Eriksen", "Fontaine", "Garcia", "Horvat",
+                "Ito", "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Oliveira",
+                "Petrov", "Quist", "Rossi", "Schmidt", "Tanaka", "Urban", "Varga", "Weber",
+                "Young")
 ASSET_TYPES = ("Logo", "eBook", "Case Study", "Video", "Banner", "Slide Deck", "Datasheet")
 TASK_NAMES = ("Brief", "Copy", "Design", "Build landing page", "Legal review", "Launch",
               "Report results")
@@ -245,7 +250,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
                             "Vendor": vendor, "Amount": po_amount, "Issue Date": issue,
                             "Status": po_status})
                 invoices.extend(_demo_invoices(rng, po_counter, po_amount, issue, vendor, gl, today))
-    reps = rng.sample(REPS, k=min(len(REPS), 2 + size))
+    reps = team_reps(index, rng.sample(REPS, k=min(len(REPS), 2 + size)))
     opportunities, quotas = [], []
     year, quarter = _quarter_of(today, fy_start)
     for q_offset in (-4, -3, -2, -1, 0, 1):
@@ -313,10 +318,25 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
     }
 
 
+def team_reps(index: int, picked: list[str]) -> list[str]:
+    """The team's own reps (first names from `picked`, a surname of this team's), plus the
+    shared reps among `picked` — every third team has one — so that the demo's quota findings
+    are the deliberate ones, not the same rep in every book."""
+    reps = []
+    for position, name in enumerate(picked):
+        if name in SHARED_REPS and index % 3 == position % 3:
+            reps.append(name)
+        else:
+            first = name.split()[0]
+            reps.append(f"{first} {REP_SURNAMES[(index * 5 + position) % len(REP_SURNAMES)]}")
+    return list(dict.fromkeys(reps))
+
+
 def rep_quota(rep: str, quarter: str) -> int:
-    """A rep's quota for a quarter: the same in every team workbook that lists the rep (a rep
-    sells for several marketing teams; sales ops sets one quota)."""
-    return random.Random(f"{rep}|{quarter}").choice((150_000, 200_000, 250_000, 300_000))
+    """A rep's quota: one number per rep, the same in every quarter and in every team workbook
+    that lists the rep (a rep sells for several marketing teams; sales ops sets one quota), so
+    books whose fiscal quarters differ never disagree."""
+    return random.Random(rep).choice((150_000, 200_000, 250_000, 300_000))
 
 
 def _quarter_of(day: dt.date, fy_start: int) -> tuple[int, int]:

@@ -250,10 +250,17 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
+# What a reader calls the part of the product a code belongs to (its SPEC section).
+AREAS = {"§3": "structure", "§4": "fiscal calendar", "§5": "spend", "§6": "schedule",
+         "§7": "pipeline and funnel", "§8": "scorecard", "§9": "assets", "§10": "reading",
+         "§11": "consolidation", "§12": "reconciliation", "§14": "Excel face"}
+
+
 def catalogue_markdown() -> str:
     """The finding catalogue as a Markdown table (the README's copy is checked against it)."""
-    lines = ["| code | severity | SPEC | title | description |", "|---|---|---|---|---|"]
+    lines = ["| code | severity | area | title | description |", "|---|---|---|---|---|"]
     for entry in CATALOGUE.values():
-        lines.append(f"| `{entry.code}` | {entry.severity.value} | {entry.section} | "
+        area = AREAS.get(entry.section, entry.section)
+        lines.append(f"| `{entry.code}` | {entry.severity.value} | {area} | "
                      f"{entry.title} | {entry.description} |")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ Nothing here raises for bad user data; problems become findings on the Book.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import functools
 import re
 import zipfile
@@ -661,7 +662,7 @@ def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
         elif path.exists():
             candidates = [path]
         else:
-            candidates = sorted(Path().glob(str(item))) if any(ch in str(item) for ch in "*?[") \
-                else [path]
+            candidates = (sorted(Path(p) for p in glob.glob(str(item), recursive=True))
+                          if any(ch in str(item) for ch in "*?[") else [path])
         found.extend(p for p in candidates if not p.name.startswith("~$"))
     return list(dict.fromkeys(found))

@@ -1,40 +1,98 @@
 """`mom`: the command line (SPEC §13). Thin: parse, call the engine, render, exit status.
 
-Each command lives in its own module with `register(subparsers)`; the module list below is the
-only place that knows them all. Exit status: 0 no error-severity findings, 1 error findings,
-2 bad usage or no readable input, 3 an internal error (a bug, reported without a traceback).
+Each command lives in its own module with `register(subparsers)` and `EXAMPLES` (the help
+page ends with them); the module list below is the only place that knows them all. Exit
+status: 0 no error-severity findings among those shown, 1 error findings, 2 bad usage or no
+readable input, 3 an internal error (a bug, reported without a traceback).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+import textwrap
 
 from ..report.files import OutputError
 
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
-                   "reconcile", "pipeline", "funnel", "scorecard", "consolidate")
+                   "reconcile", "pipeline", "funnel", "scorecard", "consolidate", "completion")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+DESCRIPTION = ("MOM — marketing operations: validate, roll up, reconcile and consolidate team "
+               "planning workbooks.")
 
 
 class UsageError(Exception):
     """Bad usage or no readable input: exit status 2 with the message on stderr."""
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+    try:
+        return installed("mom")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Paragraphs are wrapped to the terminal; indented blocks (examples, lists) kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in textwrap.dedent(text).strip().split("\n\n"):
+            lines = paragraph.splitlines()
+            if any(line.startswith(" ") for line in lines[1:]):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                paragraphs.append(textwrap.fill(" ".join(paragraph.split()), width,
+                                                initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
+
+
+def examples_text(examples: tuple[str, ...]) -> str:
+    return "examples:\n" + "\n".join(f"  {example}" for example in examples)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mom", description="MOM — marketing operations: validate, roll up, reconcile and "
-                                "consolidate team planning workbooks.")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = argparse.ArgumentParser(prog="mom", description=DESCRIPTION,
+                                     formatter_class=HelpFormatter,
+                                     epilog=examples_text(("mom demo",
+                                                           "mom validate mom-demo/teams/")))
+    parser.add_argument("-V", "--version", action="version", version=f"mom {version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(f"{__name__}.{name}").register(subparsers)
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.register(subparsers)
+        command = subparsers.choices[name]
+        command.formatter_class = HelpFormatter
+        examples = getattr(module, "EXAMPLES", ())
+        if examples:
+            command.epilog = "\n\n".join(p for p in (command.epilog, examples_text(examples)) if p)
     return parser
+
+
+def overview(parser: argparse.ArgumentParser) -> str:
+    """What bare `mom` prints: each command with its line and an example."""
+    lines = [f"mom {version()} — {DESCRIPTION.split(' — ', 1)[1]}", "", "commands:"]
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        for choice in getattr(action, "_choices_actions", []):
+            module = importlib.import_module(f"{__name__}.{choice.dest}")
+            lines.append(f"  {choice.dest:<12} {(choice.help or '').replace('%%', '%')}")
+            examples = getattr(module, "EXAMPLES", ())
+            if examples:
+                lines.append(f"  {'':<12} e.g. {examples[0]}")
+    lines += ["", "`mom COMMAND --help` shows a command's options; `mom demo` is the quick start."]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            print(overview(parser))
+            return EXIT_OK
         if hasattr(args, "format"):  # `args.json` for commands that still read it
             args.json = args.format == "json"
     except Exception as error:  # a bug in a command's declaration (argparse's own exit passes)
@@ -42,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_INTERNAL
     try:
+        from .config import apply_config
+        apply_config(args)
+        if hasattr(args, "format"):
+            args.json = args.format == "json"
         return int(args.run(args))
     except (UsageError, OutputError) as error:
         print(f"mom {args.command}: {error}", file=sys.stderr)

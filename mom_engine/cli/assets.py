@@ -1,6 +1,6 @@
 """`mom assets BOOK... [--search WORDS] [--type T] [--product P] [--segment S] [--region R]`.
 
-Searches the asset registers of one or more team workbooks (SPEC §9): ranked by the number of
+Searches the asset registers of one or more team workbooks (the Assets sheet): ranked by the number of
 query words found in Asset/Tags, filtered exactly (case-insensitive), ties by Asset ID; across
 several books, assets with the same normalised name and type in different teams are listed as
 likely duplicates — reuse before re-creating. JSON: `{"as_of", "search", "filters", "assets":
@@ -25,9 +25,13 @@ SOURCE_COLUMNS = {"asset_id": "Asset ID", "asset": "Asset", "type": "Type", "pro
 ASSETS_SCOPE = FindingScope.of(("Assets", "Lists"), codes=("asset-expired",))
 
 
+EXAMPLES = ('mom assets mom-demo/teams/ --search "launch deck" --type "Slide Deck"',
+            "mom assets team.xlsx --region EMEA --format csv > assets.csv")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "assets", help="search the asset registers and list likely duplicates (SPEC §9)",
+        "assets", help="search the asset registers and list likely duplicates",
         description="Search assets by words in Asset and Tags (ranked by matches, ties by "
                     "Asset ID) with exact Type/Product/Segment/Region filters; across several "
                     "workbooks, list assets with the same name and type in different teams.")

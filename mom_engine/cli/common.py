@@ -40,11 +40,25 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def input_books(paths: Sequence[str]) -> list[Path]:
-    """Expand PATHs to workbook files; no file at all is a usage error (exit 2)."""
-    files = workbook_files(paths)
-    if not files:
-        raise UsageError(f"no workbook found in {' '.join(paths)}")
-    return files
+    """Expand PATHs to workbook files. Nothing to read — a missing path, an empty folder, a
+    folder or glob with no workbook — is a usage error (exit 2) naming the path as given."""
+    files: list[Path] = []
+    for given in paths:
+        found = workbook_files([given])
+        if not found or not any(f.exists() for f in found):
+            raise UsageError(nothing_to_read(str(given)))
+        files.extend(found)
+    return list(dict.fromkeys(files))
+
+
+def nothing_to_read(given: str) -> str:
+    path = Path(given)
+    if path.is_dir():
+        empty = not any(path.iterdir())
+        return f"{given}: {'the folder is empty' if empty else 'no workbook in this folder'}"
+    if any(ch in given for ch in "*?["):
+        return f"{given}: no workbook matches"
+    return f"{given}: no such file or folder"
 
 
 def book_names(files: Sequence[Path]) -> dict[Path, str]:

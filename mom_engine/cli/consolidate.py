@@ -28,6 +28,11 @@ PROGRESS_MIN_BOOKS = 8
 TEXT_FINDINGS_SHOWN = 40
 
 
+EXAMPLES = ("mom consolidate mom-demo/teams -o consolidated.xlsx --currency USD "
+            "--rates mom-demo/rates.csv",
+            "mom consolidate 'teams/**/*.xlsx' --workers 4 --json > consolidation.json")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "consolidate", help="consolidate many team workbooks into one report workbook",
@@ -97,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"mom consolidate: {wrote}", file=sys.stderr)
     status = show(args, consolidation_report(report, written, wrote), report.findings,
                   limit=TEXT_FINDINGS_SHOWN,
-                  hint=f"the Findings sheet of {written}" if written else "")
+                  more=f"the Findings sheet of {written} lists them all" if written else "")
     return EXIT_USAGE if not report.books_read else status
 
 

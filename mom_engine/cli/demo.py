@@ -22,11 +22,17 @@ from ..reconcile import EXAMPLE_DEMO_TEAM, example_ledger
 from ..report.files import atomic_path
 from ..report.consolidated import write_consolidated
 from ..report.json import money
-from ..report.text import console, print_table
+from ..report.specs import CONSOLIDATION, COUNTS
+from ..report.table import Table
+from ..report.text import console, write_tables
 from .common import book_names
 from .consolidate import progress_bar
 
 REPORTING_CURRENCY = "USD"
+
+
+EXAMPLES = ("mom demo",
+            "mom demo --teams 1000 --out big-demo")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,14 +79,16 @@ def run(args: argparse.Namespace) -> int:
     output = write_consolidated(out_dir / "consolidated.xlsx", report)
     errors = sum(f.severity is Severity.ERROR for f in report.findings)
     warnings = sum(f.severity is Severity.WARNING for f in report.findings)
-    rows = [{"figure": "team workbooks", "value": report.books_read},
-            {"figure": "rows consolidated", "value": report.rows["consolidated"]},
-            {"figure": "rows rejected", "value": report.rows["rejected"]}]
+    counts = [{"figure": "team workbooks", "value": report.books_read},
+              {"figure": "rows consolidated", "value": report.rows["consolidated"]},
+              {"figure": "rows rejected", "value": report.rows["rejected"]},
+              {"figure": "errors", "value": errors}, {"figure": "warnings", "value": warnings}]
+    tables = [Table(COUNTS, counts, title=f"Demo: {len(paths)} teams consolidated")]
     if report.totals:
-        rows += [{"figure": f"{f} ({report.currency})", "value": money(report.totals[f])}
-                 for f in TOTAL_FIGURES]
-    rows += [{"figure": "errors", "value": errors}, {"figure": "warnings", "value": warnings}]
-    print_table(rows, ["figure", "value"], title=f"Demo: {len(paths)} teams consolidated")
+        tables.append(Table(CONSOLIDATION, [
+            {"figure": figure, "value": money(report.totals[figure])} for figure in TOTAL_FIGURES],
+            title=f"Totals ({report.currency})"))
+    write_tables(tables)
     out = console()
     out.print(f"wrote {output}")
     if paths:

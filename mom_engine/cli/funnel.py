@@ -14,6 +14,10 @@ from . import EXIT_USAGE
 from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
 
 
+EXAMPLES = ("mom funnel team.xlsx --as-of 2027-03-01",
+            "mom funnel teams/ --format csv > funnel.csv")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "funnel", help="lead funnel per campaign: stages reached, conversion, days",

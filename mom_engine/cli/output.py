@@ -81,20 +81,35 @@ def output_format(args: argparse.Namespace) -> str:
 
 
 def select_findings(findings: Sequence[Finding], args: argparse.Namespace,
-                    scope: FindingScope | None) -> tuple[list[Finding], int]:
-    """(the findings to show, how many others there are)."""
+                    scope: FindingScope | None) -> tuple[list[Finding], int, int]:
+    """(the findings to show, how many do not bear on the report, how many are less severe
+    than --severity asks)."""
     shown = list(findings)
     if scope is not None and not getattr(args, "all_findings", False):
         shown = [f for f in shown if scope.bears(f)]
+    elsewhere = len(findings) - len(shown)
     severity = getattr(args, "severity", None)
     if severity:
         worst = SEVERITY_RANK[Severity(severity)]
         shown = [f for f in shown if SEVERITY_RANK[f.severity] <= worst]
-    return shown, len(findings) - len(shown)
+    return shown, elsewhere, len(findings) - elsewhere - len(shown)
 
 
-def validate_hint(paths: Sequence[str]) -> str:
-    return "mom validate " + shlex.join([str(p) for p in paths]) if paths else ""
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def others_line(elsewhere: int, milder: int, args: argparse.Namespace,
+                paths: Sequence[str]) -> str:
+    """`58 other findings — mom validate BOOK lists them`, and what --severity leaves out."""
+    parts = []
+    if elsewhere:
+        where = ("mom validate " + shlex.join([str(p) for p in paths]) + " lists them" if paths
+                 else "--all-findings shows them")
+        parts.append(f"{plural(elsewhere, 'other finding')} — {where}")
+    if milder:
+        parts.append(f"{plural(milder, 'finding')} not shown (--severity {args.severity})")
+    return "; ".join(parts)
 
 
 def exit_status(findings: Iterable[Finding]) -> int:
@@ -103,29 +118,30 @@ def exit_status(findings: Iterable[Finding]) -> int:
 
 def show(args: argparse.Namespace, report: Report, findings: Sequence[Finding], *,
          scope: FindingScope | None = None, paths: Sequence[str] = (),
-         limit: int | None = None, quiet: bool = False, hint: str | None = None) -> int:
+         limit: int | None = None, quiet: bool = False, more: str = "") -> int:
     """Write the report in the format asked for, with its findings; return the exit status.
 
-    `quiet`: the report's own lines already say there is nothing wrong (no count line)."""
-    shown, others = select_findings(findings, args, scope)
-    hint = validate_hint(paths) if hint is None else hint
+    `quiet`: the report's own lines already say there is nothing wrong (no count line);
+    `limit`: list at most this many findings, `more` saying where the rest are."""
+    shown, elsewhere, milder = select_findings(findings, args, scope)
+    others = others_line(elsewhere, milder, args, paths)
     fmt = output_format(args)
     if fmt == "json":
         document: dict[str, Any] = {**report.document, "findings": findings_json(shown)}
-        if others:
-            document["other_findings"] = others
+        if elsewhere + milder:
+            document["other_findings"] = elsewhere + milder
         sys.stdout.write(dumps(document) + "\n")
     elif fmt == "csv":
         write_csv(report.tables)
         sys.stdout.flush()
-        print_findings(shown, sys.stderr, others=others, hint=hint)
+        print_findings(shown, sys.stderr, others=others)
     elif fmt == "markdown":
-        write_markdown(report, shown, others, hint)
+        write_markdown(report, shown, others)
     else:
         write_tables(report.tables, report.notes)
         if quiet and not shown and not others:
             return exit_status(shown)
         if report.tables or report.notes:
             sys.stdout.write("\n")
-        print_findings(shown, sys.stdout, others=others, hint=hint, limit=limit)
+        print_findings(shown, sys.stdout, others=others, limit=limit, more=more)
     return exit_status(shown)

@@ -32,6 +32,10 @@ def positive_number(text: str) -> float:
     return value
 
 
+EXAMPLES = ("mom pipeline mom-demo/teams/ --target 3",
+            "mom pipeline team.xlsx --as-of 2027-03-01 --json")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "pipeline", help="pipeline coverage per rep for the current fiscal quarter",

@@ -1,7 +1,7 @@
 """`mom realign BOOK --from A --to B --amount X [--date D] [--json]`: what-if budget transfer.
 
 Applies the transfer in memory and shows the figures of both activities, their campaigns and
-the plan before and after, and the findings the transfer would create (SPEC §5). The workbook
+the plan before and after, and the findings the transfer would create. The workbook
 is never written. Exit 0: the transfer creates no error; 1: it would create errors; 2: bad
 usage (unknown activity, amount ≤ 0) or unreadable workbook.
 """
@@ -29,6 +29,11 @@ def amount_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"'{text}' is beyond ±{MAX_MONEY_CENTS // 100:,} (ten trillion); check the amount")
     return cents_of_decimal(amount)
+
+
+EXAMPLES = ("mom realign team.xlsx --from CMP-001-A2 --to CMP-001-A1 --amount 1500",
+            "mom realign team.xlsx --from CMP-001-A2 --to CMP-001-A1 --amount 2,500.00 "
+            "--date 2027-03-01 --json")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

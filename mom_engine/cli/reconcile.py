@@ -1,4 +1,4 @@
-"""`mom reconcile BOOK... --ledger ERP.csv|.xlsx [-o reconciliation.xlsx] [--json]` (SPEC §12).
+"""`mom reconcile BOOK... --ledger ERP.csv|.xlsx [-o reconciliation.xlsx] [--json]`.
 
 Matches the workbooks' POs (on PO Number) and invoices (on Invoice No + Vendor) with an ERP
 export, and compares workbook spent with ERP actuals per G/L account and month. Exit 0: no
@@ -19,6 +19,11 @@ from ..report.specs import (RECONCILE_DOCUMENTS, RECONCILE_DOCUMENTS_SHOWN, RECO
 from ..report.table import Report, Table
 from . import EXIT_USAGE, UsageError
 from .common import FindingScope, add_json, book_names, input_books, show
+
+
+EXAMPLES = ("mom reconcile mom-demo/teams/team-0003-apac-demand-gen.xlsx "
+            "--ledger mom-demo/erp_export.csv",
+            "mom reconcile teams/ --ledger erp.xlsx -o reconciliation.xlsx")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

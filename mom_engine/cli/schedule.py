@@ -18,9 +18,13 @@ SCHEDULE_SCOPE = FindingScope.of(("Campaigns", "Activities", "Tasks", "Lists"),
                                  sections=("§6",))
 
 
+EXAMPLES = ("mom schedule team.xlsx --by campaign --as-of 2027-03-01",
+            "mom schedule team.xlsx --by task --severity error")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "schedule", help="task schedule: %% complete, SPI and late tasks by level (SPEC §6)",
+        "schedule", help="task schedule: %% complete, SPI and late tasks by level",
         description="Roll tasks up to activity, campaign or plan: planned and actual dates, "
                     "% complete = ΣEV ÷ Σduration, SPI = ΣEV ÷ ΣPV, late tasks; and the review "
                     "bottleneck table (working days from Submitted On to Approved On).")

@@ -1,4 +1,4 @@
-"""`mom scorecard BOOK... [--as-of D] [--json]`: effectiveness and efficiency per campaign (SPEC §8).
+"""`mom scorecard BOOK... [--as-of D] [--json]`: effectiveness and efficiency per campaign.
 
 Two separate tables per book — effectiveness (cost, leads, MQLs, pipeline, won, ROI,
 attainment; ranked) and efficiency (cost per lead / MQL, cycle times, hours variance) — never
@@ -13,6 +13,10 @@ from ..report.table import Report, Table
 from ..scorecard import Scorecard, score_campaigns
 from . import EXIT_USAGE
 from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
+
+
+EXAMPLES = ("mom scorecard team.xlsx",
+            "mom scorecard teams/ --format markdown > scorecard.md")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,12 +12,18 @@ from . import EXIT_USAGE
 from .common import FindingScope, add_json, analyze_one, show
 
 
+EXAMPLES = ("mom spend team.xlsx --by campaign",
+            "mom spend team.xlsx --by month --format csv > spend-by-month.csv")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "spend", help="budgeted, planned, committed, spent and remaining by level",
-        description="Spend figures of one plan in plan currency (SPEC §5), with the findings "
-                    "that bear on them (structure and spend checks; `mom validate` lists "
-                    "everything). Exit 0: no errors; 1: errors; 2: unreadable workbook.")
+        description="Budgeted, planned, committed, spent, remaining and unplanned of one plan in "
+                    "plan currency, with the findings that bear on them (reading and structure "
+                    "problems of the sheets spend is computed from, and the spend checks; "
+                    "`mom validate` lists everything). Exit 0: none of them is an error; 1: "
+                    "errors; 2: unreadable workbook.")
     parser.add_argument("book", metavar="BOOK", help="team workbook")
     parser.add_argument("--by", choices=SPEND_LEVELS, default="activity",
                         help="level to report (default: activity)")

@@ -1,4 +1,4 @@
-"""`mom template [--out DIR]`: write the blank team workbook template (SPEC §13)."""
+"""`mom template [--out DIR]`: write the blank team workbook template and the finance macro workbook."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,10 @@ from pathlib import Path
 from ..report.team_workbook import write_team_workbook
 
 TEMPLATE_NAME = "team_plan.xlsx"
+
+
+EXAMPLES = ("mom template --out my-templates",
+            "mom template --out my-templates --fiscal-year 2028")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -16,6 +16,10 @@ def catalogue_text() -> str:
     return "\n".join(lines)
 
 
+EXAMPLES = ("mom validate mom-demo/teams/",
+            "mom validate team.xlsx --severity error --as-of 2027-03-01")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate", help="check team workbooks and list every problem with its cell",

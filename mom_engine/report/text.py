@@ -176,10 +176,10 @@ def _vertical(columns: Sequence[Column], cells: list[list[str]], width: int) -> 
 
 def table_lines(table: Table, width: int) -> list[str]:
     """A table as lines no wider than `width` (except a figure wider than the whole width)."""
-    lines = [table.title] if table.title else []
+    notes = [line for note in table.notes for line in _wrap(note, width)]
+    lines = _wrap(table.title, width) if table.title else []
     if not table.rows:
-        lines.append(table.empty)
-        return lines + table.notes
+        return [*lines, table.empty, *notes]
     columns = list(table.spec.columns)
     cells = [plain(columns, row) for row in table.rows]
     narrow, natural = _widths(columns, cells)
@@ -189,18 +189,19 @@ def table_lines(table: Table, width: int) -> list[str]:
     else:
         for n, indexes in enumerate(parts):
             if n:
-                lines += ["", f"{table.title} (continued)" if table.title else "(continued)"]
+                lines += ["", *_wrap(f"{table.title} (continued)" if table.title
+                                     else "(continued)", width)]
             widths = _spread(indexes, columns, narrow, natural, width)
             lines += _grid([columns[i] for i in indexes], widths,
                            [[row[i] for i in indexes] for row in cells])
-    return lines + table.notes
+    return lines + notes
 
 
 def write_tables(tables: Sequence[Table], notes: Sequence[str] = (),
                  stream: IO[str] | None = None) -> None:
     stream = stream or sys.stdout
     width = output_width(stream)
-    blocks = [list(notes)] if notes else []
+    blocks = [[line for note in notes for line in _wrap(note, width)]] if notes else []
     blocks += [table_lines(t, width) for t in tables]
     stream.write("\n\n".join("\n".join(b) for b in blocks if b) + ("\n" if blocks else ""))
 
@@ -230,31 +231,27 @@ def count_line(findings: Iterable[Finding]) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
-def findings_lines(shown: Sequence[Finding], others: int = 0, hint: str = "",
-                   colour: bool = False, limit: int | None = None) -> list[str]:
-    """The shown findings (errors first), how many others there are and where, and a count."""
+def findings_lines(shown: Sequence[Finding], others: str = "", colour: bool = False,
+                   limit: int | None = None, more: str = "") -> list[str]:
+    """The shown findings (errors first), a line on the others (`others` says how many and
+    where to see them), and a count. `limit` caps the list; `more` says where the rest are."""
     ordered = severity_order(shown)
     listed = ordered if limit is None else ordered[:limit]
     lines = [finding_line(f, colour) for f in listed]
     if len(listed) < len(ordered):
-        lines.append(f"… and {len(ordered) - len(listed)} more"
-                     + (f" — {hint} lists them" if hint else ""))
+        lines.append(f"… and {len(ordered) - len(listed)} more" + (f" — {more}" if more else ""))
     if others:
-        other = f"{others} other finding{'s' * (others != 1)}"
-        where = f" — {hint} lists them" if hint else ""
-        if shown:
-            lines.append(f"and {other}{where}")
-        else:
-            lines.append(f"no findings bear on this report; {other}{where}")
-            return lines
+        if not shown:
+            return [*lines, f"no findings shown; {others}"]
+        lines.append(f"and {others}")
     lines.append(count_line(shown))
     return lines
 
 
-def print_findings(findings: Sequence[Finding], out: Any = None, *, others: int = 0,
-                   hint: str = "", limit: int | None = None) -> None:
+def print_findings(findings: Sequence[Finding], out: Any = None, *, others: str = "",
+                   limit: int | None = None, more: str = "") -> None:
     stream = sys.stdout if out is None or not hasattr(out, "write") else out
-    lines = findings_lines(findings, others, hint, use_colour(stream), limit)
+    lines = findings_lines(findings, others, use_colour(stream), limit, more)
     stream.write("\n".join(lines) + "\n")
     stream.flush()
 

@@ -61,19 +61,18 @@ def markdown_table(table: Table) -> list[str]:
     return lines
 
 
-def markdown_findings(shown: Sequence[Finding], others: int, hint: str) -> list[str]:
+def markdown_findings(shown: Sequence[Finding], others: str) -> list[str]:
     lines = [f"- `{f.location}` **{f.severity.value}** `{f.code}` {_cell(f.message)}"
              for f in severity_order(shown)]
     if others:
-        lines.append(f"- and {others} other finding{'s' * (others != 1)}"
-                     + (f" — `{hint}` lists them" if hint else ""))
+        lines.append(f"- and {others}" if shown else f"- no findings shown; {others}")
     return [*lines, "", count_line(shown)]
 
 
-def write_markdown(report: Report, shown: Sequence[Finding], others: int, hint: str,
+def write_markdown(report: Report, shown: Sequence[Finding], others: str,
                    stream: IO[str] | None = None) -> None:
     stream = stream or sys.stdout
     blocks = [list(report.notes)] if report.notes else []
     blocks += [markdown_table(t) for t in report.tables]
-    blocks.append(["**Findings**", "", *markdown_findings(shown, others, hint)])
+    blocks.append(["**Findings**", "", *markdown_findings(shown, others)])
     stream.write("\n\n".join("\n".join(b) for b in blocks) + "\n")
