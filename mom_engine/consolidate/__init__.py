@@ -49,7 +49,8 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import RatesError, convert_cents, convert_rows, read_rates

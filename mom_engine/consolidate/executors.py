@@ -8,7 +8,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from .results import BookResult, Options
 from .worker import failed_result, file_identity

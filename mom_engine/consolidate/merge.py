@@ -8,7 +8,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -271,9 +272,9 @@ def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
     from ..assets import find_duplicate_assets
     books = frame["book"].astype(object)
     duplicates = find_duplicate_assets({name: part for name, part in frame.groupby(books)})
-    marked = set(zip(duplicates["team"], duplicates["Asset ID"]))
+    marked = set(zip(duplicates["team"], duplicates["Asset ID"], strict=True))
     frame["likely_duplicate"] = [(b, a) in marked for b, a in
-                                 zip(books, frame["Asset ID"].astype(object))]
+                                 zip(books, frame["Asset ID"].astype(object), strict=True)]
     return frame
 
 

@@ -2,7 +2,8 @@
 cents, by calling the domain's own functions (SPEC §5–§9)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd

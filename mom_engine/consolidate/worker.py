@@ -110,7 +110,8 @@ def po_keys(book: Book) -> list[tuple[str, str | None, str]]:
     title = table.title or "PurchaseOrders"
     numbers = rows["PO Number"].astype("string").str.strip()
     return [(po, table.cell("PO Number", int(row)), title)
-            for po, row in zip(numbers.tolist(), rows["_row"].tolist()) if isinstance(po, str)]
+            for po, row in zip(numbers.tolist(), rows["_row"].tolist(), strict=True)
+            if isinstance(po, str)]
 
 
 def quota_keys(book: Book) -> list[tuple[str, str, int, str | None, str]]:
@@ -123,7 +124,7 @@ def quota_keys(book: Book) -> list[tuple[str, str, int, str | None, str]]:
     quarters = rows["Quarter"].astype("string").tolist()
     amounts = rows["Quota"].tolist()
     keys = []
-    for rep, quarter, amount, row in zip(reps, quarters, amounts, rows["_row"].tolist()):
+    for rep, quarter, amount, row in zip(reps, quarters, amounts, rows["_row"].tolist(), strict=True):
         if isinstance(rep, str) and isinstance(quarter, str) and not pd.isna(amount):
             keys.append((rep, quarter, int(amount), table.cell("Quota", int(row)), title))
     return keys
