@@ -260,10 +260,13 @@ def cached_values(book: Book) -> FormulaValues:
         rows[record["_row"]] = row
     values["PurchaseOrders"] = rows
 
-    invoice_amount = dict(zip(data.invoices["_row"].tolist(), data.invoices["amount"].tolist()))
+    invoice_amount = dict(zip(data.invoices["_row"].tolist(), data.invoices["amount"].tolist(),
+                              strict=True))
     invoice_activity = dict(zip(data.invoices["_row"].tolist(),
-                                activity_ids[data.invoices["activity"].to_numpy(dtype=np.int64)]))
-    po_activity = dict(zip(pos["po_key"], activity_ids[pos["activity"].to_numpy(dtype=np.int64)]))
+                                activity_ids[data.invoices["activity"].to_numpy(dtype=np.int64)],
+                                strict=True))
+    po_activity = dict(zip(pos["po_key"], activity_ids[pos["activity"].to_numpy(dtype=np.int64)],
+                           strict=True))
     rows = {}
     for record in _records(book, "Invoices"):
         key = _key_shown(book, "Invoices", record, ("Vendor", "Invoice No"))
@@ -342,7 +345,7 @@ def check_formulas(book: Book, context: Any = None) -> list[Finding]:
     findings: list[Finding] = []
     for name in present:
         cached = pd.to_numeric(rows[name].map(_number), errors="coerce")
-        for activity, value, row in zip(rows["Activity ID"], cached, rows["_row"]):
+        for activity, value, row in zip(rows["Activity ID"], cached, rows["_row"], strict=True):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 continue
             if _key(activity) in skip or activity not in engine.index:
@@ -383,7 +386,7 @@ def _activities_the_formulas_may_miscount(book: Book) -> set[str]:
         return set()
     po_activity: dict[str, str] = {}
     frame = book.table("PurchaseOrders").frame
-    for po, activity in zip(frame["PO Number"], frame["Activity ID"]):
+    for po, activity in zip(frame["PO Number"], frame["Activity ID"], strict=True):
         po_activity.setdefault(_key(po), _key(activity))
     touched: set[str] = set()
     for sheet, columns in (("Activities", ("Activity ID",)), ("Budget", ("Activity ID",)),

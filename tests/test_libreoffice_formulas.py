@@ -30,10 +30,11 @@ D = dt.date
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+{items}
 </oor:items>
-"""
+""".format(items="\n".join(
+    f'<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="{mode}" '
+    f'oor:op="fuse"><value>0</value></prop></item>' for mode in ("OOXMLRecalcMode", "ODFRecalcMode")))
 
 PLAN = {"Plan ID": "P-LO", "Team": "Demand Gen", "Fiscal Year": 2027, "FY Start Month": 1,
         "Currency": "USD", "Status": "Approved", "Approved By": "CMO",
@@ -120,7 +121,7 @@ def sheet_records(path: Path, sheet: str) -> list[dict]:
     rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
         sheet).to_python()
     header = rows[0]
-    return [dict(zip(header, row)) for row in rows[1:] if any(v != "" for v in row)]
+    return [dict(zip(header, row, strict=True)) for row in rows[1:] if any(v != "" for v in row)]
 
 
 @pytest.fixture(scope="module")
@@ -150,10 +151,14 @@ def generated_plan(seed: int) -> dict:
     unknown campaign; currencies with rates, numeric and text PO Numbers, all PO statuses."""
     import random
     rng = random.Random(seed)
-    cents = lambda top: rng.randint(0, top * 100) / 100
+
+    def cents(top: int) -> float:
+        return rng.randint(0, top * 100) / 100
     start = (1, 4, 7, 10)[seed % 4]
     first = D(2026 if start > 1 else 2027, start, 1)
-    day = lambda: first + dt.timedelta(days=rng.randint(0, 360))
+
+    def day() -> dt.date:
+        return first + dt.timedelta(days=rng.randint(0, 360))
     currency = ("USD", "EUR", "GBP", "JPY")[seed % 4]
     others = [c for c in ("USD", "EUR", "GBP") if c != currency]
     n = rng.randint(3, 7)
@@ -214,7 +219,7 @@ def test_cached_values_equal_what_libreoffice_computes(books):
             computed = [{h: r[h] for h in headers} for r in sheet_records(recalculated, sheet)]
             # every data row compared (a sheet without data has none to compare)
             assert len(cached) == len(computed) == len(book.table(sheet).frame), (name, sheet)
-            for row, (mine, theirs) in enumerate(zip(cached, computed), start=2):
+            for row, (mine, theirs) in enumerate(zip(cached, computed, strict=True), start=2):
                 for header in headers:
                     if isinstance(theirs[header], float):
                         assert round(mine[header], 2) == round(theirs[header], 2), (

@@ -25,7 +25,8 @@ import datetime as dt
 import functools
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..sheets import (DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS, PLAN_STATUSES, SHEETS,
                       Column, Kind, Sheet, leads_sheet)
