@@ -28,8 +28,8 @@ from pathlib import Path
 from collections.abc import Iterable
 from typing import Any
 
-from ..sheets import (DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS, PLAN_STATUSES, SHEETS,
-                      Column, Kind, Sheet, leads_sheet)
+from ..sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS,
+                      PLAN_STATUSES, PO_CONTROLS, SHEETS, Column, Kind, Sheet, leads_sheet)
 from ..findings import column_letter
 from ..formulas import (FORMULA_COLUMNS, MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA,
                         PLAN_CURRENCY_NAME, FormulaValues)
@@ -60,6 +60,8 @@ ENUM_LISTS: dict[str, tuple[str, ...]] = {
     "Asset Status": SHEETS["Assets"].column("Status").choices,
     "Yes No": ("Yes", "No"),
     "Overspend Severity": ("error", "warning"),
+    "Budget Control": BUDGET_CONTROLS,
+    "PO Control": PO_CONTROLS,
 }
 
 # (sheet, column) → the planner's list that suggests values (not enforced in Excel;
@@ -113,9 +115,13 @@ PLAN_HELP = {
     "SLA Stage": "Stage whose leads must be worked within SLA Days",
     "SLA Days": "Working days a lead may wait at the SLA Stage",
     "SPI Threshold": "Campaigns with SPI below this are behind schedule",
+    "Budget Control": "Annual: POs checked against the year's budget; Accumulated Monthly: "
+                      "POs and invoices without PO against the budget to date",
+    "PO Control": "Stop: a PO over the available budget is an error; Warn: a warning",
 }
 PLAN_ENUMS = {"Status": "Plan Status", "Overspend Severity": "Overspend Severity",
-              "PO Required": "Yes No"}
+              "PO Required": "Yes No", "Budget Control": "Budget Control",
+              "PO Control": "PO Control"}
 
 INSTRUCTIONS = (
     "MOM team workbook — how to use it",
