@@ -37,6 +37,7 @@ Decisions where the SPEC is silent (also in the report for the README):
 """
 from __future__ import annotations
 
+import calendar as calendar_module
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ import pandas as pd
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, sort_findings
 from .model import Book
-from .values import round_cents
+from .values import exceeds, multiply_cents
 
 SPEND_LEVELS = ("activity", "campaign", "plan", "gl", "month", "quarter", "year")
 FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
@@ -87,8 +88,8 @@ def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
 
 
 def convert_cents(cents: np.ndarray, rates: np.ndarray) -> np.ndarray:
-    """cents × rate rounded to cents half away from zero (values.round_cents)."""
-    return round_cents(np.asarray(cents, dtype=np.float64) * np.asarray(rates, dtype=np.float64))
+    """cents × rate rounded to cents half away from zero, exactly (values.multiply_cents)."""
+    return multiply_cents(cents, rates)
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -104,7 +105,8 @@ class SpendData:
     `activities` — one row per accepted activity: activity_id, campaign_id, gl_account, _row.
     `pos` — accepted POs: activity (position), po_key, po_number, amount (plan cents; 0 when
     unpriced), priced, status, issue (datetime64[D]), invoiced (plan cents), _row.
-    `invoices` — priced invoices: activity, po (position in `pos` or -1), amount, date, _row.
+    `invoices` — accepted invoices: activity, po (position in `pos` or -1), amount (plan cents;
+    0 when unpriced), priced, date, invoice_no, gl_account, _row.
     `realignments` — from_activity, to_activity, amount, date, _row.
     `budget` — activity, month, budgeted, planned.
     """
@@ -228,10 +230,14 @@ def _spend_data(book: Book) -> SpendData:
     has_po_number = rows["PO Number"].notna().to_numpy()
     # An invoice naming a PO that is not an accepted PO of this book is rejected by structure;
     # the guard keeps one that slipped through from landing on the wrong activity.
-    keep = priced & (activity >= 0) & ~(has_po_number & (po < 0))
+    # An invoice without a rate stays (amount 0, priced False): it is still checked by every
+    # rule that is not about money (gl-mismatch), and reported as rate-missing.
+    keep = (activity >= 0) & ~(has_po_number & (po < 0))
     invoices = pd.DataFrame({
-        "activity": activity[keep], "po": po[keep], "amount": amount[keep],
+        "activity": activity[keep], "po": po[keep],
+        "amount": np.where(priced, amount, 0)[keep], "priced": priced[keep],
         "date": _days(rows["Invoice Date"])[keep],
+        "invoice_no": rows["Invoice No"].astype(str).to_numpy()[keep],
         "gl_account": rows["GL Account"].astype("string").to_numpy()[keep],
         "_row": rows["_row"].to_numpy(dtype=np.int64)[keep],
     })
@@ -422,6 +428,7 @@ def check_spend(book: Book, context: Any = None) -> list[Finding]:
     data = spend_data(book)
     report = roll_up_spend(book)
     findings = list(data.findings)
+    findings += check_budget_total(book, report)
     findings += check_over_budget(book, report)
     findings += check_plan_figures(book, report)
     findings += check_po_against_budget(book, data)
@@ -437,12 +444,8 @@ def _tolerance(book: Book) -> float:
 
 
 def _over(load: np.ndarray, limit: np.ndarray, tolerance: float) -> np.ndarray:
-    """load > limit × (1 + tolerance); exactly at the limit is not over."""
-    load = np.asarray(load, dtype=np.int64)
-    limit = np.asarray(limit, dtype=np.int64)
-    if tolerance == 0:
-        return load > limit
-    return load.astype(np.float64) > limit.astype(np.float64) * (1.0 + tolerance)
+    """load > limit × (1 + tolerance), exact and strict (values.exceeds)."""
+    return exceeds(load, limit, tolerance)
 
 
 def _tolerance_text(tolerance: float) -> str:
@@ -479,6 +482,22 @@ def check_over_budget(book: Book, report: SpendReport) -> list[Finding]:
                                              row=rows_of[level].get(key), value=key,
                                              severity=severity))
     return findings
+
+
+def check_budget_total(book: Book, report: SpendReport) -> list[Finding]:
+    """`value-range` at an activity whose total budgeted (Budget rows, negative ones being
+    budget cuts, plus realignments in minus out) is below 0 (SPEC §3 Budget)."""
+    frame = report.by("activity")
+    rows = report.activities["_row"].to_numpy()
+    budgeted = frame["budgeted"].to_numpy()
+    return [book.finding(
+        "value-range",
+        f"activity {frame['key'].iat[position]} is budgeted "
+        f"{format_money(budgeted[position])} {book.plan.currency} in all (Budget rows with "
+        "realignments): a budget cannot be below 0; lower the cuts or the transfers out",
+        sheet="Activities", column="Activity ID", row=int(rows[position]),
+        value=round(int(budgeted[position]) / 100, 2))
+        for position in np.flatnonzero(budgeted < 0)]
 
 
 def check_plan_figures(book: Book, report: SpendReport) -> list[Finding]:
@@ -527,65 +546,102 @@ def _as_of_sums(events: pd.DataFrame, queries: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def available_before_pos(data: SpendData) -> pd.DataFrame:
-    """Each non-cancelled PO with the budget still available on its issue date (SPEC §5):
-    Budget rows + realignments dated on/before − loads of earlier POs − invoices without PO
-    dated on/before. Columns of `pos` plus `available`, in check order."""
-    pos = data.pos.copy()
-    pos["position"] = np.arange(len(pos))
-    pos["load"] = po_load(pos)
-    pos = pos.sort_values(["activity", "issue", "po_number"], kind="stable")
-    earlier = pos.groupby("activity")["load"].cumsum().to_numpy() - pos["load"].to_numpy()
-    base = data.budget.groupby("activity")["budgeted"].sum()
-    budget = base.reindex(pos["activity"]).fillna(0).to_numpy(dtype=np.int64)
-    moves = pd.concat([
-        pd.DataFrame({"activity": data.realignments["to_activity"],
-                      "date": data.realignments["date"], "amount": data.realignments["amount"]}),
-        pd.DataFrame({"activity": data.realignments["from_activity"],
-                      "date": data.realignments["date"],
-                      "amount": -data.realignments["amount"].to_numpy(dtype=np.int64)}),
-    ], ignore_index=True)
-    queries = pd.DataFrame({"activity": pos["activity"].to_numpy(),
-                            "date": pos["issue"].to_numpy().astype("datetime64[ns]")})
-    moves["date"] = moves["date"].to_numpy().astype("datetime64[ns]")
-    realigned = _as_of_sums(moves, queries)
-    without_po = data.invoices[data.invoices["po"] < 0]
-    loose = pd.DataFrame({"activity": without_po["activity"].to_numpy(),
-                          "date": without_po["date"].to_numpy().astype("datetime64[ns]"),
-                          "amount": without_po["amount"].to_numpy(dtype=np.int64)})
-    invoiced_loose = _as_of_sums(loose, queries)
-    pos["available"] = budget + realigned - earlier - invoiced_loose
-    return pos
+def budget_sequence(book: Book, data: SpendData) -> pd.DataFrame:
+    """Every document that draws on an activity's budget, in the order `po-exceeds-available`
+    takes them (SPEC §5): per activity by date; on one day invoices without PO first (row
+    order), then POs by PO Number. Columns: kind ("invoice" | "PO"), activity, date, number,
+    amount, load (what it takes from the budget for the documents after it: an Open PO
+    max(amount, invoiced), a Closed one invoiced, a Cancelled one 0, an invoice its amount),
+    checked, _row, budget (the budget counted for it: every Budget row under Budget Control
+    Annual, the rows of months up to and including its month under Accumulated Monthly — plus
+    realignments dated on or before it) and available (budget − loads of the documents before
+    it)."""
+    monthly = book.plan.budget_control == "Accumulated Monthly"
+    pos = data.pos
+    loose = data.invoices[data.invoices["po"] < 0]
+    status = pos["status"].to_numpy()
+    docs = pd.DataFrame({
+        "kind": np.r_[np.full(len(loose), "invoice"), np.full(len(pos), "PO")].astype(object),
+        "order": np.r_[np.zeros(len(loose), np.int64), np.ones(len(pos), np.int64)],
+        "activity": np.r_[loose["activity"].to_numpy(np.int64), pos["activity"].to_numpy(np.int64)],
+        "date": np.r_[loose["date"].to_numpy().astype("datetime64[D]"),
+                      pos["issue"].to_numpy().astype("datetime64[D]")],
+        "number": np.r_[loose["invoice_no"].to_numpy(object), pos["po_number"].to_numpy(object)],
+        "amount": np.r_[loose["amount"].to_numpy(np.int64), pos["amount"].to_numpy(np.int64)],
+        "load": np.r_[loose["amount"].to_numpy(np.int64), po_load(pos)],
+        "checked": np.r_[loose["priced"].to_numpy(bool) & monthly,
+                         (status != "Cancelled") & pos["priced"].to_numpy(bool)],
+        "_row": np.r_[loose["_row"].to_numpy(np.int64), pos["_row"].to_numpy(np.int64)],
+    })
+    docs["tie"] = np.where(docs["order"] == 1, docs["number"], "")
+    docs = docs.sort_values(["activity", "date", "order", "tie", "_row"],
+                            kind="stable").reset_index(drop=True)
+    earlier = docs.groupby("activity")["load"].cumsum().to_numpy() - docs["load"].to_numpy()
+    queries = pd.DataFrame({"activity": docs["activity"].to_numpy(),
+                            "date": docs["date"].to_numpy().astype("datetime64[ns]")})
+    rows = data.budget
+    if monthly:
+        budget = _as_of_sums(pd.DataFrame({
+            "activity": rows["activity"].to_numpy(), "amount": rows["budgeted"].to_numpy(),
+            "date": rows["date"].to_numpy().astype("datetime64[ns]")}), queries)
+    else:
+        base = rows.groupby("activity")["budgeted"].sum()
+        budget = base.reindex(docs["activity"]).fillna(0).to_numpy(dtype=np.int64)
+    moves = data.realignments
+    moves = pd.DataFrame({
+        "activity": np.r_[moves["to_activity"].to_numpy(np.int64),
+                          moves["from_activity"].to_numpy(np.int64)],
+        "date": np.r_[moves["date"].to_numpy(), moves["date"].to_numpy()].astype("datetime64[ns]"),
+        "amount": np.r_[moves["amount"].to_numpy(np.int64), -moves["amount"].to_numpy(np.int64)]})
+    docs["budget"] = budget + _as_of_sums(moves, queries)
+    docs["available"] = docs["budget"].to_numpy() - earlier
+    return docs.drop(columns=["order", "tie"])
+
+
+def _budget_name(book: Book, day: np.datetime64) -> str:
+    """'the annual budget' or 'the budget to date for Apr–Jun' (the fiscal months up to and
+    including the document's month)."""
+    if book.plan.budget_control != "Accumulated Monthly":
+        return "the annual budget"
+    month = int(str(day)[5:7])
+    first = int(book.plan.fy_start_month or 1)
+    names = calendar_module.month_abbr
+    span = names[month] if month == first else f"{names[first]}–{names[month]}"
+    return f"the budget to date for {span}"
 
 
 def check_po_against_budget(book: Book, data: SpendData) -> list[Finding]:
-    """`po-exceeds-available`: a PO larger than the activity's budget left on its issue date."""
-    pos = available_before_pos(data)
-    check = (pos["status"].to_numpy() != "Cancelled") & pos["priced"].to_numpy()
-    amount, available = pos["amount"].to_numpy(), pos["available"].to_numpy()
-    findings = []
+    """`po-exceeds-available`: a PO (and, under Budget Control Accumulated Monthly, an invoice
+    without PO) larger than the activity's budget still available on its date; an error, a
+    warning when PO Control is Warn."""
+    docs = budget_sequence(book, data)
+    over = docs["checked"].to_numpy() & (docs["amount"].to_numpy() > docs["available"].to_numpy())
+    control = book.plan.po_control or "Stop"
+    severity = "warning" if control == "Warn" else "error"
     currency = book.plan.currency
-    numbers, rows = pos["po_number"].to_numpy(), pos["_row"].to_numpy()
-    activities = pos["activity"].to_numpy()
-    issues = pos["issue"].to_numpy().astype("datetime64[D]")
     names = data.activities["activity_id"].to_numpy()
-    for position in np.flatnonzero(check & (amount > available)):
-        row = {"po_number": numbers[position], "_row": rows[position]}
-        activity = names[activities[position]]
-        issued = issues[position]
-        if available[position] <= 0:
-            what = (f"the budget of activity {activity} was already exceeded when PO "
-                    f"{row['po_number']} ({format_money(amount[position])} {currency}) was issued "
-                    f"on {issued} (available {format_money(available[position])})")
+    findings = []
+    for doc in docs[over].to_dict("records"):
+        amount, available = int(doc["amount"]), int(doc["available"])
+        day = np.datetime64(doc["date"], "D")
+        is_po = doc["kind"] == "PO"
+        label = f"PO {doc['number']}" if is_po else f"invoice {doc['number']} (no PO)"
+        budget = (f"{_budget_name(book, day)} of activity {names[doc['activity']]}, "
+                  f"{format_money(int(doc['budget']))},")
+        if available <= 0:
+            what = (f"{budget} was already exceeded when {label} ({format_money(amount)} "
+                    f"{currency}) was {'issued' if is_po else 'dated'} {day} (available "
+                    f"{format_money(available)})")
         else:
-            what = (f"PO {row['po_number']} ({format_money(amount[position])} {currency}, issued "
-                    f"{issued}) finds {format_money(available[position])} available on activity "
-                    f"{activity}: the budget will be exceeded by "
-                    f"{format_money(amount[position] - available[position])}")
+            what = (f"{label} ({format_money(amount)} {currency}, {'issued' if is_po else 'dated'}"
+                    f" {day}) finds {format_money(available)} available: {budget} will be "
+                    f"exceeded by {format_money(amount - available)}")
+        advice = "realign budget before issuing, or reduce the PO" if is_po else \
+            "realign budget to the activity, or book the invoice to another one"
         findings.append(book.finding(
-            "po-exceeds-available", what + "; realign budget before issuing, or reduce the PO",
-            sheet="PurchaseOrders", column="Amount", row=int(row["_row"]),
-            value=round(int(amount[position]) / 100, 2)))
+            "po-exceeds-available", f"{what} (PO Control {control}); {advice}",
+            sheet="PurchaseOrders" if is_po else "Invoices", column="Amount",
+            row=int(doc["_row"]), value=round(amount / 100, 2), severity=severity))
     return findings
 
 
@@ -780,7 +836,9 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
         "Reason": ["what-if"], "Approved By": [None],
         "_row": np.array([0], dtype=np.int64), "_rejected": np.array([False]),
     })
-    frame = pd.concat([table.frame, proposed[table.frame.columns]], ignore_index=True)
+    # extra columns of the sheet (the template's Counted helper…) stay blank on the proposal
+    frame = pd.concat([table.frame, proposed.reindex(columns=table.frame.columns)],
+                      ignore_index=True)
     trial = dataclasses.replace(book, tables={**book.tables,
                                               "Realignments": dataclasses.replace(table,
                                                                                   frame=frame)})
