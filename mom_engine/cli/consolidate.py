@@ -161,7 +161,7 @@ def consolidation_report(report: ConsolidatedReport, output: Path | None,
                          wrote: str | None = None) -> Report:
     rows = headline_rows(report)
     counts = Table(COUNTS, rows[:5], title="Consolidation")
-    money_rows = Table(CONSOLIDATION, rows[5:], title=f"Totals ({report.currency})")
+    money_rows = Table(CONSOLIDATION, rows[5:], title="Totals")
     notes = [line for line in (left_out_line(report),) if line]
     tables = [counts, *([money_rows] if money_rows.rows else [])]
     if wrote:

@@ -86,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     tables = [Table(COUNTS, counts, title=f"Demo: {len(paths)} teams consolidated")]
     if report.totals:
         tables.append(Table(CONSOLIDATION, [
-            {"figure": figure, "value": money(report.totals[figure])} for figure in TOTAL_FIGURES],
-            title=f"Totals ({report.currency})"))
+            {"figure": f"{figure} ({report.currency})", "value": money(report.totals[figure])}
+            for figure in TOTAL_FIGURES], title="Totals"))
     write_tables(tables)
     out = console()
     out.print(f"wrote {output}")
