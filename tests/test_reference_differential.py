@@ -39,7 +39,9 @@ ACTIVITIES = [
     {"Activity ID": "A1", "Campaign ID": "C1", "Activity": "Booth", "GL Account": "610100"},
     {"Activity ID": "A2", "Campaign ID": "C1", "Activity": "Ads", "GL Account": "610200"},
     {"Activity ID": "A3", "Campaign ID": "C2", "Activity": "Web", "GL Account": "610300"},
+    {"Activity ID": "A4", "Campaign ID": "C2", "Activity": "Tie", "GL Account": "610400"},
 ]
+LIMITS = {None: "1000", 0.025: "1025", 0.015: "1015", 0.035: "1035", 0.15: "1150", 2.5: "1025"}
 CAMPAIGNS = [{"Campaign ID": "C1", "Campaign": "Launch"}, {"Campaign ID": "C2", "Campaign": "Grow"}]
 ACTIVITY_IDS = ["A1", "A2", "A3", "a2 "]
 
@@ -114,6 +116,19 @@ def workbooks(draw):
                "Quota": draw(st.sampled_from([1000, 400.02, 250]))}
               for rep in draw(st.sets(st.sampled_from(["Ann", "Bob"])))
               for quarter in (1, 2, 3, 4)]
+    if draw(st.booleans()):
+        # A4 lands every tie at once: a PO of exactly its 1,000.00 budget (available), invoiced
+        # exactly 1,000 × (1 + tolerance) (invoice-exceeds-po and over-budget on the limit)
+        limit = LIMITS[plan["Overspend Tolerance %"]]
+        issued = draw(days)
+        budget.append({"Activity ID": "A4", "Month": first, "Budgeted": 1000, "Planned": 2000})
+        pos.append({"PO Number": "TIE", "Activity ID": "A4", "Vendor": "Acme", "Amount": 1000,
+                    "Issue Date": issued, "Status": "Open"})
+        for index, amount in enumerate(draw(st.sampled_from(
+                [[limit], [str(int(limit) - 1), "1"], ["0.01", str(float(limit) - 0.01)]]))):
+            invoices.append({"Invoice No": f"T-{index}", "PO Number": "TIE", "Vendor": "Acme",
+                             "Amount": draw(st.sampled_from([float(amount), f"{float(amount):,.2f}"])),
+                             "Invoice Date": issued + dt.timedelta(days=index)})
     as_of = draw(days)
     sheets = {"Campaigns": CAMPAIGNS, "Activities": ACTIVITIES, "Budget": budget,
               "Realignments": moves or None, "PurchaseOrders": pos or None,
