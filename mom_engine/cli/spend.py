@@ -43,7 +43,7 @@ def spend_findings(findings: list[Finding]) -> list[Finding]:
 def spend_document(report: SpendReport, level: str,
                    forecast: SpendForecast | None = None) -> dict:
     """The §13 `spend` JSON document (without findings); with a forecast, the activity,
-    campaign and plan rows also carry `projected` and `forecast` (year end)."""
+    campaign and plan rows and the total also carry `projected` and `forecast` (year end)."""
     frame = report.by(level)
     ahead = {}
     if forecast is not None and level in FORECAST_LEVELS:
@@ -60,7 +60,7 @@ def spend_document(report: SpendReport, level: str,
                         for figure in ("projected", "forecast")})
         rows.append(row)
     total = {figure: money(value) for figure, value in report.total.items()}
-    if forecast is not None:
+    if ahead:
         plan = forecast.by("plan").iloc[0]
         total.update({figure: money(plan[figure]) for figure in ("projected", "forecast")})
     return {"plan_id": report.plan_id, "currency": report.currency, "by": level, "rows": rows,
