@@ -191,7 +191,8 @@ ACTIVITIES = Sheet(
     required=True,
     key=("Activity ID",),
     date_pairs=(("Start", "End"),),
-    formula_columns=("Budgeted", "Planned", "Committed", "Spent", "Remaining"),
+    formula_columns=("Budgeted", "Planned", "Committed", "Spent", "Remaining", "Activity Key",
+                     "Counted"),
     description="Activities (the level budgets and spend attach to), each with a GL account.",
 )
 

@@ -1049,7 +1049,9 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
         "Reason": ["what-if"], "Approved By": [None],
         "_row": np.array([0], dtype=np.int64), "_rejected": np.array([False]),
     })
-    frame = pd.concat([table.frame, proposed[table.frame.columns]], ignore_index=True)
+    # extra columns of the sheet (the template's Counted helper…) stay blank on the proposal
+    frame = pd.concat([table.frame, proposed.reindex(columns=table.frame.columns)],
+                      ignore_index=True)
     trial = dataclasses.replace(book, tables={**book.tables,
                                               "Realignments": dataclasses.replace(table,
                                                                                   frame=frame)})
