@@ -152,9 +152,8 @@ def test_a_narrow_terminal_moves_lower_priority_columns_to_a_second_table(demo, 
     assert "(continued)" in narrow and "(continued)" not in wide
     first = narrow.split("(continued)")[0]
     assert "Budgeted" in first and "Remaining" in first and "G/L account" not in first
-    assert wide.splitlines()[1].split() == ["Activity", "Budgeted", "Planned", "Committed",
-                                            "Spent", "Remaining", "Unplanned", "Campaign",
-                                            "G/L", "account"][:len(wide.splitlines()[1].split())]
+    table = wide.split("\n\n")[0]
+    assert all(h in table for h in ("Activity", "Unplanned", "Campaign", "account", "Projected"))
 
 
 def test_report_shows_only_findings_that_bear_on_it(make_book, capsys, monkeypatch):

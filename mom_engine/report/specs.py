@@ -23,6 +23,10 @@ SPEND = TableSpec(
     Column("remaining", "Remaining", M, 1),
     Column("unplanned", "Unplanned", M, 2),
 )
+SPEND_FORECAST = TableSpec(
+    Column("projected", "Projected", M, 2),
+    Column("forecast", "Year-end forecast", M, 2),
+)
 SPEND_ACTIVITY_EXTRA = TableSpec(
     Column("campaign_id", "Campaign", T, 3),
     Column("gl_account", "G/L account", T, 3),
