@@ -223,14 +223,16 @@ def test_csv_and_markdown(make_book, capsys, monkeypatch, fmt):
     assert status == 0
     if fmt == "csv":
         assert out.splitlines() == [
-            "Plan,Budgeted,Planned,Committed,Spent,Remaining,Unplanned",
-            "P-1,1000.50,0.00,0.00,0.00,1000.50,1000.50",
-            "Total,1000.50,0.00,0.00,0.00,1000.50,1000.50"]
+            "Plan,Budgeted,Planned,Committed,Spent,Remaining,Unplanned,Projected,"
+            "Year-end forecast",
+            "P-1,1000.50,0.00,0.00,0.00,1000.50,1000.50,0.00,0.00",
+            "Total,1000.50,0.00,0.00,0.00,1000.50,1000.50,0.00,0.00"]
         assert "number-as-text" in err       # findings go aside, the data stays clean
     else:
-        assert "| Plan | Budgeted | Planned | Committed | Spent | Remaining | Unplanned |" in out
-        assert "|---|---:|---:|---:|---:|---:|---:|" in out
-        assert "| P-1 | 1,000.50 | 0.00 | 0.00 | 0.00 | 1,000.50 | 1,000.50 |" in out
+        assert ("| Plan | Budgeted | Planned | Committed | Spent | Remaining | Unplanned | "
+                "Projected | Year-end forecast |") in out
+        assert "|---|---:|---:|---:|---:|---:|---:|---:|---:|" in out
+        assert "| P-1 | 1,000.50 | 0.00 | 0.00 | 0.00 | 1,000.50 | 1,000.50 | 0.00 | 0.00 |" in out
         assert "**warning** `number-as-text`" in out
 
 
