@@ -38,20 +38,29 @@ def detail_tables(book: Book, result: BookResult) -> dict[str, Any]:
         if not table.present:
             continue
         rows = table.rows.drop(columns="_rejected")
-        data = {}
+        count = len(rows)
+        names, arrays = ["_book", "_plan_id"], [pa.array([result.name] * count, pa.large_string()),
+                                                pa.array([result.plan_id] * count, pa.large_string())]
         for column in rows.columns:
-            values = rows[column]
-            if column in table.extra_columns:
-                values = values.map(lambda v: None if v is None or v == "" else str(v))
-                values = values.astype("string")
-            elif values.dtype == object:
-                values = values.astype("string")
-            data[column] = values.reset_index(drop=True)
-        frame = pd.DataFrame(data)
-        frame.insert(0, "_plan_id", pd.Series([result.plan_id] * len(frame), dtype="string"))
-        frame.insert(0, "_book", pd.Series([result.name] * len(frame), dtype="string"))
-        tables[name] = pa.Table.from_pandas(frame, preserve_index=False)
+            names.append(column)
+            arrays.append(_arrow_column(rows[column], column in table.extra_columns))
+        tables[name] = pa.Table.from_arrays(arrays, names=names)
     return tables
+
+
+def _arrow_column(values: pd.Series, extra: bool) -> Any:
+    """One column as Arrow: extra columns as text (blank → null), object columns as text, the
+    rest as pandas converts them. Straight to Arrow, no DataFrame in between (a speed-up,
+    SPEC §15); a column of mixed objects takes pandas' "string" conversion as before."""
+    import pyarrow as pa
+    if extra:
+        values = values.map(lambda v: None if v is None or v == "" else str(v)).astype("string")
+    elif values.dtype == object:
+        try:
+            return pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            values = values.astype("string")
+    return pa.Array.from_pandas(values)
 
 
 class DetailWriter:
