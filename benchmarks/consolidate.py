@@ -159,7 +159,8 @@ def measure(folder: Path, paths: list[Path], args: argparse.Namespace) -> dict[s
             runs["d_cpu"].append(d_cpu)
             runs["d_peak"].append(d_peak)
         print(f"  run {run + 1}: a {a:.2f} s, c {c:.2f} s (CPU {c_cpu:.1f} s)"
-              + (f", d {runs['d'][-1]:.2f} s" if runs["d"] else ""), flush=True)
+              + (f", d {runs['d'][-1]:.2f} s (CPU {runs['d_cpu'][-1]:.1f} s)" if runs["d"]
+                 else ""), flush=True)
     books = document.get("books", {})
     rows = document.get("rows", {})
     print(f"  consolidated {books.get('read')} books ({books.get('failed')} failed), "
