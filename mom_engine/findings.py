@@ -118,6 +118,11 @@ CATALOGUE: dict[str, Code] = _catalogue(
     Code("tasks-before-approval", W, "Tasks before plan approval",
          "Tasks exist while the plan is Draft or Submitted; milestones come after approval.",
          "§6"),
+    Code("over-allocated", W, "Person over-allocated",
+         "In some week a person's tasks need more hours than their Hours per Week (Planned "
+         "Hours spread evenly over each task's working days).", "§6"),
+    Code("assignee-unknown", W, "Assignee not on People",
+         "A task's Assignee is not on the People sheet (checked once People is filled).", "§6"),
     # --- pipeline and funnel (SPEC §7) -------------------------------------------------------
     Code("coverage-below-target", W, "Pipeline coverage below target",
          "A rep's open pipeline for the quarter is below target × remaining quota.", "§7"),
