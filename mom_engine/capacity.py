@@ -29,7 +29,8 @@ Decisions where the SPEC is silent (also in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -200,7 +201,7 @@ def weekly_loads(weekly: pd.DataFrame, people: pd.DataFrame, start_month: int) -
     mondays = table["week"].to_numpy(dtype="datetime64[D]")
     years, numbers = fiscal_weeks(mondays, start_month)
     table["week"] = mondays
-    table["fiscal_week"] = [week_label(int(y), int(n)) for y, n in zip(years, numbers)]
+    table["fiscal_week"] = [week_label(int(y), int(n)) for y, n in zip(years, numbers, strict=True)]
     return table[[*LOAD_COLUMNS, "first_row"]].reset_index(drop=True)
 
 
@@ -264,7 +265,7 @@ def _over_allocated(book: Book, loads: pd.DataFrame) -> list[Finding]:
         sheet="Tasks", column="Assignee", row=int(row), value=round(float(utilisation), 4))
         for person, week, label, hours, capacity, utilisation, tasks, row in zip(
             over["person"], over["week"], over["fiscal_week"], over["hours"], over["capacity"],
-            over["utilisation"], over["tasks"], over["first_row"])]
+            over["utilisation"], over["tasks"], over["first_row"], strict=True)]
 
 
 def _unknown_assignees(book: Book, report: CapacityReport) -> list[Finding]:
@@ -281,7 +282,7 @@ def _unknown_assignees(book: Book, report: CapacityReport) -> list[Finding]:
         f"their Hours per Week) or fix the name",
         sheet="Tasks", column="Assignee", row=int(row), value=name)
         for name, task_id, row in zip(tasks["Assignee"][unknown], tasks["Task ID"][unknown],
-                                      tasks["_row"][unknown])]
+                                      tasks["_row"][unknown], strict=True)]
 
 
 def _overlong_tasks(book: Book, tasks: pd.DataFrame) -> list[Finding]:
@@ -295,7 +296,7 @@ def _overlong_tasks(book: Book, tasks: pd.DataFrame) -> list[Finding]:
         sheet="Tasks", column="Planned Finish", row=int(row), value=str(last), severity="warning")
         for task_id, span, first, last, row in zip(tasks["task_id"][long], weeks[long],
                                                     start[long], finish[long],
-                                                    tasks["_row"][long])]
+                                                    tasks["_row"][long], strict=True)]
 
 
 # --- several books: one person is one person -----------------------------------------------
@@ -324,7 +325,7 @@ def combine_loads(loads: Sequence[pd.DataFrame], people: Sequence[pd.DataFrame])
                                        "sheet", "cell"]})
     frame = pd.concat(parts, ignore_index=True)
     frame["labelled"] = [tuple(f"{book}: {task}" for task in tasks)
-                         for book, tasks in zip(frame["book"], frame["tasks"])]
+                         for book, tasks in zip(frame["book"], frame["tasks"], strict=True)]
     frame["alone_over"] = frame["hours"] > frame["capacity"] + TOLERANCE
     grouped = frame.groupby(["person_key", "week"], sort=True)
     table = grouped.agg(person=("person", "first"), fiscal_week=("fiscal_week", "first"),
@@ -361,7 +362,7 @@ def check_combined_loads(combined: pd.DataFrame) -> list[Finding]:
         value=round(float(utilisation), 4))
         for person, week, hours, capacity, utilisation, tasks, books, book, sheet, cell in zip(
             over["person"], over["week"], over["hours"], over["capacity"], over["utilisation"],
-            over["tasks"], over["books"], over["book"], over["sheet"], over["cell"])]
+            over["tasks"], over["books"], over["book"], over["sheet"], over["cell"], strict=True)]
 
 
 def people_summary(combined: pd.DataFrame, people: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -33,9 +33,9 @@ def test_weeks_run_monday_to_sunday_and_week_one_holds_the_first_fiscal_day():
     mondays = week_starts(np.array(["2027-01-01", "2027-03-07", "2026-10-01"],
                                    dtype="datetime64[D]"))
     assert [str(m) for m in mondays] == ["2026-12-28", "2027-03-01", "2026-09-28"]
-    assert [tuple(map(int, p)) for p in zip(*fiscal_weeks(mondays, 1))] == [
+    assert [tuple(map(int, p)) for p in zip(*fiscal_weeks(mondays, 1), strict=True)] == [
         (2027, 1), (2027, 10), (2026, 40)]
-    assert [tuple(map(int, p)) for p in zip(*fiscal_weeks(mondays, 10))] == [
+    assert [tuple(map(int, p)) for p in zip(*fiscal_weeks(mondays, 10), strict=True)] == [
         (2027, 14), (2027, 23), (2027, 1)]
     weeks = fiscal_year_weeks(2027, 1)
     assert (str(weeks[0]), str(weeks[-1]), len(weeks)) == ("2026-12-28", "2027-12-20", 52)
@@ -103,7 +103,8 @@ def test_one_person_across_books_is_one_person(make_book, analyze):
                                                      D(2027, 3, 4), 20)]), as_of=D(2027, 2, 1))
     assert located(first.findings + second.findings, "over-allocated") == []
     reports = [roll_up_capacity(a.book) for a in (first, second)]
-    combined = combine_loads([located_loads(a.book, r) for a, r in zip((first, second), reports)],
+    books = (first.book, second.book)
+    combined = combine_loads([located_loads(b, r) for b, r in zip(books, reports, strict=True)],
                              [r.people for r in reports])
     assert [(r["person"], r["hours"], r["utilisation"], r["tasks"], r["books"])
             for r in combined.to_dict("records")] == [
