@@ -74,6 +74,7 @@ from .spend import check_spend  # noqa: E402
 from .pipeline import check_pipeline  # noqa: E402
 from .funnel import check_funnel  # noqa: E402
 from .capacity import check_capacity  # noqa: E402
+from .scorecard import check_performance  # noqa: E402
 
 DOMAIN_CHECKS.append(check_spend)
 DOMAIN_CHECKS.append(check_schedule)
@@ -81,6 +82,7 @@ DOMAIN_CHECKS.append(check_assets)
 DOMAIN_CHECKS.append(check_pipeline)
 DOMAIN_CHECKS.append(check_funnel)
 DOMAIN_CHECKS.append(check_capacity)
+DOMAIN_CHECKS.append(check_performance)
 
 from .formulas import check_formulas  # noqa: E402  (SPEC §14 formula-overwritten)
 

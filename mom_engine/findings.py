@@ -136,6 +136,11 @@ CATALOGUE: dict[str, Code] = _catalogue(
          "An open lead waited longer than SLA Days working days at the SLA stage.", "§7"),
     Code("consent-violation", E, "Opted-out lead on an email campaign",
          "A lead that opted out is attributed to a campaign whose channel is Email.", "§7"),
+    # --- effectiveness (SPEC §8) -------------------------------------------------------------
+    Code("campaign-underperforming", W, "Campaign below its planned performance",
+         "A campaign's attainment of Expected Leads, Pipeline or Revenue is below the plan's "
+         "Attainment Threshold: once it has ended, or pro rata by the elapsed share of its "
+         "Start–End while it is Active.", "§8"),
     # --- assets (SPEC §9) --------------------------------------------------------------------
     Code("asset-expired", W, "Approved asset expired",
          "An Approved asset is past its Expires date; retire or renew it.", "§9"),

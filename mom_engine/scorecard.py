@@ -32,7 +32,9 @@ Decisions where the SPEC is silent (also in the README):
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -44,6 +46,9 @@ from .schedule import execution_metrics
 from .spend import roll_up_spend
 from .sheets import normalise_name
 from .values import round_cents
+
+if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
+    from .analyze import Context
 
 EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
                          "pipeline", "won", "roi", "pipeline_per_cost", "leads_attainment",
@@ -169,7 +174,12 @@ def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
 # ---------------------------------------------------------------------------------------------
 
 def score_campaigns(book: Book) -> Scorecard:
-    """Effectiveness and efficiency per campaign and for the plan (SPEC §8)."""
+    """Effectiveness and efficiency per campaign and for the plan (SPEC §8); computed once per
+    book state and shared by the CLI, the checks and consolidation."""
+    return book.memo("scorecard", lambda: _score_campaigns(book))
+
+
+def _score_campaigns(book: Book) -> Scorecard:
     campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
     ids = campaigns["Campaign ID"].to_numpy(dtype=object)
     cost = _cost_by_campaign(book).reindex(ids).fillna(0).to_numpy(dtype=np.int64)
@@ -265,3 +275,113 @@ def _plan_figures(effect: pd.DataFrame, expected_leads: np.ndarray,
         "hours_variance": float(hours["variance"].sum()) if len(hours) else None,
     }
     return plan_effect, plan_efficiency
+
+
+# --- campaigns that do not meet their planned performance (SPEC §8) -------------------------
+
+ATTAINMENT_FIGURES = (("leads", "Expected Leads", "leads_attainment"),
+                      ("pipeline", "Expected Pipeline", "pipeline_attainment"),
+                      ("revenue", "Expected Revenue", "revenue_attainment"))
+AT_RISK_COLUMNS = ["campaign_id", "campaign", "status", "start", "end", "expected_share",
+                   "leads_attainment", "pipeline_attainment", "revenue_attainment",
+                   "underperforming", "spi", "behind_schedule", "late_tasks", "reasons"]
+
+
+def expected_shares(book: Book, as_of: dt.date) -> pd.DataFrame:
+    """Per campaign: the share of its expectations due by `as_of` — 1 once it has ended
+    (Completed, or End before as-of), the elapsed share of Start–End in calendar days (both
+    ends counted) while it is Active, blank otherwise (Planned, Cancelled, or Active without
+    dates: nothing can be due yet)."""
+    campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
+    start = campaigns["Start"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+    end = campaigns["End"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+    status = campaigns["Status"].to_numpy(dtype=object)
+    day = np.datetime64(as_of, "D")
+    ended = (status == "Completed") | ((status == "Active") & ~np.isnat(end) & (end < day))
+    active = (status == "Active") & ~np.isnat(start) & ~np.isnat(end) & ~ended & (start <= day)
+    length = np.maximum((end - start).astype(np.int64) + 1, 1)
+    elapsed = np.clip((day - start).astype(np.int64) + 1, 0, length)
+    share = np.where(ended, 1.0, np.where(active, elapsed / length, np.nan))
+    return pd.DataFrame({"campaign_id": campaigns["Campaign ID"].to_numpy(dtype=object),
+                         "status": status, "start": start, "end": end, "share": share,
+                         "_row": campaigns["_row"].to_numpy(dtype=np.int64)})
+
+
+def underperforming_campaigns(book: Book, as_of: dt.date) -> pd.DataFrame:
+    """Campaigns with an attainment below Attainment Threshold × the share due by as-of.
+
+    Columns: campaign_id, share, the three attainments, below (tuple of figure names), _row."""
+    threshold = book.plan.attainment_threshold
+    shares = expected_shares(book, as_of)
+    effect = score_campaigns(book).effectiveness.set_index("campaign_id")
+    due = shares["share"].to_numpy(dtype=float)
+    below: list[tuple[str, ...]] = [() for _ in range(len(shares))]
+    out = shares[["campaign_id", "share", "_row"]].copy()
+    for name, _, column in ATTAINMENT_FIGURES:
+        attainment = effect[column].reindex(shares["campaign_id"]).to_numpy(dtype=float)
+        out[column] = attainment
+        short = ~np.isnan(due) & (due > 0) & ~np.isnan(attainment) & (
+            attainment < threshold * due)
+        below = [b + (name,) if s else b for b, s in zip(below, short, strict=True)]
+    out["below"] = below
+    return out
+
+
+def check_performance(book: Book, context: Context) -> list[Finding]:
+    """`campaign-underperforming` (warning) at the Campaign ID cell (SPEC §8)."""
+    if book.rows("Campaigns").empty:
+        return []
+    threshold = book.plan.attainment_threshold
+    table = underperforming_campaigns(book, context.as_of)
+    findings = []
+    for record in table[[bool(b) for b in table["below"]]].to_dict("records"):
+        parts = [f"{name} {record[column]:.0%}" for name, _, column in ATTAINMENT_FIGURES
+                 if name in record["below"]]
+        share = record["share"]
+        due = ("it has ended" if share >= 1 else
+               f"pro rata: {threshold * share:.0%} is due with {share:.0%} of its run elapsed")
+        worst = min(record[column] for name, _, column in ATTAINMENT_FIGURES
+                    if name in record["below"])
+        findings.append(book.finding(
+            "campaign-underperforming",
+            f"campaign {record['campaign_id']} has reached {', '.join(parts)} of what it "
+            f"expected on {context.as_of}, below the plan's Attainment Threshold {threshold:g} "
+            f"({due}); review its channel and spend, or re-forecast its expectations",
+            sheet="Campaigns", column="Campaign ID", row=int(record["_row"]),
+            value=round(float(worst), 4)))
+    return findings
+
+
+def campaigns_at_risk(book: Book, as_of: dt.date) -> pd.DataFrame:
+    """Delayed (schedule-behind) and underperforming campaigns listed together, one row per
+    campaign that is either, with the reasons in words: the table the Dashboards show."""
+    from .schedule import roll_up_schedule
+    names = book.rows("Campaigns").drop_duplicates("Campaign ID").set_index("Campaign ID")
+    performance = underperforming_campaigns(book, as_of).set_index("campaign_id")
+    shares = expected_shares(book, as_of).set_index("campaign_id")
+    schedule = roll_up_schedule(book, as_of).by("campaign").set_index("key")
+    ids = performance.index.to_numpy(dtype=object)
+    spi = schedule["spi"].reindex(ids).to_numpy(dtype=float)
+    cancelled = shares["status"].reindex(ids).to_numpy(dtype=object) == "Cancelled"
+    behind = ~np.isnan(spi) & (spi < book.plan.spi_threshold) & ~cancelled
+    below = performance["below"].to_numpy(dtype=object)
+    reasons = [", ".join(([f"SPI {s:.2f}"] if b else [])
+                         + [f"{name} below target" for name in short])
+               for s, b, short in zip(spi, behind, below, strict=True)]
+    table = pd.DataFrame({
+        "campaign_id": ids,
+        "campaign": names["Campaign"].reindex(ids).to_numpy(dtype=object),
+        "status": shares["status"].reindex(ids).to_numpy(dtype=object),
+        "start": shares["start"].reindex(ids).to_numpy(),
+        "end": shares["end"].reindex(ids).to_numpy(),
+        "expected_share": performance["share"].to_numpy(dtype=float),
+        **{column: performance[column].to_numpy(dtype=float)
+           for _, _, column in ATTAINMENT_FIGURES},
+        "underperforming": np.array([bool(b) for b in below], dtype=bool),
+        "spi": spi,
+        "behind_schedule": behind,
+        "late_tasks": schedule["late_tasks"].reindex(ids).fillna(0).to_numpy(dtype=np.int64),
+        "reasons": reasons,
+    })
+    keep = table["underperforming"].to_numpy() | table["behind_schedule"].to_numpy()
+    return table[keep].reset_index(drop=True)[AT_RISK_COLUMNS]

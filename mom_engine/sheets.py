@@ -126,6 +126,7 @@ PLAN_FIELDS: tuple[Column, ...] = (
     Column("SLA Stage", T, default="SQL"),
     Column("SLA Days", NUM, default=10, minimum=0),
     Column("SPI Threshold", NUM, default=0.9, above=0),
+    Column("Attainment Threshold", NUM, default=0.8, above=0),
 )
 
 PLAN = Sheet(

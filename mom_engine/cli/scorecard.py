@@ -2,7 +2,8 @@
 
 Two separate tables per book — effectiveness (cost, leads, MQLs, pipeline, won, ROI,
 attainment; ranked) and efficiency (cost per lead / MQL, cycle times, hours variance) — never
-blended into one score. `--as-of` only affects the date-dependent findings listed with them.
+blended into one score; then the campaigns at risk (behind schedule or below target by the
+as-of date, listed together).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from ..report.json import money, ratio
 from ..report.text import print_table
-from ..scorecard import Scorecard, score_campaigns
+from ..scorecard import Scorecard, campaigns_at_risk, score_campaigns
 from . import EXIT_USAGE
 from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
@@ -60,13 +61,28 @@ def scorecard_json(book_name: str, card: Scorecard) -> dict:
     }
 
 
+def at_risk_json(table: pd.DataFrame) -> list[dict]:
+    """Delayed and underperforming campaigns, together (`scorecard.campaigns_at_risk`)."""
+    return [{"campaign_id": r["campaign_id"], "campaign": r["campaign"], "status": r["status"],
+             "start": None if pd.isna(r["start"]) else str(r["start"])[:10],
+             "end": None if pd.isna(r["end"]) else str(r["end"])[:10],
+             **{k: ratio(_json_value("x", r[k])) for k in (
+                 "expected_share", "leads_attainment", "pipeline_attainment",
+                 "revenue_attainment", "spi")},
+             "underperforming": bool(r["underperforming"]),
+             "behind_schedule": bool(r["behind_schedule"]), "late_tasks": int(r["late_tasks"]),
+             "reasons": r["reasons"]} for r in table.to_dict("records")]
+
+
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     findings, documents = [], []
     for _, name, analysis in analyze_inputs(args.books, context):
         findings += analysis.findings
         if analysis.readable:
-            documents.append(scorecard_json(name, score_campaigns(analysis.book)))
+            document = scorecard_json(name, score_campaigns(analysis.book))
+            document["at_risk"] = at_risk_json(campaigns_at_risk(analysis.book, context.as_of))
+            documents.append(document)
 
     def render(out) -> None:
         percent = {c: ".1%" for c in RATIOS if c != "pipeline_per_cost"}
@@ -88,6 +104,12 @@ def run(args: argparse.Namespace) -> int:
                               "cycles in working days",
                         formats={"median_task_cycle": ".1f", "median_review_cycle": ".1f",
                                  "hours_variance": "+.1f"}, out=out)
+            if document["at_risk"]:
+                print_table(document["at_risk"], ["campaign_id", "campaign", "status",
+                                                  "expected_share", "spi", "reasons"],
+                            title=f"Campaigns at risk — {document['book']} (as of "
+                                  f"{context.as_of}): behind schedule or below target",
+                            formats={"expected_share": ".0%", "spi": ".2f"}, out=out)
 
     status = emit({"books": documents}, findings, args.json, render)
     return status if documents else EXIT_USAGE

@@ -114,6 +114,8 @@ PLAN_HELP = {
     "SLA Stage": "Stage whose leads must be worked within SLA Days",
     "SLA Days": "Working days a lead may wait at the SLA Stage",
     "SPI Threshold": "Campaigns with SPI below this are behind schedule",
+    "Attainment Threshold": "Campaigns below this share of their expected leads, pipeline or "
+                            "revenue (pro rata while active) are underperforming",
 }
 PLAN_ENUMS = {"Status": "Plan Status", "Overspend Severity": "Overspend Severity",
               "PO Required": "Yes No"}
