@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quarter_label
 from .findings import Finding
 from .funnel import folded_index, campaign_ids, canonical_ids, stage_column
 from .model import Book
@@ -385,3 +386,146 @@ def campaigns_at_risk(book: Book, as_of: dt.date) -> pd.DataFrame:
     })
     keep = table["underperforming"].to_numpy() | table["behind_schedule"].to_numpy()
     return table[keep].reset_index(drop=True)[AT_RISK_COLUMNS]
+
+
+# --- by fiscal quarter (SPEC §8 "by fiscal quarter too, with the change from the previous") ---
+
+QUARTER_EFFECTIVENESS = ["quarter", "cost", "leads", "mqls", "pipeline", "won", "roi",
+                         "pipeline_per_cost"]
+QUARTER_EFFICIENCY = ["quarter", "cost", "leads", "mqls", "cost_per_lead", "cost_per_mql",
+                      "tasks", "median_task_cycle", "reviews", "median_review_cycle",
+                      "hours_variance"]
+
+
+@dataclass
+class QuarterScorecard:
+    """The plan's effectiveness and efficiency per fiscal quarter, apart; each figure has a
+    `<figure>_change` column: this quarter minus the previous one (blank for the first)."""
+
+    plan_id: str | None
+    currency: str
+    effectiveness: pd.DataFrame
+    efficiency: pd.DataFrame
+
+
+def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
+    """`FY2027-Q2` per date (None for a blank date)."""
+    years = fiscal_years(days, start_month)
+    quarters = fiscal_quarters(days, start_month)
+    return np.array([None if q == 0 else quarter_label(int(y), int(q))
+                     for y, q in zip(years, quarters, strict=True)], dtype=object)
+
+
+def _count_by(keys: np.ndarray, weights: np.ndarray | None = None) -> pd.Series:
+    frame = pd.DataFrame({"key": keys, "value": 1 if weights is None else weights})
+    return frame[pd.notna(frame["key"]).to_numpy()].groupby("key")["value"].sum()
+
+
+def score_quarters(book: Book) -> QuarterScorecard:
+    """Per fiscal quarter of the plan (SPEC §8), each figure dated by when it happened:
+    cost = committed + spent booked in the quarter (the spend ledger by quarter, SPEC §5); leads
+    by Inquiry Date; MQLs by the date they reached the MQL stage; pipeline sourced by the
+    opportunity's Created date; won by the Close Date of Closed Won; task cycle and hours
+    variance by Actual Finish; review cycle by Approved On. Leads and opportunities count only
+    for the plan's campaigns, as in the campaign scorecard. The quarters listed are the plan's
+    four fiscal quarters and any other quarter something happened in."""
+    return book.memo("scorecard-quarters", lambda: _score_quarters(book))
+
+
+def _score_quarters(book: Book) -> QuarterScorecard:
+    start_month = book.plan.fy_start_month
+    spend = roll_up_spend(book).by("quarter")
+    cost = pd.Series(spend["committed"].to_numpy(dtype=np.int64)
+                     + spend["spent"].to_numpy(dtype=np.int64),
+                     index=spend["key"].to_numpy(dtype=object))
+    known = set(book.rows("Campaigns")["Campaign ID"].dropna())
+
+    leads = book.rows("Leads")
+    in_plan = pd.Series(campaign_ids(book, leads["Campaign ID"])).isin(known).to_numpy()
+    leads = leads[in_plan]
+    lead_counts = _count_by(_quarter_keys(_dates(leads["Inquiry Date"]), start_month))
+    mql = _mql_stage(book)
+    mql_counts = (_count_by(_quarter_keys(_dates(leads[stage_column(mql)]), start_month))
+                  if mql is not None and stage_column(mql) in leads.columns
+                  else pd.Series(dtype=np.int64))
+
+    opps = book.rows("Opportunities")
+    opps = opps[pd.Series(campaign_ids(book, opps["Campaign ID"])).isin(known).to_numpy()]
+    amount = opps["Amount"].to_numpy(dtype=np.int64)
+    pipeline = _count_by(_quarter_keys(_dates(opps["Created"]), start_month), amount)
+    won_rows = (opps["Stage"] == "Closed Won").to_numpy()
+    won = _count_by(_quarter_keys(_dates(opps["Close Date"][won_rows]), start_month),
+                    amount[won_rows])
+
+    tasks = book.rows("Tasks")
+    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
+    metrics = execution_metrics(book)
+    finished = pd.Series(_quarter_keys(_dates(tasks["Actual Finish"]), start_month),
+                         index=folded_index(tasks["Task ID"].to_numpy(dtype=object)))
+    approved = pd.Series(_quarter_keys(_dates(tasks["Approved On"]), start_month),
+                         index=finished.index)
+    cycles = pd.DataFrame({"key": finished.reindex(folded_index(
+        metrics.task_cycle["key"].to_numpy(dtype=object))).to_numpy(dtype=object),
+        "days": metrics.task_cycle["cycle_days"].to_numpy(dtype=float)})
+    done = ~metrics.reviews["open"].to_numpy(dtype=bool)
+    reviews = pd.DataFrame({"key": approved.reindex(folded_index(
+        metrics.reviews["task_id"].to_numpy(dtype=object)[done])).to_numpy(dtype=object),
+        "days": metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]})
+    booked = (tasks["Planned Hours"].notna() & tasks["Actual Hours"].notna()).to_numpy()
+    hours = _count_by(finished.to_numpy(dtype=object)[booked],
+                      (tasks["Actual Hours"] - tasks["Planned Hours"]).to_numpy(dtype=float)[
+                          booked])
+
+    quarters = _quarters_listed(book, [cost, lead_counts, mql_counts, pipeline, won, hours,
+                                       _count_by(cycles["key"].to_numpy(dtype=object)),
+                                       _count_by(reviews["key"].to_numpy(dtype=object))])
+
+    def ints(series: pd.Series) -> np.ndarray:
+        return series.reindex(quarters).fillna(0).to_numpy(dtype=np.int64)
+
+    effect = pd.DataFrame({"quarter": quarters, "cost": ints(cost), "leads": ints(lead_counts),
+                           "mqls": ints(mql_counts), "pipeline": ints(pipeline),
+                           "won": ints(won)})
+    effect["roi"] = _ratio(effect["won"] - effect["cost"], effect["cost"])
+    effect["pipeline_per_cost"] = _ratio(effect["pipeline"], effect["cost"])
+    task_stats = cycles.groupby("key")["days"].agg(["count", "median"]).reindex(quarters)
+    review_stats = reviews.groupby("key")["days"].agg(["count", "median"]).reindex(quarters)
+    hours_sum = hours.reindex(quarters)
+    efficiency = pd.DataFrame({
+        "quarter": quarters, "cost": effect["cost"], "leads": effect["leads"],
+        "mqls": effect["mqls"],
+        "cost_per_lead": _money_per(effect["cost"], effect["leads"]),
+        "cost_per_mql": _money_per(effect["cost"], effect["mqls"]),
+        "tasks": task_stats["count"].fillna(0).to_numpy(dtype=np.int64),
+        "median_task_cycle": task_stats["median"].to_numpy(dtype=float),
+        "reviews": review_stats["count"].fillna(0).to_numpy(dtype=np.int64),
+        "median_review_cycle": review_stats["median"].to_numpy(dtype=float),
+        "hours_variance": hours_sum.to_numpy(dtype=float),
+    })
+    return QuarterScorecard(book.plan.plan_id, book.plan.currency, _with_changes(effect),
+                            _with_changes(efficiency))
+
+
+def _dates(series: pd.Series) -> np.ndarray:
+    return series.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+
+
+def _quarters_listed(book: Book, figures: list[pd.Series]) -> list[str]:
+    """The plan's four fiscal quarters and every other quarter a figure falls in, in order."""
+    labels = {str(key) for series in figures for key in series.index}
+    if book.plan.fiscal_year is not None:
+        labels |= {quarter_label(book.plan.fiscal_year, q) for q in (1, 2, 3, 4)}
+    return sorted(labels, key=parse_quarter_label)
+
+
+def _with_changes(table: pd.DataFrame) -> pd.DataFrame:
+    """Each figure followed by `<figure>_change` = this quarter − the previous listed one."""
+    out = pd.DataFrame({"quarter": table["quarter"]})
+    for column in table.columns[1:]:
+        values = table[column]
+        out[column] = values
+        numbers = values.astype("Float64") if values.dtype == "Int64" else values
+        change = numbers - numbers.shift(1)
+        out[f"{column}_change"] = (change.astype("Int64") if values.dtype.kind in "iu"
+                                   or values.dtype == "Int64" else change)
+    return out

@@ -1,9 +1,11 @@
-"""`mom scorecard BOOK... [--as-of D] [--json]`: effectiveness and efficiency per campaign (SPEC §8).
+"""`mom scorecard BOOK... [--by campaign|quarter] [--as-of D] [--json]`: effectiveness and
+efficiency per campaign, or per fiscal quarter with the change from the previous one (SPEC §8).
 
 Two separate tables per book — effectiveness (cost, leads, MQLs, pipeline, won, ROI,
 attainment; ranked) and efficiency (cost per lead / MQL, cycle times, hours variance) — never
 blended into one score; then the campaigns at risk (behind schedule or below target by the
-as-of date, listed together).
+as-of date, listed together). `--by quarter`: the plan's two tables per fiscal quarter, each
+figure with its change from the previous quarter.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import pandas as pd
 
 from ..report.json import money, ratio
 from ..report.text import print_table
-from ..scorecard import Scorecard, campaigns_at_risk, score_campaigns
+from ..scorecard import (QuarterScorecard, Scorecard, campaigns_at_risk, score_campaigns,
+                         score_quarters)
 from . import EXIT_USAGE
 from .common import add_as_of, add_json, analyze_inputs, context_of, emit
 
@@ -30,12 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n", 1)[1].strip()
         + " Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
+    parser.add_argument("--by", choices=("campaign", "quarter"), default="campaign",
+                        help="per campaign (default), or the plan per fiscal quarter with the "
+                             "change from the previous quarter")
     add_as_of(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
 
 def _json_value(column: str, value: Any) -> Any:
+    column = column.removesuffix("_change")
     if value is None or pd.isna(value):
         return None
     if column in MONEY:
@@ -74,7 +81,49 @@ def at_risk_json(table: pd.DataFrame) -> list[dict]:
              "reasons": r["reasons"]} for r in table.to_dict("records")]
 
 
+def quarters_json(book_name: str, card: QuarterScorecard) -> dict:
+    return {"book": book_name, "plan_id": card.plan_id, "currency": card.currency,
+            "effectiveness": _records(card.effectiveness.to_dict("records")),
+            "efficiency": _records(card.efficiency.to_dict("records"))}
+
+
+def run_quarters(args: argparse.Namespace) -> int:
+    """`--by quarter`: the plan's effectiveness and efficiency per fiscal quarter, apart."""
+    findings, documents = [], []
+    for _, name, analysis in analyze_inputs(args.books, context_of(args)):
+        findings += analysis.findings
+        if analysis.readable:
+            documents.append(quarters_json(name, score_quarters(analysis.book)))
+
+    def render(out) -> None:
+        out.width = max(out.width, 130)
+        for document in documents:
+            print_table(document["effectiveness"],
+                        ["quarter", "cost", "cost_change", "leads", "leads_change", "mqls",
+                         "pipeline", "pipeline_change", "won", "won_change", "roi",
+                         "roi_change"],
+                        title=f"Effectiveness by fiscal quarter — {document['book']} "
+                              f"({document['currency']}); change = minus the previous quarter",
+                        formats={"roi": ".1%", "roi_change": "+.1%"}, out=out)
+            print_table(document["efficiency"],
+                        ["quarter", "cost_per_lead", "cost_per_lead_change", "cost_per_mql",
+                         "cost_per_mql_change", "median_task_cycle",
+                         "median_task_cycle_change", "median_review_cycle",
+                         "median_review_cycle_change", "hours_variance"],
+                        title=f"Efficiency by fiscal quarter — {document['book']}; cycles in "
+                              "working days", out=out,
+                        formats={"median_task_cycle": ".1f", "median_review_cycle": ".1f",
+                                 "median_task_cycle_change": "+.1f",
+                                 "median_review_cycle_change": "+.1f",
+                                 "hours_variance": "+.1f"})
+
+    status = emit({"by": "quarter", "books": documents}, findings, args.json, render)
+    return status if documents else EXIT_USAGE
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.by == "quarter":
+        return run_quarters(args)
     context = context_of(args)
     findings, documents = [], []
     for _, name, analysis in analyze_inputs(args.books, context):
