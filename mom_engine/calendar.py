@@ -125,12 +125,15 @@ def week_starts(days) -> np.ndarray:
 
 
 def fiscal_weeks(mondays, start_month: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """(fiscal year, week number 1..53) of weeks named by their Monday (datetime64[D])."""
+    """(fiscal year, week number 1..53) of weeks named by their Monday (datetime64[D]);
+    a blank (NaT) week gives (-1, 0)."""
     mondays = np.asarray(mondays, dtype="datetime64[D]")
     years = fiscal_years(mondays + np.timedelta64(6, "D"), start_month)
-    firsts = np.array([np.datetime64(fiscal_year_bounds(int(y), start_month)[0], "D")
-                       for y in years], dtype="datetime64[D]") if len(years) else mondays[:0]
-    numbers = (mondays - week_starts(firsts)).astype(np.int64) // 7 + 1
+    firsts = {int(y): np.datetime64(fiscal_year_bounds(int(y), start_month)[0], "D")
+              for y in np.unique(years) if y > 0}
+    starts = np.array([firsts.get(int(y), np.datetime64("NaT")) for y in years],
+                      dtype="datetime64[D]")
+    numbers = np.where(years > 0, (mondays - week_starts(starts)).astype(np.int64) // 7 + 1, 0)
     return years, numbers
 
 

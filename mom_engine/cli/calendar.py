@@ -13,9 +13,10 @@ from typing import Any
 import pandas as pd
 
 from ..marketing_calendar import calendar_events, calendar_rows, write_ics
+from ..report.files import refuse_overwriting_inputs
 from ..report.text import print_table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import add_as_of, add_json, analyze_inputs, context_of, emit, input_books
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +42,8 @@ def _value(value: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
+    if args.output:
+        refuse_overwriting_inputs(args.output, input_books(args.books))   # inputs are only read
     findings, tables = [], []
     for _, _, analysis in analyze_inputs(args.books, context):
         findings += analysis.findings
