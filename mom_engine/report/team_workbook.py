@@ -147,8 +147,8 @@ INSTRUCTIONS = (
     "Live figures (Dashboard sheet): install xlwings (pip install mom, then xlwings addin "
     "install), open this workbook, xlwings ribbon ▸ Import Functions, save as .xlsm. The "
     "xlwings.conf sheet already names the function module (mom_udfs). Functions: MOM_SPEND, "
-    "MOM_REMAINING, MOM_SCHEDULE, MOM_COVERAGE, MOM_FUNNEL, MOM_ASSETS, MOM_CAPACITY, MOM_VALIDATE — each "
-    "takes whole tables, e.g. =MOM_SPEND(Activities[#All], Budget[#All], …).",
+    "MOM_REMAINING, MOM_SCHEDULE, MOM_COVERAGE, MOM_FUNNEL, MOM_ASSETS, MOM_CAPACITY, "
+    "MOM_VALIDATE — each takes whole tables, e.g. =MOM_SPEND(Activities[#All], Budget[#All], …).",
 )
 
 
