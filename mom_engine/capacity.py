@@ -393,3 +393,28 @@ def people_summary(combined: pd.DataFrame, people: Sequence[pd.DataFrame]) -> pd
     table = table.sort_values(["peak_utilisation", "person"], ascending=[False, True],
                               kind="stable")
     return table.reset_index(drop=True)[columns]
+
+
+# --- consolidation: per-book parts and their merge (SPEC §11) --------------------------------
+
+def consolidation_parts(book: Book) -> dict[str, pd.DataFrame]:
+    """What one book sends to the consolidation: its located weekly loads, its People rows
+    and its campaign hours (the merge adds `book` and `team` columns itself)."""
+    report = roll_up_capacity(book)
+    loads = located_loads(book, report).drop(columns=["book"])
+    loads["tasks"] = [tuple(map(str, tasks)) for tasks in loads["tasks"]]
+    return {"capacity_parts": loads, "capacity_people": report.people,
+            "campaign_hours": report.campaigns}
+
+
+def merge_consolidated(parts: pd.DataFrame | None,
+                       people: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Finding]]:
+    """The Capacity sheet across books — person × week, one person across teams — and the
+    `over-allocated` findings that only the added-up loads show."""
+    if parts is None or parts.empty:
+        return combine_loads([], []), []
+    combined = combine_loads([parts], [people] if people is not None else [])
+    table = combined.assign(tasks=[", ".join(t) for t in combined["tasks"]],
+                            books=[", ".join(b) for b in combined["books"]])
+    table = table.drop(columns=["person_key", "over_in_one_book", "book", "sheet", "cell"])
+    return table.reset_index(drop=True), check_combined_loads(combined)

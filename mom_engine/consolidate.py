@@ -313,6 +313,23 @@ def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -
                                                           how="left")
 
 
+def roll_up_operations_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Capacity (SPEC §6: loads, People, campaign hours — merged by `capacity`), the marketing
+    calendar, the campaigns at risk and the quarterly scorecard (SPEC §8)."""
+    from .capacity import consolidation_parts
+    from .marketing_calendar import calendar_rows
+    from .scorecard import campaigns_at_risk, score_quarters
+    result.tables.update(consolidation_parts(book))
+    result.tables["calendar"] = calendar_rows(book, options.as_of).drop(
+        columns=["book", "team"]).assign(fy_start_month=book.plan.fy_start_month)
+    result.tables["at_risk"] = campaigns_at_risk(book, options.as_of)
+    quarters = score_quarters(book)
+    efficiency = quarters.efficiency.drop(columns=[c for c in quarters.efficiency.columns
+                                                   if c in quarters.effectiveness.columns
+                                                   and c != "quarter"])
+    result.tables["scorecard_quarters"] = quarters.effectiveness.merge(efficiency, on="quarter")
+
+
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
@@ -339,6 +356,7 @@ DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
     "funnel": roll_up_funnel_tables,
     "scorecard": roll_up_scorecard_tables,
     "assets": roll_up_assets,
+    "operations": roll_up_operations_tables,
 }
 
 
@@ -802,6 +820,11 @@ class Consolidation:
             first.coverage_target if first else 2.5)
         if parts is not None and not parts.empty:
             tables["coverage"] = combine_coverage(parts, target)
+        if "capacity_parts" in tables:   # one person across teams is one person (SPEC §6)
+            from .capacity import merge_consolidated
+            tables["capacity"], over = merge_consolidated(tables.pop("capacity_parts"),
+                                                          tables.pop("capacity_people", None))
+            findings = sort_findings([*findings, *over])
         paths = {r.name: r.path for r in self.results}
         return ConsolidatedReport(
             as_of=self.as_of, currency=reporting,
@@ -842,7 +865,9 @@ class Consolidation:
 
 
 MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
-                 "cost", "pipeline", "cost_per_lead", "cost_per_mql")
+                 "cost", "pipeline", "cost_per_lead", "cost_per_mql", "internal_cost",
+                 "external_cost", "cost_change", "pipeline_change", "won_change",
+                 "cost_per_lead_change", "cost_per_mql_change")
 SOURCE_COLUMNS = ["book", "path", "sha256", "size", "status", "sheet", "read", "consolidated",
                   "rejected", "reason"]
 
