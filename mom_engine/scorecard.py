@@ -219,15 +219,9 @@ def _score_campaigns(book: Book) -> Scorecard:
     hours_stats = hours.groupby("campaign_id")["variance"].agg(["count", "sum"]).reindex(order)
     efficiency = pd.DataFrame({
         "campaign_id": effect["campaign_id"], "campaign": effect["campaign"],
-        "cost": effect["cost"], "leads": effect["leads"], "mqls": effect["mqls"],
-        "cost_per_lead": _money_per(effect["cost"], effect["leads"]),
-        "cost_per_mql": _money_per(effect["cost"], effect["mqls"]),
-        "tasks": task_stats["count"].fillna(0).to_numpy(dtype=np.int64),
-        "median_task_cycle": task_stats["median"].to_numpy(dtype=float),
-        "reviews": review_stats["count"].fillna(0).to_numpy(dtype=np.int64),
-        "median_review_cycle": review_stats["median"].to_numpy(dtype=float),
-        "hours_variance": np.where(hours_stats["count"].fillna(0).to_numpy() > 0,
-                                   hours_stats["sum"].to_numpy(dtype=float), np.nan),
+        **_efficiency_figures(effect, task_stats, review_stats, np.where(
+            hours_stats["count"].fillna(0).to_numpy() > 0,
+            hours_stats["sum"].to_numpy(dtype=float), np.nan)),
     })[EFFICIENCY_COLUMNS]
 
     known = set(ids)
@@ -237,6 +231,22 @@ def _score_campaigns(book: Book) -> Scorecard:
                                                  expected_revenue, campaigns, *in_plan)
     return Scorecard(book.plan.plan_id, book.plan.currency, effect[EFFECTIVENESS_COLUMNS],
                      efficiency, plan_effect, plan_efficiency)
+
+
+def _efficiency_figures(effect: pd.DataFrame, task_stats: pd.DataFrame,
+                        review_stats: pd.DataFrame, hours_variance: np.ndarray) -> dict:
+    """The efficiency columns from effectiveness rows and per-row cycle statistics (count,
+    median): one definition for campaigns and quarters."""
+    return {
+        "cost": effect["cost"], "leads": effect["leads"], "mqls": effect["mqls"],
+        "cost_per_lead": _money_per(effect["cost"], effect["leads"]),
+        "cost_per_mql": _money_per(effect["cost"], effect["mqls"]),
+        "tasks": task_stats["count"].fillna(0).to_numpy(dtype=np.int64),
+        "median_task_cycle": task_stats["median"].to_numpy(dtype=float),
+        "reviews": review_stats["count"].fillna(0).to_numpy(dtype=np.int64),
+        "median_review_cycle": review_stats["median"].to_numpy(dtype=float),
+        "hours_variance": hours_variance,
+    }
 
 
 def _plan_figures(effect: pd.DataFrame, expected_leads: np.ndarray,
@@ -492,15 +502,8 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     review_stats = reviews.groupby("key")["days"].agg(["count", "median"]).reindex(quarters)
     hours_sum = hours.reindex(quarters)
     efficiency = pd.DataFrame({
-        "quarter": quarters, "cost": effect["cost"], "leads": effect["leads"],
-        "mqls": effect["mqls"],
-        "cost_per_lead": _money_per(effect["cost"], effect["leads"]),
-        "cost_per_mql": _money_per(effect["cost"], effect["mqls"]),
-        "tasks": task_stats["count"].fillna(0).to_numpy(dtype=np.int64),
-        "median_task_cycle": task_stats["median"].to_numpy(dtype=float),
-        "reviews": review_stats["count"].fillna(0).to_numpy(dtype=np.int64),
-        "median_review_cycle": review_stats["median"].to_numpy(dtype=float),
-        "hours_variance": hours_sum.to_numpy(dtype=float),
+        "quarter": quarters,
+        **_efficiency_figures(effect, task_stats, review_stats, hours_sum.to_numpy(dtype=float)),
     })
     return QuarterScorecard(book.plan.plan_id, book.plan.currency, _with_changes(effect),
                             _with_changes(efficiency))
