@@ -85,7 +85,7 @@ def _roll_up_capacity(book: Book) -> CapacityReport:
     tasks = assigned_tasks(book, people)
     weekly = spread_hours(tasks)
     loads = weekly_loads(weekly, people, book.plan.fy_start_month)
-    return CapacityReport(people, loads, campaign_hours(book, tasks), tasks,
+    return CapacityReport(people, loads, campaign_hours(book, tasks, people), tasks,
                           book.plan.fy_start_month)
 
 
@@ -185,14 +185,25 @@ def weekly_loads(weekly: pd.DataFrame, people: pd.DataFrame, start_month: int) -
         frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in LOAD_COLUMNS})
         frame["first_row"] = pd.Series([], dtype=np.int64)
         return frame
-    ordered = weekly.sort_values(["person_key", "week", "_row"], kind="stable")
-    grouped = ordered.groupby(["person_key", "week"], sort=True)
-    table = grouped.agg(hours=("hours", "sum"), first_row=("_row", "first"),
-                        first_name=("assignee", "first"),
-                        tasks=("task_id", lambda ids: tuple(dict.fromkeys(ids))))
-    table = table.reset_index()
+    # grouped with numpy (sort once, reduce each run of equal keys), as schedule rolls up:
+    # pandas' groupby machinery costs far more than the arithmetic on a team's few hundred rows
+    keys = weekly["person_key"].to_numpy(dtype=object).astype(str)
+    weeks = weekly["week"].to_numpy(dtype="datetime64[D]")
+    rows = weekly["_row"].to_numpy(dtype=np.int64)
+    order = np.lexsort((rows, weeks, keys))
+    keys, weeks, rows = keys[order], weeks[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (weeks[1:] != weeks[:-1])])
+    ids = weekly["task_id"].to_numpy(dtype=object)[order]
+    ends = np.r_[starts[1:], len(keys)]
+    table = pd.DataFrame({
+        "person_key": keys[starts].astype(object), "week": weeks[starts],
+        "hours": np.add.reduceat(weekly["hours"].to_numpy(dtype=float)[order], starts),
+        "first_row": rows[starts],
+        "tasks": [tuple(dict.fromkeys(ids[a:b])) for a, b in zip(starts, ends, strict=True)],
+    })
     known = people.set_index("person_key")
-    names = ordered.groupby("person_key", sort=False)["assignee"].first()
+    in_row_order = weekly.iloc[np.argsort(weekly["_row"].to_numpy(), kind="stable")]
+    names = in_row_order.drop_duplicates("person_key").set_index("person_key")["assignee"]
     table["person"] = table["person_key"].map(known["person"]).astype(object).fillna(
         table["person_key"].map(names).astype(object)).to_numpy(dtype=object)
     table["capacity"] = table["person_key"].map(known["hours_per_week"]).fillna(
@@ -205,10 +216,10 @@ def weekly_loads(weekly: pd.DataFrame, people: pd.DataFrame, start_month: int) -
     return table[[*LOAD_COLUMNS, "first_row"]].reset_index(drop=True)
 
 
-def campaign_hours(book: Book, tasks: pd.DataFrame) -> pd.DataFrame:
+def campaign_hours(book: Book, tasks: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """Per campaign: planned and actual hours internal / external, planned cost, unpriced hours."""
     campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
-    rates = _cost_rates(book)
+    rates = _cost_rates(people)
     rate = pd.Series(tasks["person_key"]).map(rates).to_numpy(dtype=float)
     internal = tasks["resource_type"].to_numpy(dtype=object) == "Internal"
     planned = tasks["planned_hours"].to_numpy(dtype=float)
@@ -236,9 +247,8 @@ def campaign_hours(book: Book, tasks: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _cost_rates(book: Book) -> pd.Series:
+def _cost_rates(people: pd.DataFrame) -> pd.Series:
     """Folded person → Cost Rate in cents per hour (people with a rate only)."""
-    people = people_table(book)
     people = people[people["cost_rate"].notna().to_numpy()]
     return pd.Series(people["cost_rate"].to_numpy(dtype=float),
                      index=people["person_key"].to_numpy(dtype=object))
