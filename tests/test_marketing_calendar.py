@@ -124,3 +124,20 @@ def test_mom_calendar_writes_the_ics_and_reports_the_rows(make_book, run_mom, tm
                                    "start": "2027-03-05", "task_id": "T1"}
     parsed = icalendar.Calendar.from_ical((tmp_path / "out" / "marketing.ics").read_bytes())
     assert len(parsed.walk("VEVENT")) == 4
+
+
+def test_planner_text_reaches_the_ics_exactly_whatever_it_holds(make_book, analyze, tmp_path):
+    from .test_output_safety import PAYLOADS
+    # (the builder writes text starting with "=" as a formula: those are left to the reader)
+    names = [*(p for p in PAYLOADS if not p.startswith("=")),
+             "Line one\nline two; a, b \\ c", "Zoë’s café — 東京 " * 6]
+    campaigns = [{"Campaign ID": f"C{i}", "Campaign": name, "Start": D(2027, 3, 1),
+                  "End": D(2027, 3, 2), "Status": "Active"} for i, name in enumerate(names)]
+    analysis = analyze(make_book(Campaigns=campaigns, Activities=[
+        {"Activity ID": "A1", "Campaign ID": "C0", "Activity": "x", "GL Account": "610200"}]),
+        as_of=AS_OF)
+    path = write_ics(tmp_path / "m.ics", calendar_rows(analysis.book, AS_OF))
+    raw = path.read_bytes()
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    summaries = [str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(raw).walk("VEVENT")]
+    assert summaries == [f"{name.strip()} (C{i})" for i, name in enumerate(names)]
