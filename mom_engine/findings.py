@@ -101,6 +101,10 @@ CATALOGUE: dict[str, Code] = _catalogue(
          "An invoice has no PO Number while the plan requires POs.", "§5"),
     Code("po-before-approval", E, "PO issued before plan approval",
          "A PO was issued while the plan was not approved.", "§5"),
+    Code("forecast-over-budget", W, "Forecast over budget",
+         "At the current rate the activity, campaign or plan ends the fiscal year above its "
+         "budget (with the plan's tolerance): committed + spent to date plus the projection of "
+         "the months ahead.", "§5"),
     Code("gl-mismatch", W, "GL account differs from the activity's",
          "An invoice is booked to a different GL account than its activity.", "§5"),
     Code("realign-below-committed", E, "Realignment leaves spend uncovered",

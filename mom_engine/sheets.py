@@ -263,6 +263,8 @@ PURCHASE_ORDERS = Sheet(
         Column("Currency", CUR),
         Column("Issue Date", DATE, required=True),
         Column("Status", ENUM, default="Open", choices=PO_STATUSES),
+        Column("Closed On", DATE,
+               note="the date a Closed or Cancelled PO stopped being Open (for --as-of)"),
     ),
     aliases=("Purchase Orders", "POs"),
     key=("PO Number",),
