@@ -362,12 +362,12 @@ CAPACITY_HEADERS = {"person": "Person", "week": "Week", "fiscal_week": "Fiscal W
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("tasks", pd.DataFrame, doc="The Tasks table with its header, e.g. Tasks[#All]", **TABLE)
-@xw.arg("people", pd.DataFrame,
+@xw.arg("tasks", doc="The Tasks table with its header, e.g. Tasks[#All]", **TABLE)
+@xw.arg("people",
         doc="Optional: the People table (Hours per Week; default 40), e.g. People[#All]",
         **TABLE)
 @xw.arg("person", doc="Optional: only this person (ignoring case); blank = everybody")
-@xw.arg("plan", pd.DataFrame, doc="Optional: the Plan table (its FY Start Month), e.g. Plan[#All]",
+@xw.arg("plan", doc="Optional: the Plan table (its FY Start Month), e.g. Plan[#All]",
         **TABLE)
 @xw.ret(**OUT)
 @cell_function
