@@ -15,7 +15,8 @@ import textwrap
 from ..report.files import OutputError
 
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
-                   "reconcile", "pipeline", "funnel", "scorecard", "consolidate", "completion")
+                   "reconcile", "pipeline", "funnel", "scorecard", "capacity", "calendar",
+                   "consolidate", "completion")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 DESCRIPTION = ("MOM — marketing operations: validate, roll up, reconcile and consolidate team "
