@@ -13,7 +13,9 @@ from ..findings import Finding
 MONEY_FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
 TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
 MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
-                 "cost", "pipeline", "cost_per_lead", "cost_per_mql")
+                 "cost", "pipeline", "cost_per_lead", "cost_per_mql", "internal_cost",
+                 "external_cost", "cost_change", "pipeline_change", "won_change",
+                 "cost_per_lead_change", "cost_per_mql_change")
 STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING = (
     "read", "unreadable", "encrypted", "missing")
 
@@ -66,7 +68,7 @@ class BookResult:
     # cross-book keys
     po_numbers: list[tuple[str, str | None, str]] = field(default_factory=list)  # (PO, cell, sheet)
     quotas: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
-    detail_parts: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)   # --detail: sheet → Arrow table
 
     @property
     def readable(self) -> bool:
