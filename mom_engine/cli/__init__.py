@@ -1,4 +1,4 @@
-"""`mom`: the command line (SPEC §13). Thin: parse, call the engine, render, exit status.
+"""`mom`: the command line. Thin: parse, call the engine, render, exit status.
 
 Each command lives in its own module with `register(subparsers)` and `EXAMPLES` (the help
 page ends with them); the module list below is the only place that knows them all. Exit

@@ -1,4 +1,4 @@
-"""`mom calendar PATH... [-o FILE.ics] [--as-of D] [--json]`: the marketing calendar (SPEC §6).
+"""`mom calendar PATH... [-o FILE.ics] [--as-of D] [--json]`: the marketing calendar.
 
 Campaigns (Start–End), their activities and milestones (the Planned Finish of deliverables and
 approvals; late ones marked) by fiscal week. With -o, one iCalendar event per campaign window and

@@ -1,4 +1,4 @@
-"""`mom consolidate PATH... [-o OUT] [--workers N] [--scheduler ADDR]` (SPEC §11, §13).
+"""`mom consolidate PATH... [-o OUT] [--workers N] [--scheduler ADDR]`.
 
 Reads, validates and rolls up every team workbook in parallel (a local process pool, or a
 Dask cluster with --scheduler), merges the results as they stream in and writes one

@@ -1,4 +1,4 @@
-"""`mom funnel BOOK... [--as-of D] [--json]`: the lead funnel per campaign (SPEC §7, §13).
+"""`mom funnel BOOK... [--as-of D] [--json]`: the lead funnel per campaign.
 
 Each book keeps its own Lead Stages, so the funnel is reported book by book.
 """

@@ -1,4 +1,4 @@
-"""`mom pipeline BOOK... [--as-of D] [--target X] [--json]`: coverage per rep (SPEC §7, §13).
+"""`mom pipeline BOOK... [--as-of D] [--target X] [--json]`: coverage per rep.
 
 Several books are one sales team: a rep who appears in two books is one rep.
 """

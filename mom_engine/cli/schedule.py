@@ -1,4 +1,4 @@
-"""`mom schedule BOOK --by task|activity|campaign|plan [--as-of D] [--json]` (SPEC §6, §13).
+"""`mom schedule BOOK --by task|activity|campaign|plan [--as-of D] [--json]`.
 
 Prints the schedule rollup at the level asked and the review bottleneck table; with --json one
 document `{"as_of", "by", "rows": [...], "bottlenecks": {...}, "findings"}`. The findings are

@@ -1,4 +1,4 @@
-"""`mom spend BOOK --by activity|campaign|plan|gl|month|quarter|year [--json]` (SPEC §5, §13)."""
+"""`mom spend BOOK --by activity|campaign|plan|gl|month|quarter|year [--json]`."""
 from __future__ import annotations
 
 import argparse
