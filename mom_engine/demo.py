@@ -107,7 +107,7 @@ def _demo_tasks(rng: random.Random, activity_id: str, kind: str, start: dt.date,
         actual_start = (planned_start + dt.timedelta(days=rng.randint(0, 3))
                         if progress > 0 else None)
         actual_finish = (max(actual_start, planned_finish + dt.timedelta(days=rng.randint(-1, 4)))
-                         if done else None)
+                         if done and actual_start else None)      # done → started
         tasks.append({
             "Task ID": f"{activity_id}-T{t + 1}", "Activity ID": activity_id,
             "Task": task, "Deliverable": f"{kind} {task.lower()}",
@@ -227,7 +227,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
                 "Owner": rng.choice(PEOPLE), "Vendor": vendor, "Start": start, "End": end,
             })
             monthly = rng.choice((1500, 2500, 4000, 6000, 9000))
-            total_budget = 0
+            total_budget = 0.0
             for m in range(12):
                 amount = round(monthly * rng.uniform(0.6, 1.4), -1)
                 total_budget += amount

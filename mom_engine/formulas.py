@@ -176,7 +176,9 @@ def formula_values(book: Book) -> FormulaValues:
     po_activity: dict[str, str] = {}          # PO key → the PO's Activity ID as TRIM shows it
     for record in pos:
         po_activity.setdefault(_key(record["PO Number"]), _trimmed(record["Activity ID"]))
-    invoice_rows, invoiced = [], {}
+    # (Activity via PO, PO key, plan-currency cents, row); a row without Invoice No is all ""
+    invoice_rows: list[tuple[str, str, int | None | str, int]] = []
+    invoiced: dict[str, int | None] = {}
     for record in invoices:
         po = _key(record["PO Number"])
         if not _key(record["Invoice No"]):     # the formulas leave a row without its key blank
@@ -213,10 +215,10 @@ def formula_values(book: Book) -> FormulaValues:
         if po:                                  # a row without PO Number shows "" (counts 0)
             committed_by[po_act] = _add(committed_by.get(po_act, 0), commitment)
     spent_by: dict[str, int | None] = {}
-    for shown, _, amount, _ in invoice_rows:
-        if amount != "":
+    for shown, _, invoice_cents, _ in invoice_rows:
+        if not isinstance(invoice_cents, str):
             key = shown.casefold()
-            spent_by[key] = _add(spent_by.get(key, 0), amount)
+            spent_by[key] = _add(spent_by.get(key, 0), invoice_cents)
     figures: dict[int, dict[str, Any]] = {}
     for record in _ordered(book, "Activities"):
         activity = _key(record["Activity ID"])
@@ -239,7 +241,8 @@ def formula_values(book: Book) -> FormulaValues:
             if po else dict.fromkeys((h for h, _ in FORMULA_COLUMNS["PurchaseOrders"]), "")
             for po, _, amount, billed, commitment, text, row in po_rows},
         "Invoices": {
-            row: {"Activity via PO": activity, "Amount in Plan Currency": _units(amount)}
+            row: {"Activity via PO": activity,
+                  "Amount in Plan Currency": "" if isinstance(amount, str) else _units(amount)}
             for activity, _, amount, row in invoice_rows},
     })
 
@@ -330,7 +333,7 @@ def _number(value: Any) -> float | None:
 
 def _activities_touched_by_rejected_rows(book: Book) -> set[str]:
     touched: set[str] = set()
-    po_activity = {}
+    po_activity: dict[str, str] = {}
     for po, activity in zip(book.table("PurchaseOrders").frame["PO Number"],
                             book.table("PurchaseOrders").frame["Activity ID"], strict=True):
         po_activity.setdefault(_key(po), _key(activity))

@@ -21,7 +21,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ from .sheets import SHEET_NAMES, SHEETS, Column, Kind, leads_sheet, normalise_na
 from .structure import check_structure
 from .values import ERROR_VALUES
 
-TableInput = pd.DataFrame | Sequence[Sequence[Any]]
+TableInput: TypeAlias = "pd.DataFrame | Sequence[Sequence[Any]]"
 
 
 class TableNameError(ValueError):

@@ -197,7 +197,7 @@ def _stage_order(book: Book, leads: pd.DataFrame, stages: tuple[str, ...],
                        f"({dates[position, stages.index(earlier[-1])].astype(object)}); "
                        f"fix the dates so the stages follow {' → '.join(stages)}")
         else:
-            blank = []
+            blank: list[str] = []
             for i in range(j, -1, -1):
                 if filled[position, i]:
                     break

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,9 +123,10 @@ def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarr
 
 
 def _empty_deals() -> dict[str, np.ndarray]:
-    empty = {"book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
-             "close": "datetime64[D]", "probability": float, "row": np.int64,
-             "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
+    empty: dict[str, Any] = {
+        "book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
+        "close": "datetime64[D]", "probability": float, "row": np.int64,
+        "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
     return {name: np.array([], dtype=dtype) for name, dtype in empty.items()}
 
 

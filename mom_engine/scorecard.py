@@ -92,12 +92,13 @@ def _lead_counts(book: Book) -> pd.DataFrame:
     leads = book.rows("Leads")
     stages = tuple(book.plan.lead_stages)
     mql = _mql_stage(book)
+    reached: np.ndarray
     if mql is None:
         reached = np.zeros(len(leads), dtype=bool)
     else:
         later = stages[stages.index(mql):]
-        reached = np.column_stack(
-            [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1)
+        reached = np.asarray(np.column_stack(
+            [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1))
     frame = pd.DataFrame({"campaign_id": campaign_ids(book, leads["Campaign ID"]),
                           "leads": 1, "mqls": reached.astype(np.int64)})
     return frame.groupby("campaign_id").sum()
@@ -149,8 +150,9 @@ def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     def campaigns_of(task_ids: pd.Series) -> np.ndarray:
         position = campaign_of_task.index.get_indexer(folded_index(task_ids.to_numpy(dtype=object)))
         values = campaign_of_task.to_numpy(dtype=object)
-        return np.where(position >= 0, values[np.maximum(position, 0)] if len(values) else None,
-                        None)
+        campaigns = np.full(len(position), None, dtype=object)
+        campaigns[position >= 0] = values[position[position >= 0]]
+        return campaigns
 
     task_cycle = pd.DataFrame({"campaign_id": campaigns_of(metrics.task_cycle["key"]),
                                "days": metrics.task_cycle["cycle_days"].to_numpy(dtype=float)})

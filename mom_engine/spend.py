@@ -122,7 +122,8 @@ def _activity_positions(activities: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     """Activity IDs → position in `activities` (−1 when unknown)."""
     lookup: dict[str, int] = {}
     for position, key in enumerate(fold_list(activities["activity_id"])):
-        lookup.setdefault(key, position)
+        if key is not None:
+            lookup.setdefault(key, position)
     return positions_of(fold_list(ids), lookup)
 
 
@@ -219,8 +220,8 @@ def _spend_data(book: Book) -> SpendData:
     rows = book.rows("Invoices")
     amount, priced = _priced(book, "Invoices", rows, rates, findings)
     po_lookup: dict[str, int] = {}
-    for position, key in enumerate(pos["po_key"]):
-        po_lookup.setdefault(key, position)
+    for index, key in enumerate(pos["po_key"]):
+        po_lookup.setdefault(key, index)
     po = positions_of(fold_list(rows["PO Number"]), po_lookup)
     own = _activity_positions(activities, rows["Activity ID"])
     activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..analyze import Context
 from ..findings import CATALOGUE, Finding
@@ -39,7 +40,7 @@ def spend_document(report: SpendReport, level: str) -> dict:
     frame = report.by(level)
     rows = []
     for record in frame.to_dict("records"):
-        row = {"key": str(record["key"])}
+        row: dict[str, Any] = {"key": str(record["key"])}
         row.update({figure: money(record[figure]) for figure in FIGURES})
         for extra in ("campaign_id", "gl_account"):
             if extra in record:
