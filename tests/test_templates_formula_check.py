@@ -6,7 +6,8 @@ import datetime as dt
 
 import openpyxl
 
-from mom_engine.formulas import check_formulas
+from mom_engine.formulas import check_formulas, formula_values
+from mom_engine.frames import book_from_tables
 from mom_engine.read import read_book
 from mom_engine.report.team_workbook import write_team_workbook
 
@@ -79,3 +80,15 @@ def test_activities_touched_by_rejected_rows_are_skipped(make_book):
     findings = check_book(book, Context(as_of=D(2027, 3, 1)))
     assert ("PurchaseOrders", "A3", "id-duplicate") in located(findings)
     assert check_formulas(book, None) == []
+
+
+def test_an_invoice_row_without_invoice_no_shows_blank_formulas():
+    # The template's formulas leave a row without its key blank; computing those cached values
+    # used to divide "" by 100.
+    header = ["Invoice No", "PO Number", "Vendor", "Amount", "Invoice Date", "Currency",
+              "Activity ID"]
+    book = book_from_tables({"Invoices": [header, [None, "4500", "V", 10, "2027-01-05", "USD", "A1"],
+                                          ["I-2", None, "V", 12.5, "2027-01-06", "USD", "A1"]]})
+    assert formula_values(book).rows["Invoices"] == {
+        2: {"Activity via PO": "", "Amount in Plan Currency": ""},
+        3: {"Activity via PO": "A1", "Amount in Plan Currency": 12.5}}
