@@ -34,7 +34,7 @@ import pandas as pd
 
 from .calendar import working_days
 from .findings import Finding
-from .model import Book
+from .model import Book, Context
 from .sheets import normalise_name
 
 NO_CAMPAIGN = "(no campaign)"
@@ -152,7 +152,7 @@ def _stage_rows(key: str, name: str, leads: int, stages: tuple[str, ...], reache
 
 # --- checks --------------------------------------------------------------------------------
 
-def check_funnel(book: Book, context) -> list[Finding]:
+def check_funnel(book: Book, context: Context) -> list[Finding]:
     """Funnel findings for `analyze_book`: stage order, SLA, consent (SPEC §7)."""
     leads = book.rows("Leads")
     if leads.empty:

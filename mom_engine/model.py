@@ -26,6 +26,14 @@ from .findings import Finding, make_finding
 from .sheets import DEFAULT_LEAD_STAGES, SHEETS, Kind, Sheet
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a check needs besides the book: the as-of date and command-line overrides."""
+
+    as_of: dt.date = field(default_factory=dt.date.today)
+    coverage_target: float | None = None
+
+
 class PlanSettings(BaseModel):
     """The Plan sheet's fields, defaults applied (SPEC §3)."""
 

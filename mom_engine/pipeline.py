@@ -43,7 +43,7 @@ import pandas as pd
 
 from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
 from .findings import Finding
-from .model import Book
+from .model import Book, Context
 from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
 from .values import round_cents
 
@@ -301,7 +301,7 @@ def _money(cents) -> str:
     return f"{int(cents) / 100:,.2f}"
 
 
-def check_pipeline(book: Book, context) -> list[Finding]:
+def check_pipeline(book: Book, context: Context) -> list[Finding]:
     """Per-book coverage findings for `analyze_book` (SPEC §7)."""
     return coverage([book], context.as_of, context.coverage_target).findings
 

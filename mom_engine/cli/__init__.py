@@ -2,13 +2,15 @@
 
 Each command lives in its own module with `register(subparsers)`; the module list below is the
 only place that knows them all. Exit status: 0 no error-severity findings, 1 error findings,
-2 bad usage or no readable input, 3 an internal error (a bug, reported without a traceback).
+2 bad usage or no readable input, 3 an internal error (a bug, reported without a traceback
+unless `mom --debug`).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+import traceback
 
 from ..report.files import OutputError
 
@@ -26,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mom", description="MOM — marketing operations: validate, roll up, reconcile and "
                                 "consolidate team planning workbooks.")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an internal error (a bug in MOM), also print its Python traceback "
+                             "on stderr, e.g. `mom --debug validate team.xlsx`")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
@@ -39,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mom: internal error ({type(error).__name__}: {error}); please report it",
               file=sys.stderr)
         return EXIT_INTERNAL
+    from . import common
+    common.DEBUG = args.debug
     try:
         return int(args.run(args))
     except (UsageError, OutputError) as error:
@@ -47,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug: say so plainly, never a traceback, never "findings"
+    except Exception as error:  # a bug: say so plainly, never "findings"; a traceback on --debug
         print(f"mom {args.command}: internal error ({type(error).__name__}: {error}); "
               "please report it with the command you ran", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -78,9 +78,16 @@ def exit_status(findings: Iterable[Finding]) -> int:
     return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
 
 
+DEBUG = False   # `mom --debug`: internal-error findings also print their traceback on stderr
+
+
 def emit(document: dict[str, Any], findings: list[Finding], as_json: bool,
          render_text: Any = None) -> int:
     """Print the result as JSON or as text (render_text, then the findings); return the status."""
+    if DEBUG:
+        for finding in findings:
+            if finding.traceback:
+                print(f"{finding.location} {finding.code}:\n{finding.traceback}", file=sys.stderr)
     if as_json:
         document = {**document, "findings": findings_json(findings)}
         sys.stdout.write(dumps(document) + "\n")
