@@ -176,10 +176,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
     plan: dict[str, Any] = {
         "Plan ID": plan_id, "Team": name, "Owner": rng.choice(PEOPLE),
         "Fiscal Year": fiscal_year, "FY Start Month": fy_start, "Currency": currency,
-        "Status": status, "Coverage Target": 2.5, "Overspend Tolerance %": 0.0,
-        "Overspend Severity": "error", "PO Required": "Yes",
-        "Lead Stages": "MQL, SQL, SAL, Opportunity", "SLA Stage": "SQL", "SLA Days": 10,
-        "SPI Threshold": 0.9,
+        "Status": status,      # the settings (Coverage Target …) keep the template's defaults
     }
     if status == "Approved":
         plan["Approved By"] = rng.choice(PEOPLE)

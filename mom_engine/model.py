@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from .findings import Finding, make_finding
-from .sheets import DEFAULT_LEAD_STAGES, SHEETS, Kind, Sheet
+from .plan import PlanSettings
+from .sheets import SHEETS, Kind, Sheet
 
 
 @dataclass(frozen=True)
@@ -32,46 +32,6 @@ class Context:
 
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_target: float | None = None
-
-
-class PlanSettings(BaseModel):
-    """The Plan sheet's fields, defaults applied (SPEC §3)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    plan_id: str | None = None
-    team: str | None = None
-    owner: str | None = None
-    fiscal_year: int | None = None
-    fy_start_month: int = 1
-    currency: str = "USD"
-    status: str | None = None
-    approved_by: str | None = None
-    approved_on: dt.date | None = None
-    coverage_target: float = 2.5
-    overspend_tolerance: float = 0.0
-    overspend_severity: str = "error"
-    po_required: bool = True
-    lead_stages: tuple[str, ...] = DEFAULT_LEAD_STAGES
-    sla_stage: str = "SQL"
-    sla_days: float = 10
-    spi_threshold: float = 0.9
-
-    @property
-    def approved(self) -> bool:
-        return self.status in ("Approved", "Closed")
-
-
-# Plan field name → PlanSettings attribute.
-PLAN_ATTRIBUTES = {
-    "Plan ID": "plan_id", "Team": "team", "Owner": "owner", "Fiscal Year": "fiscal_year",
-    "FY Start Month": "fy_start_month", "Currency": "currency", "Status": "status",
-    "Approved By": "approved_by", "Approved On": "approved_on",
-    "Coverage Target": "coverage_target", "Overspend Tolerance %": "overspend_tolerance",
-    "Overspend Severity": "overspend_severity", "PO Required": "po_required",
-    "Lead Stages": "lead_stages", "SLA Stage": "sla_stage", "SLA Days": "sla_days",
-    "SPI Threshold": "spi_threshold",
-}
 
 
 @dataclass

@@ -44,6 +44,7 @@ import pandas as pd
 from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
 from .findings import Finding
 from .model import Book, Context
+from .plan import PlanSettings
 from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
 from .values import round_cents
 
@@ -165,7 +166,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     """Coverage per rep and for the team, for the fiscal quarter containing `as_of` (SPEC §7)."""
     books = [b for b in books if b.readable]
     target = float(target if target is not None else
-                   (books[0].plan.coverage_target if books else 2.5))
+                   (books[0].plan if books else PlanSettings()).coverage_target)
     quarters = [BookQuarter.of(book, as_of) for book in books]
     label = quarters[0].label if quarters else quarter_label(*fiscal_quarter(as_of))
     deals = _deals(books, quarters)

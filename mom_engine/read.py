@@ -25,8 +25,9 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from . import safety
 from .findings import column_letter
-from .model import PLAN_ATTRIBUTES, Book, PlanSettings, Table, empty_frame
-from .sheets import (LISTS, PLAN, PLAN_FIELDS, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
+from .model import Book, Table, empty_frame
+from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
+from .sheets import (LISTS, PLAN, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
                      leads_sheet, normalise_name)
 from .values import (ERROR_VALUES, MAX_MONEY_CENTS, Parsed, cents_of_float, is_blank,
                      parse_value, range_problem, text_of)

@@ -27,6 +27,7 @@ import xlwings as xw
 from mom_engine.findings import sort_findings
 from mom_engine.frames import book_from_tables, canonical_sheet
 from mom_engine.model import Book
+from mom_engine.plan import PLAN_DEFAULTS
 from mom_engine.values import parse_date
 
 CATEGORY = "MOM"
@@ -276,7 +277,8 @@ COVERAGE_HEADERS = {"rep": "Rep", "quota": "Quota", "won": "Won",
         doc="The Opportunities table with its header, e.g. Opportunities[#All]", **TABLE)
 @xw.arg("quotas", pd.DataFrame, doc="The Quotas table, e.g. Quotas[#All]", **TABLE)
 @xw.arg("as_of", doc="Optional: a date inside the quarter (a date or TODAY()); blank = today")
-@xw.arg("target", doc="Optional: coverage target; blank = the Plan's Coverage Target (2.5)")
+@xw.arg("target", doc="Optional: coverage target; blank = the Plan's Coverage Target "
+                      f"({PLAN_DEFAULTS['Coverage Target']})")
 @xw.arg("plan", pd.DataFrame, doc=PLAN_DOC, **TABLE)
 @xw.ret(**OUT)
 @cell_function
