@@ -1,4 +1,5 @@
-"""The named stages for one book: read → check structure → domain checks (SPEC §2, STYLE 5).
+"""The named stages for one book: read → normalise → check structure → domain checks (SPEC §2,
+STYLE 5).
 
 The CLI, the UDF macros and the consolidation workers all go through `analyze_book`, so a
 workbook means the same thing everywhere. Each domain module (spend, schedule, assets,
@@ -17,6 +18,7 @@ from .findings import Finding, make_finding, sort_findings
 from .formulas import check_formulas
 from .funnel import check_funnel
 from .model import Book, Context
+from .normalise import normalise
 from .pipeline import check_pipeline
 from .read import read_book
 from .schedule import check_schedule
@@ -52,10 +54,12 @@ def analyze_book(path: str | Path, *, name: str | None = None,
 
 
 def check_book(book: Book, context: Context) -> list[Finding]:
-    """Structure checks then every domain check; a crashing check becomes a finding."""
+    """The stages after reading: normalise (reject and respell rows), structure checks, then
+    every domain check; a crashing check becomes a finding."""
     findings = list(book.findings)
     if not book.readable:
         return findings
+    findings += normalise(book)
     findings += check_structure(book)
     for check in DOMAIN_CHECKS:
         try:

@@ -42,6 +42,8 @@ class Table:
     letters: dict[str, str] = field(default_factory=dict)   # column → Excel column letter
     header_row: int | None = None
     extra_columns: list[str] = field(default_factory=list)
+    # Excel row → code of the finding that rejected it, for rows the normalise stage rejects
+    reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -69,12 +71,17 @@ class Table:
         letter = self.letters.get(column) if column else None
         return f"{letter}{row}" if letter and row else None
 
-    def reject(self, positions: np.ndarray | list[int]) -> None:
-        """Mark rows (by position in `frame`) as rejected."""
+    def reject(self, positions: np.ndarray | list[int], reason: str | None = None) -> None:
+        """Mark rows (by position in `frame`) as rejected; `reason`: the code of the finding
+        that says why, recorded per row."""
         if len(positions):
+            positions = np.asarray(positions, dtype=int)
             values = self.frame["_rejected"].to_numpy(copy=True)
-            values[np.asarray(positions, dtype=int)] = True
+            values[positions] = True
             self.frame["_rejected"] = values
+            if reason:
+                rows = self.frame["_row"].to_numpy()[positions]
+                self.reasons.update((int(row), reason) for row in rows)
 
 
 def empty_frame(sheet: Sheet) -> pd.DataFrame:
@@ -115,13 +122,15 @@ class Book:
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def memo(self, key: Any, compute: Any) -> Any:
-        """`compute()` once for this book as it stands: the key includes how many rows each
-        table has rejected, so a later check that rejects rows makes the result recomputed."""
-        state = (key, tuple(int(t.frame["_rejected"].to_numpy().sum())
-                            for t in self.tables.values()))
-        if state not in self._memo:
-            self._memo[state] = compute()
-        return self._memo[state]
+        """`compute()` once for this book. Rows are rejected only by reading and the normalise
+        stage (which forgets what was computed before it), so a result stays true."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def forget_rollups(self) -> None:
+        """Drop the memoised rollups (the tables' rows changed)."""
+        self._memo.clear()
 
     def table(self, name: str) -> Table:
         """The table for a canonical sheet name; an empty one when the book lacks the sheet."""

@@ -167,7 +167,7 @@ def read_ledger(path: str | Path) -> Ledger:
             "value-required", "an invoice line needs a Vendor (invoices match on Invoice No + "
                               "Vendor); this line is left out", book=path.name, sheet=title,
             row=row, column="Vendor", cell=table.cell("Vendor", row) or None))
-    table.reject(np.flatnonzero(no_vendor))
+    table.reject(np.flatnonzero(no_vendor), "value-required")
     return Ledger(path.name, table.rows.reset_index(drop=True), findings, title)
 
 

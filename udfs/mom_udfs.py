@@ -152,9 +152,10 @@ def MOM_VALIDATE(table, sheet, plan=None):
     except ValueError:
         raise InputError(f"'{sheet}' is not a sheet of the team workbook") from None
     book = book_from_tables({name: table}, _plan_input(plan), name="ranges", check=False)
-    from mom_engine.structure import check_date_order, check_unique_keys
+    from mom_engine.normalise import reject_duplicate_ids
+    from mom_engine.structure import check_date_order
     findings = list(book.findings)
-    findings += check_unique_keys(book, book.table(name))
+    findings += reject_duplicate_ids(book, book.table(name))
     findings += check_date_order(book, book.table(name))
     rows = [(f.cell or "", f.code, f.severity.value if hasattr(f.severity, "value") else f.severity,
              f.message) for f in sort_findings(findings) if f.sheet in (name, "Plan")]
