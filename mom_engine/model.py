@@ -73,7 +73,7 @@ class Table:
 
     def reject(self, positions: np.ndarray | list[int], reason: str | None = None) -> None:
         """Mark rows (by position in `frame`) as rejected; `reason`: the code of the finding
-        that says why, recorded per row."""
+        that says why, recorded per row (the first reason stays)."""
         if len(positions):
             positions = np.asarray(positions, dtype=int)
             values = self.frame["_rejected"].to_numpy(copy=True)
@@ -81,7 +81,8 @@ class Table:
             self.frame["_rejected"] = values
             if reason:
                 rows = self.frame["_row"].to_numpy()[positions]
-                self.reasons.update((int(row), reason) for row in rows)
+                for row in rows:
+                    self.reasons.setdefault(int(row), reason)
 
 
 def empty_frame(sheet: Sheet) -> pd.DataFrame:

@@ -4,8 +4,10 @@ Reading types each cell; normalising makes the tables usable as a whole, once, b
 check or rollup looks at them:
 
 - rows a duplicate ID, an unknown required reference or an invoice with nowhere to go make
-  unusable are rejected (left out of every rollup), each with its finding and the finding's
-  code recorded per row in `Table.reasons` — nothing disappears silently;
+  unusable are rejected (left out of every rollup), each with its finding and the code of the
+  first finding that left it out recorded per row in `Table.reasons` — nothing disappears
+  silently; a row left out for one problem is still checked for the others (SPEC §3), and only
+  accepted rows count as IDs other rows may refer to;
 - a reference that matches an ID ignoring case and surrounding spaces takes the spelling the
   ID is defined with ('a1 ' on Budget → 'A1' as on Activities), so every later stage joins on
   exact values.
@@ -125,11 +127,11 @@ def resolve_references(book: Book, table: Table,
         known = _known_values(book, target_sheet, target_column)
         if known is None:
             continue
-        rejected = frame["_rejected"].to_numpy()
         folded = _folded(frame[column.name])
+        # rows already left out for another reason are checked too (one run, every problem)
         unknown_positions = [
             position for position, value in enumerate(folded)
-            if value is not None and not rejected[position] and value not in known
+            if value is not None and value not in known
         ]
         _respell(frame, column.name, folded, known)
         if not unknown_positions:

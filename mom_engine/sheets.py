@@ -41,6 +41,7 @@ class Column:
     references: tuple[str, str] | None = None   # (sheet, column) the value must exist in
     aliases: tuple[str, ...] = ()
     width: int = 14
+    note: str = ""                        # for readers of the declaration
 
     @property
     def key(self) -> str:
@@ -174,7 +175,8 @@ BUDGET = Sheet(
     (
         Column("Activity ID", ID, required=True, references=("Activities", "Activity ID")),
         Column("Month", MONTH, required=True),
-        Column("Budgeted", MONEY, default=0, minimum=0),
+        Column("Budgeted", MONEY, default=0,
+               note="a negative row is a budget cut; the activity's total must not be below 0"),
         Column("Planned", MONEY, default=0, minimum=0),
     ),
     required=True,

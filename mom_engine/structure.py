@@ -3,7 +3,8 @@ the fiscal year, complete approvals (SPEC §3, §4, §10).
 
 Value-level checks (types, enums, ranges, required values) happen while reading; unique IDs and
 references are the normalise stage (`normalise.py`), which rejects the rows they make unusable.
-These checks need the whole book and only report: they change no table.
+These checks need the whole book and only report: they change no table. A row left out for
+one problem is still checked by every rule here (SPEC §3), so one run reports every problem.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def check_approval(book: Book) -> list[Finding]:
 def check_date_order(book: Book, table: Table) -> list[Finding]:
     """`dates-reversed`: a finish (end) before its start."""
     findings: list[Finding] = []
-    frame = table.rows
+    frame = table.frame          # rows left out for another reason are checked too
     for start, finish in table.sheet.date_pairs:
         if frame.empty:
             break
@@ -63,7 +64,7 @@ def check_fiscal_year(book: Book) -> list[Finding]:
     first, last = fiscal_year_bounds(plan.fiscal_year, plan.fy_start_month)
     findings: list[Finding] = []
     for sheet, column in (("Budget", "Month"), ("Realignments", "Date")):
-        frame = book.rows(sheet)
+        frame = book.table(sheet).frame   # rows left out for another reason are checked too
         if frame.empty:
             continue
         days = frame[column].to_numpy().astype("datetime64[D]")
