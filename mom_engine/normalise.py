@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding
+from .keys import id_key, id_keys
 from .model import Book, Table
 
 # Reference columns whose unknown value makes the row unusable even though the column is
@@ -44,19 +45,9 @@ def normalise(book: Book, given: Collection[str] | None = None) -> list[Finding]
     return findings
 
 
-def _folded(values: pd.Series) -> list[str | None]:
-    """Text values casefolded and trimmed for comparison; None for blanks.
-
-    Plain Python over the (few hundred) values: on frames this small, pandas' string methods
-    cost more in call overhead than the work itself.
-    """
-    return [v.strip().casefold() if isinstance(v, str) else None
-            for v in values.to_numpy(dtype=object, na_value=None)]
-
-
 def _row_keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple | None]:
-    """Each row's key (casefolded, trimmed); None when any part of it is blank."""
-    parts = [_folded(frame[c]) for c in columns]
+    """Each row's key (`keys.id_key` of each part); None when any part of it is blank."""
+    parts = [id_keys(frame[c]) for c in columns]
     return [None if None in key else key for key in zip(*parts, strict=True)]
 
 
@@ -104,8 +95,9 @@ def _known_values(book: Book, sheet: str, column: str,
         spelled = list(frame[column].to_numpy(dtype=object, na_value=None))
     known: dict[str, str] = {}
     for value in spelled:
-        if isinstance(value, str):
-            known.setdefault(value.strip().casefold(), value)
+        key = id_key(value) if isinstance(value, str) else None
+        if key is not None:
+            known.setdefault(key, value)
     return known
 
 
@@ -127,7 +119,7 @@ def resolve_references(book: Book, table: Table,
         known = _known_values(book, target_sheet, target_column)
         if known is None:
             continue
-        folded = _folded(frame[column.name])
+        folded = id_keys(frame[column.name])
         # rows already left out for another reason are checked too (one run, every problem)
         unknown_positions = [
             position for position, value in enumerate(folded)
@@ -145,7 +137,7 @@ def resolve_references(book: Book, table: Table,
         values = frame[column.name]
         for position in unknown_positions:
             value = values.iat[position]
-            if str(value).strip().casefold() in left_out:
+            if id_key(value) in left_out:
                 problem = (f"{column.name} '{value}' is a row of {target_sheet} that is itself "
                            f"left out (see its finding){consequence}; fix that row first")
             else:

@@ -45,10 +45,11 @@ import pandas as pd
 
 from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
 from .findings import Finding
+from .keys import id_key_array
 from .model import Book, Context
+from .money import decimal_of, format_money, multiply_cents
 from .plan import PlanSettings
 from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
-from .values import decimal_of, multiply_cents
 
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
@@ -68,11 +69,6 @@ class CoverageReport:
     win_rate: float | None
     implied_multiple: float | None
     findings: list[Finding] = field(default_factory=list)
-
-
-def rep_keys(names: np.ndarray) -> np.ndarray:
-    """How reps are matched: trimmed, case-folded name."""
-    return pd.Series(names, dtype=object).str.strip().str.casefold().to_numpy(dtype=object)
 
 
 @dataclass(frozen=True)
@@ -184,7 +180,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     label = quarters[0].label if quarters else quarter_label(*fiscal_quarter(as_of))
     deals = _deals(books, quarters)
     quotas = _quota_rows(books, quarters)
-    deal_rep, quota_rep = rep_keys(deals["rep_name"]), rep_keys(quotas["rep_name"])
+    deal_rep, quota_rep = id_key_array(deals["rep_name"]), id_key_array(quotas["rep_name"])
 
     close, stage, amount = deals["close"], deals["stage"], deals["amount"]
     inside = (close >= deals["first"]) & (close <= deals["last"])
@@ -279,9 +275,9 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
         quarter = quarters[book_index].label
         findings.append(books[book_index].finding(
             "coverage-below-target",
-            f"{row['rep']} has {_money(row['open'])} open pipeline for {quarter} against "
-            f"{_money(row['remaining_quota'])} remaining quota: coverage "
-            f"{row['coverage']:.2f}× is below the {target:g}× target; {_money(row['gap'])} "
+            f"{row['rep']} has {format_money(row['open'])} open pipeline for {quarter} against "
+            f"{format_money(row['remaining_quota'])} remaining quota: coverage "
+            f"{row['coverage']:.2f}× is below the {target:g}× target; {format_money(row['gap'])} "
             f"more pipeline closing in the quarter is needed",
             sheet="Quotas", column="Quota", row=int(quotas["row"][at]),
             value=round(float(row["coverage"]), 4)))
@@ -292,7 +288,7 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
         quarter = quarters[book_index].label
         findings.append(books[book_index].finding(
             "quota-missing",
-            f"{row['rep']} has {_money(row['open'])} open pipeline closing in {quarter} but no "
+            f"{row['rep']} has {format_money(row['open'])} open pipeline closing in {quarter} but no "
             f"quota for that quarter; add a Quotas row ({row['rep']}, {quarter})",
             sheet="Opportunities", column="Rep", row=int(deals["row"][at]), value=row["rep"]))
     groups, counts = np.unique(quota_index, return_counts=True)
@@ -300,7 +296,7 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
         mine = np.flatnonzero(quota_index == rep)
         if len(set(quotas["quota"][mine].tolist())) < 2:
             continue
-        values = ", ".join(f"{books[int(quotas['book'][p])].name}: {_money(quotas['quota'][p])}"
+        values = ", ".join(f"{books[int(quotas['book'][p])].name}: {format_money(quotas['quota'][p])}"
                            for p in mine)
         for p in mine[1:]:
             findings.append(books[int(quotas["book"][p])].finding(
@@ -309,10 +305,6 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
                 f"workbooks ({values}); the largest is used — make them agree",
                 sheet="Quotas", column="Quota", row=int(quotas["row"][p])))
     return findings
-
-
-def _money(cents) -> str:
-    return f"{int(cents) / 100:,.2f}"
 
 
 def check_pipeline(book: Book, context: Context) -> list[Finding]:

@@ -38,12 +38,13 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding
-from .funnel import folded_index, campaign_ids, canonical_ids, stage_column
+from .funnel import campaign_ids, canonical_ids, stage_column
+from .keys import id_key_index
 from .model import Book
 from .schedule import execution_metrics
 from .spend import roll_up_spend
 from .sheets import normalise_name
-from .values import round_cents
+from .money import round_cents
 
 EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
                          "pipeline", "won", "roi", "pipeline_per_cost", "leads_attainment",
@@ -145,10 +146,10 @@ def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     tasks = book.rows("Tasks")
     task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
     campaign_of_task = pd.Series(task_campaign,
-                                 index=folded_index(tasks["Task ID"].to_numpy(dtype=object)))
+                                 index=id_key_index(tasks["Task ID"].to_numpy(dtype=object)))
 
     def campaigns_of(task_ids: pd.Series) -> np.ndarray:
-        position = campaign_of_task.index.get_indexer(folded_index(task_ids.to_numpy(dtype=object)))
+        position = campaign_of_task.index.get_indexer(id_key_index(task_ids.to_numpy(dtype=object)))
         values = campaign_of_task.to_numpy(dtype=object)
         campaigns = np.full(len(position), None, dtype=object)
         campaigns[position >= 0] = values[position[position >= 0]]

@@ -8,13 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Finding
+from ..money import units
 
 
-def money(cents: int | None) -> float | None:
-    """Integer cents → a JSON number with at most 2 decimals."""
-    if cents is None:
-        return None
-    return round(int(cents) / 100, 2)
+money = units      # integer cents → a JSON number with at most 2 decimals
 
 
 def ratio(value: float | None, digits: int = 4) -> float | None:
