@@ -18,7 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .sheets import (DEFAULT_LEAD_STAGES, PLAN_STATUSES, SEVERITIES, Column, Kind)
+from .sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, PLAN_STATUSES, PO_CONTROLS,
+                     SEVERITIES, Column, Kind)
 
 T, ID, NUM, DATE, PCT, ENUM, YESNO, CUR, LIST = (
     Kind.TEXT, Kind.ID, Kind.NUMBER, Kind.DATE, Kind.PERCENT, Kind.ENUM, Kind.YESNO,
@@ -84,6 +85,13 @@ class PlanSettings(BaseModel):
     spi_threshold: Annotated[float, PlanField(
         "SPI Threshold", NUM, above=0,
         help="Campaigns with SPI below this are behind schedule")] = 0.9
+    budget_control: Annotated[str, PlanField(
+        "Budget Control", ENUM, choices=BUDGET_CONTROLS, dropdown="Budget Control",
+        help="Annual: POs checked against the year's budget; Accumulated Monthly: "
+             "POs and invoices without PO against the budget to date")] = "Annual"
+    po_control: Annotated[str, PlanField(
+        "PO Control", ENUM, choices=PO_CONTROLS, dropdown="PO Control",
+        help="Stop: a PO over the available budget is an error; Warn: a warning")] = "Stop"
 
     @property
     def approved(self) -> bool:

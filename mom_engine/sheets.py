@@ -93,6 +93,8 @@ LEAD_STATUSES = ("Open", "Recycled", "Disqualified", "Converted")
 ASSET_STATUSES = ("Draft", "Approved", "Retired")
 RESOURCE_TYPES = ("Internal", "External")
 SEVERITIES = ("error", "warning")
+BUDGET_CONTROLS = ("Annual", "Accumulated Monthly")
+PO_CONTROLS = ("Stop", "Warn")
 OPPORTUNITY_STAGES = {
     "Prospecting": 0.10,
     "Qualification": 0.25,
@@ -166,7 +168,8 @@ ACTIVITIES = Sheet(
     required=True,
     key=("Activity ID",),
     date_pairs=(("Start", "End"),),
-    formula_columns=("Budgeted", "Planned", "Committed", "Spent", "Remaining"),
+    formula_columns=("Budgeted", "Planned", "Committed", "Spent", "Remaining", "Activity Key",
+                     "Counted"),
     description="Activities (the level budgets and spend attach to), each with a GL account.",
 )
 
