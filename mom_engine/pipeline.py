@@ -171,6 +171,22 @@ def _weighted_sums(index: np.ndarray, amount: np.ndarray, probability: np.ndarra
                     dtype=np.int64)
 
 
+def coverage_figures(quota: np.ndarray, has_quota: np.ndarray, won: np.ndarray,
+                     open_: np.ndarray, target: float) -> dict[str, np.ndarray]:
+    """Per-rep coverage from quota, won and open pipeline (int64 cents), defined once for a
+    book's pipeline and for consolidation (SPEC §7): remaining quota = quota − won; coverage =
+    open ÷ remaining where something remains (NaN otherwise: the quota is met or there is
+    none); gap = remaining × target, exact and half away from zero, minus open, never below 0;
+    below target when coverage < target."""
+    remaining = quota - won
+    owes = has_quota & (remaining > 0)
+    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
+    return {"remaining_quota": remaining, "coverage": ratio,
+            "gap": np.maximum(0, multiply_cents(remaining, target) - open_),
+            "below_target": owes & (np.nan_to_num(ratio) < target),
+            "quota_met": has_quota & (remaining <= 0)}
+
+
 def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> CoverageReport:
     """Coverage per rep and for the team, for the fiscal quarter containing `as_of` (SPEC §7)."""
     books = [b for b in books if b.readable]
@@ -210,17 +226,15 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     np.maximum.at(quota, quota_index, quotas["quota"])
     has_quota = quota >= 0
     quota = np.where(has_quota, quota, 0)
-    remaining = quota - won
-    owes = has_quota & (remaining > 0)
-    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
-    gap = np.maximum(0, multiply_cents(remaining, target) - open_)
+    figures = coverage_figures(quota, has_quota, won, open_, target)
+    remaining = figures["remaining_quota"]
 
     reps = pd.DataFrame({
         "rep": names, "quota": _masked(quota, has_quota), "won": won,
         "remaining_quota": _masked(remaining, has_quota), "open": open_,
-        "weighted": weighted_sum, "coverage": ratio, "gap": _masked(gap, has_quota),
-        "below_target": owes & (np.nan_to_num(ratio) < target),
-        "quota_met": has_quota & (remaining <= 0),
+        "weighted": weighted_sum, "coverage": figures["coverage"],
+        "gap": _masked(figures["gap"], has_quota), "below_target": figures["below_target"],
+        "quota_met": figures["quota_met"],
     }, columns=REP_COLUMNS)
 
     team_open = int(open_.sum())
