@@ -179,9 +179,3 @@ def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None) -> P
         # A mapping names only what it wants to set: no findings for the fields it leaves out.
         book.findings[:] = [f for f in book.findings if f.code != "value-required"]
     return settings
-
-
-def table_findings(book: Book) -> list[Finding]:
-    """The book's findings in report order (what a UDF shows when its inputs are bad)."""
-    from .findings import sort_findings
-    return sort_findings(book.findings)
