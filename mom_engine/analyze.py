@@ -3,8 +3,8 @@ STYLE 5).
 
 The CLI, the UDF macros and the consolidation workers all go through `analyze_book`, so a
 workbook means the same thing everywhere. Each domain module (spend, schedule, assets,
-pipeline, funnel, formulas) provides one check `check(book, context) -> list[Finding]`;
-`DOMAIN_CHECKS` below lists them once, in report order.
+pipeline, funnel, capacity, scorecard, formulas) provides one check
+`check(book, context) -> list[Finding]`; `DOMAIN_CHECKS` below lists them once, in report order.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assets import check_assets
+from .capacity import check_capacity
 from .findings import Finding, make_finding, sort_findings
 from .formulas import check_formulas
 from .funnel import check_funnel
@@ -22,6 +23,7 @@ from .normalise import normalise
 from .pipeline import check_pipeline
 from .read import read_book
 from .schedule import check_schedule
+from .scorecard import check_performance
 from .spend import check_spend
 from .structure import check_structure
 
@@ -32,7 +34,8 @@ Check = Callable[[Book, Context], list[Finding]]
 # The domain checks, in report order (formula-overwritten last: it compares the engine's
 # figures with the workbook's cached formula values).
 DOMAIN_CHECKS: tuple[Check, ...] = (check_spend, check_schedule, check_assets, check_pipeline,
-                                    check_funnel, check_formulas)
+                                    check_funnel, check_capacity, check_performance,
+                                    check_formulas)
 
 
 @dataclass

@@ -32,6 +32,9 @@ class Context:
 
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_target: float | None = None
+    # Spend figures as they stood on this day (`--as-of` given to spend, realign, reconcile,
+    # consolidate); None: every document, whatever its date (SPEC §5).
+    spend_as_of: dt.date | None = None
 
 
 @dataclass

@@ -92,6 +92,10 @@ class PlanSettings(BaseModel):
     po_control: Annotated[str, PlanField(
         "PO Control", ENUM, choices=PO_CONTROLS, dropdown="PO Control",
         help="Stop: a PO over the available budget is an error; Warn: a warning")] = "Stop"
+    attainment_threshold: Annotated[float, PlanField(
+        "Attainment Threshold", NUM, above=0,
+        help="Campaigns below this share of their expected leads, pipeline or revenue (pro rata "
+             "while active) are underperforming")] = 0.8
 
     @property
     def approved(self) -> bool:
