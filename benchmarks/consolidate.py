@@ -237,6 +237,7 @@ def stage_times(path: Path, repeat: int) -> list[tuple[str, float]]:
     from mom_engine.analyze import DOMAIN_CHECKS, Context
     from mom_engine.consolidate import DOMAIN_ROLLUPS, BookResult
     from mom_engine.read import read_book
+    from mom_engine.normalise import normalise
     from mom_engine.structure import check_structure
     context, options = Context(as_of=TODAY), Options(as_of=TODAY)
 
@@ -250,6 +251,7 @@ def stage_times(path: Path, repeat: int) -> list[tuple[str, float]]:
         return statistics.median(times) * 1000
 
     stages = [("read_book", median(lambda book: read_book(path))),
+              ("normalise", median(normalise)),
               ("check: structure", median(check_structure))]
     for check in DOMAIN_CHECKS:
         stages.append((f"check: {check.__module__.split('.')[-1]}.{check.__name__}",

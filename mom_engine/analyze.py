@@ -1,37 +1,41 @@
-"""The named stages for one book: read → check structure → domain checks (SPEC §2, STYLE 5).
+"""The named stages for one book: read → normalise → check structure → domain checks (SPEC §2,
+STYLE 5).
 
 The CLI, the UDF macros and the consolidation workers all go through `analyze_book`, so a
-workbook means the same thing everywhere. Domain modules (spend, schedule, pipeline, funnel,
-assets…) contribute a check function `check(book, context) -> list[Finding]` to `DOMAIN_CHECKS`.
+workbook means the same thing everywhere. Each domain module (spend, schedule, assets,
+pipeline, funnel, capacity, scorecard, formulas) provides one check
+`check(book, context) -> list[Finding]`; `DOMAIN_CHECKS` below lists them once, in report order.
 """
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from pathlib import Path
+import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
+from .assets import check_assets
+from .capacity import check_capacity
 from .findings import Finding, make_finding, sort_findings
-from .model import Book
+from .formulas import check_formulas
+from .funnel import check_funnel
+from .model import Book, Context
+from .normalise import normalise
+from .pipeline import check_pipeline
 from .read import read_book
+from .schedule import check_schedule
+from .scorecard import check_performance
+from .spend import check_spend
 from .structure import check_structure
 
-
-@dataclass(frozen=True)
-class Context:
-    """What a check needs besides the book: the as-of date and command-line overrides."""
-
-    as_of: dt.date = field(default_factory=dt.date.today)
-    coverage_target: float | None = None
-    # Spend figures as they stood on this day (`--as-of` given to spend, realign, reconcile,
-    # consolidate); None: every document, whatever its date (SPEC §5).
-    spend_as_of: dt.date | None = None
-
+__all__ = ["DOMAIN_CHECKS", "Analysis", "Context", "analyze_book", "check_book"]
 
 Check = Callable[[Book, Context], list[Finding]]
 
-# Domain checks, in report order. Each module adds its own entry here.
-DOMAIN_CHECKS: list[Check] = []
+# The domain checks, in report order (formula-overwritten last: it compares the engine's
+# figures with the workbook's cached formula values).
+DOMAIN_CHECKS: tuple[Check, ...] = (check_spend, check_schedule, check_assets, check_pipeline,
+                                    check_funnel, check_capacity, check_performance,
+                                    check_formulas)
 
 
 @dataclass
@@ -53,10 +57,12 @@ def analyze_book(path: str | Path, *, name: str | None = None,
 
 
 def check_book(book: Book, context: Context) -> list[Finding]:
-    """Structure checks then every domain check; a crashing check becomes a finding."""
+    """The stages after reading: normalise (reject and respell rows), structure checks, then
+    every domain check; a crashing check becomes a finding."""
     findings = list(book.findings)
     if not book.readable:
         return findings
+    findings += normalise(book)
     findings += check_structure(book)
     for check in DOMAIN_CHECKS:
         try:
@@ -66,27 +72,5 @@ def check_book(book: Book, context: Context) -> list[Finding]:
                 "internal-error",
                 f"internal error in {getattr(check, '__name__', 'a check')} while checking "
                 f"{book.name}: {type(error).__name__}: {error}; please report it",
-                book=book.name))
+                book=book.name, traceback=traceback.format_exc()))
     return sort_findings(findings)
-
-
-# --- domain checks register themselves here (imports at the bottom avoid cycles) -------------
-from .schedule import check_schedule  # noqa: E402
-from .assets import check_assets  # noqa: E402
-from .spend import check_spend  # noqa: E402
-from .pipeline import check_pipeline  # noqa: E402
-from .funnel import check_funnel  # noqa: E402
-from .capacity import check_capacity  # noqa: E402
-from .scorecard import check_performance  # noqa: E402
-
-DOMAIN_CHECKS.append(check_spend)
-DOMAIN_CHECKS.append(check_schedule)
-DOMAIN_CHECKS.append(check_assets)
-DOMAIN_CHECKS.append(check_pipeline)
-DOMAIN_CHECKS.append(check_funnel)
-DOMAIN_CHECKS.append(check_capacity)
-DOMAIN_CHECKS.append(check_performance)
-
-from .formulas import check_formulas  # noqa: E402  (SPEC §14 formula-overwritten)
-
-DOMAIN_CHECKS.append(check_formulas)

@@ -14,16 +14,13 @@ and repeated spaces removed) and the same normalised type in two or more differe
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .findings import Finding
-from .model import Book
+from .model import Book, Context
 
-if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
-    from .analyze import Context
 
 FILTER_COLUMNS = {"type": "Type", "product": "Product", "segment": "Segment", "region": "Region"}
 

@@ -27,14 +27,6 @@ def quarter_label(year: int, quarter: int) -> str:
     return f"FY{year}-Q{quarter}"
 
 
-def year_label(year: int) -> str:
-    return f"FY{year}"
-
-
-def month_key(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def fiscal_year_bounds(year: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
     """First and last day of FY`year`."""
     first = dt.date(year if start_month == 1 else year - 1, start_month, 1)
@@ -68,15 +60,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 # --- vectorised forms for rollups -----------------------------------------------------------
-
-def to_days(values) -> np.ndarray:
-    """Anything date-like (Series, array, list of dates/None) → datetime64[D] array (NaT blank)."""
-    array = np.asarray(values)
-    if array.dtype.kind == "M":
-        return array.astype("datetime64[D]")
-    return np.array([np.datetime64(v, "D") if v is not None and v == v else np.datetime64("NaT")
-                     for v in array], dtype="datetime64[D]")
-
 
 def fiscal_years(days: np.ndarray, start_month: int = 1) -> np.ndarray:
     """Vectorised fiscal_year over datetime64[D] (NaT → -1)."""
@@ -145,7 +128,7 @@ def week_label(year: int, week: int) -> str:
 def fiscal_year_weeks(year: int, start_month: int = 1) -> np.ndarray:
     """The Mondays of every week of FY`year`, week 1 first."""
     first, last = fiscal_year_bounds(year, start_month)
-    mondays = np.arange(week_starts(np.datetime64(first, "D")),
+    mondays = np.arange(week_starts(np.datetime64(first, "D")),  # type: ignore[call-overload]
                         np.datetime64(last, "D") + np.timedelta64(1, "D"),
                         np.timedelta64(7, "D"))
     years, _ = fiscal_weeks(mondays, start_month)

@@ -112,7 +112,7 @@ def _demo_tasks(rng: random.Random, activity_id: str, kind: str, start: dt.date,
         actual_start = (planned_start + dt.timedelta(days=rng.randint(0, 3))
                         if progress > 0 else None)
         actual_finish = (max(actual_start, planned_finish + dt.timedelta(days=rng.randint(-1, 4)))
-                         if done else None)
+                         if done and actual_start else None)      # done → started
         tasks.append({
             "Task ID": f"{activity_id}-T{t + 1}", "Activity ID": activity_id,
             "Task": task, "Deliverable": f"{kind} {task.lower()}",
@@ -181,10 +181,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
     plan: dict[str, Any] = {
         "Plan ID": plan_id, "Team": name, "Owner": rng.choice(PEOPLE),
         "Fiscal Year": fiscal_year, "FY Start Month": fy_start, "Currency": currency,
-        "Status": status, "Coverage Target": 2.5, "Overspend Tolerance %": 0.0,
-        "Overspend Severity": "error", "PO Required": "Yes",
-        "Lead Stages": "MQL, SQL, SAL, Opportunity", "SLA Stage": "SQL", "SLA Days": 10,
-        "SPI Threshold": 0.9,
+        "Status": status,      # the settings (Coverage Target …) keep the template's defaults
     }
     if status == "Approved":
         plan["Approved By"] = rng.choice(PEOPLE)
@@ -232,7 +229,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
                 "Owner": rng.choice(PEOPLE), "Vendor": vendor, "Start": start, "End": end,
             })
             monthly = rng.choice((1500, 2500, 4000, 6000, 9000))
-            total_budget = 0
+            total_budget = 0.0
             for m in range(12):
                 amount = round(monthly * rng.uniform(0.6, 1.4), -1)
                 total_budget += amount

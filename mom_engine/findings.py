@@ -7,7 +7,7 @@ and the README catalogue and `mom validate --help` follow.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from collections.abc import Iterable
 from typing import Any
@@ -176,11 +176,16 @@ class Finding:
     column: str | None
     message: str
     value: Any = None
+    # internal-error only: the Python traceback, for `mom --debug` and bug reports (never in
+    # the message a user reads)
+    traceback: str | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = self.severity.value
         data["value"] = json_value(self.value)
+        if self.traceback is None:
+            del data["traceback"]
         return data
 
     @property
@@ -226,6 +231,7 @@ def make_finding(
     value: Any = None,
     severity: Severity | str | None = None,
     cell: str | None = None,
+    traceback: str | None = None,
 ) -> Finding:
     """Build a finding from the catalogue; `letter` + `row` give the A1 cell."""
     entry = CATALOGUE[code]  # a KeyError here is a bug: every code is catalogued
@@ -241,6 +247,7 @@ def make_finding(
         column=column,
         message=message,
         value=value,
+        traceback=traceback,
     )
 
 

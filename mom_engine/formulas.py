@@ -311,7 +311,7 @@ def cached_values(book: Book) -> FormulaValues:
     rows: dict[int, dict[str, Any]] = {}
     for record in _records(book, "Activities"):
         key = _key_shown(book, "Activities", record, ("Activity ID",))
-        row = dict.fromkeys(FIGURES, "")
+        row: dict[str, Any] = dict.fromkeys(FIGURES, "")
         row.update({KEYS["Activities"]: key, COUNTED: "" if not key else int(record["_row"] in kept)})
         if record["_row"] in kept:
             figures = engine.loc[str(record["Activity ID"])]

@@ -2,7 +2,8 @@
 
 The Excel UDFs and the macros do not read a file: they get each table as a header row plus data
 rows. `book_from_tables` runs those rows through the very reader stages a workbook file goes
-through (`read.SheetReader`, `read.read_plan`, then `structure.check_structure`), so a value
+through (`read.SheetReader`, `read.read_plan`, then `normalise.normalise` and
+`structure.check_structure`), so a value
 means the same thing in a cell formula as in `mom validate`: same header matching, same parsers
 (`values.parse_value`), same rejected rows. Pure: no xlwings, no file.
 
@@ -18,22 +19,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import replace
 from pathlib import Path
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from .findings import Finding
 from .model import Book, PlanSettings, Table, empty_frame
+from .normalise import normalise
 from .read import SheetReader, read_lists, read_plan
 from .sheets import SHEET_NAMES, SHEETS, Column, Kind, leads_sheet, normalise_name
 from .structure import check_structure
 from .values import ERROR_VALUES
 
-TableInput = pd.DataFrame | Sequence[Sequence[Any]]
+TableInput: TypeAlias = "pd.DataFrame | Sequence[Sequence[Any]]"
 
 
 class TableNameError(ValueError):
@@ -110,29 +111,10 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
 
 
 def check_given(book: Book, given: set[str]) -> list[Finding]:
-    """`structure.check_structure`, except that a reference into a sheet that was not handed in
-    is not checked (a UDF over Activities and Budget has no Campaigns range: its Campaign IDs are
-    unknown, not wrong)."""
-    if given >= {s for s in SHEETS if s not in ("Plan", "Lists")}:
-        return check_structure(book)
-    from . import structure
-    saved = dict(book.tables)
-    for name, table in saved.items():
-        columns = tuple(
-            c if c.references is None or c.references[0] in given or c.references[0] == "Lists"
-            else replace(c, references=None)
-            for c in table.sheet.columns)
-        if columns != table.sheet.columns:
-            book.tables[name] = replace(table, sheet=replace(table.sheet, columns=columns))
-    try:
-        findings = structure.check_structure(book)
-        if "Invoices" not in given:
-            findings = [f for f in findings if f.sheet != "Invoices"]
-    finally:
-        for name, table in saved.items():   # same frames (rejections kept), declared sheets back
-            table.frame = book.tables[name].frame
-            book.tables[name] = table
-    return findings
+    """The stages after reading, for the sheets handed in: normalise (a reference into a sheet
+    that was not handed in is not checked — a UDF over Activities and Budget has no Campaigns
+    range: its Campaign IDs are unknown, not wrong), then the structure checks."""
+    return normalise(book, given) + check_structure(book)
 
 
 class TableReader(SheetReader):
@@ -197,9 +179,3 @@ def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None) -> P
         # A mapping names only what it wants to set: no findings for the fields it leaves out.
         book.findings[:] = [f for f in book.findings if f.code != "value-required"]
     return settings
-
-
-def table_findings(book: Book) -> list[Finding]:
-    """The book's findings in report order (what a UDF shows when its inputs are bad)."""
-    from .findings import sort_findings
-    return sort_findings(book.findings)

@@ -34,7 +34,8 @@ import pandas as pd
 
 from .calendar import working_days
 from .findings import Finding
-from .model import Book
+from .keys import id_key_index
+from .model import Book, Context
 from .sheets import normalise_name
 
 NO_CAMPAIGN = "(no campaign)"
@@ -57,18 +58,13 @@ def stage_column(stage: str) -> str:
     return f"{stage} Date"
 
 
-def folded_index(values) -> pd.Index:
-    """IDs as references compare them: case-folded (blank stays missing)."""
-    return pd.Index(pd.Series(values, dtype="string").str.casefold())
-
-
 def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
     """IDs as their target sheet spells them (references match ignoring case, SPEC §3);
     an ID not in `known` stays as typed, a blank stays missing (None)."""
     spelled = known.to_numpy(dtype=object)
-    folded = folded_index(spelled)
+    folded = id_key_index(spelled)
     first = ~folded.duplicated()
-    position = pd.Index(folded[first]).get_indexer(folded_index(values.to_numpy(dtype=object)))
+    position = pd.Index(folded[first]).get_indexer(id_key_index(values.to_numpy(dtype=object)))
     typed = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
     return np.where(position >= 0, spelled[first][np.maximum(position, 0)] if len(spelled)
                     else typed, typed)
@@ -152,7 +148,7 @@ def _stage_rows(key: str, name: str, leads: int, stages: tuple[str, ...], reache
 
 # --- checks --------------------------------------------------------------------------------
 
-def check_funnel(book: Book, context) -> list[Finding]:
+def check_funnel(book: Book, context: Context) -> list[Finding]:
     """Funnel findings for `analyze_book`: stage order, SLA, consent (SPEC §7)."""
     leads = book.rows("Leads")
     if leads.empty:
@@ -197,7 +193,7 @@ def _stage_order(book: Book, leads: pd.DataFrame, stages: tuple[str, ...],
                        f"({dates[position, stages.index(earlier[-1])].astype(object)}); "
                        f"fix the dates so the stages follow {' → '.join(stages)}")
         else:
-            blank = []
+            blank: list[str] = []
             for i in range(j, -1, -1):
                 if filled[position, i]:
                     break

@@ -152,7 +152,8 @@ def escape_text(value: object) -> str:
 def fold_line(line: str) -> str:
     """RFC 5545 §3.1: lines longer than 75 octets are folded (CRLF + a space), never inside a
     UTF-8 character."""
-    out, current = [], b""
+    out: list[str] = []
+    current = b""
     for char in line:
         encoded = char.encode()
         if len(current) + len(encoded) > (75 if not out else 74):

@@ -20,54 +20,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from .findings import Finding, make_finding
-from .sheets import DEFAULT_LEAD_STAGES, SHEETS, Kind, Sheet
+from .plan import PlanSettings
+from .sheets import SHEETS, Kind, Sheet
 
 
-class PlanSettings(BaseModel):
-    """The Plan sheet's fields, defaults applied (SPEC §3)."""
+@dataclass(frozen=True)
+class Context:
+    """What a check needs besides the book: the as-of date and command-line overrides."""
 
-    model_config = ConfigDict(frozen=True)
-
-    plan_id: str | None = None
-    team: str | None = None
-    owner: str | None = None
-    fiscal_year: int | None = None
-    fy_start_month: int = 1
-    currency: str = "USD"
-    status: str | None = None
-    approved_by: str | None = None
-    approved_on: dt.date | None = None
-    coverage_target: float = 2.5
-    overspend_tolerance: float = 0.0
-    overspend_severity: str = "error"
-    po_required: bool = True
-    lead_stages: tuple[str, ...] = DEFAULT_LEAD_STAGES
-    sla_stage: str = "SQL"
-    sla_days: float = 10
-    spi_threshold: float = 0.9
-    budget_control: str = "Annual"
-    po_control: str = "Stop"
-    attainment_threshold: float = 0.8
-
-    @property
-    def approved(self) -> bool:
-        return self.status in ("Approved", "Closed")
-
-
-# Plan field name → PlanSettings attribute.
-PLAN_ATTRIBUTES = {
-    "Plan ID": "plan_id", "Team": "team", "Owner": "owner", "Fiscal Year": "fiscal_year",
-    "FY Start Month": "fy_start_month", "Currency": "currency", "Status": "status",
-    "Approved By": "approved_by", "Approved On": "approved_on",
-    "Coverage Target": "coverage_target", "Overspend Tolerance %": "overspend_tolerance",
-    "Overspend Severity": "overspend_severity", "PO Required": "po_required",
-    "Lead Stages": "lead_stages", "SLA Stage": "sla_stage", "SLA Days": "sla_days",
-    "SPI Threshold": "spi_threshold", "Budget Control": "budget_control",
-    "PO Control": "po_control", "Attainment Threshold": "attainment_threshold",
-}
+    as_of: dt.date = field(default_factory=dt.date.today)
+    coverage_target: float | None = None
+    # Spend figures as they stood on this day (`--as-of` given to spend, realign, reconcile,
+    # consolidate); None: every document, whatever its date (SPEC §5).
+    spend_as_of: dt.date | None = None
 
 
 @dataclass
@@ -78,6 +45,8 @@ class Table:
     letters: dict[str, str] = field(default_factory=dict)   # column → Excel column letter
     header_row: int | None = None
     extra_columns: list[str] = field(default_factory=list)
+    # Excel row → code of the finding that rejected it, for rows the normalise stage rejects
+    reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -105,12 +74,18 @@ class Table:
         letter = self.letters.get(column) if column else None
         return f"{letter}{row}" if letter and row else None
 
-    def reject(self, positions: np.ndarray | list[int]) -> None:
-        """Mark rows (by position in `frame`) as rejected."""
+    def reject(self, positions: np.ndarray | list[int], reason: str | None = None) -> None:
+        """Mark rows (by position in `frame`) as rejected; `reason`: the code of the finding
+        that says why, recorded per row (the first reason stays)."""
         if len(positions):
+            positions = np.asarray(positions, dtype=int)
             values = self.frame["_rejected"].to_numpy(copy=True)
-            values[np.asarray(positions, dtype=int)] = True
+            values[positions] = True
             self.frame["_rejected"] = values
+            if reason:
+                rows = self.frame["_row"].to_numpy()[positions]
+                for row in rows:
+                    self.reasons.setdefault(int(row), reason)
 
 
 def empty_frame(sheet: Sheet) -> pd.DataFrame:
@@ -151,13 +126,15 @@ class Book:
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def memo(self, key: Any, compute: Any) -> Any:
-        """`compute()` once for this book as it stands: the key includes how many rows each
-        table has rejected, so a later check that rejects rows makes the result recomputed."""
-        state = (key, tuple(int(t.frame["_rejected"].to_numpy().sum())
-                            for t in self.tables.values()))
-        if state not in self._memo:
-            self._memo[state] = compute()
-        return self._memo[state]
+        """`compute()` once for this book. Rows are rejected only by reading and the normalise
+        stage (which forgets what was computed before it), so a result stays true."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def forget_rollups(self) -> None:
+        """Drop the memoised rollups (the tables' rows changed)."""
+        self._memo.clear()
 
     def table(self, name: str) -> Table:
         """The table for a canonical sheet name; an empty one when the book lacks the sheet."""

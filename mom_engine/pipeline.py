@@ -38,15 +38,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
 from .findings import Finding
-from .model import Book
+from .keys import id_key_array
+from .model import Book, Context
+from .money import decimal_of, format_money, multiply_cents
+from .plan import PlanSettings
 from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
-from .values import decimal_of, multiply_cents
 
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
@@ -66,11 +69,6 @@ class CoverageReport:
     win_rate: float | None
     implied_multiple: float | None
     findings: list[Finding] = field(default_factory=list)
-
-
-def rep_keys(names: np.ndarray) -> np.ndarray:
-    """How reps are matched: trimmed, case-folded name."""
-    return pd.Series(names, dtype=object).str.strip().str.casefold().to_numpy(dtype=object)
 
 
 @dataclass(frozen=True)
@@ -124,9 +122,10 @@ def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarr
 
 
 def _empty_deals() -> dict[str, np.ndarray]:
-    empty = {"book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
-             "close": "datetime64[D]", "probability": float, "row": np.int64,
-             "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
+    empty: dict[str, Any] = {
+        "book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
+        "close": "datetime64[D]", "probability": float, "row": np.int64,
+        "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
     return {name: np.array([], dtype=dtype) for name, dtype in empty.items()}
 
 
@@ -172,16 +171,32 @@ def _weighted_sums(index: np.ndarray, amount: np.ndarray, probability: np.ndarra
                     dtype=np.int64)
 
 
+def coverage_figures(quota: np.ndarray, has_quota: np.ndarray, won: np.ndarray,
+                     open_: np.ndarray, target: float) -> dict[str, np.ndarray]:
+    """Per-rep coverage from quota, won and open pipeline (int64 cents), defined once for a
+    book's pipeline and for consolidation (SPEC §7): remaining quota = quota − won; coverage =
+    open ÷ remaining where something remains (NaN otherwise: the quota is met or there is
+    none); gap = remaining × target, exact and half away from zero, minus open, never below 0;
+    below target when coverage < target."""
+    remaining = quota - won
+    owes = has_quota & (remaining > 0)
+    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
+    return {"remaining_quota": remaining, "coverage": ratio,
+            "gap": np.maximum(0, multiply_cents(remaining, target) - open_),
+            "below_target": owes & (np.nan_to_num(ratio) < target),
+            "quota_met": has_quota & (remaining <= 0)}
+
+
 def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> CoverageReport:
     """Coverage per rep and for the team, for the fiscal quarter containing `as_of` (SPEC §7)."""
     books = [b for b in books if b.readable]
     target = float(target if target is not None else
-                   (books[0].plan.coverage_target if books else 2.5))
+                   (books[0].plan if books else PlanSettings()).coverage_target)
     quarters = [BookQuarter.of(book, as_of) for book in books]
     label = quarters[0].label if quarters else quarter_label(*fiscal_quarter(as_of))
     deals = _deals(books, quarters)
     quotas = _quota_rows(books, quarters)
-    deal_rep, quota_rep = rep_keys(deals["rep_name"]), rep_keys(quotas["rep_name"])
+    deal_rep, quota_rep = id_key_array(deals["rep_name"]), id_key_array(quotas["rep_name"])
 
     close, stage, amount = deals["close"], deals["stage"], deals["amount"]
     inside = (close >= deals["first"]) & (close <= deals["last"])
@@ -211,17 +226,15 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     np.maximum.at(quota, quota_index, quotas["quota"])
     has_quota = quota >= 0
     quota = np.where(has_quota, quota, 0)
-    remaining = quota - won
-    owes = has_quota & (remaining > 0)
-    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
-    gap = np.maximum(0, multiply_cents(remaining, target) - open_)
+    figures = coverage_figures(quota, has_quota, won, open_, target)
+    remaining = figures["remaining_quota"]
 
     reps = pd.DataFrame({
         "rep": names, "quota": _masked(quota, has_quota), "won": won,
         "remaining_quota": _masked(remaining, has_quota), "open": open_,
-        "weighted": weighted_sum, "coverage": ratio, "gap": _masked(gap, has_quota),
-        "below_target": owes & (np.nan_to_num(ratio) < target),
-        "quota_met": has_quota & (remaining <= 0),
+        "weighted": weighted_sum, "coverage": figures["coverage"],
+        "gap": _masked(figures["gap"], has_quota), "below_target": figures["below_target"],
+        "quota_met": figures["quota_met"],
     }, columns=REP_COLUMNS)
 
     team_open = int(open_.sum())
@@ -276,9 +289,9 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
         quarter = quarters[book_index].label
         findings.append(books[book_index].finding(
             "coverage-below-target",
-            f"{row['rep']} has {_money(row['open'])} open pipeline for {quarter} against "
-            f"{_money(row['remaining_quota'])} remaining quota: coverage "
-            f"{row['coverage']:.2f}× is below the {target:g}× target; {_money(row['gap'])} "
+            f"{row['rep']} has {format_money(row['open'])} open pipeline for {quarter} against "
+            f"{format_money(row['remaining_quota'])} remaining quota: coverage "
+            f"{row['coverage']:.2f}× is below the {target:g}× target; {format_money(row['gap'])} "
             f"more pipeline closing in the quarter is needed",
             sheet="Quotas", column="Quota", row=int(quotas["row"][at]),
             value=round(float(row["coverage"]), 4)))
@@ -289,7 +302,7 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
         quarter = quarters[book_index].label
         findings.append(books[book_index].finding(
             "quota-missing",
-            f"{row['rep']} has {_money(row['open'])} open pipeline closing in {quarter} but no "
+            f"{row['rep']} has {format_money(row['open'])} open pipeline closing in {quarter} but no "
             f"quota for that quarter; add a Quotas row ({row['rep']}, {quarter})",
             sheet="Opportunities", column="Rep", row=int(deals["row"][at]), value=row["rep"]))
     groups, counts = np.unique(quota_index, return_counts=True)
@@ -297,7 +310,7 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
         mine = np.flatnonzero(quota_index == rep)
         if len(set(quotas["quota"][mine].tolist())) < 2:
             continue
-        values = ", ".join(f"{books[int(quotas['book'][p])].name}: {_money(quotas['quota'][p])}"
+        values = ", ".join(f"{books[int(quotas['book'][p])].name}: {format_money(quotas['quota'][p])}"
                            for p in mine)
         for p in mine[1:]:
             findings.append(books[int(quotas["book"][p])].finding(
@@ -308,11 +321,7 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
     return findings
 
 
-def _money(cents) -> str:
-    return f"{int(cents) / 100:,.2f}"
-
-
-def check_pipeline(book: Book, context) -> list[Finding]:
+def check_pipeline(book: Book, context: Context) -> list[Finding]:
     """Per-book coverage findings for `analyze_book` (SPEC §7)."""
     return coverage([book], context.as_of, context.coverage_target).findings
 

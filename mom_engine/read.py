@@ -26,8 +26,9 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from . import safety
 from .findings import column_letter
-from .model import PLAN_ATTRIBUTES, Book, PlanSettings, Table, empty_frame
-from .sheets import (LISTS, PLAN, PLAN_FIELDS, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
+from .model import Book, Table, empty_frame
+from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
+from .sheets import (LISTS, PLAN, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
                      leads_sheet, normalise_name)
 from .values import (ERROR_VALUES, MAX_MONEY_CENTS, Parsed, cents_of_float, is_blank,
                      parse_value, range_problem, text_of)
@@ -66,8 +67,8 @@ def read_book(path: str | Path, *, name: str | None = None) -> Book:
         return book
     try:
         _read_workbook(book, workbook)
-    except safety.Refused as refusal:
-        _refuse(book, refusal.code, refusal.message)
+    except safety.Refused as refused:
+        _refuse(book, refused.code, refused.message)
     except calamine.PasswordError:
         _refuse(book, "book-encrypted", f"{book.name}: {safety.ENCRYPTED_MESSAGE}")
     except (KeyboardInterrupt, SystemExit):
@@ -147,12 +148,12 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
             continue
         if sheet.name == "Leads":
             sheet = leads_sheet(book.plan.lead_stages)
-        title = titles.get(sheet.name)
-        if title is None:
+        sheet_title = titles.get(sheet.name)
+        if sheet_title is None:
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
-        reader = SheetReader(book, sheet, title, xml.special_cells(title))
-        book.tables[sheet.name] = reader.read(raw_rows(title))
+        reader = SheetReader(book, sheet, sheet_title, xml.special_cells(sheet_title))
+        book.tables[sheet.name] = reader.read(raw_rows(sheet_title))
         if sheet.name == "Leads":
             _check_stage_columns(book, book.tables["Leads"])
 
@@ -213,7 +214,7 @@ class SheetReader:
         sheet = self.sheet
         header = find_header(rows, sheet)
         # the frame is set below in both branches; no empty frame is built only to be replaced
-        table = Table(sheet, None, title=self.title,  # type: ignore[arg-type]
+        table = Table(sheet, None, title=self.title,
                       header_row=None if header is None else header + 1)
         if header is None:
             for column in sheet.required_columns:
@@ -463,10 +464,10 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
     header = find_header(rows, PLAN)
     if header is None or not {"field", "value"} <= {
             normalise_name(text_of(v)) for v in rows[header] if not is_blank(v)}:
-        for column in PLAN.columns:
+        for needed in PLAN.columns:
             book.findings.append(book.finding(
-                "column-missing", f"the Plan sheet needs '{column.name}' and 'Value' headers "
-                                  "with one setting per row", sheet=title, column=column.name))
+                "column-missing", f"the Plan sheet needs '{needed.name}' and 'Value' headers "
+                                  "with one setting per row", sheet=title, column=needed.name))
         return PlanSettings()
     names = [normalise_name(text_of(v)) for v in rows[header]]
     field_position, value_position = names.index("field"), names.index("value")
@@ -639,12 +640,12 @@ class XmlFacts:
         if self.archive is None or title not in self.sheets:
             return {}
         if title not in self._special:
-            self._special[title] = self._scan_special(title)
+            self._special[title] = self._scan_special(self.archive, title)
         return self._special[title]
 
-    def _scan_special(self, title: str) -> dict[tuple[int, int], str]:
+    def _scan_special(self, archive: zipfile.ZipFile, title: str) -> dict[tuple[int, int], str]:
         try:
-            xml = self.archive.read(self.sheets[title])
+            xml = archive.read(self.sheets[title])
         except (KeyError, zipfile.BadZipFile, OSError):
             return {}
         if not _ANY_FORMULA.search(xml) and b't="e"' not in xml:

@@ -47,6 +47,7 @@ import python_calamine as calamine
 from . import safety
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, make_finding, sort_findings
+from .keys import id_key_series, id_keys
 from .model import Book
 from .read import SheetReader, find_header
 from .sheets import Column, Kind, Sheet, normalise_name
@@ -167,7 +168,7 @@ def read_ledger(path: str | Path) -> Ledger:
             "value-required", "an invoice line needs a Vendor (invoices match on Invoice No + "
                               "Vendor); this line is left out", book=path.name, sheet=title,
             row=row, column="Vendor", cell=table.cell("Vendor", row) or None))
-    table.reject(np.flatnonzero(no_vendor))
+    table.reject(np.flatnonzero(no_vendor), "value-required")
     return Ledger(path.name, table.rows.reset_index(drop=True), findings, title)
 
 
@@ -207,10 +208,10 @@ def workbook_documents(book: Book) -> pd.DataFrame:
     """A structure-checked book's POs and invoices as reconciliation documents."""
     plan_currency = book.plan.currency
     activities = book.rows("Activities")
-    gl_of = dict(zip(activities["Activity ID"].astype(str).str.casefold(),
-                     activities["GL Account"].astype(str), strict=True))
+    gl_of = dict(zip(id_keys(activities["Activity ID"]), activities["GL Account"].astype(str),
+                     strict=True))
     pos = book.rows("PurchaseOrders")
-    po_gl = pos["Activity ID"].astype("string").str.casefold().map(gl_of)
+    po_gl = id_key_series(pos["Activity ID"]).map(gl_of)
     po_activity = dict(zip(normalise_key(pos["PO Number"]), pos["Activity ID"].astype(str), strict=True))
     po_table, invoice_table = book.table("PurchaseOrders"), book.table("Invoices")
     po_docs = pd.DataFrame({
@@ -229,7 +230,7 @@ def workbook_documents(book: Book) -> pd.DataFrame:
     invoices = book.rows("Invoices")
     po_key = normalise_key(invoices["PO Number"])
     activity = po_key.map(po_activity).fillna(invoices["Activity ID"].astype("string"))
-    activity_gl = activity.astype("string").str.casefold().map(gl_of)
+    activity_gl = id_key_series(activity).map(gl_of)
     gl = invoices["GL Account"].astype("string").fillna(activity_gl.astype("string"))
     invoice_docs = pd.DataFrame({
         "document_type": "Invoice",

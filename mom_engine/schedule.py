@@ -31,17 +31,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .calendar import duration_days, working_days
 from .findings import Finding
-from .model import Book
+from .model import Book, Context
 
-if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
-    from .analyze import Context
 
 SCHEDULE_LEVELS = ("task", "activity", "campaign", "plan")
 

@@ -41,12 +41,13 @@ import pandas as pd
 
 from .calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quarter_label
 from .findings import Finding
-from .funnel import folded_index, campaign_ids, canonical_ids, stage_column
+from .funnel import campaign_ids, canonical_ids, stage_column
+from .keys import id_key_index
 from .model import Book
 from .schedule import execution_metrics
 from .spend import roll_up_spend
 from .sheets import normalise_name
-from .values import round_cents
+from .money import round_cents
 
 if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
     from .analyze import Context
@@ -98,12 +99,13 @@ def _lead_counts(book: Book) -> pd.DataFrame:
     leads = book.rows("Leads")
     stages = tuple(book.plan.lead_stages)
     mql = _mql_stage(book)
+    reached: np.ndarray
     if mql is None:
         reached = np.zeros(len(leads), dtype=bool)
     else:
         later = stages[stages.index(mql):]
-        reached = np.column_stack(
-            [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1)
+        reached = np.asarray(np.column_stack(
+            [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1))
     frame = pd.DataFrame({"campaign_id": campaign_ids(book, leads["Campaign ID"]),
                           "leads": 1, "mqls": reached.astype(np.int64)})
     return frame.groupby("campaign_id").sum()
@@ -150,13 +152,14 @@ def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     tasks = book.rows("Tasks")
     task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
     campaign_of_task = pd.Series(task_campaign,
-                                 index=folded_index(tasks["Task ID"].to_numpy(dtype=object)))
+                                 index=id_key_index(tasks["Task ID"].to_numpy(dtype=object)))
 
     def campaigns_of(task_ids: pd.Series) -> np.ndarray:
-        position = campaign_of_task.index.get_indexer(folded_index(task_ids.to_numpy(dtype=object)))
+        position = campaign_of_task.index.get_indexer(id_key_index(task_ids.to_numpy(dtype=object)))
         values = campaign_of_task.to_numpy(dtype=object)
-        return np.where(position >= 0, values[np.maximum(position, 0)] if len(values) else None,
-                        None)
+        campaigns = np.full(len(position), None, dtype=object)
+        campaigns[position >= 0] = values[position[position >= 0]]
+        return campaigns
 
     task_cycle = pd.DataFrame({"campaign_id": campaigns_of(metrics.task_cycle["key"]),
                                "days": metrics.task_cycle["cycle_days"].to_numpy(dtype=float)})
@@ -471,14 +474,14 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
     metrics = execution_metrics(book)
     finished = pd.Series(_quarter_keys(_dates(tasks["Actual Finish"]), start_month),
-                         index=folded_index(tasks["Task ID"].to_numpy(dtype=object)))
+                         index=id_key_index(tasks["Task ID"].to_numpy(dtype=object)))
     approved = pd.Series(_quarter_keys(_dates(tasks["Approved On"]), start_month),
                          index=finished.index)
-    cycles = pd.DataFrame({"key": finished.reindex(folded_index(
+    cycles = pd.DataFrame({"key": finished.reindex(id_key_index(
         metrics.task_cycle["key"].to_numpy(dtype=object))).to_numpy(dtype=object),
         "days": metrics.task_cycle["cycle_days"].to_numpy(dtype=float)})
     done = ~metrics.reviews["open"].to_numpy(dtype=bool)
-    reviews = pd.DataFrame({"key": approved.reindex(folded_index(
+    reviews = pd.DataFrame({"key": approved.reindex(id_key_index(
         metrics.reviews["task_id"].to_numpy(dtype=object)[done])).to_numpy(dtype=object),
         "days": metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]})
     booked = (tasks["Planned Hours"].notna() & tasks["Actual Hours"].notna()).to_numpy()

@@ -41,7 +41,7 @@ class Column:
     references: tuple[str, str] | None = None   # (sheet, column) the value must exist in
     aliases: tuple[str, ...] = ()
     width: int = 14
-    note: str = ""
+    note: str = ""                        # for readers of the declaration
 
     @property
     def key(self) -> str:
@@ -108,31 +108,7 @@ DEFAULT_LEAD_STAGES = ("MQL", "SQL", "SAL", "Opportunity")
 
 GL_LIST = "GL Accounts"
 
-# The Plan sheet is a Field/Value list; its fields are declared like columns.
-PLAN_FIELDS: tuple[Column, ...] = (
-    Column("Plan ID", ID, required=True),
-    Column("Team", T, required=True),
-    Column("Owner", T),
-    Column("Fiscal Year", NUM, required=True, minimum=1900, maximum=9999,
-           note="calendar year in which the fiscal year ends"),
-    Column("FY Start Month", NUM, default=1, minimum=1, maximum=12),
-    Column("Currency", CUR, default="USD"),
-    Column("Status", ENUM, required=True, choices=PLAN_STATUSES),
-    Column("Approved By", T),
-    Column("Approved On", DATE),
-    Column("Coverage Target", NUM, default=2.5, above=0),
-    Column("Overspend Tolerance %", PCT, default=0.0, minimum=0),
-    Column("Overspend Severity", ENUM, default="error", choices=SEVERITIES),
-    Column("PO Required", YESNO, default=True),
-    Column("Lead Stages", LIST, default=DEFAULT_LEAD_STAGES),
-    Column("SLA Stage", T, default="SQL"),
-    Column("SLA Days", NUM, default=10, minimum=0),
-    Column("SPI Threshold", NUM, default=0.9, above=0),
-    Column("Budget Control", ENUM, default="Annual", choices=BUDGET_CONTROLS),
-    Column("PO Control", ENUM, default="Stop", choices=PO_CONTROLS),
-    Column("Attainment Threshold", NUM, default=0.8, above=0),
-)
-
+# The Plan sheet is a Field/Value list; its fields are declared in plan.py.
 PLAN = Sheet(
     "Plan",
     (Column("Field", T, required=True, width=24), Column("Value", T, required=True, width=28)),

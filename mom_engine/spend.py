@@ -50,8 +50,9 @@ import pandas as pd
 
 from .calendar import add_months, fiscal_quarters, fiscal_year, fiscal_year_bounds, fiscal_years
 from .findings import Finding, sort_findings
+from .keys import id_key, id_keys
 from .model import Book
-from .values import exceeds, multiply_cents
+from .money import exceeds, format_money, multiply_cents, units
 
 SPEND_LEVELS = ("activity", "campaign", "plan", "gl", "month", "quarter", "year")
 FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
@@ -60,38 +61,11 @@ LEDGER_FIGURES = ("budgeted", "planned", "committed", "spent")
 
 # --- small helpers -------------------------------------------------------------------------
 
-def format_money(cents: int) -> str:
-    """Integer cents → `1,234.56` (exact, no float)."""
-    cents = int(cents)
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}.{rest:02d}"
-
-
-def fold(values: pd.Series) -> pd.Series:
-    """IDs as they are compared: trimmed, case-folded (blank stays missing)."""
-    return pd.Series(fold_list(values), index=values.index, dtype=object)
-
-
-def fold_list(values: Any) -> list[str | None]:
-    """`fold` as a list. A comprehension over a few thousand IDs beats pandas' string methods
-    (whose per-call overhead dominates on team-sized tables)."""
-    if isinstance(values, (pd.Series, pd.Index)):
-        values = values.to_numpy(dtype=object)   # iterating an Arrow-backed column is slow
-    return [None if v is None or v is pd.NA or v != v else str(v).strip().casefold()
-            for v in values]
-
-
 def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
     """Folded keys → positions (−1 when unknown or blank)."""
     get = lookup.get
     return np.fromiter((get(k, -1) if k is not None else -1 for k in keys), dtype=np.int64,
                        count=len(keys))
-
-
-def convert_cents(cents: np.ndarray, rates: np.ndarray) -> np.ndarray:
-    """cents × rate rounded to cents half away from zero, exactly (values.multiply_cents)."""
-    return multiply_cents(cents, rates)
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -125,9 +99,10 @@ class SpendData:
 def _activity_positions(activities: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     """Activity IDs → position in `activities` (−1 when unknown)."""
     lookup: dict[str, int] = {}
-    for position, key in enumerate(fold_list(activities["activity_id"])):
-        lookup.setdefault(key, position)
-    return positions_of(fold_list(ids), lookup)
+    for position, key in enumerate(id_keys(activities["activity_id"])):
+        if key is not None:
+            lookup.setdefault(key, position)
+    return positions_of(id_keys(ids), lookup)
 
 
 def _rates(book: Book) -> dict[str, float]:
@@ -154,7 +129,7 @@ def _priced(book: Book, sheet: str, frame: pd.DataFrame, rates: dict[str, float]
             f"{book.plan.currency} per 1 {code}",
             sheet=sheet, column="Currency", row=int(frame["_row"].iat[position]), value=code))
     amount = frame["Amount"].to_numpy(dtype=np.float64, na_value=0)
-    return convert_cents(amount, np.where(priced, rate, 0.0)), priced
+    return multiply_cents(amount, np.where(priced, rate, 0.0)), priced
 
 
 def spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
@@ -190,10 +165,10 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
 
     frame = book.rows("Activities")
     campaign_rows = book.rows("Campaigns")
-    campaign_lookup = dict(zip(fold_list(campaign_rows["Campaign ID"]),
+    campaign_lookup = dict(zip(id_keys(campaign_rows["Campaign ID"]),
                                campaign_rows["Campaign ID"], strict=True))
     campaign_of = [campaign_lookup.get(key, raw) for key, raw in
-                   zip(fold_list(frame["Campaign ID"]), frame["Campaign ID"], strict=True)]
+                   zip(id_keys(frame["Campaign ID"]), frame["Campaign ID"], strict=True)]
     activities = pd.DataFrame({
         "activity_id": frame["Activity ID"].astype(str).to_numpy(),
         "campaign_id": np.array([str(c) for c in campaign_of], dtype=object),
@@ -234,7 +209,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     pos = pd.DataFrame({
         "activity": position[known],
         "po_number": rows["PO Number"].astype(str).to_numpy()[known],
-        "po_key": np.array(fold_list(rows["PO Number"]), dtype=object)[known],
+        "po_key": np.array(id_keys(rows["PO Number"]), dtype=object)[known],
         "amount": np.where(priced, amount, 0)[known],
         "priced": priced[known],
         "status": status_on(rows, as_of)[known],
@@ -245,17 +220,17 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     rows = dated_on_or_before(book.rows("Invoices"), "Invoice Date", as_of)
     amount, priced = _priced(book, "Invoices", rows, rates, findings)
     po_lookup: dict[str, int] = {}
-    for position, key in enumerate(pos["po_key"]):
-        po_lookup.setdefault(key, position)
-    po = positions_of(fold_list(rows["PO Number"]), po_lookup)
+    for index, key in enumerate(pos["po_key"]):
+        po_lookup.setdefault(key, index)
+    po = positions_of(id_keys(rows["PO Number"]), po_lookup)
     own = _activity_positions(activities, rows["Activity ID"])
     if as_of is not None:
         # an invoice dated before its PO was issued (on the as-of day the PO did not exist
         # yet) is still spent on the PO's activity, as an invoice without PO
-        later = dict(zip(fold_list(every_po["PO Number"]),
+        later = dict(zip(id_keys(every_po["PO Number"]),
                          _activity_positions(activities, every_po["Activity ID"]), strict=True))
         own = np.where(po < 0, [later.get(key, -1) if key is not None else -1
-                                for key in fold_list(rows["PO Number"])], own)
+                                for key in id_keys(rows["PO Number"])], own)
         own = np.where(own < 0, _activity_positions(activities, rows["Activity ID"]), own)
     activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]
                         if len(pos) else -1, own)
@@ -534,7 +509,7 @@ def check_budget_total(book: Book, report: SpendReport) -> list[Finding]:
         f"{format_money(budgeted[position])} {book.plan.currency} in all (Budget rows with "
         "realignments): a budget cannot be below 0; lower the cuts or the transfers out",
         sheet="Activities", column="Activity ID", row=int(rows[position]),
-        value=round(int(budgeted[position]) / 100, 2))
+        value=units(budgeted[position]))
         for position in np.flatnonzero(budgeted < 0)]
 
 
@@ -679,7 +654,7 @@ def check_po_against_budget(book: Book, data: SpendData) -> list[Finding]:
         findings.append(book.finding(
             "po-exceeds-available", f"{what} (PO Control {control}); {advice}",
             sheet="PurchaseOrders" if is_po else "Invoices", column="Amount",
-            row=int(doc["_row"]), value=round(amount / 100, 2), severity=severity))
+            row=int(doc["_row"]), value=units(amount), severity=severity))
     return findings
 
 
@@ -806,7 +781,7 @@ def check_realignments(book: Book, data: SpendData, report: SpendReport) -> list
             f"{format_money(int(used[row['activity']]))} committed + spent; move less, or "
             "release commitments first",
             sheet="Realignments", column="Amount", row=int(row["_row"]),
-            value=round(-int(row["amount"]) / 100, 2)))
+            value=units(-int(row["amount"]))))
     return findings
 
 
@@ -1024,11 +999,11 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
     if amount_cents <= 0:
         raise ValueError("the amount to move must be greater than 0")
     activities = book.rows("Activities")
-    known = dict(zip(fold(activities["Activity ID"]), activities["Activity ID"], strict=True))
+    known = dict(zip(id_keys(activities["Activity ID"]), activities["Activity ID"], strict=True))
     campaigns = dict(zip(activities["Activity ID"], activities["Campaign ID"], strict=True))
     resolved = []
     for label, wanted in (("--from", from_id), ("--to", to_id)):
-        match = known.get(str(wanted).strip().casefold())
+        match = known.get(id_key(wanted))
         if match is None:
             raise ValueError(f"{label} activity '{wanted}' is not on the Activities sheet")
         resolved.append(match)
@@ -1065,8 +1040,8 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
         if (finding.code, finding.sheet, finding.cell, finding.row, finding.column) not in seen:
             new.append(finding)
     campaign_keys = [str(campaigns[source]), str(campaigns[target])]
-    lookup = {str(k).casefold(): k for k in before_report.campaigns["campaign_id"]}
-    campaign_keys = [lookup.get(k.casefold(), k) for k in campaign_keys]
+    lookup = {id_key(k): k for k in before_report.campaigns["campaign_id"]}
+    campaign_keys = [lookup.get(id_key(k), k) for k in campaign_keys]
     return RealignmentImpact(
         from_id=source, to_id=target, amount=int(amount_cents), date=date,
         currency=book.plan.currency,

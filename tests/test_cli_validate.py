@@ -110,6 +110,28 @@ def test_a_crashing_check_is_an_internal_error_finding_not_a_lost_book(make_book
     codes = [(f.sheet, f.cell, f.code) for f in result.findings]
     assert (None, None, "internal-error") in codes           # the bug is reported …
     assert ("Budget", "B2", "value-type") in codes           # … and the book still checked
+    bug = next(f for f in result.findings if f.code == "internal-error")
+    assert "Traceback" not in bug.message                     # the traceback rides beside it
+    assert bug.traceback.startswith("Traceback (most recent call last):")
+    assert bug.traceback.rstrip().endswith("ZeroDivisionError: division by zero")
+    assert "traceback" in bug.to_json()
+    assert "traceback" not in next(f for f in result.findings if f.code == "value-type").to_json()
+
+
+def test_debug_prints_the_traceback_of_an_internal_error_finding(make_book, monkeypatch, capsys):
+    from mom_engine import analyze
+    from mom_engine.cli import main
+
+    def broken(book, context):
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(analyze, "DOMAIN_CHECKS", [broken])
+    path = make_book()
+    assert main(["validate", str(path)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["--debug", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path.name} internal-error:\nTraceback (most recent call last):")
+    assert "ZeroDivisionError: division by zero" in err
 
 
 def test_an_internal_error_exits_3_with_one_line_and_no_traceback(make_book, monkeypatch, capsys):
@@ -122,6 +144,11 @@ def test_an_internal_error_exits_3_with_one_line_and_no_traceback(make_book, mon
     err = capsys.readouterr().err
     assert err.strip() == ("mom validate: internal error (RuntimeError: boom); please report it "
                            "with the command you ran")
+    assert main(["--debug", "validate", str(make_book())]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("mom validate: internal error (RuntimeError: boom); please report it "
+                          "with the command you ran\nTraceback (most recent call last):")
+    assert err.rstrip().endswith("RuntimeError: boom")
 
 
 @pytest.mark.parametrize("command", [[], *[[name] for name in COMMAND_MODULES]])

@@ -107,6 +107,23 @@ def test_id_duplicate_rejects_the_later_row(make_book, analyze):
     ]))
     assert located(result.findings, "id-duplicate") == [("PurchaseOrders", "A3", "id-duplicate")]
     assert result.book.rows("PurchaseOrders")["Amount"].tolist() == [10000]
+    assert result.book.tables["PurchaseOrders"].reasons == {3: "id-duplicate"}
+
+
+def test_normalise_forgets_rollups_computed_before_it(make_book):
+    # A rollup memoised on the book as read would count the duplicate PO; normalising rejects
+    # it and drops what was computed, so the checks and reports see the normalised tables.
+    from mom_engine.normalise import normalise
+    from mom_engine.read import read_book
+    from mom_engine.spend import spend_per_activity
+    book = read_book(make_book(PurchaseOrders=[
+        {"PO Number": "PO-1", "Activity ID": "A1", "Vendor": "Acme", "Amount": 100,
+         "Issue Date": D(2027, 1, 5)},
+        {"PO Number": "po-1", "Activity ID": "A1", "Vendor": "Acme", "Amount": 300,
+         "Issue Date": D(2027, 1, 6)}]))
+    assert int(spend_per_activity(book).at["A1", "Committed"]) == 40000
+    assert located(normalise(book)) == [("PurchaseOrders", "A3", "id-duplicate")]
+    assert int(spend_per_activity(book).at["A1", "Committed"]) == 10000
 
 
 def test_ref_unknown_across_the_chain(make_book, analyze):
@@ -148,6 +165,13 @@ def test_ref_unknown_across_the_chain(make_book, analyze):
         ("Tasks", "B2", "ref-unknown"),
     ]
     assert "itself" in next(f.message for f in result.findings if f.cell == "A3")
+    # the normalise stage records why each row it rejected is left out (Excel row → code)
+    tables = result.book.tables
+    assert tables["Activities"].reasons == {3: "ref-unknown"}
+    assert tables["Budget"].reasons == {3: "ref-unknown", 4: "ref-unknown"}
+    assert tables["Invoices"].reasons == {2: "ref-unknown", 3: "ref-unknown", 4: "value-required"}
+    assert tables["Tasks"].reasons == {2: "ref-unknown"}
+    assert tables["Campaigns"].reasons == {}           # an unknown Objective ID keeps the row
     assert result.book.rows("Budget")["Activity ID"].tolist() == ["A1"]
     assert result.book.rows("Invoices").empty
     assert result.book.rows("PurchaseOrders")["PO Number"].tolist() == ["PO1"]

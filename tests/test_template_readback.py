@@ -2,6 +2,7 @@
 import openpyxl
 import pytest
 
+from mom_engine.plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PLAN_HELP, PlanSettings
 from mom_engine.report.team_workbook import write_team_workbook
 from mom_engine.sheets import SHEETS, Kind
 
@@ -79,3 +80,16 @@ def test_plan_sheet_has_placeholders_and_status_drop_down(template):
     status_row = [r for r in range(2, plan.max_row + 1) if plan.cell(r, 1).value == "Status"][0]
     sqrefs = {str(dv.sqref): dv.formula1 for dv in plan.data_validations.dataValidation}
     assert sqrefs[f"B{status_row}"] == "List_Plan_Status"
+
+
+def test_the_plan_sheet_is_every_declared_field_with_its_default_and_help(template):
+    # plan.py declares each Plan field once: the template's rows come from it, in order.
+    assert list(PLAN_ATTRIBUTES.values()) == list(PlanSettings.model_fields)
+    rows = [row for row in template["Plan"].iter_rows(min_row=2, values_only=True)]
+    assert [row[0] for row in rows] == [c.name for c in PLAN_FIELDS]
+    by_name = {row[0]: row for row in rows}
+    assert by_name["Coverage Target"][1:] == (2.5, PLAN_HELP["Coverage Target"])
+    assert by_name["SPI Threshold"][1] == 0.9 and by_name["SLA Days"][1] == 10
+    assert by_name["PO Required"][1] == "Yes"
+    assert by_name["Lead Stages"][1] == "MQL, SQL, SAL, Opportunity"
+    assert by_name["Plan ID"][2] == "Unique ID of this plan, e.g. EMEA-FM-FY2027"

@@ -14,7 +14,7 @@ import pytest
 
 from .xlwings_windows import MISSING, NA_ERROR, VALUE_ERROR, call_udf
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def serial(day: dt.date) -> float:

@@ -69,7 +69,7 @@ def _windows_engine() -> Any:
         if names & ENGINE_PARTS:
             keep.append(node)
     module = ast.Module(body=keep, type_ignores=[])
-    utc = dt.timezone.utc
+    utc = dt.UTC
     namespace: dict[str, Any] = {
         "dt": dt, "pd": pd, "np": np,
         "time_types": (dt.date, dt.datetime, _TimeType, np.datetime64),

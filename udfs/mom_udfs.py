@@ -27,6 +27,7 @@ import xlwings as xw
 from mom_engine.findings import sort_findings
 from mom_engine.frames import book_from_tables, canonical_sheet
 from mom_engine.model import Book
+from mom_engine.plan import PLAN_DEFAULTS
 from mom_engine.values import parse_date
 
 CATEGORY = "MOM"
@@ -161,9 +162,10 @@ def MOM_VALIDATE(table, sheet, plan=None):
     except ValueError:
         raise InputError(f"'{sheet}' is not a sheet of the team workbook") from None
     book = book_from_tables({name: table}, _plan_input(plan), name="ranges", check=False)
-    from mom_engine.structure import check_date_order, check_unique_keys
+    from mom_engine.normalise import reject_duplicate_ids
+    from mom_engine.structure import check_date_order
     findings = list(book.findings)
-    findings += check_unique_keys(book, book.table(name))
+    findings += reject_duplicate_ids(book, book.table(name))
     findings += check_date_order(book, book.table(name))
     rows = [(f.cell or "", f.code, f.severity.value if hasattr(f.severity, "value") else f.severity,
              f.message) for f in sort_findings(findings) if f.sheet in (name, "Plan")]
@@ -286,7 +288,8 @@ COVERAGE_HEADERS = {"rep": "Rep", "quota": "Quota", "won": "Won",
         doc="The Opportunities table with its header, e.g. Opportunities[#All]", **TABLE)
 @xw.arg("quotas", doc="The Quotas table, e.g. Quotas[#All]", **TABLE)
 @xw.arg("as_of", doc="Optional: a date inside the quarter (a date or TODAY()); blank = today")
-@xw.arg("target", doc="Optional: coverage target; blank = the Plan's Coverage Target (2.5)")
+@xw.arg("target", doc="Optional: coverage target; blank = the Plan's Coverage Target "
+                      f"({PLAN_DEFAULTS['Coverage Target']})")
 @xw.arg("plan", doc=PLAN_DOC, **TABLE)
 @xw.ret(**OUT)
 @cell_function

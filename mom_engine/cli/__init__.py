@@ -3,7 +3,8 @@
 Each command lives in its own module with `register(subparsers)` and `EXAMPLES` (the help
 page ends with them); the module list below is the only place that knows them all. Exit
 status: 0 no error-severity findings among those shown, 1 error findings, 2 bad usage or no
-readable input, 3 an internal error (a bug, reported without a traceback).
+readable input, 3 an internal error (a bug, reported without a traceback
+unless `mom --debug`).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import argparse
 import importlib
 import sys
 import textwrap
+import traceback
 
 from ..report.files import OutputError
 
@@ -60,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=HelpFormatter,
                                      epilog=examples_text(("mom demo",
                                                            "mom validate mom-demo/teams/")))
+    parser.add_argument("--debug", action="store_true",
+                        help="on an internal error (a bug in MOM), also print its Python traceback "
+                             "on stderr, e.g. `mom --debug validate team.xlsx`")
     parser.add_argument("-V", "--version", action="version", version=f"mom {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -100,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mom: internal error ({type(error).__name__}: {error}); please report it",
               file=sys.stderr)
         return EXIT_INTERNAL
+    from . import output
+    output.DEBUG = args.debug
     try:
         from .config import apply_config
         apply_config(args)
@@ -112,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug: say so plainly, never a traceback, never "findings"
+    except Exception as error:  # a bug: say so plainly, never "findings"; a traceback on --debug
         print(f"mom {args.command}: internal error ({type(error).__name__}: {error}); "
               "please report it with the command you ran", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
 
 

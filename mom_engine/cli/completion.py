@@ -71,7 +71,7 @@ def bash_script(parser: argparse.ArgumentParser) -> str:
     for name, sub in subs.items():
         words = " ".join(s for a in options(sub) for s in a.option_strings)
         positional = [a for a in sub._actions if not a.option_strings and a.choices]
-        extra = " ".join(str(c) for a in positional for c in a.choices)
+        extra = " ".join(str(c) for a in positional for c in (a.choices or ()))
         lines.append(f"        {name}) opts={shlex.quote((words + ' ' + extra).strip())};;")
     lines += ["    esac",
               '    if [[ "$cur" == -* ]]; then',

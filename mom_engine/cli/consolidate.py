@@ -7,6 +7,7 @@ consolidated workbook. Exit 0: no errors; 1: error findings; 2: bad usage or no 
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 import sys
 from pathlib import Path
 from collections.abc import Callable
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.currency:
         try:
             rates = read_rates(args.rates, args.currency) if args.rates else {
-                args.currency.upper(): 1}
+                args.currency.upper(): Decimal(1)}
         except RatesError as error:
             raise UsageError(str(error)) from None
     options = Options(**({"as_of": args.as_of} if args.as_of else {}),
@@ -177,7 +178,7 @@ class progress_bar:
         self.total = total
         self.progress: Any = None
 
-    def __enter__(self) -> Callable[[BookResult], None]:
+    def __enter__(self) -> Callable[[BookResult | None], None]:
         if self.total >= PROGRESS_MIN_BOOKS and sys.stderr.isatty():
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                        TimeRemainingColumn)

@@ -116,6 +116,9 @@ def exit_status(findings: Iterable[Finding]) -> int:
     return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
 
 
+DEBUG = False   # `mom --debug`: internal-error findings also print their traceback on stderr
+
+
 def show(args: argparse.Namespace, report: Report, findings: Sequence[Finding], *,
          scope: FindingScope | None = None, paths: Sequence[str] = (),
          limit: int | None = None, quiet: bool = False, more: str = "") -> int:
@@ -123,6 +126,10 @@ def show(args: argparse.Namespace, report: Report, findings: Sequence[Finding], 
 
     `quiet`: the report's own lines already say there is nothing wrong (no count line);
     `limit`: list at most this many findings, `more` saying where the rest are."""
+    if DEBUG:
+        for finding in findings:
+            if finding.traceback:
+                print(f"{finding.location} {finding.code}:\n{finding.traceback}", file=sys.stderr)
     shown, elsewhere, milder = select_findings(findings, args, scope)
     others = others_line(elsewhere, milder, args, paths)
     fmt = output_format(args)

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..findings import Finding, Severity, make_finding, sort_findings
+from ..pipeline import coverage_figures
+from ..plan import PlanSettings
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import convert_cents, convert_rows
 from .results import MONEY_COLUMNS, MONEY_FIGURES, TOTAL_FIGURES, BookResult
@@ -155,7 +157,7 @@ class Consolidation:
         first = min((r for r in self.results if r.readable), key=lambda r: r.index,
                     default=None)
         target = self.coverage_target if self.coverage_target is not None else (
-            first.coverage_target if first else 2.5)
+            first.coverage_target if first else PlanSettings().coverage_target)
         if parts is not None and not parts.empty:
             tables["coverage"] = combine_coverage(parts, target)
         if "capacity_parts" in tables:   # one person across teams is one person (SPEC §6)
@@ -253,20 +255,17 @@ def combine_coverage(parts: pd.DataFrame, target: float) -> pd.DataFrame:
     won = frame["won"].fillna(0).to_numpy(dtype=np.int64)
     open_ = frame["open"].fillna(0).to_numpy(dtype=np.int64)
     quota = frame["quota"].fillna(0).to_numpy(dtype=np.int64)
-    remaining = quota - won
-    owes = has_quota & (remaining > 0)
-    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
-    needed = np.array([convert_cents(int(r), Decimal(repr(target))) for r in remaining],
-                      dtype=np.int64) if len(remaining) else np.zeros(0, dtype=np.int64)
-    frame["remaining_quota"] = pd.array(np.where(has_quota, remaining, 0), dtype="Int64")
+    figures = coverage_figures(quota, has_quota, won, open_, target)   # as for one book
+    frame["remaining_quota"] = pd.array(np.where(has_quota, figures["remaining_quota"], 0),
+                                        dtype="Int64")
     frame.loc[~has_quota, "remaining_quota"] = pd.NA
-    frame["coverage"] = ratio
+    frame["coverage"] = figures["coverage"]
     frame["target"] = float(target)
-    gap = pd.array(np.maximum(0, needed - open_), dtype="Int64")
+    gap = pd.array(figures["gap"], dtype="Int64")
     gap[~has_quota] = pd.NA
     frame["gap"] = gap
-    frame["below_target"] = owes & (np.nan_to_num(ratio) < target)
-    frame["quota_met"] = has_quota & (remaining <= 0)
+    frame["below_target"] = figures["below_target"]
+    frame["quota_met"] = figures["quota_met"]
     return frame.sort_values(["below_target", "coverage"], ascending=[False, True],
                              kind="stable", na_position="last", ignore_index=True)
 

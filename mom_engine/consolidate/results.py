@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..findings import Finding
+from ..plan import PlanSettings
 
 MONEY_FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
 TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
@@ -57,7 +58,7 @@ class BookResult:
     team: str | None = None
     currency: str = "USD"
     fiscal_year: int | None = None
-    coverage_target: float = 2.5
+    coverage_target: float = PlanSettings().coverage_target
     findings: list[Finding] = field(default_factory=list)
     sheets: list[SheetCount] = field(default_factory=list)
     # small rollup tables, money in plan-currency cents; a missing key = domain not available

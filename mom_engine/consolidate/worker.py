@@ -7,13 +7,14 @@ row-level data never travels through the parent process.
 from __future__ import annotations
 
 import hashlib
+import traceback
 from pathlib import Path
 
 import pandas as pd
 
-from ..analyze import Context, analyze_book
+from ..analyze import analyze_book
 from ..findings import Finding, Severity, make_finding
-from ..model import Book
+from ..model import Book, Context
 from .detail import detail_tables
 from .results import (STATUS_ENCRYPTED, STATUS_MISSING, STATUS_UNREADABLE, BookResult,
                       Options, SheetCount)
@@ -86,7 +87,7 @@ def fill_result(result: BookResult, book: Book, findings: list[Finding],
             result.findings.append(make_finding(
                 "internal-error", f"internal error rolling up {domain} for {book.name}: "
                                    f"{type(error).__name__}: {error}; please report it",
-                book=book.name, severity=Severity.WARNING))
+                book=book.name, severity=Severity.WARNING, traceback=traceback.format_exc()))
     if options.detail_dir:
         result.detail = detail_tables(book, result)
 

@@ -13,12 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Finding
-from .table import CONVERT, Kind
+from ..money import units
 
-
-def money(cents: int | None) -> float | None:
-    """Integer cents → a JSON number with at most 2 decimals."""
-    return CONVERT[Kind.MONEY](cents)
+money = units      # integer cents → a JSON number with at most 2 decimals
 
 
 def ratio(value: float | None, digits: int = 4) -> float | None:

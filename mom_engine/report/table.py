@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..money import units
+
 
 class Kind(str, Enum):
     MONEY = "money"        # integer cents in, units with 2 decimals out
@@ -142,11 +144,6 @@ def _blank_or(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda raw: None if is_blank(raw) else convert(raw)
 
 
-def money_units(cents: Any) -> float:
-    """Integer cents → units with at most 2 decimals (exact: integer division of cents)."""
-    return round(int(cents) / 100, 2)
-
-
 def iso_date(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -162,7 +159,7 @@ def _text(value: Any) -> str:
 
 
 CONVERT: dict[Kind, Callable[[Any], Any]] = {
-    Kind.MONEY: _blank_or(money_units),
+    Kind.MONEY: _blank_or(units),
     Kind.AMOUNT: _blank_or(lambda v: round(float(v), 2)),
     Kind.RATIO: _blank_or(lambda v: round(float(v), 4)),
     Kind.PERCENT: _blank_or(lambda v: round(float(v), 4)),

@@ -29,8 +29,9 @@ from pathlib import Path
 from collections.abc import Iterable
 from typing import Any
 
-from ..sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS,
-                      PLAN_STATUSES, PO_CONTROLS, SHEETS, Column, Kind, Sheet, leads_sheet)
+from ..plan import PLAN_DROPDOWNS, PLAN_FIELDS, PLAN_HELP
+from ..sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_STATUSES,
+                      PO_CONTROLS, SHEETS, Column, Kind, Sheet, leads_sheet)
 from ..findings import column_letter
 from ..formulas import (MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA, PLAN_CURRENCY_NAME,
                         TEMPLATE_FORMULA_COLUMNS, FormulaValues)
@@ -101,33 +102,6 @@ DASHBOARD: tuple[tuple[str, str, int], ...] = (
 )
 
 PLAN_PLACEHOLDERS = {"Plan ID": "NEW-PLAN", "Team": "Team name", "Status": "Draft"}
-PLAN_HELP = {
-    "Plan ID": "Unique ID of this plan, e.g. EMEA-FM-FY2027",
-    "Team": "Team that owns the plan",
-    "Fiscal Year": "Calendar year in which the fiscal year ends",
-    "FY Start Month": "1 = January … 10 = October",
-    "Currency": "ISO 4217 code of the plan currency",
-    "Status": "Draft, Submitted, Approved or Closed",
-    "Approved By": "Required once Approved",
-    "Approved On": "Required once Approved",
-    "Coverage Target": "Pipeline ÷ remaining quota each rep should have at quarter start",
-    "Overspend Tolerance %": "Spend above budget tolerated before over-budget is reported",
-    "Overspend Severity": "error or warning",
-    "PO Required": "Yes: every invoice needs a PO",
-    "Lead Stages": "Funnel stages in order, comma-separated",
-    "SLA Stage": "Stage whose leads must be worked within SLA Days",
-    "SLA Days": "Working days a lead may wait at the SLA Stage",
-    "SPI Threshold": "Campaigns with SPI below this are behind schedule",
-    "Budget Control": "Annual: POs checked against the year's budget; Accumulated Monthly: "
-                      "POs and invoices without PO against the budget to date",
-    "PO Control": "Stop: a PO over the available budget is an error; Warn: a warning",
-    "Attainment Threshold": "Campaigns below this share of their expected leads, pipeline or "
-                            "revenue (pro rata while active) are underperforming",
-}
-PLAN_ENUMS = {"Status": "Plan Status", "Overspend Severity": "Overspend Severity",
-              "PO Required": "Yes No", "Budget Control": "Budget Control",
-              "PO Control": "PO Control"}
-
 INSTRUCTIONS = (
     "MOM team workbook — how to use it",
     "",
@@ -344,9 +318,9 @@ class _Writer:
             else:
                 self.write_value(sheet, index, 1, value, column)
             sheet.write_string(index, 2, PLAN_HELP.get(column.name, ""))
-            if column.name in PLAN_ENUMS:
+            if column.name in PLAN_DROPDOWNS:
                 sheet.data_validation(index, 1, index, 1, {
-                    "validate": "list", "source": f"={_list_name(PLAN_ENUMS[column.name])}"})
+                    "validate": "list", "source": f"={_list_name(PLAN_DROPDOWNS[column.name])}"})
         sheet.freeze_panes(1, 0)
 
     def table(self, declaration: Sheet, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,44 @@
+"""How IDs and names are matched, defined once (SPEC §3 "IDs"): an ID's key is its text trimmed
+and case-folded; a blank ID has no key (None / missing) and matches nothing.
+
+`normalise.py` respells every reference to the spelling its ID is defined with, so joins after
+that stage could be exact; the rollups still join on keys so that a table handed in without
+its referenced sheet (a UDF range) matches the same way. Every place that compares IDs, rep
+names, PO numbers or Plan IDs goes through these functions — none folds text itself.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def id_key(value: Any) -> str | None:
+    """One ID's key: trimmed and case-folded text; None for a blank (None, NA, NaN)."""
+    if value is None or value is pd.NA or value != value:
+        return None
+    return str(value).strip().casefold()
+
+
+def id_keys(values: Any) -> list[str | None]:
+    """`id_key` of each value, as a list. A comprehension over a few thousand IDs beats pandas'
+    string methods (whose per-call overhead dominates on team-sized tables)."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.to_numpy(dtype=object)   # iterating an Arrow-backed column is slow
+    return [id_key(v) for v in values]
+
+
+def id_key_series(values: pd.Series) -> pd.Series:
+    """`id_key` of each value, as an object Series on the same index (None for blanks)."""
+    return pd.Series(id_keys(values), index=values.index, dtype=object)
+
+
+def id_key_index(values: Any) -> pd.Index:
+    """The keys as a pandas string Index (blank stays missing), for `get_indexer` lookups."""
+    return pd.Index(pd.Series(values, dtype="string").str.strip().str.casefold())
+
+
+def id_key_array(values: Any) -> np.ndarray:
+    """The keys as an object array (blank stays missing), for vectorised equality."""
+    return pd.Series(values, dtype=object).str.strip().str.casefold().to_numpy(dtype=object)
