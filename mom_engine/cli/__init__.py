@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import Any
 
 from ..report.files import OutputError
 
@@ -33,7 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_closing_errors(unraisable: Any) -> None:
+    """A writer that failed mid-file (xlsxwriter's zip on a full disk) leaves a file object
+    whose close fails again when it is garbage-collected: Python would print "Exception
+    ignored" with a traceback for an error already reported in one line. Other unraisable
+    errors are printed as usual."""
+    if not isinstance(unraisable.exc_value, OSError):
+        sys.__unraisablehook__(unraisable)
+
+
 def main(argv: list[str] | None = None) -> int:
+    sys.unraisablehook = _quiet_closing_errors
     try:
         args = build_parser().parse_args(argv)
     except Exception as error:  # a bug in a command's declaration (argparse's own exit passes)

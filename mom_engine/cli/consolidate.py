@@ -19,7 +19,8 @@ from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
 from ..report.text import console, print_summary, print_table
 from . import EXIT_USAGE, UsageError
-from .common import add_as_of, add_json, book_names, emit, exit_status, input_books
+from .common import (add_as_of, add_json, book_names, coverage_target, emit, exit_status,
+                     input_books)
 
 PROGRESS_MIN_BOOKS = 8
 TEXT_FINDINGS_SHOWN = 40
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also write each sheet's consolidated rows as Parquet parts here "
                              "(DIR/<Sheet>/part-N.parquet, written by the workers; with "
                              "--scheduler DIR must be a path every worker can reach)")
-    parser.add_argument("--target", type=float, default=None, metavar="X",
+    parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target for every book (default: each Plan's)")
     add_as_of(parser)
     add_json(parser)
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     files = input_books(args.paths)
     output = Path(args.output)
     try:
-        refuse_overwriting_inputs(output, files)
+        refuse_overwriting_inputs(output, [*files, *([args.rates] if args.rates else [])])
     except OutputError as error:
         raise UsageError(str(error)) from None
     rates = None
@@ -102,7 +103,7 @@ def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[
             "book": row["book"], "path": row["path"], "sha256": row["sha256"],
             "size": row["size"], "status": row["status"], "reason": row["reason"],
             "sheets": []})
-        if row["sheet"]:
+        if isinstance(row["sheet"], str) and row["sheet"]:   # a failed book has no sheets
             source["sheets"].append({k: row[k] for k in
                                      ("sheet", "read", "consolidated", "rejected")})
     return {"as_of": report.as_of, "currency": report.currency,

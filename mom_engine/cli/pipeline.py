@@ -5,7 +5,6 @@ Several books are one sales team: a rep who appears in two books is one rep.
 from __future__ import annotations
 
 import argparse
-import math
 
 import pandas as pd
 
@@ -14,21 +13,7 @@ from ..pipeline import COVERAGE_CODES, CoverageReport, coverage
 from ..report.json import money, ratio
 from ..report.text import print_table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
-
-
-MAX_TARGET = 100.0   # 100× remaining quota: far above any sales plan, far below overflow
-
-
-def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number like 3") from None
-    if not math.isfinite(value) or not 0 < value <= MAX_TARGET:
-        raise argparse.ArgumentTypeError(
-            f"the target is a coverage multiple above 0 and at most {MAX_TARGET:g}, not {text}")
-    return value
+from .common import add_as_of, add_json, analyze_inputs, context_of, coverage_target, emit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
     add_as_of(parser)
-    parser.add_argument("--target", type=positive_number, default=None, metavar="X",
+    parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target (default: the first plan's Coverage Target)")
     add_json(parser)
     parser.set_defaults(run=run)

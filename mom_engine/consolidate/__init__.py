@@ -52,6 +52,7 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..report.files import OutputError
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import RatesError, convert_cents, convert_rows, read_rates
 from .detail import clear_detail, write_detail
@@ -104,6 +105,8 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
         window = 4 * executor.workers
     with executor:
         for result in executor.stream(worker, jobs, options, window):
+            if result.output_error:   # an output, not the book, failed: stop, report it once
+                raise OutputError(result.output_error)
             merge.add(result)
             if progress:
                 progress(result)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Finding
+from ..safety import readable_text
 
 
 def money(cents: int | None) -> float | None:
@@ -37,5 +38,30 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+def strict(value: Any) -> Any:
+    """The document as strict JSON holds it: NaN and ±Infinity (a blank cell of a table, a
+    ratio over nothing) become null, text the OS gave as undecodable bytes (a file name like
+    `caf\\xe9.xlsx`) is shown escaped — never `NaN`, never an encoding crash."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return value if value.isascii() else readable_text(value)
+    if isinstance(value, dict):
+        return {strict(key): strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [strict(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray)):  # numpy scalars
+        return strict(value.item())
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if type(value).__name__ in ("NAType", "NaTType"):     # pandas' missing values
+        return None
+    return strict(str(value))
+
+
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, default=_default, ensure_ascii=False, indent=2)
+    """One strict JSON document (no NaN/Infinity: `allow_nan=False` proves it)."""
+    return json.dumps(strict(document), default=_default, ensure_ascii=False, indent=2,
+                      allow_nan=False)
