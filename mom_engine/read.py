@@ -97,13 +97,16 @@ def _restore_errors(rows: list[list[Any]], special: dict[tuple[int, int], str]) 
 def _blank_template_rows(rows: list[list[Any]], formulas: set[tuple[int, int]]) -> None:
     """A row holding nothing but formula cells (the template's formula columns filled down
     below the data, saved with cached values such as 0 or #N/A) is a template row, not a
-    record: it reads as blank. A row with one typed value is a record as always."""
+    record: it reads as blank. A row with one typed value is a record as always, and so is a
+    row whose only cells are errors (LibreOffice saves a typed #N/A as a formula: an error
+    in a row is reported, never dropped as blank)."""
     for number in {row for row, _ in formulas}:
         if number > len(rows):
             continue
         row = rows[number - 1]
         if all(is_blank(value) or (number, position) in formulas
-               for position, value in enumerate(row)):
+               for position, value in enumerate(row)) and any(
+                not is_blank(value) and value not in ERROR_VALUES for value in row):
             rows[number - 1] = [""] * len(row)
 
 
