@@ -68,10 +68,7 @@ class BookResult:
     # cross-book keys
     po_numbers: list[tuple[str, str | None, str]] = field(default_factory=list)  # (PO, cell, sheet)
     quotas: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
-    detail_parts: list[str] = field(default_factory=list)
-    # an output this worker could not write (--detail on a full disk): the run stops with it,
-    # and it is never a finding about the book
-    output_error: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)   # --detail: sheet → Arrow table
 
     @property
     def readable(self) -> bool:

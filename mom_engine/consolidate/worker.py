@@ -16,9 +16,8 @@ import pandas as pd
 from ..analyze import Context, analyze_book
 from ..findings import Finding, Severity, make_finding
 from ..model import Book
-from ..report.files import OutputError, write_error
 from ..safety import display_name, readable_text
-from .detail import write_detail
+from .detail import detail_tables
 from .results import (STATUS_ENCRYPTED, STATUS_MISSING, STATUS_UNREADABLE, BookResult,
                       Options, SheetCount)
 from .rollups import DOMAIN_ROLLUPS
@@ -100,12 +99,7 @@ def fill_result(result: BookResult, book: Book, findings: list[Finding],
                                    f"{type(error).__name__}: {error}; please report it",
                 book=book.name, severity=Severity.WARNING))
     if options.detail_dir:
-        try:
-            result.detail_parts = write_detail(book, result, Path(options.detail_dir))
-        except OutputError as error:
-            result.output_error = str(error)
-        except OSError as error:
-            result.output_error = str(write_error(Path(options.detail_dir), error))
+        result.detail = detail_tables(book, result)
 
 
 def sheet_counts(book: Book) -> list[SheetCount]:
