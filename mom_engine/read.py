@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import functools
+import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -47,14 +49,14 @@ def read_book(path: str | Path, *, name: str | None = None) -> Book:
     and never written.
     """
     path = Path(path)
-    book = Book(path=path, name=name or path.name)
-    refusal = safety.inspect_file(path)
-    if refusal is not None:
-        code, message = refusal
-        _refuse(book, code, message)
+    book = Book(path=path, name=name or safety.display_name(path))
+    try:
+        data = safety.checked_bytes(path)    # read once: calamine parses what was checked
+    except safety.Refused as refusal:
+        _refuse(book, refusal.code, refusal.message)
         return book
     try:
-        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
         _refuse(book, "book-encrypted", f"{book.name}: {safety.ENCRYPTED_MESSAGE}")
         return book
@@ -66,9 +68,9 @@ def read_book(path: str | Path, *, name: str | None = None) -> Book:
                                          "as .xlsx")
         return book
     try:
-        _read_workbook(book, workbook)
-    except safety.Refused as refused:
-        _refuse(book, refused.code, refused.message)
+        _read_workbook(book, workbook, data)
+    except safety.Refused as refusal:
+        _refuse(book, refusal.code, refusal.message)
     except calamine.PasswordError:
         _refuse(book, "book-encrypted", f"{book.name}: {safety.ENCRYPTED_MESSAGE}")
     except (KeyboardInterrupt, SystemExit):
@@ -94,6 +96,22 @@ def _restore_errors(rows: list[list[Any]], special: dict[tuple[int, int], str]) 
             row[position] = kind
 
 
+def _blank_template_rows(rows: list[list[Any]], formulas: set[tuple[int, int]]) -> None:
+    """A row holding nothing but formula cells (the template's formula columns filled down
+    below the data, saved with cached values such as 0 or #N/A) is a template row, not a
+    record: it reads as blank. A row with one typed value is a record as always, and so is a
+    row whose only cells are errors (LibreOffice saves a typed #N/A as a formula: an error
+    in a row is reported, never dropped as blank)."""
+    for number in {row for row, _ in formulas}:
+        if number > len(rows):
+            continue
+        row = rows[number - 1]
+        if all(is_blank(value) or (number, position) in formulas
+               for position, value in enumerate(row)) and any(
+                not is_blank(value) and value not in ERROR_VALUES for value in row):
+            rows[number - 1] = [""] * len(row)
+
+
 def _refuse(book: Book, code: str, message: str) -> None:
     """The book is not read at all: no tables (half a book would lose rows silently)."""
     book.readable = False
@@ -108,8 +126,8 @@ def _reason(error: BaseException) -> str:
     return text[:200]
 
 
-def _read_workbook(book: Book, workbook: calamine.CalamineWorkbook) -> None:
-    with XmlFacts.of(book.path) as xml:
+def _read_workbook(book: Book, workbook: calamine.CalamineWorkbook, data: bytes) -> None:
+    with XmlFacts.of(book.path, data) as xml:
         _read_sheets(book, workbook, xml)
 
 
@@ -136,6 +154,7 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
         safety.check_sheet_size(book.name, title, last_row + 1, last_column + 1)
         rows = worksheet.to_python(skip_empty_area=False)
         _restore_errors(rows, xml.special_cells(title))
+        _blank_template_rows(rows, xml.formula_cells(title))
         return rows
 
     if "Plan" in titles:
@@ -594,6 +613,7 @@ class XmlFacts:
                  date1904: bool) -> None:
         self.archive, self.sheets, self.date1904 = archive, sheets, date1904
         self._special: dict[str, dict[tuple[int, int], str]] = {}   # per title, scanned once
+        self._formulas: dict[str, set[tuple[int, int]]] = {}   # .xls: every formula cell
 
     def __enter__(self) -> XmlFacts:
         return self
@@ -607,22 +627,25 @@ class XmlFacts:
             self.archive = None
 
     @classmethod
-    def of(cls, path: Path) -> XmlFacts:
-        if path.suffix.lower() == ".ods":
+    def of(cls, path: Path, data: bytes) -> XmlFacts:
+        """The facts of the file's bytes `data` (the ones the safety scan checked)."""
+        suffix = path.suffix.lower()
+        if suffix == ".ods":
             facts = cls(None, {}, False)
-            facts._special = safety.ods_error_cells(path)
+            facts._special = safety.ods_error_cells(data)
             return facts
-        if path.suffix.lower() == ".xls":
+        if suffix == ".xls":
             # Legacy .xls: calamine shows error cells as blanks too; their records tell.
             facts = cls(None, {}, False)
-            facts._special = {title: dict(sheet.errors)
-                              for title, sheet in safety.biff_sheets(path).items()}
+            biff = safety.biff_sheets(data)
+            facts._special = {title: dict(sheet.errors) for title, sheet in biff.items()}
+            facts._formulas = {title: sheet.formulas for title, sheet in biff.items()}
             return facts
-        if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+        if suffix not in (".xlsx", ".xlsm") or not data.startswith(safety.ZIP_MAGIC):
             return cls(None, {}, False)
         archive = None
         try:
-            archive = zipfile.ZipFile(path)
+            archive = zipfile.ZipFile(io.BytesIO(data))
             workbook = archive.read("xl/workbook.xml")
             rels = archive.read("xl/_rels/workbook.xml.rels")
         except (KeyError, zipfile.BadZipFile, OSError):
@@ -632,6 +655,11 @@ class XmlFacts:
         sheets = safety.sheet_parts(workbook, rels)
         date1904 = bool(re.search(rb'date1904="(1|true)"', workbook))
         return cls(archive, sheets, date1904)
+
+    def formula_cells(self, title: str) -> set[tuple[int, int]]:
+        """(row, column index) of every formula cell, where the format shows them with their
+        cached values (.xls); empty for the others (.xlsx marks only uncalculated ones)."""
+        return self._formulas.get(title, set())
 
     def special_cells(self, title: str) -> dict[tuple[int, int], str]:
         """(row, column index) → 'formula' (no cached value) or the error text ('#N/A')."""
@@ -669,17 +697,46 @@ def _column_index(letters: bytes) -> int:
 
 
 def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
-    """PATHs (files, folders searched recursively, globs) → workbook files, lock files skipped."""
+    """PATHs (files, folders searched recursively, globs) → workbook files, lock files skipped.
+
+    A folder scan keeps every entry named like a workbook, also those that are not regular
+    files (a FIFO, a device, a dangling or looping link) and the subfolders it cannot list:
+    `read_book` turns each into a finding naming the path, so nothing in a folder vanishes
+    silently. Linked subfolders are followed once (a link back up is not a loop of books)."""
     found: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file()
-                                and p.suffix.lower() in WORKBOOK_SUFFIXES)
-        elif path.exists():
+            candidates = _scan_folder(path)
+        elif path.exists() or path.is_symlink():
             candidates = [path]
         else:
             candidates = (sorted(Path(p) for p in glob.glob(str(item), recursive=True))
                           if any(ch in str(item) for ch in "*?[") else [path])
         found.extend(p for p in candidates if not p.name.startswith("~$"))
     return list(dict.fromkeys(found))
+
+
+def _scan_folder(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def unlisted(error: OSError) -> None:
+        found.append(Path(error.filename) if error.filename else folder)
+
+    for top, folders, files in os.walk(folder, onerror=unlisted, followlinks=True):
+        try:
+            status = os.stat(top)
+        except OSError:
+            folders[:] = []
+            continue
+        if (status.st_dev, status.st_ino) in seen:     # reached again through a link
+            folders[:] = []
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        folders.sort()
+        found.extend(Path(top, name) for name in sorted(files)
+                     if Path(name).suffix.lower() in WORKBOOK_SUFFIXES)
+        # a link that leads nowhere or in a circle is listed among the folders only when
+        # it resolves to one; os.walk lists the others as files, kept above by their suffix
+    return found

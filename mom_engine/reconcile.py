@@ -94,12 +94,12 @@ class Ledger:
 # --- reading the ledger ----------------------------------------------------------------------
 
 DELIMITERS = (",", ";", "\t", "|")
+MAX_LEDGER_BYTES = 200 * 2**20   # a year of ERP lines is tens of MB; the workbook limit
 
 
-def _csv_rows(path: Path) -> list[list[Any]]:
+def _csv_rows(raw: bytes) -> list[list[Any]]:
     """The CSV's rows, with the delimiter that makes its header readable (Excel writes `;` where
     the decimal separator is a comma); amounts turned into numbers."""
-    raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = raw.decode(encoding)
@@ -115,13 +115,14 @@ def _csv_rows(path: Path) -> list[list[Any]]:
     return [list(row) for row in csv.reader(io.StringIO(text))]
 
 
-def _workbook_rows(path: Path) -> tuple[str, list[list[Any]]]:
+def _workbook_rows(path: Path, data: bytes) -> tuple[str, list[list[Any]]]:
     # The ledger is an input like any workbook: refuse zip bombs, DTDs, far-away cells and
-    # encrypted files before calamine sees it (SPEC §15).
-    refusal = safety.inspect_file(path)
-    if refusal is not None:
-        raise LedgerError(f"ledger {path.name} cannot be read: {refusal[1]}")
-    workbook = calamine.CalamineWorkbook.from_path(str(path))
+    # encrypted files before calamine sees it (SPEC §15) — the same bytes, read once.
+    try:
+        safety.inspect_data(path.name, path.suffix, data)
+    except safety.Refused as refusal:
+        raise LedgerError(f"ledger {path.name} cannot be read: {refusal.message}") from None
+    workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
         if not workbook.sheet_names:
             raise LedgerError(f"{path.name} has no sheets")
@@ -137,13 +138,17 @@ def _workbook_rows(path: Path) -> tuple[str, list[list[Any]]]:
 def read_ledger(path: str | Path) -> Ledger:
     """Read an ERP export; bad cells become findings, an unusable file a LedgerError."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise LedgerError(f"ledger {path} not found")
+    try:   # only a regular file, of a bounded size, read once (a FIFO would hang the run)
+        data = safety.read_regular_file(path, "ledger", MAX_LEDGER_BYTES, "a ledger")
+    except safety.Refused as refusal:
+        raise LedgerError(f"ledger {refusal.message}") from None
     try:
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            title, rows = path.name, _csv_rows(path)
+            title, rows = path.name, _csv_rows(data)
         else:
-            title, rows = _workbook_rows(path)
+            title, rows = _workbook_rows(path, data)
     except LedgerError:
         raise
     except Exception as error:  # calamine/csv raise several types for corrupt input

@@ -31,8 +31,13 @@ Every refusal is `(code, message)`; the message names the file, the reason and t
 """
 from __future__ import annotations
 
+import errno
 import html
+import io
+import os
+import posixpath
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -78,52 +83,117 @@ class Refused(Exception):
 
 def inspect_file(path: Path) -> tuple[str, str] | None:
     """(code, message) when the file must not be opened, else None."""
-    path = Path(path)
     try:
-        _inspect(path)
+        checked_bytes(path)
     except Refused as refusal:
         return refusal.code, refusal.message
-    except Exception as error:  # noqa: BLE001 - a check must not crash the read (SPEC §15)
-        return "book-unreadable", (f"{path.name} cannot be checked safely "
-                                   f"({type(error).__name__}: {error}); refused")
     return None
 
 
-def _inspect(path: Path) -> None:
-    name = path.name
-    if not path.exists():
-        raise Refused("book-unreadable", f"{name} does not exist")
-    if not path.is_file():
-        raise Refused("book-unreadable", f"{name} is not a file")
-    size = path.stat().st_size
-    if size == 0:
-        raise Refused("book-unreadable", f"{name} is empty (0 bytes)")
-    if size > MAX_FILE_BYTES:
-        raise Refused("book-unreadable", f"{name} is {size / 2**20:.0f} MB, over the "
-                                         f"{MAX_FILE_BYTES / 2**20:.0f} MB limit for a team "
-                                         "workbook")
+def checked_bytes(path: Path) -> bytes:
+    """The file's bytes, read once and checked; raises `Refused`.
+
+    Whoever parses the file afterwards parses these bytes, never the path again: a file
+    swapped between the check and the read cannot slip past the check."""
+    path = Path(path)
+    data = read_regular_file(path, "book-unreadable", MAX_FILE_BYTES, "a team workbook")
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
+        inspect_data(path.name, path.suffix, data)
+    except Refused:
+        raise
+    except Exception as error:  # noqa: BLE001 - a check must not crash the read (SPEC §15)
+        raise Refused("book-unreadable", f"{path.name} cannot be checked safely "
+                                         f"({type(error).__name__}: {error}); refused") from None
+    return data
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def read_regular_file(path: Path, code: str, limit: int, what: str) -> bytes:
+    """Open once, refuse anything but a regular file (a FIFO or a device would block or never
+    end), bound the size, read it whole: `Refused(code, ...)` naming the file otherwise."""
+    name = display_name(path)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise Refused(code, f"{name} is a link to a file that does not exist"
+                      if os.path.islink(path) else f"{name} does not exist") from None
     except OSError as error:
-        raise Refused("book-unreadable",
-                      f"{name} cannot be opened ({error.strerror or error})") from None
-    if head == OLE_MAGIC:
-        _inspect_ole(path)
-    elif head.startswith(ZIP_MAGIC) or zipfile.is_zipfile(path):
-        _inspect_zip(path)
-    elif path.suffix.lower() in ZIP_SUFFIXES:
-        raise Refused("book-unreadable", f"{name} is not a workbook (an {path.suffix} file is a "
+        if error.errno == errno.ELOOP:
+            raise Refused(code, f"{name} is a link that loops (it leads back to "
+                                "itself)") from None
+        raise Refused(code, f"{name} cannot be opened ({error.strerror or error})") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = next((label for test, label in _FILE_KINDS if test(mode)), "not a file")
+        only = "workbook" if code == "book-unreadable" else "regular"
+        raise Refused(code, f"{name} is not a regular file ({kind}); only {only} files "
+                            "are read")
+    with os.fdopen(descriptor, "rb") as handle:
+        size = os.fstat(descriptor).st_size
+        if size == 0:
+            raise Refused(code, f"{name} is empty (0 bytes)")
+        if size > limit:
+            raise Refused(code, _too_big(name, size, limit, what))
+        try:
+            data = handle.read(limit + 1)
+        except OSError as error:
+            raise Refused(code, f"{name} cannot be read ({error.strerror or error})") from None
+    if len(data) > limit:
+        raise Refused(code, _too_big(name, len(data), limit, what))
+    return data
+
+
+def _too_big(name: str, size: int, limit: int, what: str) -> str:
+    return (f"{name} is {size / 2**20:.0f} MB, over the {limit / 2**20:.0f} MB limit for "
+            f"{what}")
+
+
+def display_name(path: Path) -> str:
+    """A file's name as the user can read it: bytes that are not UTF-8 (a name the OS gave us
+    as bytes) are shown escaped, `caf\\xe9.xlsx`, never as a crash."""
+    return readable_text(Path(path).name)
+
+
+def readable_text(text: str) -> str:
+    """Lone surrogates (undecodable bytes the OS handed over, kept by Python's
+    `surrogateescape`) → `\\xe9`; any other text unchanged."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") \
+            .encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def inspect_data(name: str, suffix: str, data: bytes) -> None:
+    """Check a file's bytes before any parser sees them; raises `Refused`."""
+    name = display_name(Path(name))
+    if data[:8] == OLE_MAGIC:
+        _inspect_ole(name, data)
+    elif data.startswith(ZIP_MAGIC) or zipfile.is_zipfile(io.BytesIO(data)):
+        _inspect_zip(name, data)
+    elif suffix.lower() in ZIP_SUFFIXES:
+        raise Refused("book-unreadable", f"{name} is not a workbook (an {suffix} file is a "
                                          "zip package; this one is not); it may be truncated "
                                          "or renamed")
 
 
 # --- OLE (compound file): legacy .xls, or an encrypted OOXML package -------------------------
 
-def ole_stream_names(path: Path) -> list[str]:
+def _data_of(source: Path | bytes) -> bytes:
+    return source if isinstance(source, bytes) else Path(source).read_bytes()
+
+
+def ole_stream_names(source: Path | bytes) -> list[str]:
     """Names in an OLE compound file's directory (MS-CFB), read by following the FAT chain of
     the directory sectors. Bounded: at most as many sectors as the file holds."""
-    with path.open("rb") as handle:
+    data = _data_of(source)
+    with io.BytesIO(data) as handle:
         header = handle.read(512)
         if len(header) < 512 or header[:8] != OLE_MAGIC:
             return []
@@ -132,7 +202,7 @@ def ole_stream_names(path: Path) -> list[str]:
             return []
         fat_sectors, first_directory = struct.unpack_from("<II", header, 44)
         first_difat, difat_count = struct.unpack_from("<II", header, 68)
-        total_sectors = max(1, (path.stat().st_size - 512) // sector_size + 1)
+        total_sectors = max(1, (len(data) - 512) // sector_size + 1)
 
         def sector(index: int) -> bytes:
             handle.seek(512 + index * sector_size if sector_size == 512
@@ -165,28 +235,28 @@ def ole_stream_names(path: Path) -> list[str]:
         return names
 
 
-def _inspect_ole(path: Path) -> None:
+def _inspect_ole(name: str, data: bytes) -> None:
     """Legacy .xls and encrypted OOXML share the OLE container; tell them apart by the names
     in its directory (`EncryptedPackage` + `EncryptionInfo` is an encrypted .xlsx/.xlsm)."""
     try:
-        names = ole_stream_names(path)
+        names = ole_stream_names(data)
     except (OSError, struct.error) as error:
         raise Refused("book-unreadable",
-                      f"{path.name} is a damaged OLE (.xls) file ({error})") from None
+                      f"{name} is a damaged OLE (.xls) file ({error})") from None
     if not names:  # a header we cannot follow: look for the UTF-16 names in the first 4 MB
-        with path.open("rb") as handle:
-            head = handle.read(4 * 2**20)
-        names = [name for name in ("EncryptedPackage", "EncryptionInfo")
-                 if name.encode("utf-16-le") in head]
+        head = data[:4 * 2**20]
+        names = [stream for stream in ("EncryptedPackage", "EncryptionInfo")
+                 if stream.encode("utf-16-le") in head]
     if "EncryptedPackage" in names or "EncryptionInfo" in names:
-        raise Refused("book-encrypted", f"{path.name}: {ENCRYPTED_MESSAGE}")
+        raise Refused("book-encrypted", f"{name}: {ENCRYPTED_MESSAGE}")
     if "Workbook" in names or "Book" in names:
-        _inspect_biff(path)
+        _inspect_biff(name, data)
 
 
 # BIFF8 cell records holding a value: (row, column) are their first two 16-bit fields.
 _BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6}
 _BIFF_MULRK, _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET = 0x00BD, 0x0809, 0x000A, 0x0085
+_BIFF_FILEPASS = 0x002F   # "the records after me are encrypted": a password-protected .xls
 
 
 _BIFF_BOOLERR, _BIFF_FORMULA = 0x0205, 0x0006
@@ -196,24 +266,34 @@ BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
 
 @dataclass
 class BiffSheet:
-    """What the records of one .xls sheet say: its extent and its error cells."""
+    """What the records of one .xls sheet say: its extent, its error and formula cells."""
 
     rows: int = 0
     columns: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row 1-based, col 0-based)
+    formulas: set[tuple[int, int]] = field(default_factory=set)        # cells holding a formula
 
 
-def biff_sheets(path: Path) -> dict[str, BiffSheet]:
+def biff_sheets(source: Path | bytes) -> dict[str, BiffSheet]:
     """Sheet title → extent and error cells of a legacy .xls, from one pass over the records of
     its Workbook stream (read with olefile: FAT, mini stream, DIFAT). Empty when unreadable."""
+    return _biff_records(source)[0]
+
+
+def _biff_records(source: Path | bytes) -> tuple[dict[str, BiffSheet], bool]:
+    """(sheets, encrypted): what `biff_sheets` returns, and whether the workbook globals hold
+    a FILEPASS record (then every record after it is ciphertext, and its "cells" are noise)."""
     import olefile  # only .xls files need it
 
+    data = _data_of(source)
+    if len(data) < olefile.MINIMAL_OLEFILE_SIZE:   # olefile would take short bytes for a name
+        return {}, False
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(data) as ole:
             stream = "Workbook" if ole.exists("Workbook") else "Book"
             data = ole.openstream(stream).read()
     except Exception:  # noqa: BLE001 - olefile raises many types; calamine will judge it
-        return {}
+        return {}, False
     names: dict[int, str] = {}
     found: list[tuple[int, BiffSheet]] = []     # (stream offset of the sheet's BOF, facts)
     position, size = 0, len(data)
@@ -221,6 +301,8 @@ def biff_sheets(path: Path) -> dict[str, BiffSheet]:
     while position + 4 <= size:
         kind, length = struct.unpack_from("<HH", data, position)
         body = data[position + 4:position + 4 + length]
+        if kind == _BIFF_FILEPASS and not found:
+            return {}, True
         if kind == _BIFF_BOF:
             start, sheet = position, BiffSheet()
         elif kind == _BIFF_EOF and start is not None:
@@ -237,18 +319,23 @@ def biff_sheets(path: Path) -> dict[str, BiffSheet]:
             sheet.rows, sheet.columns = max(sheet.rows, row + 1), max(sheet.columns, column + 1)
             if kind == _BIFF_BOOLERR and len(body) >= 8 and body[7] == 1:
                 sheet.errors[(row + 1, column)] = BIFF_ERRORS.get(body[6], "#N/A")
-            elif kind == _BIFF_FORMULA and len(body) >= 14 and body[6] == 2 \
-                    and body[12:14] == b"\xff\xff":
-                sheet.errors[(row + 1, column)] = BIFF_ERRORS.get(body[8], "#N/A")
+            elif kind == _BIFF_FORMULA:
+                sheet.formulas.add((row + 1, column))
+                if len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
+                    sheet.errors[(row + 1, column)] = BIFF_ERRORS.get(body[8], "#N/A")
         position += 4 + length
-    return {names[offset]: facts for offset, facts in found if offset in names}
+    return {names[offset]: facts for offset, facts in found if offset in names}, False
 
 
-def _inspect_biff(path: Path) -> None:
+def _inspect_biff(name: str, data: bytes) -> None:
     """A legacy .xls: calamine builds the same dense rectangle as for .xlsx (up to 65,536 ×
-    256 cells, over 1 GB), so each sheet's extent is checked from its records first."""
-    for title, facts in biff_sheets(path).items():
-        check_extent(path.name, f"sheet '{title}'", facts.rows, facts.columns)
+    256 cells, over 1 GB), so each sheet's extent is checked from its records first — unless
+    the workbook is encrypted, which is said as such."""
+    sheets, encrypted = _biff_records(data)
+    if encrypted:
+        raise Refused("book-encrypted", f"{name}: {ENCRYPTED_MESSAGE}")
+    for title, facts in sheets.items():
+        check_extent(name, f"sheet '{title}'", facts.rows, facts.columns)
 
 
 # --- zip packages: .xlsx, .xlsm, .xlsb, .ods -----------------------------------------------
@@ -256,40 +343,62 @@ def _inspect_biff(path: Path) -> None:
 def sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
     """Sheet title → its part in the package, from xl/workbook.xml and its .rels."""
     targets = {m[0]: m[1] for m in re.findall(
-        rb'<(?:\w+:)?Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+        rb'<(?:\w+:)?Relationship\b[^>]*?\bId\s*=\s*["\']([^"\']+)["\'][^>]*?'
+        rb'\bTarget\s*=\s*["\']([^"\']+)["\']', rels)}
     targets.update({m[1]: m[0] for m in re.findall(
-        rb'<(?:\w+:)?Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+        rb'<(?:\w+:)?Relationship\b[^>]*?\bTarget\s*=\s*["\']([^"\']+)["\'][^>]*?'
+        rb'\bId\s*=\s*["\']([^"\']+)["\']', rels)})
     sheets: dict[str, str] = {}
     for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
-        name = re.search(rb'\bname="([^"]*)"', tag)
-        rid = re.search(rb'\br:id="([^"]*)"', tag) or re.search(rb'\b\w+:id="([^"]*)"', tag)
-        if not name or not rid or rid[1] not in targets:
+        name = re.search(rb'\bname\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', tag)
+        rid = re.search(rb'\b\w+:id\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', tag)
+        if not name or not rid or (rid[1] or rid[2]) not in targets:
             continue
-        target = targets[rid[1]].decode()
+        target = targets[rid[1] or rid[2]].decode("utf-8", "replace")
         target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        sheets[html.unescape(name[1].decode())] = target
+        sheets[html.unescape((name[1] or name[2] or b"").decode("utf-8", "replace"))] = target
     return sheets
 
 
-def _inspect_zip(path: Path) -> None:
-    name = path.name
+def part_key(name: str) -> str:
+    """A zip part's name as calamine looks it up: case-insensitive, `\\` read as `/`."""
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+def _sheet_targets(archive: zipfile.ZipFile, by_key: dict[str, zipfile.ZipInfo]
+                   ) -> dict[str, str]:
+    """part key → "sheet 'Title'" for every sheet xl/workbook.xml names, its target resolved
+    both as calamine does (`xl/` + target) and as the OPC rules do (`..` collapsed)."""
+    workbook, rels = by_key.get("xl/workbook.xml"), by_key.get("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:
+        return {}
+    found: dict[str, str] = {}
+    for title, target in sheet_parts(archive.read(workbook), archive.read(rels)).items():
+        for candidate in (target, posixpath.normpath(target)):
+            found[part_key(candidate)] = f"sheet '{title}'"
+    return found
+
+
+def _inspect_zip(name: str, data: bytes) -> None:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-            _check_directory(name, path.stat().st_size, members)
-            titles: dict[str, str] = {}
-            for member in members:
-                if _XML_PART.search(member.filename) and member.file_size and \
-                        not _UNREAD_PART.match(member.filename):
-                    if _WORKSHEET.match(member.filename) and not titles:
-                        titles = _sheet_titles(archive)
-                    _scan_part(name, archive, member, titles.get(member.filename))
-                elif _BINARY_WORKSHEET.match(member.filename) and member.file_size:
-                    _scan_binary_sheet(name, archive, member)
-            if "META-INF/manifest.xml" in archive.NameToInfo:
-                with archive.open("META-INF/manifest.xml") as part:
+            _check_directory(name, len(data), members)
+            by_key = {part_key(m.filename): m for m in members}
+            if "meta-inf/manifest.xml" in by_key:   # an encrypted .ods: its parts are noise
+                with archive.open(by_key["meta-inf/manifest.xml"]) as part:
                     if b"encryption-data" in part.read(MAX_PART_BYTES):
                         raise Refused("book-encrypted", f"{name}: {ENCRYPTED_MESSAGE}")
+            titles = _sheet_targets(archive, by_key)
+            for member in members:
+                key = part_key(member.filename)
+                sheet = _WORKSHEET.match(key) is not None or key in titles
+                if not member.file_size:
+                    continue
+                if _BINARY_WORKSHEET.match(key) or (sheet and key.endswith(".bin")):
+                    _scan_binary_sheet(name, archive, member)
+                elif (_XML_PART.search(key) and not _UNREAD_PART.match(key)) or sheet:
+                    _scan_part(name, archive, member, titles.get(key), sheet=sheet)
     except Refused:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as error:
@@ -323,15 +432,26 @@ def _check_directory(name: str, file_size: int, members: list[zipfile.ZipInfo]) 
             "possible zip bomb"))
 
 
-# A value cell's reference: `r="AB12"` in any attribute order, in a tag that is not
-# self-closing (a styled empty cell `<c r="AB12" s="1"/>` holds no value; calamine skips it).
-# (The patterns start with the literal `r="` so the regex engine can skip ahead fast; an
-# attribute whose name merely ends in r could only make the bound more careful.)
-_VALUE_CELL = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
-_ROW_DIGITS = {length: re.compile(rb'r="[A-Z]{1,3}[0-9]{%d}"[^>]*(?<!/)>' % length)
+# The fast pass reads only the common spelling every writer uses: `<c r="AB12"` (r first,
+# double quotes) and `<row r="12"`. `_WorksheetExtent.feed` checks that a part holds nothing
+# else — the count of `<c ` tags equals the count of `<c r="`, and no reference has another
+# shape — and any other spelling (single quotes, lowercase, spaces around `=`, a prefix the
+# root did not declare, cells or rows without `r`, a reference of 8 digits) sends the part to
+# the exact pass, which reads every tag the way calamine does.
+_VALUE_CELL = re.compile(rb'r="([A-Za-z]+)([0-9]+)"[^>]*(?<!/)>')
+# (the longest classes are open-ended: 7 digits or more, 3 letters or more — past any grid)
+_ROW_DIGITS = {length: re.compile(rb'r="[A-Za-z]+[0-9]{%d%s}"[^>]*(?<!/)>'
+                                  % (length, b"," if length == 7 else b""))
                for length in range(1, 8)}
-_COLUMN_LETTERS = {length: re.compile(rb'r="[A-Z]{%d}[0-9]{1,7}"[^>]*(?<!/)>' % length)
+_COLUMN_LETTERS = {length: re.compile(rb'r="[A-Za-z]{%d%s}[0-9]+"[^>]*(?<!/)>'
+                                      % (length, b"," if length == 3 else b""))
                    for length in (2, 3)}
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
+_C_NAMES = (b"o", b"f", b"u", b"h", b"e")   # <col(s)>, <cfRule>, <customSheetView>, <chartsheet>…
+_SHEET_DATA = re.compile(rb"<([\w.-]+:)?sheetData[\s>/]")
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
+_R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*([\"'])(.*?)\1", re.DOTALL)
+_REFERENCE = re.compile(rb"\s*([A-Za-z]*)\s*([0-9]*)")
 
 
 class _WorksheetExtent:
@@ -341,15 +461,26 @@ class _WorksheetExtent:
     so a first, cheap pass only bounds the extent with C-level searches: the longest row
     number (10^digits − 1 rows) and the longest column name (Z, ZZ or XFD). Only when that
     bound is over the limit (sheets past 9,999 rows with more than 26 columns, or past 99,999
-    rows, or a far-away cell) does `exact` count every value cell in a second pass."""
+    rows, or a far-away cell), or the part is not spelled the common way (see above; a
+    reference of any other shape makes calamine fail, not allocate), does `feed_exact`
+    read every row and cell tag in a second pass, positioned as calamine positions them: by
+    their `r`, else one after the previous row or cell."""
 
     def __init__(self, name: str, where: str) -> None:
         self.name, self.where = name, where
         self.row_digits = self.column_letters = 0
-        self.rows: set[bytes] = set()
-        self.letters: set[bytes] = set()
+        self.regular = True
+        self.prefix: bytes | None = None
+        self.row = self.column = self.last_row = self.last_column = 0
 
     def feed(self, text: bytes) -> None:
+        if self.prefix is None:
+            found = _SHEET_DATA.search(text)
+            if found is None:
+                return
+            self.prefix = found[1] or b""
+        if self.regular:
+            self.regular = self._regular(text)
         self.row_digits = max([self.row_digits] + [
             length for length in range(7, self.row_digits, -1)
             if _ROW_DIGITS[length].search(text)][:1])
@@ -360,20 +491,50 @@ class _WorksheetExtent:
         if self.row_digits and not self.column_letters:
             self.column_letters = 1
 
+    def _regular(self, text: bytes) -> bool:
+        """Every cell and row tag of this piece is `<c r="…"` / `<row r="…"` with a reference
+        of the common shape (counts of literals, at C speed; a tag name that only starts with
+        c — `<cols>`, `<cfRule>` — is taken off, so what is left bounds the cell tags)."""
+        if self.prefix or (b":c" in text and _PREFIXED_TAG.search(text)):
+            return False
+        cells, referenced = text.count(b"<c"), text.count(b'<c r="')
+        if cells != referenced:
+            cells -= sum(text.count(b"<c" + other) for other in _C_NAMES)
+        rows, referenced_rows = text.count(b"<row"), text.count(b'<row r="')
+        if rows != referenced_rows:
+            rows -= text.count(b"<rowB")
+        return cells == referenced and rows == referenced_rows
+
     def bounded(self) -> bool:
+        if not self.regular:
+            return False
         rows = 10 ** self.row_digits - 1
         columns = {0: 0, 1: 26, 2: 702, 3: 16_384}[self.column_letters]
         return rows <= MAX_SHEET_ROWS and rows * columns <= MAX_SHEET_CELLS
 
     def feed_exact(self, text: bytes) -> None:
-        for letters, digits in _VALUE_CELL.findall(text):
-            self.letters.add(letters)
-            self.rows.add(digits)
+        if self.regular:   # every cell has its reference: collect them at C speed
+            cells = _VALUE_CELL.findall(text)
+            self.last_row = max([self.last_row] + [int(d) for d in {d for _, d in cells}])
+            self.last_column = max([self.last_column] + [
+                column_number(c.upper()) for c in {c for c, _ in cells}])
+            return
+        for kind, attributes, closed in _TAG.findall(text):
+            found = _R_ATTRIBUTE.search(attributes)
+            reference = _REFERENCE.match(found[2]) if found else None
+            letters, digits = reference.groups() if reference else (b"", b"")
+            if kind == b"row":
+                self.row = int(digits) if digits else self.row + 1
+                self.column = 0
+                continue
+            self.column = column_number(letters.upper()) if letters else self.column + 1
+            row = int(digits) if digits else self.row
+            if not closed:
+                self.last_row = max(self.last_row, row)
+                self.last_column = max(self.last_column, self.column)
 
     def finish(self) -> None:
-        last_row = max((int(r) for r in self.rows), default=0)
-        last_column = max((column_number(c) for c in self.letters), default=0)
-        check_extent(self.name, self.where, last_row, last_column)
+        check_extent(self.name, self.where, self.last_row, self.last_column)
 
 
 _ODS_TOKEN = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])"
@@ -442,11 +603,11 @@ class _OdsExtent:
         self.last_row = self.last_column = 0
 
 
-def ods_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+def ods_error_cells(source: Path | bytes) -> dict[str, dict[tuple[int, int], str]]:
     """Sheet title → error cells of an .ods (one more streamed pass over content.xml)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            scanner = _OdsExtent(path.name)
+        with zipfile.ZipFile(io.BytesIO(_data_of(source))) as archive:
+            scanner = _OdsExtent("")
             for text in _xml_texts(archive, archive.getinfo("content.xml")):
                 scanner.feed(text)
             return scanner.errors
@@ -454,39 +615,48 @@ def ods_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
         return {}
 
 
-def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part → "sheet 'Title'", so a refusal names the sheet the user sees."""
-    try:
-        parts = sheet_parts(archive.read("xl/workbook.xml"),
-                            archive.read("xl/_rels/workbook.xml.rels"))
-    except KeyError:
-        return {"": ""}
-    return {part: f"sheet '{title}'" for title, part in parts.items()} or {"": ""}
-
-
 def _scan_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
-               title: str | None = None) -> None:
+               title: str | None = None, *, sheet: bool = False) -> None:
     """Inflate one XML part as a stream: no DTD anywhere; a sheet's cells stay in bounds.
 
     zipfile stops at the declared size and checks the CRC, so a part that lies about its size
-    raises BadZipFile here (→ refused) instead of inflating without end in a later parser."""
+    raises BadZipFile here (→ refused) instead of inflating without end in a later parser.
+    Any part holding a `<sheetData>` is measured as a worksheet, whatever its name or folder:
+    what calamine reads as a sheet is decided by relationships this scan need not follow."""
+    where = title or f"part {member.filename}"
     extent: _WorksheetExtent | _OdsExtent | None = None
-    if _WORKSHEET.match(member.filename):
-        extent = _WorksheetExtent(name, title or member.filename)
+    if sheet:
+        extent = _WorksheetExtent(name, where)
     elif member.filename == "content.xml":
         extent = _OdsExtent(name)
-    for text in _xml_texts(archive, member):
+    first = True
+    for text in _xml_texts(archive, member, name):
+        if first:
+            _check_encoding(name, where, text)
+            first = False
+        if extent is None and b"sheetData" in text:
+            extent = _WorksheetExtent(name, where)
         _scan_text(name, member.filename, text, extent)
     if isinstance(extent, _WorksheetExtent):
         if extent.bounded():
             return
-        for text in _xml_texts(archive, member):   # the rare second pass: count exactly
+        for text in _xml_texts(archive, member, name):   # the rare second pass: count exactly
             extent.feed_exact(text)
     if extent is not None:
         extent.finish()
 
 
-def _xml_texts(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+def _check_encoding(name: str, where: str, head: bytes) -> None:
+    """OOXML parts are UTF-8 in practice; calamine reads a UTF-16 part as empty (84 Budget
+    rows would become 0), and no byte pattern of this scan would see its cells. Refused."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:64]:
+        raise Refused("book-unreadable", (
+            f"{name}: {where} is encoded as UTF-16, which MOM cannot read (its rows would "
+            "read as empty); open the file in Excel and save it again as .xlsx"))
+
+
+def _xml_texts(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
+               name: str = "the workbook") -> Iterator[bytes]:
     """The part inflated 1 MB at a time, each piece ending before a tag that was cut in two
     (what follows the last '<' is carried into the next piece)."""
     carry = b""
@@ -497,9 +667,13 @@ def _xml_texts(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[by
                 break
             text = carry + chunk
             cut = text.rfind(b"<")
-            if cut < len(text) - 4096:
-                cut = len(text)
-            head, carry = (text[:cut], text[cut:]) if cut > 0 else (b"", text)
+            if cut < 0 or text.rfind(b">") > cut:
+                cut = len(text)                    # no tag open at the end: nothing to carry
+            elif len(text) - cut > 2 * SCAN_CHUNK:
+                raise Refused("book-unreadable", (
+                    f"{name}: part {member.filename} "
+                    f"holds a tag longer than {2 * SCAN_CHUNK // 2**20} MB; refused as unsafe"))
+            head, carry = text[:cut], text[cut:]
             if head:
                 yield head
     if carry:

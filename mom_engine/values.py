@@ -369,6 +369,32 @@ def parse_value(column: Column, raw: Any, *, fy_start_month: int = 1,
     return parsed
 
 
+class NumberError(ValueError):
+    """A number given on the command line or in a side file is not usable; says why."""
+
+
+def number_in_range(text: str | float, low: Decimal, high: Decimal, *,
+                    low_open: bool = False) -> Decimal:
+    """The one check of a number a user types outside a sheet (SPEC §13, §15): a command
+    option (`--target`) or a side-file value (a rate): finite, within [low, high] (or
+    (low, high] with `low_open`), exactly as typed (Decimal, `1,000.5` accepted). Raises
+    `NumberError` saying the range — never a NaN, an infinity or an overflow later on."""
+    shown = str(text).strip()
+    try:
+        value = Decimal(shown.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        value = None
+    if value is None or not value.is_finite() or value > high or value < low or (
+            low_open and value == low):
+        where = f"above {low:,} and at most {high:,}" if low_open else \
+            f"between {low:,} and {high:,}"
+        raise NumberError(f"{shown} is not a number {where}")
+    return value
+
+
+RATE_RANGE = (Decimal("0.000001"), Decimal("1000000"))  # a million to one either way
+
+
 def range_problem(column: Column, number: float) -> str | None:
     """A message when `number` is outside the column's range, else None."""
     if column.minimum is not None and number < column.minimum:

@@ -13,6 +13,7 @@ import importlib
 import sys
 import textwrap
 import traceback
+from typing import Any
 
 from ..report.files import OutputError
 
@@ -90,9 +91,17 @@ def overview(parser: argparse.ArgumentParser) -> str:
                 lines.append(f"  {'':<12} e.g. {examples[0]}")
     lines += ["", "`mom COMMAND --help` shows a command's options; `mom demo` is the quick start."]
     return "\n".join(lines)
+def _quiet_closing_errors(unraisable: Any) -> None:
+    """A writer that failed mid-file (xlsxwriter's zip on a full disk) leaves a file object
+    whose close fails again when it is garbage-collected: Python would print "Exception
+    ignored" with a traceback for an error already reported in one line. Other unraisable
+    errors are printed as usual."""
+    if not isinstance(unraisable.exc_value, OSError):
+        sys.__unraisablehook__(unraisable)
 
 
 def main(argv: list[str] | None = None) -> int:
+    sys.unraisablehook = _quiet_closing_errors
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -12,6 +13,8 @@ from ..findings import Finding
 from ..read import workbook_files
 from ..report.text import console
 from ..report.table import Report
+from ..safety import display_name, readable_text
+from ..values import NumberError, number_in_range
 from . import UsageError
 from .output import FindingScope, add_output_options, exit_status, output_format, show
 
@@ -27,6 +30,17 @@ def as_of_date(text: str) -> dt.date:
     if not 1901 <= day.year <= 9998:
         raise argparse.ArgumentTypeError(f"'{text}' is outside the years 1901 to 9998")
     return day
+
+
+MAX_TARGET = Decimal(100)   # 100× remaining quota: far above any sales plan, far below overflow
+
+
+def coverage_target(text: str) -> float:
+    """`--target X` of every command: a coverage multiple above 0 and at most 100."""
+    try:
+        return float(number_in_range(text, Decimal(0), MAX_TARGET, low_open=True))
+    except NumberError as error:
+        raise argparse.ArgumentTypeError(f"the target is a coverage multiple: {error}") from None
 
 
 def add_as_of(parser: argparse.ArgumentParser, help: str | None = None) -> None:
@@ -63,9 +77,11 @@ def nothing_to_read(given: str) -> str:
 
 
 def book_names(files: Sequence[Path]) -> dict[Path, str]:
-    """How findings name each book: its file name, or its path where names collide."""
-    names = [f.name for f in files]
-    return {f: (f.name if names.count(f.name) == 1 else str(f)) for f in files}
+    """How findings name each book: its file name, or its path where names collide (bytes
+    that are not UTF-8 shown escaped, `caf\\xe9.xlsx`)."""
+    names = [display_name(f) for f in files]
+    return {f: (name if names.count(name) == 1 else readable_text(str(f)))
+            for f, name in zip(files, names, strict=True)}
 
 
 def context_of(args: argparse.Namespace, **overrides: Any) -> Context:

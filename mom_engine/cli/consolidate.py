@@ -22,7 +22,7 @@ from ..report.specs import CONSOLIDATION, COUNTS
 from ..report.table import Report, Table
 from ..report.text import console
 from . import EXIT_USAGE, UsageError
-from .common import add_as_of, add_json, book_names, input_books, output_format, show
+from .common import add_as_of, add_json, book_names, coverage_target, input_books, output_format, show
 
 DEFAULT_OUTPUT = "consolidated.xlsx"
 PROGRESS_MIN_BOOKS = 8
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also write each sheet's consolidated rows as Parquet here: one "
                              "dataset per sheet (DIR/<Sheet>/part-N.parquet, a few large files "
                              "written when the run completes)")
-    parser.add_argument("--target", type=float, default=None, metavar="X",
+    parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target for every book (default: each Plan's)")
     add_as_of(parser)
     add_json(parser)
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     files = input_books(args.paths)
     output = Path(args.output or DEFAULT_OUTPUT)
     try:
-        refuse_overwriting_inputs(output, files)
+        refuse_overwriting_inputs(output, [*files, *([args.rates] if args.rates else [])])
     except OutputError as error:
         raise UsageError(str(error)) from None
     rates = None
@@ -126,7 +126,7 @@ def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[
             "book": row["book"], "path": row["path"], "sha256": row["sha256"],
             "size": row["size"], "status": row["status"], "reason": row["reason"],
             "sheets": []})
-        if row["sheet"]:
+        if isinstance(row["sheet"], str) and row["sheet"]:   # a failed book has no sheets
             source["sheets"].append({k: row[k] for k in
                                      ("sheet", "read", "consolidated", "rejected")})
     return {"as_of": report.as_of, "currency": report.currency,

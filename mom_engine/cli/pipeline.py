@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 
 from ..analyze import Analysis
 from ..findings import sort_findings
@@ -15,21 +14,9 @@ from ..report.json import ratio
 from ..report.specs import COVERAGE, COVERAGE_TEAM
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
+from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, coverage_target, show
 
 
-MAX_TARGET = 100.0   # 100× remaining quota: far above any sales plan, far below overflow
-
-
-def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number like 3") from None
-    if not math.isfinite(value) or not 0 < value <= MAX_TARGET:
-        raise argparse.ArgumentTypeError(
-            f"the target is a coverage multiple above 0 and at most {MAX_TARGET:g}, not {text}")
-    return value
 
 
 EXAMPLES = ("mom pipeline mom-demo/teams/ --target 3",
@@ -45,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
     add_as_of(parser)
-    parser.add_argument("--target", type=positive_number, default=None, metavar="X",
+    parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target (default: the first plan's Coverage Target)")
     add_json(parser)
     parser.set_defaults(run=run)

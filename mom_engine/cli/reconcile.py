@@ -73,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
     ledger_path = Path(args.ledger)
     output = Path(args.output) if args.output else None
     if output is not None:
-        if output.suffix.lower() != ".xlsx":
-            raise UsageError(f"the output {output} must be an .xlsx file")
         try:
             refuse_overwriting_inputs(output, [*files, ledger_path])
         except OutputError as error:
             raise UsageError(str(error)) from None
+        if output.suffix.lower() != ".xlsx":
+            raise UsageError(f"the output {output} must be an .xlsx file")
     try:
         ledger = read_ledger(ledger_path)
     except LedgerError as error:

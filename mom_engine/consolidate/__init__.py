@@ -54,6 +54,7 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..report.files import OutputError, write_error
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import RatesError, convert_cents, convert_rows, read_rates
 from .detail import DetailWriter, clear_detail, detail_tables
@@ -103,11 +104,18 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
     else:
         executor = LocalExecutor(min(workers or os.cpu_count() or 1, max(1, len(files))))
         window = 4 * executor.workers
-    with executor, detail or contextlib.nullcontext():
-        for result in executor.stream(worker, jobs, options, window):
-            if detail is not None:
-                detail.add(result)
-            merge.add(result)
-            if progress:
-                progress(result)
+    try:
+        with executor, detail or contextlib.nullcontext():
+            for result in executor.stream(worker, jobs, options, window):
+                if detail is not None:
+                    detail.add(result)
+                merge.add(result)
+                if progress:
+                    progress(result)
+    except OutputError:
+        raise
+    except OSError as error:   # --detail on a full disk: one output error, not findings
+        if detail is None:
+            raise
+        raise write_error(Path(options.detail_dir or "."), error) from None
     return merge.report()

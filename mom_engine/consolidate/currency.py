@@ -2,42 +2,56 @@
 from __future__ import annotations
 
 import csv
-from decimal import Decimal, InvalidOperation
+import io
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import safety
 from ..sheets import normalise_name
+from ..values import RATE_RANGE, NumberError, number_in_range
 
 
 class RatesError(ValueError):
     """The --rates file cannot be used (a usage problem)."""
 
 
+MAX_RATES_BYTES = 2**20   # a rates file is a few lines; 1 MB is absurd already
+
+
 def read_rates(path: str | Path, currency: str) -> dict[str, Decimal]:
-    """CSV with Currency, Rate (reporting-currency units per one unit of Currency)."""
+    """CSV with Currency, Rate (reporting-currency units per one unit of Currency).
+
+    A side input like the workbooks: only a regular file of at most `MAX_RATES_BYTES`, read
+    once (a FIFO or /dev/zero would hang or fill memory); each rate passes the one number
+    check every command uses (`values.number_in_range`, within `RATE_RANGE`)."""
     rates = {currency.upper(): Decimal(1)}
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = [normalise_name(h) for h in next(reader, [])]
-            if "currency" not in header or "rate" not in header:
-                raise RatesError(f"{path} needs the headers Currency and Rate")
-            c, r = header.index("currency"), header.index("rate")
-            for number, row in enumerate(reader, start=2):
-                if len(row) <= max(c, r) or not row[c].strip():
-                    continue
-                try:
-                    rate = Decimal(row[r].strip().replace(",", ""))
-                except InvalidOperation:
-                    raise RatesError(f"{path} line {number}: rate '{row[r]}' is not a number") \
-                        from None
-                if not rate.is_finite() or rate <= 0:
-                    raise RatesError(f"{path} line {number}: rate must be a positive number")
-                rates[row[c].strip().upper()] = rate
-    except OSError as error:
-        raise RatesError(f"cannot read {path}: {error.strerror or error}") from None
+        data = safety.read_regular_file(Path(path), "rates", MAX_RATES_BYTES, "a rates file")
+    except safety.Refused as refusal:
+        raise RatesError(refusal.message) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RatesError(f"{path} is not UTF-8 text; save it as CSV (UTF-8)") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [normalise_name(h) for h in next(reader, [])]
+        if "currency" not in header or "rate" not in header:
+            raise RatesError(f"{path} needs the headers Currency and Rate")
+        c, r = header.index("currency"), header.index("rate")
+        for number, row in enumerate(reader, start=2):
+            if len(row) <= max(c, r) or not row[c].strip():
+                continue
+            try:
+                rate = number_in_range(row[r], *RATE_RANGE)
+            except NumberError as error:
+                raise RatesError(f"{path} line {number}: rate {error}") from None
+            rates[row[c].strip().upper()] = rate
+    except csv.Error as error:
+        raise RatesError(f"{path} is not a readable CSV ({error})") from None
     return rates
 
 

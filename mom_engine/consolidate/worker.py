@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+import os
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +17,7 @@ import pandas as pd
 from ..analyze import analyze_book
 from ..findings import Finding, Severity, make_finding
 from ..model import Book, Context
+from ..safety import display_name, readable_text
 from .detail import detail_tables
 from .results import (STATUS_ENCRYPTED, STATUS_MISSING, STATUS_UNREADABLE, BookResult,
                       Options, SheetCount)
@@ -26,12 +29,14 @@ def process_book(path: str | Path, options: Options, name: str | None = None,
     """Read, validate and roll up one book (SPEC §11). Never raises: a failure of any kind
     becomes a `book-unreadable` finding that names the file and the reason."""
     path = Path(path)
-    result = BookResult(index=index, path=str(path), name=name or path.name)
+    result = BookResult(index=index, path=readable_text(str(path)),
+                        name=name or display_name(path))
     try:
         result.size, result.sha256 = file_identity(path)
     except OSError as error:
-        return failed_result(result, f"{result.name} cannot be read ({error.strerror or error})",
-                             status=STATUS_MISSING)
+        if not path.is_symlink():   # a dangling or looping link: read_book says which
+            return failed_result(result, f"{result.name} cannot be read "
+                                         f"({error.strerror or error})", status=STATUS_MISSING)
     try:
         analysis = analyze_book(path, name=result.name,
                                 context=Context(as_of=options.as_of,
@@ -52,10 +57,16 @@ def failed_result(result: BookResult, reason: str, *, status: str = STATUS_UNREA
 
 
 def file_identity(path: Path) -> tuple[int, str]:
-    """(size in bytes, sha256 hex) of a file, read in 1 MB blocks; the file is only read."""
+    """(size in bytes, sha256 hex) of a file, read in 1 MB blocks; the file is only read.
+    Not a regular file (a FIFO would block this open forever): (0, "") without reading it —
+    `read_book` refuses it with a finding."""
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return 0, ""
+    with os.fdopen(descriptor, "rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
             size += len(block)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -206,12 +207,18 @@ def _blank(value: Any) -> bool:
 
 
 def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> str:
-    """`external:teams/x.xlsx#'Budget'!C7` — relative to the output so the folder can move."""
+    """`external:teams/x.xlsx#'Budget'!C7` — relative to the output so the folder can move.
+
+    The path is percent-escaped whole (its bytes, so an undecodable name links too): a book
+    named `http:evil.example.xlsx` stays a file beside the report, never a web address, and
+    a `#` or `%` in a name is part of the name, not an anchor. (XlsxWriter leaves a link
+    that is already escaped as it is.)"""
     try:
-        relative = os.path.relpath(Path(path).resolve(), base.resolve())
+        relative = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
     except ValueError:  # another drive on Windows
-        relative = str(Path(path).resolve())
-    target = "external:" + Path(relative).as_posix()
+        relative = os.path.realpath(path)   # (realpath: a looping link is no crash)
+    safe = "/._-~" + (":" if os.path.isabs(relative) else "")   # C:/… on another drive
+    target = "external:" + urllib.parse.quote(os.fsencode(Path(relative).as_posix()), safe=safe)
     if sheet:
         target += "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
     return target

@@ -19,20 +19,30 @@ class OutputError(Exception):
 def refuse_overwriting_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
     """An output path equal to an input path is refused: inputs are only ever read (SPEC §15).
 
-    "Equal" means the same file, however it is spelled: resolved paths (symlinks, `..`) and,
-    when both exist, the same inode (hard links, case-insensitive file systems)."""
-    target = Path(output).resolve()
+    Inputs are every file the command reads: workbooks and side files (rates, ledger, mapping
+    files) alike. "Equal" means the same file, however it is spelled: resolved paths
+    (symlinks, `..`) and, when both exist, the same inode (hard links, case-insensitive file
+    systems). An output that is a folder is refused too, before any work is done."""
+    refuse_folder(output)
+    target = Path(os.path.realpath(output))   # realpath: a looping link is no crash
     for path in inputs:
         path = Path(path)
-        same = path.resolve() == target
+        same = Path(os.path.realpath(path)) == target
         if not same and target.exists() and path.exists():
             try:
                 same = os.path.samefile(path, target)
             except OSError:
                 same = False
         if same:
-            raise OutputError(f"the output {output} is one of the input workbooks ({path}); "
+            raise OutputError(f"the output {output} is one of the inputs ({path}); "
                               "inputs are never written — choose another output name")
+
+
+def refuse_folder(output: str | Path) -> None:
+    output = Path(output)
+    if output.is_dir():
+        raise OutputError(f"the output {output} is a folder; give a file name like "
+                          f"{output / ('report' + (output.suffix or '.xlsx'))}")
 
 
 TEMPORARY_SUFFIX = ".tmp"
@@ -50,20 +60,54 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     mkstemp's private 0600, and is flushed to disk before the rename.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}.",
-                                         suffix=target.suffix + TEMPORARY_SUFFIX,
-                                         dir=target.parent)
-    os.close(handle)
+    refuse_folder(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}.",
+                                             suffix=target.suffix + TEMPORARY_SUFFIX,
+                                             dir=target.parent)
+        os.close(handle)
+    except OSError as error:
+        raise write_error(target, error) from None
     temporary_path = Path(temporary)
     try:
         yield temporary_path
         _flush_to_disk(temporary_path)
         os.chmod(temporary_path, 0o666 & ~_umask())
         os.replace(temporary_path, target)
+    except Exception as error:  # also a writer library wrapping the OSError (xlsxwriter, arrow)
+        cause = _os_error_in(error)
+        if cause is None:
+            raise
+        raise write_error(target, cause) from None
     finally:
         temporary_path.unlink(missing_ok=True)
+
+
+class OutputWriteFailed(OutputError, OSError):
+    """An output that cannot be written: a usage-level error (exit 2) that is still the
+    OSError it was for any caller catching those."""
+
+
+def write_error(target: Path, error: OSError) -> OutputWriteFailed:
+    """An output that cannot be written (full disk, no permission): one clear message; the
+    previous file, if any, is left as it was."""
+    return OutputWriteFailed(f"cannot write {target}: {error.strerror or error}")
+
+
+def _os_error_in(error: BaseException) -> OSError | None:
+    """The OSError behind a library's own exception (its cause or context), if any; arrow's
+    errors say only their text ("… No space left on device"), kept as the reason."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    text = str(error)
+    if "No space left on device" in text or "Disk quota exceeded" in text:
+        return OSError(28, "No space left on device")
+    return None
 
 
 def remove_stale_temporaries(target: Path) -> list[Path]:

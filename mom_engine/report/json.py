@@ -14,6 +14,7 @@ from typing import Any
 
 from ..findings import Finding
 from ..money import units
+from ..safety import readable_text
 
 money = units      # integer cents → a JSON number with at most 2 decimals
 
@@ -39,16 +40,29 @@ def _default(value: Any) -> Any:
 
 
 def strict(value: Any) -> Any:
-    """Non-finite floats anywhere in a document → null (JSON has no NaN)."""
+    """The document as strict JSON holds it: NaN and ±Infinity (a blank cell of a table, a
+    ratio over nothing) become null, text the OS gave as undecodable bytes (a file name like
+    `caf\\xe9.xlsx`) is shown escaped — never `NaN`, never an encoding crash."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return value if value.isascii() else readable_text(value)
     if isinstance(value, dict):
-        return {key: strict(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+        return {strict(key): strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [strict(item) for item in value]
-    return value
+    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray)):  # numpy scalars
+        return strict(value.item())
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if type(value).__name__ in ("NAType", "NaTType"):     # pandas' missing values
+        return None
+    return strict(str(value))
 
 
 def dumps(document: dict[str, Any]) -> str:
+    """One strict JSON document (no NaN/Infinity: `allow_nan=False` proves it)."""
     return json.dumps(strict(document), default=_default, ensure_ascii=False, indent=2,
                       allow_nan=False)

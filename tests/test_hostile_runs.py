@@ -1,0 +1,309 @@
+"""What a folder, a side file, an output path or a full disk does to a run (SPEC §11, §13, §15):
+never an abort, a hang, exit 3 or a silently shorter result. Every case runs the real CLI in a
+subprocess on files built here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .builders import team_book
+
+
+def strict_json(text: str):
+    """json.loads that refuses NaN, Infinity and -Infinity (not JSON)."""
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.fixture
+def teams(tmp_path) -> Path:
+    folder = tmp_path / "teams"
+    folder.mkdir()
+    team_book(folder / "good.xlsx")
+    return folder
+
+
+def no_traceback(done: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+
+
+# --- JSON is JSON -------------------------------------------------------------------------------
+
+def test_consolidate_json_parses_strictly_with_an_unreadable_book(teams, tmp_path, run_mom):
+    (teams / "junk.xlsx").write_bytes(b"not a workbook")
+    done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--json", "--workers", "1")
+    assert done.returncode == 1, done.stderr
+    report = strict_json(done.stdout)
+    junk = next(s for s in report["sources"] if s["book"] == "junk.xlsx")
+    assert junk["status"] == "unreadable" and junk["sheets"] == []
+    good = next(s for s in report["sources"] if s["book"] == "good.xlsx")
+    assert good["reason"] is None
+
+
+def test_validate_json_parses_strictly_with_an_unreadable_book(teams, run_mom):
+    (teams / "junk.xlsx").write_bytes(b"not a workbook")
+    done = run_mom("validate", teams, "--json")
+    report = strict_json(done.stdout)
+    assert [(f["book"], f["code"]) for f in report["findings"]] == [
+        ("junk.xlsx", "book-unreadable")]
+
+
+# --- -o never overwrites an input, and is a file ---------------------------------------------
+
+def test_output_that_is_the_rates_file_is_refused(teams, tmp_path, run_mom):
+    rates = tmp_path / "rates.csv"
+    rates.write_text("Currency,Rate\nUSD,1\n")
+    done = run_mom("consolidate", teams, "--currency", "USD", "--rates", rates, "-o", rates)
+    assert done.returncode == 2
+    assert rates.read_text() == "Currency,Rate\nUSD,1\n"
+    assert f"the output {rates} is one of the inputs ({rates})" in done.stderr
+    no_traceback(done)
+
+
+def test_output_that_is_the_ledger_is_refused(teams, tmp_path, run_mom):
+    ledger = tmp_path / "ledger.csv"
+    text = ("Document Type,Document No,PO Number,Vendor,GL Account,Posting Date,Amount,Currency\n"
+            "PO,PO-1,PO-1,Acme,610200,2027-01-05,100,USD\n")
+    ledger.write_text(text)
+    done = run_mom("reconcile", teams / "good.xlsx", "--ledger", ledger, "-o", ledger)
+    assert done.returncode == 2
+    assert ledger.read_text() == text
+    assert "is one of the inputs" in done.stderr
+    no_traceback(done)
+
+
+@pytest.mark.parametrize("command", ["consolidate", "reconcile"])
+def test_output_that_is_a_folder_is_a_clear_usage_error(teams, tmp_path, run_mom, command):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("Document Type,Document No,PO Number,Vendor,GL Account,Posting Date,"
+                      "Amount,Currency\n")
+    extra = ["--ledger", ledger] if command == "reconcile" else []
+    done = run_mom(command, teams, *extra, "-o", teams)
+    assert done.returncode == 2, done.stderr
+    assert f"the output {teams} is a folder; give a file name" in done.stderr
+    no_traceback(done)
+
+
+# --- side files: only regular files, bounded ------------------------------------------------------
+
+def test_rates_on_a_fifo_or_dev_zero_is_a_usage_error_at_once(teams, tmp_path, run_mom):
+    fifo = tmp_path / "rates.csv"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.csv"
+    zero.symlink_to("/dev/zero")
+    for side, kind in ((fifo, "a named pipe"), (zero, "a device")):
+        done = run_mom("consolidate", teams, "--currency", "USD", "--rates", side,
+                       "-o", tmp_path / "out.xlsx")
+        assert done.returncode == 2
+        assert f"{side.name} is not a regular file ({kind})" in done.stderr
+        no_traceback(done)
+
+
+def test_a_huge_ledger_is_refused_by_its_size_before_it_is_read(teams, tmp_path, run_mom):
+    ledger = tmp_path / "huge.csv"
+    with ledger.open("wb") as handle:       # sparse: 1.5 GB that take no disk space
+        handle.truncate(1536 * 2**20)
+    done = run_mom("reconcile", teams / "good.xlsx", "--ledger", ledger)
+    assert done.returncode == 2
+    assert "huge.csv is 1536 MB, over the 200 MB limit for a ledger" in done.stderr
+    no_traceback(done)
+
+
+def test_a_huge_rates_file_is_refused_by_its_size(teams, tmp_path, run_mom):
+    rates = tmp_path / "rates.csv"
+    with rates.open("wb") as handle:
+        handle.truncate(64 * 2**20)
+    done = run_mom("consolidate", teams, "--currency", "USD", "--rates", rates,
+                   "-o", tmp_path / "out.xlsx")
+    assert done.returncode == 2
+    assert "rates.csv is 64 MB, over the 1 MB limit for a rates file" in done.stderr
+
+
+# --- one number validation --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["NaN", "inf", "-inf", "1e308", "0", "-1", "abc"])
+@pytest.mark.parametrize("command", ["consolidate", "pipeline"])
+def test_a_target_out_of_range_is_a_usage_error(teams, tmp_path, run_mom, command, target):
+    extra = ["-o", tmp_path / "out.xlsx"] if command == "consolidate" else []
+    done = run_mom(command, teams, f"--target={target}", *extra)
+    assert done.returncode == 2, done.stderr
+    assert "--target" in done.stderr and target in done.stderr
+    no_traceback(done)
+
+
+@pytest.mark.parametrize("rate", ["1e15", "1e-320", "NaN", "Infinity", "0", "-2"])
+def test_a_rate_out_of_range_is_a_usage_error_and_loses_nothing(teams, tmp_path, run_mom, rate):
+    rates = tmp_path / "rates.csv"
+    rates.write_text(f"Currency,Rate\nEUR,{rate}\n")
+    done = run_mom("consolidate", teams, "--currency", "EUR", "--rates", rates,
+                   "-o", tmp_path / "out.xlsx")
+    assert done.returncode == 2, done.stderr
+    assert f"rates.csv line 2: rate {rate} is not a number between 0.000001 and 1,000,000" \
+        in done.stderr
+    no_traceback(done)
+
+
+def test_the_largest_rate_converts_without_overflow(teams, tmp_path, run_mom):
+    rates = tmp_path / "rates.csv"
+    rates.write_text("Currency,Rate\nUSD,1000000\n")
+    done = run_mom("consolidate", teams, "--currency", "XYZ", "--rates", rates,
+                   "-o", tmp_path / "out.xlsx", "--json")
+    assert done.returncode == 0, done.stderr
+    assert strict_json(done.stdout)["totals"]["budgeted"] == 1_000_000_000.0   # 1000 × 1e6
+
+
+# --- a full disk --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """An 8 KB tmpfs, smaller than any workbook MOM writes (root only: the suite runs as root
+    here; elsewhere it skips)."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def big_team(path: Path) -> Path:
+    """A team book with many activities (its detail rows are well over 8 KB)."""
+    activities = [{"Activity ID": f"A{i}", "Campaign ID": "C1", "Activity": f"Activity {i}",
+                   "GL Account": "610200"} for i in range(3000)]
+    return team_book(path, Activities=activities)
+
+
+def test_consolidate_onto_a_full_disk_is_one_clear_message(teams, tmp_path, full_disk, run_mom):
+    big_team(teams / "big.xlsx")
+    done = run_mom("consolidate", teams, "-o", full_disk / "out.xlsx", "--workers", "1")
+    assert done.returncode == 2, done.stderr
+    assert f"cannot write {full_disk / 'out.xlsx'}: No space left on device" in done.stderr
+    no_traceback(done)
+    assert not list(full_disk.iterdir())          # no half file, no temporary left behind
+
+
+def test_detail_onto_a_full_disk_never_becomes_findings_about_the_books(teams, tmp_path,
+                                                                        full_disk, run_mom):
+    for index in range(4):
+        big_team(teams / f"big{index}.xlsx")
+    done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--detail", full_disk,
+                   "--workers", "1", "--json")
+    assert done.returncode == 2, done.stderr
+    assert "No space left on device" in done.stderr
+    assert done.stdout == ""                      # no report that calls the books unreadable
+    assert not (tmp_path / "out.xlsx").exists()
+    no_traceback(done)
+
+
+def test_reconcile_and_template_onto_a_full_disk_exit_2(teams, tmp_path, full_disk, run_mom):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("Document Type,Document No,PO Number,Vendor,GL Account,Posting Date,"
+                      "Amount,Currency\n" + "".join(
+                          f"PO,PO-{i},PO-{i},Acme,610200,2027-01-05,100,USD\n"
+                          for i in range(5000)))
+    done = run_mom("reconcile", teams / "good.xlsx", "--ledger", ledger,
+                   "-o", full_disk / "rec.xlsx")
+    assert done.returncode == 2, done.stderr
+    assert "No space left on device" in done.stderr
+    no_traceback(done)
+    done = run_mom("template", "--out", full_disk / "templates")
+    assert done.returncode == 2, done.stderr
+    assert "No space left on device" in done.stderr
+    no_traceback(done)
+
+
+# --- file names and folder scans ---------------------------------------------------------------------
+
+def test_a_non_utf8_file_name_is_read_and_shown_escaped(teams, tmp_path):
+    """`caf\\xe9.xlsx` (Latin-1 bytes, not UTF-8): read like any book; the good one too."""
+    folder = os.fsencode(teams)
+    team_book(Path(os.fsdecode(os.path.join(folder, b"caf\xe9.xlsx"))), plan={"Plan ID": "P-2"})
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(["python3", "-m", "mom_engine", "consolidate", str(teams), "-o",
+                           str(tmp_path / "out.xlsx"), "--json", "--workers", "1"],
+                          capture_output=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = strict_json(done.stdout.decode("utf-8"))
+    assert report["books"] == {"read": 2, "failed": 0}
+    assert sorted(s["book"] for s in report["sources"]) == ["caf\\xe9.xlsx", "good.xlsx"]
+    done = subprocess.run(["python3", "-m", "mom_engine", "validate",
+                           os.path.join(folder, b"caf\xe9.xlsx"), "--json"],
+                          capture_output=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert strict_json(done.stdout.decode("utf-8"))["findings"] == []
+
+
+def test_a_folder_scan_reports_what_it_cannot_read(teams, tmp_path, run_mom):
+    os.mkfifo(teams / "pipe.xlsx")
+    (teams / "dangling.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
+    (teams / "loop.xlsx").symlink_to(teams / "loop.xlsx")
+    (teams / "zero.xlsx").symlink_to("/dev/zero")
+    done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--json", "--workers", "1")
+    assert done.returncode == 1, done.stderr
+    report = strict_json(done.stdout)
+    assert report["books"] == {"read": 1, "failed": 4}
+    unreadable = {f["book"]: f["message"] for f in report["findings"]
+                  if f["code"] == "book-unreadable"}
+    assert unreadable == {
+        "pipe.xlsx": "pipe.xlsx is not a regular file (a named pipe); only workbook files are "
+                     "read",
+        "dangling.xlsx": "dangling.xlsx is a link to a file that does not exist",
+        "loop.xlsx": "loop.xlsx is a link that loops (it leads back to itself)",
+        "zero.xlsx": "zero.xlsx is not a regular file (a device); only workbook files are read",
+    }
+
+
+def test_a_fifo_in_a_batch_never_hangs_it(teams, tmp_path, run_mom):
+    os.mkfifo(teams / "pipe.xlsx")
+    for workers in ("1", "2"):
+        done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--workers", workers)
+        assert done.returncode == 1, done.stderr
+        assert "pipe.xlsx is not a regular file" in done.stdout
+
+
+# --- Findings links -----------------------------------------------------------------------------
+
+def test_findings_links_are_relative_escaped_file_links(tmp_path, run_mom):
+    """A book named `http:evil.example.xlsx` must not become a web link, `a#b 100%.xlsx` must
+    not be cut at `#`: every Target is a relative path, percent-escaped, that leads back to
+    the file."""
+    import re
+    import urllib.parse
+    import zipfile
+    teams = tmp_path / "teams"
+    teams.mkdir()
+    bad_budget = [{"Activity ID": "A1", "Month": None, "Budgeted": 1000, "Planned": 900}]
+    names = ["http:evil.example.xlsx", "a#b 100%.xlsx", "plain.xlsx"]
+    for name in names:
+        team_book(teams / name, Budget=bad_budget, plan={"Plan ID": name})
+    out = tmp_path / "out.xlsx"
+    done = run_mom("consolidate", teams, "-o", out, "--workers", "1")
+    assert done.returncode == 1, done.stderr
+    with zipfile.ZipFile(out) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+        sheet_ids = re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"', workbook)
+        rid = dict(sheet_ids)["Findings"]
+        part = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"',
+                         rels)
+        target = (part[1] or part[2]).split("/")[-1]
+        links = archive.read(f"xl/worksheets/_rels/{target}.rels").decode()
+    targets = re.findall(r'Target="([^"]+)"', links)
+    assert targets, links
+    opened = set()
+    for link in targets:
+        assert not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", link), link   # no scheme: relative
+        path = urllib.parse.unquote(link.replace("\\", "/"))
+        assert path.startswith("teams/"), link
+        opened.add(path.removeprefix("teams/"))
+    assert opened == set(names)
