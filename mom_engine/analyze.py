@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
+from .exports import ExportFiles, attach_exports
 from .findings import Finding, make_finding, sort_findings
 from .model import Book
 from .read import read_book
@@ -23,6 +24,7 @@ class Context:
 
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_target: float | None = None
+    exports: ExportFiles = field(default_factory=ExportFiles)   # --crm, --leads, --map
 
 
 Check = Callable[[Book, Context], list[Finding]]
@@ -45,8 +47,16 @@ def analyze_book(path: str | Path, *, name: str | None = None,
                  context: Context | None = None) -> Analysis:
     """Read, validate and check one workbook. Never raises for bad input."""
     context = context or Context()
-    book = read_book(path, name=name)
-    return Analysis(book, check_book(book, context))
+    return analyze_books([(Path(path), name)], context)[0]
+
+
+def analyze_books(inputs: Sequence[tuple[Path, str | None]], context: Context) -> list[Analysis]:
+    """Several workbooks that share the command line's exports: read them all, give each its
+    share of the --crm / --leads exports (`exports.attach_exports`), then check each."""
+    mapping = context.exports.mapping
+    books = [read_book(path, name=name, mapping=mapping) for path, name in inputs]
+    attach_exports(books, context.exports)
+    return [Analysis(book, check_book(book, context)) for book in books]
 
 
 def check_book(book: Book, context: Context) -> list[Finding]:

@@ -74,6 +74,11 @@ class Table:
     letters: dict[str, str] = field(default_factory=dict)   # column → Excel column letter
     header_row: int | None = None
     extra_columns: list[str] = field(default_factory=list)
+    # The file the rows came from when it is not the book itself (a --crm / --leads export):
+    # findings on this table name that file.
+    origin: str | None = None
+    # Columns read from a stand-in header (`Original Source` for Campaign ID) → that header.
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -142,6 +147,8 @@ class Book:
     date1904: bool = False
     plan_cells: dict[str, str] = field(default_factory=dict)   # plan field → its Value cell
     plan_sheet: str | None = None
+    # How an export's names map onto ours (Mappings sheet + --map): a mappings.Mapping.
+    mapping: Any = None
     # Rollups computed once per book state and shared by checks, reports and consolidation.
     # init=False: a Book made with dataclasses.replace (a what-if) starts with an empty memo.
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -176,6 +183,9 @@ class Book:
             title = table.title or sheet
             if cell is None:
                 cell = table.cell(column, row)
+            if table.origin:
+                return make_finding(code, message, book=table.origin, sheet=title, row=row,
+                                    column=column, value=value, severity=severity, cell=cell)
         return make_finding(code, message, book=self.name, sheet=title, row=row, column=column,
                             value=value, severity=severity, cell=cell)
 

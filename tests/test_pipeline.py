@@ -246,7 +246,7 @@ def test_cli_pipeline_exit_codes(make_book, run_mom, tmp_path):
     broken = make_book("broken.xlsx", Opportunities=[opp("O1", "Ann", "Won?", 10, D(2027, 1, 1))])
     done = run_mom("pipeline", broken, "--as-of", "2027-02-15", "--json")
     assert done.returncode == 1
-    assert ("Opportunities", "C2", "value-enum") in [
+    assert ("Opportunities", "C2", "stage-unmapped") in [
         (f["sheet"], f["cell"], f["code"]) for f in json.loads(done.stdout)["findings"]]
 
 

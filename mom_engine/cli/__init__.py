@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from ..exports import ExportError
+from ..mappings import MappingError
 from ..report.files import OutputError
 
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     try:
         return int(args.run(args))
-    except (UsageError, OutputError) as error:
+    except (UsageError, OutputError, ExportError, MappingError) as error:
         print(f"mom {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

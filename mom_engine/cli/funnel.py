@@ -12,7 +12,7 @@ from ..funnel import FunnelReport, roll_up_funnel
 from ..report.json import ratio
 from ..report.text import print_table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import add_as_of, add_exports, add_json, analyze_inputs, context_of, emit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
     add_as_of(parser)
+    add_exports(parser, crm=False)
     add_json(parser)
     parser.set_defaults(run=run)
 

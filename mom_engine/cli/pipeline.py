@@ -14,7 +14,7 @@ from ..pipeline import COVERAGE_CODES, CoverageReport, coverage
 from ..report.json import money, ratio
 from ..report.text import print_table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import add_as_of, add_exports, add_json, analyze_inputs, context_of, emit
 
 
 MAX_TARGET = 100.0   # 100× remaining quota: far above any sales plan, far below overflow
@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_as_of(parser)
     parser.add_argument("--target", type=positive_number, default=None, metavar="X",
                         help="coverage target (default: the first plan's Coverage Target)")
+    add_exports(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 

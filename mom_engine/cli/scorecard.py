@@ -15,7 +15,7 @@ from ..report.json import money, ratio
 from ..report.text import print_table
 from ..scorecard import Scorecard, score_campaigns
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import add_as_of, add_exports, add_json, analyze_inputs, context_of, emit
 
 MONEY = ("cost", "pipeline", "won", "cost_per_lead", "cost_per_mql")
 RATIOS = ("roi", "pipeline_per_cost", "leads_attainment", "pipeline_attainment",
@@ -30,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         + " Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
     add_as_of(parser)
+    add_exports(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
