@@ -52,7 +52,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -218,7 +219,8 @@ def po_keys(book: Book) -> list[tuple[str, str | None, str]]:
     title = table.title or "PurchaseOrders"
     numbers = rows["PO Number"].astype("string").str.strip()
     return [(po, table.cell("PO Number", int(row)), title)
-            for po, row in zip(numbers.tolist(), rows["_row"].tolist()) if isinstance(po, str)]
+            for po, row in zip(numbers.tolist(), rows["_row"].tolist(), strict=True)
+            if isinstance(po, str)]
 
 
 def quota_keys(book: Book) -> list[tuple[str, str, int, str | None, str]]:
@@ -231,7 +233,7 @@ def quota_keys(book: Book) -> list[tuple[str, str, int, str | None, str]]:
     quarters = rows["Quarter"].astype("string").tolist()
     amounts = rows["Quota"].tolist()
     keys = []
-    for rep, quarter, amount, row in zip(reps, quarters, amounts, rows["_row"].tolist()):
+    for rep, quarter, amount, row in zip(reps, quarters, amounts, rows["_row"].tolist(), strict=True):
         if isinstance(rep, str) and isinstance(quarter, str) and not pd.isna(amount):
             keys.append((rep, quarter, int(amount), table.cell("Quota", int(row)), title))
     return keys
@@ -916,9 +918,9 @@ def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
     from .assets import find_duplicate_assets
     books = frame["book"].astype(object)
     duplicates = find_duplicate_assets({name: part for name, part in frame.groupby(books)})
-    marked = set(zip(duplicates["team"], duplicates["Asset ID"]))
+    marked = set(zip(duplicates["team"], duplicates["Asset ID"], strict=True))
     frame["likely_duplicate"] = [(b, a) in marked for b, a in
-                                 zip(books, frame["Asset ID"].astype(object))]
+                                 zip(books, frame["Asset ID"].astype(object), strict=True)]
     return frame
 
 

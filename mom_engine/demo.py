@@ -89,6 +89,79 @@ def _make_one(job: tuple[int, Path, dt.date]) -> Path:
     return path
 
 
+def _demo_tasks(rng: random.Random, activity_id: str, kind: str, start: dt.date,
+                today: dt.date) -> list[dict[str, Any]]:
+    """The Tasks rows of one demo activity: a chain of 2–5 tasks from its start, done, under
+    way or not started as of `today`."""
+    tasks: list[dict[str, Any]] = []
+    task_start = start
+    for t, task in enumerate(TASK_NAMES[: rng.randint(2, 5)]):
+        planned_start = task_start + dt.timedelta(days=rng.randint(0, 5))
+        planned_finish = planned_start + dt.timedelta(days=rng.randint(2, 15))
+        task_start = planned_finish
+        done = planned_finish < today - dt.timedelta(days=rng.randint(0, 20))
+        started = planned_start <= today
+        under_way = not done and started and rng.random() < 0.8
+        progress = 1.0 if done else (round(rng.uniform(0.1, 0.9), 2) if under_way else 0.0)
+        submitted = planned_finish - dt.timedelta(days=2) if progress >= 0.9 else None
+        actual_start = (planned_start + dt.timedelta(days=rng.randint(0, 3))
+                        if progress > 0 else None)
+        actual_finish = (max(actual_start, planned_finish + dt.timedelta(days=rng.randint(-1, 4)))
+                         if done else None)
+        tasks.append({
+            "Task ID": f"{activity_id}-T{t + 1}", "Activity ID": activity_id,
+            "Task": task, "Deliverable": f"{kind} {task.lower()}",
+            "Role": rng.choice(ROLES), "Assignee": rng.choice(PEOPLE),
+            "Resource Type": rng.choice(("Internal", "Internal", "External")),
+            "Planned Start": planned_start, "Planned Finish": planned_finish,
+            "Actual Start": actual_start, "Actual Finish": actual_finish,
+            "% Complete": progress,
+            "Status": "Done" if done else ("In Progress" if progress > 0 else "Not Started"),
+            "Submitted On": submitted,
+            "Approved On": (submitted + dt.timedelta(days=rng.randint(1, 8))
+                            if submitted and done else None),
+            "Approver": rng.choice(PEOPLE) if submitted else None,
+            "Planned Hours": rng.choice((4, 8, 16, 24, 40)),
+            "Actual Hours": rng.choice((4, 8, 12, 16, 30, 48)) if done else None,
+        })
+    return tasks
+
+
+def _demo_invoices(rng: random.Random, po_number: int, po_amount: float, issue: dt.date,
+                   vendor: str, gl: Any, today: dt.date) -> list[dict[str, Any]]:
+    """Up to three monthly invoices against one demo PO, none dated after `today`."""
+    invoices: list[dict[str, Any]] = []
+    for i in range(rng.randint(0, 3)):
+        invoice_date = issue + dt.timedelta(days=30 * (i + 1))
+        if invoice_date > today:
+            break
+        invoices.append({
+            "Invoice No": f"INV-{po_number % 100000}-{i + 1}",
+            "PO Number": str(po_number), "Vendor": vendor,
+            "Amount": round(po_amount * rng.uniform(0.2, 0.33), 2),
+            "Invoice Date": invoice_date, "GL Account": gl,
+            "Status": rng.choice(("Received", "Approved", "Paid")),
+        })
+    return invoices
+
+
+def _demo_opportunity(rng: random.Random, opportunity_id: str, reps: list[str],
+                      campaigns: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
+    """One demo Opportunities row; closed ones closed in the past year."""
+    rep = rng.choice(reps)
+    stage = rng.choice(list(OPPORTUNITY_STAGES))
+    close = today + dt.timedelta(days=rng.randint(-300, 150))
+    if stage.startswith("Closed"):
+        close = today - dt.timedelta(days=rng.randint(1, 330))
+    return {
+        "Opportunity ID": opportunity_id, "Rep": rep,
+        "Account": f"Account {rng.randint(1, 400)}",
+        "Campaign ID": rng.choice(campaigns)["Campaign ID"] if rng.random() < 0.7 else None,
+        "Stage": stage, "Amount": rng.choice((12_000, 25_000, 40_000, 60_000, 90_000, 150_000)),
+        "Created": close - dt.timedelta(days=rng.randint(30, 120)), "Close Date": close,
+    }
+
+
 def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
     """Plan, tables and lists for demo team `index` (deterministic)."""
     rng = random.Random(1000 + index)
@@ -133,7 +206,8 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
         expected_leads = rng.randint(50, 800)
         campaigns.append({
             "Campaign ID": campaign_id,
-            "Campaign": f"{rng.choice(PRODUCTS)} {rng.choice(('launch', 'push', 'nurture', 'roadshow', 'summit'))}",
+            "Campaign": f"{rng.choice(PRODUCTS)} "
+                        f"{rng.choice(('launch', 'push', 'nurture', 'roadshow', 'summit'))}",
             "Objective ID": rng.choice(objectives)["Objective ID"],
             "Product": rng.choice(PRODUCTS), "Segment": rng.choice(SEGMENTS),
             "Channel": channel, "Owner": rng.choice(PEOPLE), "Start": start, "End": end,
@@ -160,35 +234,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
                 budget.append({"Activity ID": activity_id, "Month": months[m],
                                "Budgeted": amount,
                                "Planned": round(amount * rng.uniform(0.85, 1.0), 2)})
-            # tasks
-            task_start = start
-            for t, task in enumerate(TASK_NAMES[: rng.randint(2, 5)]):
-                planned_start = task_start + dt.timedelta(days=rng.randint(0, 5))
-                planned_finish = planned_start + dt.timedelta(days=rng.randint(2, 15))
-                task_start = planned_finish
-                done = planned_finish < today - dt.timedelta(days=rng.randint(0, 20))
-                started = planned_start <= today
-                progress = 1.0 if done else (round(rng.uniform(0.1, 0.9), 2) if started and rng.random() < 0.8 else 0.0)
-                submitted = planned_finish - dt.timedelta(days=2) if progress >= 0.9 else None
-                actual_start = (planned_start + dt.timedelta(days=rng.randint(0, 3))
-                                if progress > 0 else None)
-                actual_finish = (max(actual_start, planned_finish + dt.timedelta(days=rng.randint(-1, 4)))
-                                 if done else None)
-                tasks.append({
-                    "Task ID": f"{activity_id}-T{t + 1}", "Activity ID": activity_id,
-                    "Task": task, "Deliverable": f"{kind} {task.lower()}",
-                    "Role": rng.choice(ROLES), "Assignee": rng.choice(PEOPLE),
-                    "Resource Type": rng.choice(("Internal", "Internal", "External")),
-                    "Planned Start": planned_start, "Planned Finish": planned_finish,
-                    "Actual Start": actual_start, "Actual Finish": actual_finish,
-                    "% Complete": progress,
-                    "Status": "Done" if done else ("In Progress" if progress > 0 else "Not Started"),
-                    "Submitted On": submitted,
-                    "Approved On": submitted + dt.timedelta(days=rng.randint(1, 8)) if submitted and done else None,
-                    "Approver": rng.choice(PEOPLE) if submitted else None,
-                    "Planned Hours": rng.choice((4, 8, 16, 24, 40)),
-                    "Actual Hours": rng.choice((4, 8, 12, 16, 30, 48)) if done else None,
-                })
+            tasks.extend(_demo_tasks(rng, activity_id, kind, start, today))
             # purchase orders and invoices
             issue = max(approved_on + dt.timedelta(days=1), start - dt.timedelta(days=20))
             if rng.random() < 0.75 and status == "Approved" and issue <= today:
@@ -198,17 +244,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
                 pos.append({"PO Number": po_counter, "Activity ID": activity_id,
                             "Vendor": vendor, "Amount": po_amount, "Issue Date": issue,
                             "Status": po_status})
-                for i in range(rng.randint(0, 3)):
-                    invoice_date = issue + dt.timedelta(days=30 * (i + 1))
-                    if invoice_date > today:
-                        break
-                    invoices.append({
-                        "Invoice No": f"INV-{po_counter % 100000}-{i + 1}",
-                        "PO Number": str(po_counter), "Vendor": vendor,
-                        "Amount": round(po_amount * rng.uniform(0.2, 0.33), 2),
-                        "Invoice Date": invoice_date, "GL Account": gl,
-                        "Status": rng.choice(("Received", "Approved", "Paid")),
-                    })
+                invoices.extend(_demo_invoices(rng, po_counter, po_amount, issue, vendor, gl, today))
     reps = rng.sample(REPS, k=min(len(REPS), 2 + size))
     opportunities, quotas = [], []
     year, quarter = _quarter_of(today, fy_start)
@@ -218,18 +254,8 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
             label = quarter_label(qy, qq)
             quotas.append({"Rep": rep, "Quarter": label, "Quota": rep_quota(rep, label)})
     for n in range(rng.randint(15, 40) * size):
-        rep = rng.choice(reps)
-        stage = rng.choice(list(OPPORTUNITY_STAGES))
-        close = today + dt.timedelta(days=rng.randint(-300, 150))
-        if stage.startswith("Closed"):
-            close = today - dt.timedelta(days=rng.randint(1, 330))
-        opportunities.append({
-            "Opportunity ID": f"OPP-{index + 1:04d}-{n + 1:04d}", "Rep": rep,
-            "Account": f"Account {rng.randint(1, 400)}",
-            "Campaign ID": rng.choice(campaigns)["Campaign ID"] if rng.random() < 0.7 else None,
-            "Stage": stage, "Amount": rng.choice((12_000, 25_000, 40_000, 60_000, 90_000, 150_000)),
-            "Created": close - dt.timedelta(days=rng.randint(30, 120)), "Close Date": close,
-        })
+        opportunities.append(_demo_opportunity(rng, f"OPP-{index + 1:04d}-{n + 1:04d}", reps,
+                                               campaigns, today))
     leads = []
     for n in range(rng.randint(40, 120) * size):
         inquiry = today - dt.timedelta(days=rng.randint(5, 200))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class Severity(str, Enum):
@@ -34,7 +35,7 @@ def _catalogue(*codes: Code) -> dict[str, Code]:
     return {c.code: c for c in codes}
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 CATALOGUE: dict[str, Code] = _catalogue(
     # --- structure (SPEC §3, §10) -----------------------------------------------------------

@@ -28,13 +28,14 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .findings import Finding
-from .model import Book, PlanSettings
+from .model import Book
 from .values import cents_of_decimal
 
 FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining")
@@ -140,15 +141,13 @@ class FormulaValues:
     rows: dict[str, dict[int, dict[str, Any]]]
 
 
-def formula_values(book: Book) -> FormulaValues:
-    """Evaluate the template formulas over a Book read from the rows a writer is about to write
-    (`frames.book_from_tables`): every row counts, rejected or not, exactly as in Excel.
-    Values are in plan-currency units (floats with 2 decimals)."""
-    plan: PlanSettings = book.plan
-    plan_currency = (plan.currency or "USD").casefold()
+def _converter(book: Book) -> Callable[[Any, Any], int | None]:
+    """(cents, currency) → plan-currency cents as the template's rate lookup computes them:
+    blank cents count 0, a missing or blank rate gives None (the formula's #N/A)."""
+    plan_currency = (book.plan.currency or "USD").casefold()
     rates: dict[str, float] = {}
     rates_frame = book.table("Rates").frame
-    for currency, rate in zip(rates_frame["Currency"], rates_frame["Rate"]):
+    for currency, rate in zip(rates_frame["Currency"], rates_frame["Rate"], strict=True):
         key = _key(currency)
         if key and key not in rates:
             rates[key] = rate
@@ -164,6 +163,14 @@ def formula_values(book: Book) -> FormulaValues:
             return None
         return cents_of_decimal(Decimal(int(cents)) * Decimal(repr(float(rate))) / 100)
 
+    return converted
+
+
+def formula_values(book: Book) -> FormulaValues:
+    """Evaluate the template formulas over a Book read from the rows a writer is about to write
+    (`frames.book_from_tables`): every row counts, rejected or not, exactly as in Excel.
+    Values are in plan-currency units (floats with 2 decimals)."""
+    converted = _converter(book)
     pos = _ordered(book, "PurchaseOrders")
     invoices = _ordered(book, "Invoices")
     po_activity: dict[str, str] = {}          # PO key → the PO's Activity ID as TRIM shows it
@@ -185,13 +192,7 @@ def formula_values(book: Book) -> FormulaValues:
         po = _key(record["PO Number"])
         amount = converted(record["Amount"], record["Currency"])
         billed = invoiced.get(po, 0)
-        status = _key(record["Status"])
-        if amount is None or billed is None:
-            commitment = None
-        elif status in ("", "open"):
-            commitment = max(amount - billed, 0)
-        else:
-            commitment = 0
+        commitment = _open_commitment(amount, billed, _key(record["Status"]))
         po_rows.append((po, _key(record["Activity ID"]), amount, billed, commitment,
                         _trimmed(record["PO Number"]), record["_row"]))
 
@@ -243,6 +244,14 @@ def formula_values(book: Book) -> FormulaValues:
     })
 
 
+def _open_commitment(amount: int | None, billed: int | None, status: str) -> int | None:
+    """The PO sheet's Open Commitment formula: an open (or blank-status) PO commits what is not
+    yet invoiced, never below zero; None when either amount cannot be converted."""
+    if amount is None or billed is None:
+        return None
+    return max(amount - billed, 0) if status in ("", "open") else 0
+
+
 def _ordered(book: Book, sheet: str) -> list[dict[str, Any]]:
     """Every row of a table (rejected ones too), in sheet order, as dicts."""
     frame = book.table(sheet).frame.sort_values("_row", kind="stable")
@@ -291,8 +300,7 @@ def check_formulas(book: Book, context: Any = None) -> list[Finding]:
     findings: list[Finding] = []
     for name in present:
         cached = pd.to_numeric(rows[name].map(_number), errors="coerce")
-        for position, (activity, value, row) in enumerate(
-                zip(rows["Activity ID"], cached, rows["_row"])):
+        for activity, value, row in zip(rows["Activity ID"], cached, rows["_row"], strict=True):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 continue
             if _key(activity) in skip or activity not in engine.index:
@@ -324,7 +332,7 @@ def _activities_touched_by_rejected_rows(book: Book) -> set[str]:
     touched: set[str] = set()
     po_activity = {}
     for po, activity in zip(book.table("PurchaseOrders").frame["PO Number"],
-                            book.table("PurchaseOrders").frame["Activity ID"]):
+                            book.table("PurchaseOrders").frame["Activity ID"], strict=True):
         po_activity.setdefault(_key(po), _key(activity))
     for sheet, columns in (("Activities", ("Activity ID",)), ("Budget", ("Activity ID",)),
                            ("Realignments", ("From Activity ID", "To Activity ID")),

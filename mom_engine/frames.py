@@ -20,7 +20,8 @@ import datetime as dt
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

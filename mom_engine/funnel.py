@@ -114,7 +114,7 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     np.add.at(reached_sums, group, reached.astype(np.int64))
     campaigns = book.rows("Campaigns")
     names = dict(zip(campaigns["Campaign ID"].to_numpy(dtype=object),
-                     campaigns["Campaign"].to_numpy(dtype=object)))
+                     campaigns["Campaign"].to_numpy(dtype=object), strict=True))
 
     rows = []
     order = sorted(range(len(keys)), key=lambda k: (keys[k] == "", keys[k]))  # blank last
@@ -141,7 +141,7 @@ def _medians(days: np.ndarray) -> list[float]:
 def _stage_rows(key: str, name: str, leads: int, stages: tuple[str, ...], reached: list[int],
                 medians: list[float]) -> list[dict]:
     rows, previous = [], leads
-    for stage, count, median in zip(stages, reached, medians):
+    for stage, count, median in zip(stages, reached, medians, strict=True):
         rows.append({"campaign_id": key, "campaign": name, "leads": leads, "stage": stage,
                      "reached": count,
                      "conversion": count / previous if previous else np.nan,
@@ -186,7 +186,7 @@ def _stage_order(book: Book, leads: pd.DataFrame, stages: tuple[str, ...],
     gap = filled[:, 1:] & ~filled[:, :-1]
     lead_ids = leads["Lead ID"].to_numpy(dtype=object)
     row_numbers = leads["_row"].to_numpy()
-    for position, j in zip(*np.nonzero(early | gap)):
+    for position, j in zip(*np.nonzero(early | gap), strict=True):
         stage = stages[j + 1]
         day = dates[position, j + 1].astype(object)
         if early[position, j]:

@@ -81,7 +81,7 @@ class BookQuarter:
     since: np.datetime64          # first day of the four quarters before it
 
     @classmethod
-    def of(cls, book: Book, as_of: dt.date) -> "BookQuarter":
+    def of(cls, book: Book, as_of: dt.date) -> BookQuarter:
         start_month = int(book.plan.fy_start_month or 1)
         year, number = fiscal_quarter(as_of, start_month)
         first, last = quarter_bounds(year, number, start_month)

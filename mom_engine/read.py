@@ -15,7 +15,8 @@ import functools
 import re
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -200,7 +201,7 @@ def find_header(rows: list[list[Any]], sheet: Sheet) -> int | None:
     return best
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _column_keys(column: Column) -> tuple[str, ...]:
     """A declared column's normalised header and aliases (computed once per column)."""
     return (column.key, *(normalise_name(a) for a in column.aliases))
@@ -537,7 +538,7 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
             if isinstance(parsed.value, float) and parsed.value.is_integer() and not parsed.code:
                 fy_start = int(parsed.value)
     invalid: set[str] = set()
-    for column, raw, number in pending:
+    for column, raw, _number in pending:
         parsed = parse_value(column, raw, fy_start_month=fy_start, date1904=book.date1904)
         if parsed.code:
             book.findings.append(book.plan_finding(parsed.code, parsed.message or parsed.code,
@@ -551,6 +552,12 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
             where = "" if column.name in book.plan_cells else " (add a row for it)"
             book.findings.append(book.plan_finding(
                 "value-required", f"Plan field '{column.name}' is required{where}", column.name))
+    return PlanSettings(**_plan_settings(book, found))
+
+
+def _plan_settings(book: Book, found: dict[str, Any]) -> dict[str, Any]:
+    """The parsed Plan values → PlanSettings keyword arguments: whole-number fields as int (a
+    finding where not whole), Lead Stages without unusable names."""
     settings: dict[str, Any] = {}
     for name, value in found.items():
         attribute = PLAN_ATTRIBUTES[name]
@@ -565,7 +572,7 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
             if not value:
                 continue
         settings[attribute] = value
-    return PlanSettings(**settings)
+    return settings
 
 
 def _usable_stages(book: Book, stages: tuple[str, ...]) -> tuple[str, ...]:

@@ -37,7 +37,8 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -170,7 +171,8 @@ def read_ledger(path: str | Path) -> Ledger:
     return Ledger(path.name, table.rows.reset_index(drop=True), findings, title)
 
 
-_DECIMAL_COMMA = re.compile(r"^\(?-?\s*\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?\)?$|^\(?-?\s*\d+(?:,\d{1,2})\)?$")
+_DECIMAL_COMMA = re.compile(r"^\(?-?\s*\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?\)?$"
+                            r"|^\(?-?\s*\d+(?:,\d{1,2})\)?$")
 
 
 def _amounts_as_numbers(rows: list[list[Any]], header: int, *,
@@ -206,10 +208,10 @@ def workbook_documents(book: Book) -> pd.DataFrame:
     plan_currency = book.plan.currency
     activities = book.rows("Activities")
     gl_of = dict(zip(activities["Activity ID"].astype(str).str.casefold(),
-                     activities["GL Account"].astype(str)))
+                     activities["GL Account"].astype(str), strict=True))
     pos = book.rows("PurchaseOrders")
     po_gl = pos["Activity ID"].astype("string").str.casefold().map(gl_of)
-    po_activity = dict(zip(normalise_key(pos["PO Number"]), pos["Activity ID"].astype(str)))
+    po_activity = dict(zip(normalise_key(pos["PO Number"]), pos["Activity ID"].astype(str), strict=True))
     po_table, invoice_table = book.table("PurchaseOrders"), book.table("Invoices")
     po_docs = pd.DataFrame({
         "document_type": "PO",
@@ -287,7 +289,8 @@ class Reconciliation:
     ledger: str
     books: list[str]
     documents: pd.DataFrame          # DOCUMENT_COLUMNS
-    gl_months: pd.DataFrame          # currency, gl_account, month, quarter, workbook_spent, erp_actual, variance
+    # currency, gl_account, month, quarter, workbook_spent, erp_actual, variance
+    gl_months: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
 
     def records(self, name: str | None = None) -> list[dict[str, Any]]:
@@ -409,7 +412,7 @@ def gl_month_table(workbook: pd.DataFrame, erp: pd.DataFrame, fy_start: int) -> 
     table["variance"] = table["erp_actual"] - table["workbook_spent"]
     days = table["month"].to_numpy().astype("datetime64[M]").astype("datetime64[D]")
     years, quarters = fiscal_years(days, fy_start), fiscal_quarters(days, fy_start)
-    table.insert(3, "quarter", [f"FY{y}-Q{q}" for y, q in zip(years, quarters)])
+    table.insert(3, "quarter", [f"FY{y}-Q{q}" for y, q in zip(years, quarters, strict=True)])
     return table[["currency", "gl_account", "month", "quarter", "workbook_spent", "erp_actual",
                   "variance"]]
 

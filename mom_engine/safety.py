@@ -38,7 +38,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 MAX_FILE_BYTES = 200 * 1024 * 1024          # a team workbook is a few MB; 200 MB is absurd
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # all parts together, as declared in the zip

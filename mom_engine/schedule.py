@@ -392,7 +392,7 @@ def _late_tasks(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding
         f"task {task_id} was due {finish} and is {percent[position]:.0%} complete on {as_of}; "
         f"finish it, update % Complete and Status, or re-plan its Planned Finish",
         sheet="Tasks", column="Planned Finish", row=int(row), value=str(finish))
-        for task_id, row, finish, position in zip(ids, rows, finishes, positions)]
+        for task_id, row, finish, position in zip(ids, rows, finishes, positions, strict=True)]
 
 
 def _missed_starts(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding]:
@@ -408,7 +408,7 @@ def _missed_starts(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Find
         f"task {task_id} was planned to start {start} and has no Actual Start on {as_of}; "
         f"start it and fill Actual Start, or re-plan it",
         sheet="Tasks", column="Planned Start", row=int(row), value=str(start))
-        for task_id, row, start in zip(ids, rows, starts)]
+        for task_id, row, start in zip(ids, rows, starts, strict=True)]
 
 
 def _campaigns_behind(book: Book, as_of: dt.date) -> list[Finding]:
@@ -420,9 +420,9 @@ def _campaigns_behind(book: Book, as_of: dt.date) -> list[Finding]:
         return []
     campaigns = book.rows("Campaigns")
     campaigns = campaigns[(campaigns["Status"] != "Cancelled").to_numpy()]
-    row_of = dict(zip(campaigns["Campaign ID"], campaigns["_row"]))
+    row_of = dict(zip(campaigns["Campaign ID"], campaigns["_row"], strict=True))
     findings = []
-    for key, spi in zip(behind["key"], behind["spi"]):
+    for key, spi in zip(behind["key"], behind["spi"], strict=True):
         if key not in row_of:
             continue
         findings.append(book.finding(

@@ -128,7 +128,7 @@ def _activity_positions(activities: pd.DataFrame, ids: pd.Series) -> np.ndarray:
 
 def _rates(book: Book) -> dict[str, float]:
     rates = book.rows("Rates")
-    table = {str(c).upper(): float(r) for c, r in zip(rates["Currency"], rates["Rate"])
+    table = {str(c).upper(): float(r) for c, r in zip(rates["Currency"], rates["Rate"], strict=True)
              if not pd.isna(c) and not pd.isna(r) and r > 0}
     table[book.plan.currency.upper()] = 1.0
     return table
@@ -166,9 +166,9 @@ def _spend_data(book: Book) -> SpendData:
     frame = book.rows("Activities")
     campaign_rows = book.rows("Campaigns")
     campaign_lookup = dict(zip(fold_list(campaign_rows["Campaign ID"]),
-                               campaign_rows["Campaign ID"]))
+                               campaign_rows["Campaign ID"], strict=True))
     campaign_of = [campaign_lookup.get(key, raw) for key, raw in
-                   zip(fold_list(frame["Campaign ID"]), frame["Campaign ID"])]
+                   zip(fold_list(frame["Campaign ID"]), frame["Campaign ID"], strict=True)]
     activities = pd.DataFrame({
         "activity_id": frame["Activity ID"].astype(str).to_numpy(),
         "campaign_id": np.array([str(c) for c in campaign_of], dtype=object),
@@ -278,8 +278,13 @@ def spend_ledger(data: SpendData) -> SpendLedger:
     """The movements of SPEC §5: Budget rows, realignments (+To, −From), open POs' commitment,
     invoices (see the module docstring table)."""
     budget, moves, pos, invoices = data.budget, data.realignments, data.pos, data.invoices
-    as_int = lambda values: np.asarray(values, dtype=np.int64)
-    as_day = lambda values: np.asarray(values).astype("datetime64[D]")
+
+    def as_int(values: Any) -> np.ndarray:
+        return np.asarray(values, dtype=np.int64)
+
+    def as_day(values: Any) -> np.ndarray:
+        return np.asarray(values).astype("datetime64[D]")
+
     blocks = []   # (activity, date, column, amount) per source; column −1 = budget + planned
 
     def block(activity, date, **amounts) -> None:
@@ -450,8 +455,10 @@ def check_over_budget(book: Book, report: SpendReport) -> list[Finding]:
     severity = book.plan.overspend_severity or "error"
     findings: list[Finding] = []
     currency = book.plan.currency
-    rows_of = {"activity": dict(zip(report.activities["activity_id"], report.activities["_row"])),
-               "campaign": dict(zip(report.campaigns["campaign_id"], report.campaigns["_row"]))}
+    rows_of = {"activity": dict(zip(report.activities["activity_id"], report.activities["_row"],
+                                    strict=True)),
+               "campaign": dict(zip(report.campaigns["campaign_id"], report.campaigns["_row"],
+                                    strict=True))}
     for level, sheet, column in (("activity", "Activities", "Activity ID"),
                                  ("campaign", "Campaigns", "Campaign ID"),
                                  ("plan", "Plan", "Plan ID")):
@@ -749,8 +756,8 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
     if amount_cents <= 0:
         raise ValueError("the amount to move must be greater than 0")
     activities = book.rows("Activities")
-    known = dict(zip(fold(activities["Activity ID"]), activities["Activity ID"]))
-    campaigns = dict(zip(activities["Activity ID"], activities["Campaign ID"]))
+    known = dict(zip(fold(activities["Activity ID"]), activities["Activity ID"], strict=True))
+    campaigns = dict(zip(activities["Activity ID"], activities["Campaign ID"], strict=True))
     resolved = []
     for label, wanted in (("--from", from_id), ("--to", to_id)):
         match = known.get(str(wanted).strip().casefold())

@@ -61,7 +61,7 @@ def _folded(values: pd.Series) -> list[str | None]:
 def _row_keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple | None]:
     """Each row's key (casefolded, trimmed); None when any part of it is blank."""
     parts = [_folded(frame[c]) for c in columns]
-    return [None if None in key else key for key in zip(*parts)]
+    return [None if None in key else key for key in zip(*parts, strict=True)]
 
 
 def check_unique_keys(book: Book, table: Table) -> list[Finding]:
@@ -165,7 +165,7 @@ def _respell(frame: pd.DataFrame, column: str, folded: list[str | None],
     later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
     values = frame[column].to_numpy(dtype=object, na_value=None)
     respelled = [known.get(key, value) if key is not None else value
-                 for key, value in zip(folded, values)]
+                 for key, value in zip(folded, values, strict=True)]
     if respelled != list(values):
         frame[column] = pd.array(respelled, dtype=frame[column].dtype)
 

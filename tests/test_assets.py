@@ -49,7 +49,8 @@ def test_search_ranks_by_matched_words_then_id(make_book, analyze):
     found = search_assets(frame, "Launch PRODUCT")
     # AS1: launch + product (tags) = 2; AS3: product (name) + launch (tags) = 2; AS2: launch = 1.
     # AS6 "Launching" / "prelaunch" are other words; the rejected AS1 copy is not searched.
-    assert list(zip(found["Asset ID"], found["matches"])) == [("AS1", 2), ("AS3", 2), ("AS2", 1)]
+    assert list(zip(found["Asset ID"], found["matches"], strict=True)) == [
+        ("AS1", 2), ("AS3", 2), ("AS2", 1)]
 
 
 def test_search_filters_are_exact_and_case_insensitive(make_book, analyze):
@@ -78,7 +79,7 @@ def test_duplicates_across_teams():
     duplicates = find_duplicate_assets(teams)
     # Launch deck/deck: Brand, Demand, Solo (both of Solo's rows); Brand book/PDF: Brand, Field;
     # webinar kit/(no type): Brand, Demand. F1 (video) and D8 (video) are alone.
-    assert list(zip(duplicates["team"], duplicates["Asset ID"], duplicates["teams"])) == [
+    assert list(zip(duplicates["team"], duplicates["Asset ID"], duplicates["teams"], strict=True)) == [
         ("Brand", "B2", 2), ("Field", "F2", 2),
         ("Brand", "B1", 3), ("Demand", "D7", 3), ("Solo", "S1", 3), ("Solo", "S2", 3),
         ("Brand", "B3", 2), ("Demand", "D9", 2),

@@ -214,7 +214,7 @@ def test_encrypted_empty_and_missing_books_never_stop_the_batch(tmp_path, make_b
         ("empty.xlsx", "book-unreadable"), ("gone.xlsx", "book-unreadable"),
         ("locked.xlsx", "book-encrypted"), ("renamed.xlsx", "book-unreadable")]
     assert (report.books_read, report.books_failed) == (1, 4)
-    status = dict(zip(report.sources["book"], report.sources["status"]))
+    status = dict(zip(report.sources["book"], report.sources["status"], strict=True))
     assert (status["locked.xlsx"], status["gone.xlsx"], status["empty.xlsx"]) == (
         "encrypted", "missing", "unreadable")
 
@@ -245,7 +245,7 @@ def test_output_workbook_has_sheets_a_chart_and_links(team_folder, tmp_path):
         assert "xl/charts/chart1.xml" in archive.namelist()
     findings = workbook["Findings"]
     header = [c.value for c in findings[1]]
-    rows = [dict(zip(header, [c.value for c in row])) | {"_link": row[9].hyperlink}
+    rows = [dict(zip(header, [c.value for c in row], strict=True)) | {"_link": row[9].hyperlink}
             for row in findings.iter_rows(min_row=2)]
     ref = next(r for r in rows if r["Code"] == "ref-unknown")
     assert (ref["Book"], ref["Sheet"], ref["Cell"]) == ("north.xlsx", "Budget", "A4")

@@ -29,10 +29,11 @@ D = dt.date
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+{items}
 </oor:items>
-"""
+""".format(items="\n".join(
+    f'<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="{mode}" '
+    f'oor:op="fuse"><value>0</value></prop></item>' for mode in ("OOXMLRecalcMode", "ODFRecalcMode")))
 
 PLAN = {"Plan ID": "P-LO", "Team": "Demand Gen", "Fiscal Year": 2027, "FY Start Month": 1,
         "Currency": "USD", "Status": "Approved", "Approved By": "CMO",
@@ -119,7 +120,7 @@ def sheet_records(path: Path, sheet: str) -> list[dict]:
     rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
         sheet).to_python()
     header = rows[0]
-    return [dict(zip(header, row)) for row in rows[1:] if any(v != "" for v in row)]
+    return [dict(zip(header, row, strict=True)) for row in rows[1:] if any(v != "" for v in row)]
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +154,7 @@ def test_cached_values_equal_what_libreoffice_computes(books):
             cached = [{h: r[h] for h in headers} for r in sheet_records(written, sheet)]
             computed = [{h: r[h] for h in headers} for r in sheet_records(recalculated, sheet)]
             assert len(cached) == len(computed) > 0, (name, sheet)
-            for row, (mine, theirs) in enumerate(zip(cached, computed), start=2):
+            for row, (mine, theirs) in enumerate(zip(cached, computed, strict=True), start=2):
                 for header in headers:
                     if isinstance(theirs[header], float):
                         assert round(mine[header], 2) == round(theirs[header], 2), (

@@ -119,7 +119,7 @@ def test_reconcile_macro_on_the_finance_workbook(tmp_path):
     workbook = openpyxl.load_workbook(output, keep_vba=True)
     assert {"Documents", "GL by Month", "Recon Findings", "Reconcile"} <= set(workbook.sheetnames)
     rows = list(workbook["Documents"].iter_rows(values_only=True))
-    header, records = rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+    header, records = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert header[:3] == ("Class", "Document Type", "Document No")
     assert Counter(r["Class"] for r in records) == {
         "matched": 18, "amount-mismatch": 1, "workbook-only": 3, "erp-only": 1}

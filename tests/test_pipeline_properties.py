@@ -99,7 +99,9 @@ def test_coverage_invariants_and_splitting_books(base_book, opportunities, quota
     cut = data.draw(st.integers(0, len(opportunities)))
     split = coverage([with_rows(base_book, "a.xlsx", opportunities[:cut], quotas),
                       with_rows(base_book, "b.xlsx", opportunities[cut:], quotas)], AS_OF, target)
-    key = lambda frame: frame.assign(rep=frame["rep"].str.casefold()).sort_values("rep").reset_index(drop=True)  # noqa: E731
+    def key(frame):
+        return frame.assign(rep=frame["rep"].str.casefold()).sort_values("rep").reset_index(drop=True)
+
     pd.testing.assert_frame_equal(key(split.reps).drop(columns="rep"),
                                   key(reps).drop(columns="rep"))
     assert split.team == whole.team

@@ -30,8 +30,8 @@ from mom_engine.read import read_book
 from .builders import DEFAULT_PLAN, DEFAULT_SHEETS, plan_rows, rows_of, write_book
 
 ERRORS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
-MAX_CENTS = 10**15
-AMOUNT_TEXT = re.compile(r"^\$?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)$")                 # amounts beyond ±10 trillion are refused (value-range)
+MAX_CENTS = 10**15     # amounts beyond ±10 trillion are refused (value-range)
+AMOUNT_TEXT = re.compile(r"^\$?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)$")
 
 # --- what a user types ----------------------------------------------------------------------
 
@@ -175,7 +175,7 @@ def test_every_row_is_accepted_or_rejected_with_a_finding(sheet, extra_sheet):
 
     # Acceptance by the oracle: a non-blank Activity ID and a month it can read.
     by_number = {number: rows[number - 2] for number in expected_rows}
-    for number, is_rejected in zip(frame["_row"], frame["_rejected"]):
+    for number, is_rejected in zip(frame["_row"], frame["_rejected"], strict=True):
         row = by_number[int(number)]
         expected_ok = oracle_id_ok(row["Activity ID"]) and oracle_month_ok(row["Month"])
         assert (not is_rejected) == expected_ok, (number, row)
@@ -183,7 +183,7 @@ def test_every_row_is_accepted_or_rejected_with_a_finding(sheet, extra_sheet):
     # Money: exact cents, or a finding at the very cell (and the column default, 0).
     money_columns = [c for c in ("Budgeted", "Planned") if c in columns]
     for column in money_columns:
-        for number, cents in zip(frame["_row"], frame[column]):
+        for number, cents in zip(frame["_row"], frame[column], strict=True):
             raw = by_number[int(number)][column]
             expected = oracle_cents(raw)
             if expected is None:   # not a plain amount: the reader must say so at the cell
@@ -193,7 +193,7 @@ def test_every_row_is_accepted_or_rejected_with_a_finding(sheet, extra_sheet):
         total = int(accepted[column].sum())
         # The total is the exact integer sum of the accepted rows' cents: the oracle's for
         # plain amounts, the reader's (flagged) reading for the rest.
-        readings = dict(zip(accepted["_row"].tolist(), accepted[column].tolist()))
+        readings = dict(zip(accepted["_row"].tolist(), accepted[column].tolist(), strict=True))
         expected_total = sum(oracle_cents(by_number[n][column])
                              if oracle_cents(by_number[n][column]) is not None else readings[n]
                              for n in readings)

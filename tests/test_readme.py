@@ -17,7 +17,7 @@ def test_readme_catalogue_is_generated_from_the_code():
 def test_quick_start_has_exactly_two_commands():
     quick = README.split("## Quick start")[1].split("```bash")[1].split("```")[0]
     commands = [line.split("#")[0].strip() for line in quick.strip().splitlines()]
-    assert commands == ["pip install -e '.[dev]' && mom demo", "./scripts/test"]
+    assert commands == ["pip install -c constraints.txt -e '.[dev]' && mom demo", "./scripts/test"]
     assert (ROOT / ".ci" / "run").read_text().strip().endswith("exec ./scripts/test")
 
 

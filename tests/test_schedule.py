@@ -111,7 +111,7 @@ def test_task_level_duration_ev_pv(golden):
         ("T6", 10, 0.0, 0.0, 0),          # future: nothing planned yet
         ("T7", 8, pytest.approx(6.4), 6.0, 0),
     ]
-    spi = dict(zip(tasks["key"], tasks["spi"]))
+    spi = dict(zip(tasks["key"], tasks["spi"], strict=True))
     assert spi["T3"] == pytest.approx(0.4) and spi["T7"] == pytest.approx(6.4 / 6)
     assert spi["T6"] != spi["T6"]  # PV 0 → blank (NaN)
 
@@ -122,7 +122,7 @@ def test_activity_rollup_dates_and_ratios_of_sums(golden):
     assert list(activity["campaign_id"]) == ["C1", "C1", "C2"]
     assert [(day(a), day(b), day(c), day(d)) for a, b, c, d in zip(
         activity["planned_start"], activity["planned_finish"], activity["actual_start"],
-        activity["actual_finish"])] == [
+        activity["actual_finish"], strict=True)] == [
         (D(2027, 3, 1), D(2027, 3, 6), D(2027, 3, 1), D(2027, 3, 8)),   # all done: max finish
         (D(2027, 3, 1), D(2027, 3, 19), D(2027, 3, 2), None),           # not all finished
         (D(2027, 3, 3), D(2027, 3, 26), D(2027, 3, 3), None),

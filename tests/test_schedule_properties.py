@@ -110,7 +110,7 @@ def test_actual_finish_only_when_every_task_finished(data):
     tasks, as_of = data
     activity = roll_up_schedule(book_of(tasks), as_of).by("activity")
     kept = [t for t in tasks if t["Status"] != "Cancelled"]
-    for key, finish in zip(activity["key"], activity["actual_finish"]):
+    for key, finish in zip(activity["key"], activity["actual_finish"], strict=True):
         mine = [t for t in kept if t["Activity ID"] == key]
         finishes = [t["Actual Finish"] for t in mine]
         if all(finishes):

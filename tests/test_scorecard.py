@@ -103,8 +103,8 @@ TASKS = [
 @pytest.fixture
 def team(make_book):
     # PO Required No: invoice I5 is booked straight to its activity, which is then allowed
-    return make_book(plan={"PO Required": "No"}, Campaigns=CAMPAIGNS, Activities=ACTIVITIES, Budget=BUDGET,
-                     PurchaseOrders=PURCHASE_ORDERS, Invoices=INVOICES, Rates=RATES,
+    return make_book(plan={"PO Required": "No"}, Campaigns=CAMPAIGNS, Activities=ACTIVITIES,
+                     Budget=BUDGET, PurchaseOrders=PURCHASE_ORDERS, Invoices=INVOICES, Rates=RATES,
                      Leads=LEADS, Opportunities=OPPORTUNITIES, Tasks=TASKS)
 
 

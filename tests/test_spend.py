@@ -172,7 +172,8 @@ def test_every_spend_finding_is_located(golden):
         ("PurchaseOrders", "E9", "rate-missing"),           # GBP
     ])
     by_cell = {(f.sheet, f.cell, f.code): f for f in golden.findings}
-    assert "will be exceeded by 100.00" in by_cell[("PurchaseOrders", "D3", "po-exceeds-available")].message
+    assert "will be exceeded by 100.00" in by_cell[
+        ("PurchaseOrders", "D3", "po-exceeds-available")].message
     assert "already exceeded" in by_cell[("PurchaseOrders", "D7", "po-exceeds-available")].message
     assert by_cell[("Activities", "A4", "over-budget")].severity.value == "error"
     assert by_cell[("Activities", "A4", "over-plan")].severity.value == "warning"

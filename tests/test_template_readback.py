@@ -37,7 +37,8 @@ def test_each_input_sheet_is_an_excel_table_with_the_declared_headers(template):
 
 def test_enumerations_have_drop_downs_from_the_lists_sheet(template):
     def validations(sheet):
-        return {str(dv.sqref).split(":")[0]: dv for dv in template[sheet].data_validations.dataValidation}
+        return {str(dv.sqref).split(":")[0]: dv
+                for dv in template[sheet].data_validations.dataValidation}
     tasks = validations("Tasks")
     status_letter = "M"  # Tasks.Status is the 13th declared column
     assert [c.name for c in SHEETS["Tasks"].columns][12] == "Status"

@@ -58,7 +58,7 @@ def test_formula_figures_equal_the_engine(tables):
     engine = spend_per_activity(book)
     formulas = formula_values(book).rows["Activities"]
     activities = book.table("Activities").frame
-    for activity, row in zip(activities["Activity ID"], activities["_row"]):
+    for activity, row in zip(activities["Activity ID"], activities["_row"], strict=True):
         for figure in FIGURES:
             assert round(formulas[int(row)][figure] * 100) == int(engine.at[activity, figure]), (
                 activity, figure)

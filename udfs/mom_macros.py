@@ -24,7 +24,8 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mom_engine.analyze import Context, check_book
 from mom_engine.findings import Finding, has_errors

@@ -2,9 +2,10 @@
 
 Each function takes table ranges — pass a whole table with its header, e.g. `Budget[#All]` —
 and returns a table with a header row that spills (Excel 365/2021 dynamic arrays; in older Excel
-enter it as an array formula over a range). They are thin: the ranges become a `Book` through the engine's own reader stages
-(`mom_engine.frames.book_from_tables`: same header matching and value parsers as `mom validate`),
-then the engine's rollups answer. Money comes back in plan currency with 2 decimals.
+enter it as an array formula over a range). They are thin: the ranges become a `Book` through the
+engine's own reader stages (`mom_engine.frames.book_from_tables`: same header matching and value
+parsers as `mom validate`), then the engine's rollups answer. Money comes back in plan currency
+with 2 decimals.
 
 A function never raises into a cell: a bad input gives one short readable line starting with
 "MOM:", e.g. `MOM: Budget range has no 'Activity ID' header`. Rows the engine rejects (unknown
@@ -17,7 +18,8 @@ template has it), then *Import Functions* on the xlwings ribbon — see udfs/REA
 """
 import datetime as dt
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import xlwings as xw
@@ -126,7 +128,7 @@ def _sheet_frame(frame: pd.DataFrame, money: tuple[str, ...] = (),
         else:
             values = series.to_numpy(dtype=object)
             missing = series.isna().to_numpy()
-            columns[column] = [None if gone else v for v, gone in zip(values, missing)]
+            columns[column] = [None if gone else v for v, gone in zip(values, missing, strict=True)]
     return pd.DataFrame(columns, columns=list(frame.columns), dtype=object)
 
 

@@ -101,7 +101,7 @@ def duplicate_rows(duplicates: pd.DataFrame) -> list[dict[str, Any]]:
              "teams": int(teams)}
             for team, asset_id, asset, kind, teams in zip(
                 duplicates["team"], duplicates["Asset ID"], duplicates["Asset"],
-                duplicates["Type"], duplicates["teams"])]
+                duplicates["Type"], duplicates["teams"], strict=True)]
 
 
 def text(value: Any) -> str | None:

@@ -5,7 +5,8 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from ..analyze import Analysis, Context, analyze_book, analyze_books
 from ..exports import ExportFiles

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..consolidate import (TOTAL_FIGURES, BookResult, ConsolidatedReport, Options, RatesError,
                            SchedulerUnreachable,

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     def render(out):
         from ..report.text import print_table
         rows = []
-        for before, after in zip(document["before"], document["after"]):
+        for before, after in zip(document["before"], document["after"], strict=True):
             rows.append({"level": before["level"], "key": before["key"],
                          "budgeted before": before["budgeted"], "budgeted after": after["budgeted"],
                          "remaining before": before["remaining"],

@@ -99,7 +99,7 @@ def bottleneck_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
              "oldest_open_days": ratio(float(oldest))}
             for key, reviews, median, maximum, open_, oldest in zip(
                 table["key"], table["reviews"], table["median_days"], table["max_days"],
-                table["open_reviews"], table["oldest_open_days"])]
+                table["open_reviews"], table["oldest_open_days"], strict=True)]
 
 
 def iso_date(value: Any) -> str | None:

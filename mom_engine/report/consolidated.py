@@ -143,7 +143,7 @@ def write_frame(workbook: Any, styles: Styles, title: str,
         sheet.set_column(index, index, width)
     # row by row (constant-memory mode flushes each finished row), one column list at a time
     values = [frame[c].tolist() for c in columns]
-    for row, cells in enumerate(zip(*values), start=1):
+    for row, cells in enumerate(zip(*values, strict=True), start=1):
         for index, value in enumerate(cells):
             if not _blank(value):
                 writers[index](row, index, value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..findings import Finding
 

@@ -25,7 +25,8 @@ import datetime as dt
 import functools
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..sheets import (DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS, PLAN_STATUSES, SHEETS,
                       Column, Kind, Sheet, leads_sheet)
@@ -222,7 +223,7 @@ def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]])
     skip = _activities_touched_by_rejected_rows(book)
     activities = book.table("Activities").frame
     for activity, row, rejected in zip(activities["Activity ID"], activities["_row"],
-                                       activities["_rejected"]):
+                                       activities["_rejected"], strict=True):
         if rejected or _key(activity) in skip or activity not in engine.index:
             continue
         values.rows["Activities"][int(row)] = {
