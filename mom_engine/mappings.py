@@ -41,7 +41,7 @@ import pandas as pd
 
 from .findings import Finding
 from .model import Book, Table
-from .sheets import MAPPING_KINDS, OPPORTUNITY_STAGES, SHEETS, Column, normalise_name
+from .sheets import OPPORTUNITY_STAGES, SHEETS, Column, normalise_name
 
 CLOSED_STAGE_OF = {"Won": "Closed Won", "Lost": "Closed Lost"}
 
@@ -261,8 +261,8 @@ def resolve_campaigns(book: Book, table: Table) -> None:
     ids = campaigns["Campaign ID"].to_numpy(dtype=object, na_value=None)
     known_ids = {fold(v) for v in ids if v is not None}
     by_name: dict[str, list[str]] = {}
-    for campaign_id, name in zip(ids, campaigns["Campaign"].to_numpy(dtype=object,
-                                                                     na_value=None)):
+    names = campaigns["Campaign"].to_numpy(dtype=object, na_value=None)
+    for campaign_id, name in zip(ids, names, strict=True):
         if campaign_id is not None and name is not None:
             by_name.setdefault(fold(name), []).append(campaign_id)
     out = list(values)
@@ -300,7 +300,7 @@ def resolve_campaigns(book: Book, table: Table) -> None:
             "to no campaign", sheet=table.name, column="Campaign ID", row=int(rows[positions[0]]),
             value=value))
     header = table.fallbacks.get("Campaign ID", "")
-    for key, positions in unmapped.items():
+    for positions in unmapped.values():
         value = values[positions[0]]
         book.findings.append(book.finding(
             "source-unmapped",

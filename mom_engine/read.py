@@ -379,7 +379,7 @@ class SheetReader:
         return values
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _as_text(column: Column) -> Column:
     """A mapped column read as plain text (its values are resolved after reading)."""
     return dataclasses.replace(column, kind=Kind.ID if column.kind is Kind.ID else Kind.TEXT,

@@ -133,7 +133,8 @@ def test_hubspot_deals_semicolon_csv_with_map_file(make_book, tmp_path):
     [analysis] = analyze_books([(book_path, None)], Context(as_of=AS_OF, exports=files))
     assert not [f for f in analysis.findings if f.severity.value == "error"]
     ann, bob = (reps(coverage([analysis.book], AS_OF))[name] for name in ("Ann Lee", "Bob Ray"))
-    # Ann ('ann lee' in the export is the Quotas' Ann Lee): open 1,500.25 at 0.9 → 1,350.225 → 1,350.23; won 20,000.00
+    # Ann ('ann lee' in the export is the Quotas' Ann Lee): open 1,500.25 at 0.9
+    # → 1,350.225 → 1,350.23; won 20,000.00
     assert (ann["open"], ann["weighted"], ann["won"]) == (150025, 135023, 2000000)
     assert (bob["open"], bob["weighted"]) == (300000, 30000)      # Prospecting default 0.10
 

@@ -42,7 +42,7 @@ def hubspot_csv(path, campaign_ids=None):
     header, rows = HUBSPOT_HEADER, list(HUBSPOT_ROWS)
     if campaign_ids:                 # the custom property most teams add
         header += ",Campaign ID"
-        rows = [f"{row},{cid}" for row, cid in zip(rows, campaign_ids)]
+        rows = [f"{row},{cid}" for row, cid in zip(rows, campaign_ids, strict=True)]
     path.write_bytes(("\ufeff" + "\r\n".join([header, *rows]) + "\r\n").encode("utf-8"))
     return path
 

@@ -93,7 +93,7 @@ def analyze_inputs(paths: Sequence[str], context: Context) -> Iterator[tuple[Pat
     names = book_names(files)
     if context.exports:
         analyses = analyze_books([(path, names[path]) for path in files], context)
-        yield from ((path, names[path], a) for path, a in zip(files, analyses))
+        yield from ((path, names[path], a) for path, a in zip(files, analyses, strict=True))
         return
     for path in files:
         yield path, names[path], analyze_book(path, name=names[path], context=context)
