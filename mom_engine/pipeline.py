@@ -8,6 +8,8 @@ For the fiscal quarter that contains the as-of date (the plan's FY Start Month):
 - coverage  = open ÷ remaining quota; blank and `quota_met` when remaining quota ≤ 0
 - weighted  = Σ Amount × Probability (the column, else the stage default) of the same open deals
 - gap       = max(0, target × remaining quota − open)
+- marketing-sourced = the part of open with a Campaign ID; sales-sourced = the rest (per rep
+  and for the team, next to coverage)
 
 A rep with a quota and no pipeline has coverage 0. A past-due open deal (Close Date before the
 quarter) is not pipeline for this quarter: it has to be re-dated to count.
@@ -49,7 +51,7 @@ from .values import round_cents
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
 REP_COLUMNS = ["rep", "quota", "won", "remaining_quota", "open", "weighted", "coverage", "gap",
-               "below_target", "quota_met"]
+               "below_target", "quota_met", "marketing_sourced", "sales_sourced"]
 
 
 @dataclass
@@ -113,6 +115,7 @@ def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarr
             "amount": rows["Amount"].to_numpy(dtype=np.int64),
             "close": rows["Close Date"].to_numpy().astype("datetime64[D]"),
             "probability": rows["Probability"].to_numpy(dtype=float),
+            "sourced": rows["Campaign ID"].notna().to_numpy(dtype=bool),
             "row": rows["_row"].to_numpy(dtype=np.int64),
             "first": np.full(count, quarter.first, dtype="datetime64[D]"),
             "last": np.full(count, quarter.last, dtype="datetime64[D]"),
@@ -123,7 +126,7 @@ def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarr
 
 def _empty_deals() -> dict[str, np.ndarray]:
     empty = {"book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
-             "close": "datetime64[D]", "probability": float, "row": np.int64,
+             "close": "datetime64[D]", "probability": float, "sourced": bool, "row": np.int64,
              "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
     return {name: np.array([], dtype=dtype) for name, dtype in empty.items()}
 
@@ -194,6 +197,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     open_ = _sum_by(deal_index, np.where(is_open, amount, 0), size)
     won = _sum_by(deal_index, np.where(is_won, amount, 0), size)
     weighted_sum = _sum_by(deal_index, np.where(is_open, weighted, 0), size)
+    marketing = _sum_by(deal_index, np.where(is_open & deals["sourced"], amount, 0), size)
     quota = np.full(size, -1, dtype=np.int64)
     np.maximum.at(quota, quota_index, quotas["quota"])
     has_quota = quota >= 0
@@ -209,6 +213,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
         "weighted": weighted_sum, "coverage": ratio, "gap": _masked(gap, has_quota),
         "below_target": owes & (np.nan_to_num(ratio) < target),
         "quota_met": has_quota & (remaining <= 0),
+        "marketing_sourced": marketing, "sales_sourced": open_ - marketing,
     }, columns=REP_COLUMNS)
 
     team_open = int(open_.sum())
@@ -218,6 +223,8 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
         "remaining_quota": team_remaining,
         "coverage": team_open / team_remaining if team_remaining > 0 else None,
         "reps_below_target": int(reps["below_target"].sum()),
+        "marketing_sourced": int(marketing.sum()),
+        "sales_sourced": team_open - int(marketing.sum()),
     }
 
     window = (close >= deals["since"]) & (close < deals["first"])

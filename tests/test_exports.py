@@ -70,6 +70,10 @@ def assert_golden(report):
     # Bob: open 10,000 (line 7, Needs Analysis → Qualification at the mapped 0.2); weighted 2,000
     assert (bob["won"], bob["open"], bob["weighted"], bob["gap"]) == (0, 1000000, 200000, 4000000)
     assert report.team["open"] == 6250050 and report.team["remaining_quota"] == 10000000
+    # marketing-sourced: open with a campaign (line 2, 'Spring Webinar' → C-101); the rest sales
+    assert (ann["marketing_sourced"], ann["sales_sourced"]) == (4000000, 1250050)
+    assert (bob["marketing_sourced"], bob["sales_sourced"]) == (0, 1000000)
+    assert (report.team["marketing_sourced"], report.team["sales_sourced"]) == (4000000, 2250050)
 
 
 def test_salesforce_csv_with_crm_option(make_book, tmp_path):

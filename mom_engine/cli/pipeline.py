@@ -64,13 +64,17 @@ def coverage_json(report: CoverageReport) -> dict:
         "gap": _value(row["gap"], money),
         "below_target": bool(row["below_target"]),
         "quota_met": bool(row["quota_met"]),
+        "marketing_sourced": money(row["marketing_sourced"]),
+        "sales_sourced": money(row["sales_sourced"]),
     } for row in report.reps.to_dict("records")]
     team = report.team
     return {
         "as_of": report.as_of, "quarter": report.quarter, "target": report.target, "reps": reps,
         "team": {"open": money(team["open"]), "remaining_quota": money(team["remaining_quota"]),
                  "coverage": ratio(team["coverage"]),
-                 "reps_below_target": team["reps_below_target"]},
+                 "reps_below_target": team["reps_below_target"],
+                 "marketing_sourced": money(team["marketing_sourced"]),
+                 "sales_sourced": money(team["sales_sourced"])},
         "win_rate": ratio(report.win_rate), "implied_multiple": ratio(report.implied_multiple),
     }
 
@@ -89,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
     document = coverage_json(report)
 
     def render(out) -> None:
-        columns = ["rep", "quota", "won", "remaining_quota", "open", "weighted", "coverage",
-                   "gap", "below_target", "quota_met"]
+        columns = ["rep", "quota", "won", "remaining_quota", "open", "marketing_sourced",
+                   "sales_sourced", "weighted", "coverage", "gap", "below_target", "quota_met"]
         print_table(document["reps"], columns, out=out,
                     title=f"Pipeline coverage {report.quarter} (as of {report.as_of}, "
                           f"target {report.target:g}×)")
@@ -98,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
         shown = "blank" if team["coverage"] is None else f"{team['coverage']:.2f}×"
         out.print(f"team: open {team['open']:,.2f} / remaining quota "
                   f"{team['remaining_quota']:,.2f} = coverage {shown}; "
-                  f"{team['reps_below_target']} rep(s) below target")
+                  f"{team['reps_below_target']} rep(s) below target; open pipeline "
+                  f"marketing-sourced {team['marketing_sourced']:,.2f}, sales-sourced "
+                  f"{team['sales_sourced']:,.2f}")
         if report.win_rate is not None:
             multiple = ("" if report.implied_multiple is None
                         else f", implied multiple {report.implied_multiple:.2f}×")
