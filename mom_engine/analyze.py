@@ -83,12 +83,14 @@ from .assets import check_assets  # noqa: E402
 from .spend import check_spend  # noqa: E402
 from .pipeline import check_pipeline  # noqa: E402
 from .funnel import check_funnel  # noqa: E402
+from .accounts import check_accounts  # noqa: E402
 
 DOMAIN_CHECKS.append(check_spend)
 DOMAIN_CHECKS.append(check_schedule)
 DOMAIN_CHECKS.append(check_assets)
 DOMAIN_CHECKS.append(check_pipeline)
 DOMAIN_CHECKS.append(check_funnel)
+DOMAIN_CHECKS.append(check_accounts)
 
 from .formulas import check_formulas  # noqa: E402  (SPEC §14 formula-overwritten)
 

@@ -131,6 +131,9 @@ CATALOGUE: dict[str, Code] = _catalogue(
          "An open lead waited longer than SLA Days working days at the SLA stage.", "§7"),
     Code("consent-violation", E, "Opted-out lead on an email campaign",
          "A lead that opted out is attributed to a campaign whose channel is Email.", "§7"),
+    Code("target-account-uncovered", W, "Target account uncovered",
+         "A target account has no lead in the quarter and no open pipeline closing in it.",
+         "§7"),
     Code("stage-unmapped", E, "CRM stage not mapped",
          "An opportunity stage is neither one of ours nor mapped on the Mappings sheet (or "
          "--map); one finding per stage value, and its opportunities are left out of the "

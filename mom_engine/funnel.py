@@ -57,6 +57,13 @@ def stage_column(stage: str) -> str:
     return f"{stage} Date"
 
 
+def mql_stage(book: Book) -> str | None:
+    """The plan's MQL stage: the Lead Stage named MQL, else the first one (None: no stages)."""
+    stages = tuple(book.plan.lead_stages)
+    named = [s for s in stages if normalise_name(s) == "mql"]
+    return named[0] if named else (stages[0] if stages else None)
+
+
 def folded_index(values) -> pd.Index:
     """IDs as references compare them: case-folded (blank stays missing)."""
     return pd.Index(pd.Series(values, dtype="string").str.casefold())

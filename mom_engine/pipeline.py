@@ -104,11 +104,19 @@ def _columns(books: list[Book], sheet: str, pick) -> dict[str, np.ndarray]:
     return {name: np.concatenate(values) for name, values in parts.items()}
 
 
+def counted_open(book: Book, stage: np.ndarray) -> np.ndarray:
+    """Which opportunities (by canonical stage) are open pipeline: the one definition used by
+    coverage, target accounts and the consolidated figures (SPEC §7)."""
+    return ~np.isin(stage, CLOSED_STAGES)
+
+
 def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:
     """Every accepted opportunity of every book, with its book's quarter bounds."""
     def pick(index: int, rows: pd.DataFrame) -> dict[str, np.ndarray]:
         quarter, count = quarters[index], len(rows)
+        stage = rows["Stage"].to_numpy(dtype=object)
         return {
+            "counted": counted_open(books[index], stage),
             "book": np.full(count, index, dtype=np.int64),
             "rep_name": rows["Rep"].to_numpy(dtype=object),
             "stage": rows["Stage"].to_numpy(dtype=object),
@@ -125,7 +133,7 @@ def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarr
 
 
 def _empty_deals() -> dict[str, np.ndarray]:
-    empty = {"book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
+    empty = {"counted": bool, "book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
              "close": "datetime64[D]", "probability": float, "sourced": bool, "row": np.int64,
              "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
     return {name: np.array([], dtype=dtype) for name, dtype in empty.items()}
@@ -175,7 +183,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
 
     close, stage, amount = deals["close"], deals["stage"], deals["amount"]
     inside = (close >= deals["first"]) & (close <= deals["last"])
-    is_open = inside & ~np.isin(stage, CLOSED_STAGES)
+    is_open = inside & deals["counted"]
     is_won = inside & (stage == "Closed Won")
     weighted = round_cents(amount * _probabilities(stage, deals["probability"]))
 

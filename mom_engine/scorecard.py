@@ -38,11 +38,10 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding
-from .funnel import folded_index, campaign_ids, canonical_ids, stage_column
+from .funnel import campaign_ids, canonical_ids, folded_index, mql_stage, stage_column
 from .model import Book
 from .schedule import execution_metrics
 from .spend import roll_up_spend
-from .sheets import normalise_name
 from .values import round_cents
 
 EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
@@ -81,17 +80,11 @@ def _money_per(cents, count) -> pd.array:
     return out
 
 
-def _mql_stage(book: Book) -> str | None:
-    stages = tuple(book.plan.lead_stages)
-    named = [s for s in stages if normalise_name(s) == "mql"]
-    return named[0] if named else (stages[0] if stages else None)
-
-
 def _lead_counts(book: Book) -> pd.DataFrame:
     """leads and mqls per Campaign ID."""
     leads = book.rows("Leads")
     stages = tuple(book.plan.lead_stages)
-    mql = _mql_stage(book)
+    mql = mql_stage(book)
     if mql is None:
         reached = np.zeros(len(leads), dtype=bool)
     else:
