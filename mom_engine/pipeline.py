@@ -31,13 +31,15 @@ Decisions where the SPEC is silent (also in the README):
 - Win rate: by amount, over Closed Won and Closed Lost deals whose Close Date falls in the four
   fiscal quarters before the current one, all reps together; blank when there are none.
   Implied multiple = 1 ÷ win rate (blank when the win rate is blank or 0).
-- Money is integer cents; weighted amounts and gaps are rounded to cents half away from zero per
-  deal / per rep, then summed exactly.
+- Money is integer cents. Weighted is Σ Amount × Probability summed exactly (Decimal, each
+  probability as typed) and rounded to cents half away from zero once per rep; the gap's
+  target × remaining quota is exact too (values.multiply_cents).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -46,7 +48,7 @@ from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter
 from .findings import Finding
 from .model import Book
 from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
-from .values import round_cents
+from .values import decimal_of, multiply_cents
 
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
@@ -170,6 +172,17 @@ def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def _weighted_sums(index: np.ndarray, amount: np.ndarray, probability: np.ndarray,
+                   is_open: np.ndarray, size: int) -> np.ndarray:
+    """Σ Amount × Probability per rep, summed exactly (each probability as typed) and rounded
+    to cents half away from zero once, at the rep's figure (SPEC §7) — never per deal."""
+    sums = [Decimal(0)] * size
+    for position in np.flatnonzero(is_open & (index >= 0)):
+        sums[index[position]] += Decimal(int(amount[position])) * decimal_of(probability[position])
+    return np.array([int(s.quantize(Decimal(1), rounding=ROUND_HALF_UP)) for s in sums],
+                    dtype=np.int64)
+
+
 def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> CoverageReport:
     """Coverage per rep and for the team, for the fiscal quarter containing `as_of` (SPEC §7)."""
     books = [b for b in books if b.readable]
@@ -185,7 +198,6 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     inside = (close >= deals["first"]) & (close <= deals["last"])
     is_open = inside & deals["counted"]
     is_won = inside & (stage == "Closed Won")
-    weighted = round_cents(amount * _probabilities(stage, deals["probability"]))
 
     # Reps in first-seen order: books in order, a book's Quotas before its Opportunities.
     seen = is_open | is_won
@@ -204,7 +216,8 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     size = len(keys)
     open_ = _sum_by(deal_index, np.where(is_open, amount, 0), size)
     won = _sum_by(deal_index, np.where(is_won, amount, 0), size)
-    weighted_sum = _sum_by(deal_index, np.where(is_open, weighted, 0), size)
+    weighted_sum = _weighted_sums(deal_index, amount, _probabilities(stage, deals["probability"]),
+                                  is_open, size)
     marketing = _sum_by(deal_index, np.where(is_open & deals["sourced"], amount, 0), size)
     quota = np.full(size, -1, dtype=np.int64)
     np.maximum.at(quota, quota_index, quotas["quota"])
@@ -213,7 +226,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     remaining = quota - won
     owes = has_quota & (remaining > 0)
     ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
-    gap = np.maximum(0, round_cents(target * remaining) - open_)
+    gap = np.maximum(0, multiply_cents(remaining, target) - open_)
 
     reps = pd.DataFrame({
         "rep": names, "quota": _masked(quota, has_quota), "won": won,

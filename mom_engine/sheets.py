@@ -204,7 +204,8 @@ BUDGET = Sheet(
     (
         Column("Activity ID", ID, required=True, references=("Activities", "Activity ID")),
         Column("Month", MONTH, required=True),
-        Column("Budgeted", MONEY, default=0, minimum=0),
+        Column("Budgeted", MONEY, default=0,
+               note="a negative row is a budget cut; the activity's total must not be below 0"),
         Column("Planned", MONEY, default=0, minimum=0),
     ),
     required=True,

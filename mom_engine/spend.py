@@ -48,7 +48,7 @@ import pandas as pd
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, sort_findings
 from .model import Book
-from .values import round_cents
+from .values import exceeds, multiply_cents
 
 SPEND_LEVELS = ("activity", "campaign", "plan", "gl", "month", "quarter", "year")
 FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
@@ -87,8 +87,8 @@ def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
 
 
 def convert_cents(cents: np.ndarray, rates: np.ndarray) -> np.ndarray:
-    """cents × rate rounded to cents half away from zero (values.round_cents)."""
-    return round_cents(np.asarray(cents, dtype=np.float64) * np.asarray(rates, dtype=np.float64))
+    """cents × rate rounded to cents half away from zero, exactly (values.multiply_cents)."""
+    return multiply_cents(cents, rates)
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -104,7 +104,8 @@ class SpendData:
     `activities` — one row per accepted activity: activity_id, campaign_id, gl_account, _row.
     `pos` — accepted POs: activity (position), po_key, po_number, amount (plan cents; 0 when
     unpriced), priced, status, issue (datetime64[D]), invoiced (plan cents), _row.
-    `invoices` — priced invoices: activity, po (position in `pos` or -1), amount, date, _row.
+    `invoices` — accepted invoices: activity, po (position in `pos` or -1), amount (plan cents;
+    0 when unpriced), priced, date, gl_account, _row.
     `realignments` — from_activity, to_activity, amount, date, _row.
     `budget` — activity, month, budgeted, planned.
     """
@@ -228,9 +229,12 @@ def _spend_data(book: Book) -> SpendData:
     has_po_number = rows["PO Number"].notna().to_numpy()
     # An invoice naming a PO that is not an accepted PO of this book is rejected by structure;
     # the guard keeps one that slipped through from landing on the wrong activity.
-    keep = priced & (activity >= 0) & ~(has_po_number & (po < 0))
+    # An invoice without a rate stays (amount 0, priced False): it is still checked by every
+    # rule that is not about money (gl-mismatch), and reported as rate-missing.
+    keep = (activity >= 0) & ~(has_po_number & (po < 0))
     invoices = pd.DataFrame({
-        "activity": activity[keep], "po": po[keep], "amount": amount[keep],
+        "activity": activity[keep], "po": po[keep],
+        "amount": np.where(priced, amount, 0)[keep], "priced": priced[keep],
         "date": _days(rows["Invoice Date"])[keep],
         "gl_account": rows["GL Account"].astype("string").to_numpy()[keep],
         "_row": rows["_row"].to_numpy(dtype=np.int64)[keep],
@@ -422,6 +426,7 @@ def check_spend(book: Book, context: Any = None) -> list[Finding]:
     data = spend_data(book)
     report = roll_up_spend(book)
     findings = list(data.findings)
+    findings += check_budget_total(book, report)
     findings += check_over_budget(book, report)
     findings += check_plan_figures(book, report)
     findings += check_po_against_budget(book, data)
@@ -437,12 +442,8 @@ def _tolerance(book: Book) -> float:
 
 
 def _over(load: np.ndarray, limit: np.ndarray, tolerance: float) -> np.ndarray:
-    """load > limit × (1 + tolerance); exactly at the limit is not over."""
-    load = np.asarray(load, dtype=np.int64)
-    limit = np.asarray(limit, dtype=np.int64)
-    if tolerance == 0:
-        return load > limit
-    return load.astype(np.float64) > limit.astype(np.float64) * (1.0 + tolerance)
+    """load > limit × (1 + tolerance), exact and strict (values.exceeds)."""
+    return exceeds(load, limit, tolerance)
 
 
 def _tolerance_text(tolerance: float) -> str:
@@ -479,6 +480,22 @@ def check_over_budget(book: Book, report: SpendReport) -> list[Finding]:
                                              row=rows_of[level].get(key), value=key,
                                              severity=severity))
     return findings
+
+
+def check_budget_total(book: Book, report: SpendReport) -> list[Finding]:
+    """`value-range` at an activity whose total budgeted (Budget rows, negative ones being
+    budget cuts, plus realignments in minus out) is below 0 (SPEC §3 Budget)."""
+    frame = report.by("activity")
+    rows = report.activities["_row"].to_numpy()
+    budgeted = frame["budgeted"].to_numpy()
+    return [book.finding(
+        "value-range",
+        f"activity {frame['key'].iat[position]} is budgeted "
+        f"{format_money(budgeted[position])} {book.plan.currency} in all (Budget rows with "
+        "realignments): a budget cannot be below 0; lower the cuts or the transfers out",
+        sheet="Activities", column="Activity ID", row=int(rows[position]),
+        value=round(int(budgeted[position]) / 100, 2))
+        for position in np.flatnonzero(budgeted < 0)]
 
 
 def check_plan_figures(book: Book, report: SpendReport) -> list[Finding]:

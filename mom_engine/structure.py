@@ -3,7 +3,9 @@ inside the fiscal year, complete approvals (SPEC §3, §4, §10).
 
 Value-level checks (types, enums, ranges, required values) happen while reading; these need
 the whole book. Rows a duplicate ID or an unknown required reference make unusable are rejected
-(left out of every rollup) — and always with a finding, so nothing disappears silently.
+(left out of every rollup) — and always with a finding, so nothing disappears silently. A row
+left out for one problem is still checked by every other rule here (SPEC §3), so one run
+reports every problem; only accepted rows count as IDs other rows may refer to.
 """
 from __future__ import annotations
 
@@ -126,11 +128,11 @@ def check_references(book: Book, table: Table) -> list[Finding]:
         known = _known_values(book, target_sheet, target_column)
         if known is None:
             continue
-        rejected = frame["_rejected"].to_numpy()
         folded = _folded(frame[column.name])
+        # rows already left out for another reason are checked too (one run, every problem)
         unknown_positions = [
             position for position, value in enumerate(folded)
-            if value is not None and not rejected[position] and value not in known
+            if value is not None and value not in known
         ]
         _respell(frame, column.name, folded, known)
         if not unknown_positions:
@@ -191,7 +193,7 @@ def check_invoice_targets(book: Book) -> list[Finding]:
 def check_date_order(book: Book, table: Table) -> list[Finding]:
     """`dates-reversed`: a finish (end) before its start."""
     findings: list[Finding] = []
-    frame = table.rows
+    frame = table.frame          # rows left out for another reason are checked too
     for start, finish in table.sheet.date_pairs:
         if frame.empty:
             break
@@ -214,7 +216,7 @@ def check_fiscal_year(book: Book) -> list[Finding]:
     first, last = fiscal_year_bounds(plan.fiscal_year, plan.fy_start_month)
     findings: list[Finding] = []
     for sheet, column in (("Budget", "Month"), ("Realignments", "Date")):
-        frame = book.rows(sheet)
+        frame = book.table(sheet).frame   # rows left out for another reason are checked too
         if frame.empty:
             continue
         days = frame[column].to_numpy().astype("datetime64[D]")

@@ -91,6 +91,44 @@ def round_cents(amounts: Any) -> np.ndarray:
     return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
 
 
+def decimal_of(number: float) -> Decimal:
+    """A float as typed: its shortest decimal form (0.025, never 0.025000000000000001)."""
+    return Decimal(repr(float(number)))
+
+
+def multiply_cents(cents: Any, factors: Any) -> np.ndarray:
+    """cents × factor (a rate, a probability, a target) rounded to cents half away from zero,
+    exactly: the factor is taken as typed (`decimal_of`), so 100.00 × 1.005 is 100.50 → 100.51
+    whatever binary noise says (SPEC §3, §5). Vectorised: the float product decides every cent
+    that is not within its error bound of a half; those few are recomputed in Decimal."""
+    cents = np.asarray(cents, dtype=np.int64)
+    factors = np.broadcast_to(np.asarray(factors, dtype=np.float64), cents.shape)
+    product = cents.astype(np.float64) * factors
+    magnitude = np.abs(product)
+    out = (np.sign(product) * np.floor(magnitude + 0.5)).astype(np.int64)
+    near_half = np.abs(magnitude - np.floor(magnitude) - 0.5) <= magnitude * 1e-15 + 1e-9
+    for index in np.flatnonzero(near_half | (magnitude >= 2.0 ** 52)):
+        exact = Decimal(int(cents.flat[index])) * decimal_of(factors.flat[index])
+        out.flat[index] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return out
+
+
+def exceeds(amounts: Any, limits: Any, tolerance: float = 0.0) -> np.ndarray:
+    """amount > limit × (1 + tolerance), exactly and strictly (SPEC §5: an amount exactly on
+    the limit is not over). Cents are compared with the tolerance as typed (2.5 % is 25/1000),
+    in integers — never a float product."""
+    amounts = np.asarray(amounts, dtype=np.int64)
+    limits = np.broadcast_to(np.asarray(limits, dtype=np.int64), amounts.shape)
+    if not tolerance:
+        return amounts > limits
+    ratio = decimal_of(tolerance).as_integer_ratio()
+    numerator, denominator = ratio[0] + ratio[1], ratio[1]
+    return np.fromiter((int(a) * denominator > int(b) * numerator
+                        for a, b in zip(amounts.ravel().tolist(), limits.ravel().tolist(),
+                                        strict=True)),
+                       dtype=bool, count=amounts.size).reshape(amounts.shape)
+
+
 def parse_money_text(text: str) -> Decimal | None:
     match = _MONEY_TEXT.match(text.strip().upper())
     if not match or bool(match["open"]) != bool(match["close"]):

@@ -83,8 +83,9 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def oracle_cents(value: Any) -> int | None:
-    """Cents of a clean amount (blank = 0), None when the value must carry a finding."""
+def oracle_cents(value: Any, negative_ok: bool = False) -> int | None:
+    """Cents of a clean amount (blank = 0), None when the value must carry a finding.
+    `negative_ok`: the column takes negative amounts (Budgeted: a budget cut)."""
     if is_blank(value):
         return 0
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
@@ -99,7 +100,7 @@ def oracle_cents(value: Any) -> int | None:
     with localcontext() as context:
         context.prec = 1000                                 # 1e300 has 301 digits
         cents = int((number * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return cents if 0 <= cents <= MAX_CENTS else None
+    return cents if (-MAX_CENTS if negative_ok else 0) <= cents <= MAX_CENTS else None
 
 
 def oracle_month_ok(value: Any) -> bool:
@@ -183,9 +184,10 @@ def test_every_row_is_accepted_or_rejected_with_a_finding(sheet, extra_sheet):
     # Money: exact cents, or a finding at the very cell (and the column default, 0).
     money_columns = [c for c in ("Budgeted", "Planned") if c in columns]
     for column in money_columns:
+        negative_ok = column == "Budgeted"
         for number, cents in zip(frame["_row"], frame[column], strict=True):
             raw = by_number[int(number)][column]
-            expected = oracle_cents(raw)
+            expected = oracle_cents(raw, negative_ok)
             if expected is None:   # not a plain amount: the reader must say so at the cell
                 assert ("Budget", f"{letters[column]}{number}") in cells_with_findings, raw
             else:
@@ -194,8 +196,9 @@ def test_every_row_is_accepted_or_rejected_with_a_finding(sheet, extra_sheet):
         # The total is the exact integer sum of the accepted rows' cents: the oracle's for
         # plain amounts, the reader's (flagged) reading for the rest.
         readings = dict(zip(accepted["_row"].tolist(), accepted[column].tolist(), strict=True))
-        expected_total = sum(oracle_cents(by_number[n][column])
-                             if oracle_cents(by_number[n][column]) is not None else readings[n]
+        expected_total = sum(oracle_cents(by_number[n][column], negative_ok)
+                             if oracle_cents(by_number[n][column], negative_ok) is not None
+                             else readings[n]
                              for n in readings)
         assert total == expected_total
     for column in {"Budgeted", "Planned"} - set(columns):

@@ -63,15 +63,16 @@ def test_money_cells_read_from_a_workbook(tmp_path):
     book = book_with(tmp_path, Budget=[
         ["Activity ID", "Month", "Budgeted", "Planned"],
         ["A1", D(2027, 1, 1), "1,200.50", 0.125],
-        ["A1", D(2027, 2, 1), "(300)", None],
+        ["A1", D(2027, 2, 1), "(300)", -5],
     ])
     budget = book.rows("Budget")
     assert located(book.findings) == [
         ("Budget", "C2", "number-as-text"),
-        ("Budget", "C3", "value-range"),   # a negative budget is out of range
+        ("Budget", "C3", "number-as-text"),   # a negative Budgeted row is a budget cut
+        ("Budget", "D3", "value-range"),      # a negative Planned amount is out of range
     ]
-    assert budget["Budgeted"].tolist() == [120050, 0]   # default 0 for the rejected value
-    assert budget["Planned"].tolist() == [13, 0]
+    assert budget["Budgeted"].tolist() == [120050, -30000]
+    assert budget["Planned"].tolist() == [13, 0]   # default 0 for the rejected value
 
 
 def test_dates_in_both_date_systems_and_iso_text(tmp_path):
