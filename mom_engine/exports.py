@@ -53,14 +53,16 @@ class Dialect:
 
     decimal: str = "."          # decimal separator of amounts
     thousands: str = ","        # thousands separator of amounts
-    day_first: bool = False     # slash dates: DD/MM/YYYY instead of MM/DD/YYYY
+    # Dates that are not ISO: "MDY" (slash dates MM/DD/YYYY, dotted DD.MM.YYYY), "DMY" (day
+    # first either way) or None (ISO only: a slash date is ambiguous and not read).
+    date_order: str | None = "MDY"
 
     @classmethod
-    def of_delimiter(cls, delimiter: str, day_first: bool = False) -> Dialect:
+    def of_delimiter(cls, delimiter: str, date_order: str | None = "MDY") -> Dialect:
         """Excel writes `;` where the decimal separator is a comma (most of Europe)."""
         if delimiter == ";":
-            return cls(",", ".", day_first)
-        return cls(".", ",", day_first)
+            return cls(",", ".", date_order)
+        return cls(".", ",", date_order)
 
 
 # --- rows of a file --------------------------------------------------------------------------
@@ -113,17 +115,18 @@ def workbook_rows(path: Path, sheet: Sheet) -> tuple[str, list[list[Any]]]:
         workbook.close()
 
 
-def load_rows(path: Path, sheet: Sheet, day_first: bool = False) -> tuple[str, list[list[Any]],
-                                                                         Dialect]:
-    """(sheet title, rows, dialect) of an export file; ExportError when it cannot be read."""
+def load_rows(path: Path, sheet: Sheet, date_order: str | None = "MDY",
+              ) -> tuple[str, list[list[Any]], Dialect, str]:
+    """(sheet title, rows, dialect, delimiter or '') of an export file; ExportError when it
+    cannot be read."""
     if not path.is_file():
         raise ExportError(f"{path} not found")
     try:
         if path.suffix.lower() in CSV_SUFFIXES:
             rows, delimiter = csv_rows(path, sheet)
-            return path.name, rows, Dialect.of_delimiter(delimiter, day_first)
+            return path.name, rows, Dialect.of_delimiter(delimiter, date_order), delimiter
         title, rows = workbook_rows(path, sheet)
-        return title, rows, Dialect(day_first=day_first)
+        return title, rows, Dialect(date_order=date_order), ""
     except ExportError:
         raise
     except Exception as error:  # calamine and csv raise several types for corrupt input
@@ -142,21 +145,31 @@ _DAY_MONTH = re.compile(r"^\s*(\d{1,2})([./])(\d{1,2})\2(\d{4})"
 def number_of_text(text: str, dialect: Dialect) -> float | None:
     """`1.234,50` (decimal comma), `1,234.50`, `USD 1,234.50`, `(1,234.50)` → a number."""
     body = _CURRENCY_AFFIX.match(text)
-    text = body[1] if body else text.strip()
+    text = (body[1] if body else text).strip()
+    thousands = dialect.thousands
     if dialect.decimal == ",":
-        text = text.replace(dialect.thousands, "").replace(" ", "").replace(",", ".")
+        # `1.234,50`, `10,00`, `1.234` are decimal-comma amounts; `1234.50` (no comma, dots not
+        # grouping thousands) is still a decimal point
+        grouped = re.fullmatch(rf"[(\-]?\s*\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+\)?", text)
+        point_last = "," in text and "." in text and text.rfind(".") > text.rfind(",")
+        if ("," in text or grouped) and not point_last:
+            text = text.replace(thousands, "").replace(" ", "").replace(",", ".")
+    elif thousands not in (",", ""):
+        text = text.replace(thousands, "")
     amount = parse_money_text(text)
     return None if amount is None else float(amount)
 
 
 def date_of_text(text: str, dialect: Dialect) -> dt.date | None:
     """`31.03.2027` (day first), `03/31/2027` or `31/03/2027` as the dialect says; None when
-    it is not such a date (ISO text is the reader's own)."""
+    it is not such a date or the dialect reads ISO dates only (ISO text is the reader's own)."""
     match = _DAY_MONTH.match(text)
     if not match:
         return None
+    if dialect.date_order is None:
+        return None
     first, separator, second, year = int(match[1]), match[2], int(match[3]), int(match[4])
-    day_first = separator == "." or dialect.day_first
+    day_first = separator == "." or dialect.date_order == "DMY"
     day, month = (first, second) if day_first else (second, first)
     try:
         return dt.date(year, month, day)
@@ -207,11 +220,10 @@ class Export:
     findings: list
 
 
-def read_export(path: str | Path, sheet: Sheet, mapping: Mapping | None = None,
-                day_first: bool = False) -> Export:
+def read_export(path: str | Path, sheet: Sheet, mapping: Mapping | None = None) -> Export:
     """Read an export file as `sheet` (Opportunities or a book's Leads)."""
     path = Path(path)
-    title, rows, dialect = load_rows(path, sheet, day_first)
+    title, rows, dialect, _ = load_rows(path, sheet)
     holder = Book(path=path, name=path.name, mapping=mapping)
     table = SheetReader(holder, sheet, title, {}).read(typed_cells(rows, sheet, dialect, mapping))
     missing = [f.column for f in holder.findings if f.code == "column-missing"]
@@ -295,3 +307,88 @@ def attach_exports(books: Sequence[Book], files: ExportFiles) -> None:
             table = _share(export.table, campaign == index)
             book.tables["Leads"] = table
             resolve_campaigns(book, table)
+
+
+# --- the demo's exports ---------------------------------------------------------------------
+
+EXAMPLE_CRM_TEAM = 0                       # the first demo team
+SALESFORCE_STAGES = {"Prospecting": "Prospecting", "Qualification": "Qualification",
+                     "Proposal": "Proposal/Price Quote", "Negotiation": "Negotiation/Review",
+                     "Closed Won": "Closed Won", "Closed Lost": "Closed Lost"}
+SALESFORCE_HEADER = ("Opportunity ID", "Opportunity Owner", "Opportunity Name", "Account Name",
+                     "Stage", "Amount", "Probability (%)", "Close Date", "Created Date",
+                     "Primary Campaign Source", "Currency")
+HUBSPOT_CONTACTS_HEADER = ("Record ID", "First Name", "Last Name", "Email", "Contact owner",
+                           "Lifecycle Stage", "Create Date",
+                           "Became a Marketing Qualified Lead Date",
+                           "Became a Sales Qualified Lead Date", "Became an Opportunity Date",
+                           "Original Source", "Unsubscribed from all email", "Campaign ID")
+
+
+def example_stage_map() -> str:
+    """The --map file for the demo CRM export: Salesforce's stage names onto ours (Discovery,
+    a stage the team added in the CRM, deliberately left out: it shows as stage-unmapped)."""
+    lines = ["# Salesforce stage names → MOM's stages (mom pipeline --map)", "[stages]"]
+    lines += [f'"{theirs}" = "{ours}"' for ours, theirs in SALESFORCE_STAGES.items()
+              if theirs != ours]
+    return "\n".join(lines) + "\n"
+
+
+def _us_date(day: dt.date) -> str:
+    return f"{day.month}/{day.day}/{day.year}"
+
+
+def example_crm_export(index: int, today: dt.date) -> list[list[str]]:
+    """Demo team `index`'s opportunities as a Salesforce opportunity report exports them (CSV
+    rows): Salesforce's stage names and headers, US dates, campaign names, percent
+    probabilities; every tenth open deal in a 'Discovery' stage no mapping knows."""
+    from .demo import demo_team_data
+    from .sheets import OPPORTUNITY_STAGES
+    data = demo_team_data(index, today)
+    currency = data["plan"]["Currency"]
+    names = {c["Campaign ID"]: c["Campaign"] for c in data["tables"]["Campaigns"]}
+    rows = [list(SALESFORCE_HEADER)]
+    for n, deal in enumerate(data["tables"]["Opportunities"]):
+        stage = SALESFORCE_STAGES[deal["Stage"]]
+        if n % 10 == 3 and not deal["Stage"].startswith("Closed"):
+            stage = "Discovery"
+        rows.append([deal["Opportunity ID"], deal["Rep"], f"{deal['Account']} expansion",
+                     deal["Account"], stage, f"{float(deal['Amount']):.2f}",
+                     f"{OPPORTUNITY_STAGES[deal['Stage']] * 100:g}", _us_date(deal["Close Date"]),
+                     _us_date(deal["Created"]), names.get(deal["Campaign ID"], ""), currency])
+    return rows
+
+
+def example_leads_export(index: int, today: dt.date) -> list[list[str]]:
+    """Demo team `index`'s leads as a HubSpot contacts export (CSV rows): lifecycle dates as
+    `YYYY-MM-DD HH:MM`, no SAL (HubSpot has none), the Campaign ID custom property."""
+    from .demo import demo_team_data
+    data = demo_team_data(index, today)
+    rows = [list(HUBSPOT_CONTACTS_HEADER)]
+    lifecycle = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity")
+    for n, lead in enumerate(data["tables"]["Leads"]):
+        dates = [lead.get(f"{stage} Date") for stage in ("MQL", "SQL", "Opportunity")]
+        reached = sum(d is not None for d in dates)
+        stamp = [f"{d.isoformat()} {9 + n % 8:02d}:{(7 * n) % 60:02d}" if d else ""
+                 for d in dates]
+        rows.append([lead["Lead ID"].split("-")[-1].lstrip("0") or "0", "Contact", f"{n + 1}",
+                     f"contact{n + 1}@example.com", lead["Owner"], lifecycle[reached],
+                     f"{lead['Inquiry Date'].isoformat()} 08:30", *stamp, "Paid Search",
+                     "true" if lead.get("Opted Out") == "Yes" else "false", lead["Campaign ID"]])
+    return rows
+
+
+def write_demo_exports(out_dir: Path, today: dt.date) -> list[Path]:
+    """`mom demo`'s CRM export, its stage map and its leads export, for the first team."""
+    from .report.files import atomic_path
+    written = []
+    for name, rows in (("crm_export.csv", example_crm_export(EXAMPLE_CRM_TEAM, today)),
+                       ("leads_export.csv", example_leads_export(EXAMPLE_CRM_TEAM, today))):
+        with atomic_path(out_dir / name) as temporary, open(temporary, "w", newline="",
+                                                             encoding="utf-8-sig") as handle:
+            csv.writer(handle).writerows(rows)
+        written.append(out_dir / name)
+    with atomic_path(out_dir / "crm_map.toml") as temporary:
+        Path(temporary).write_text(example_stage_map(), encoding="utf-8")
+    written.append(out_dir / "crm_map.toml")
+    return written

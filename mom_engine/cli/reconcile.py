@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..analyze import Context, analyze_book
+from ..ledger_maps import LedgerMapError, read_ledger_map
 from ..reconcile import LedgerError, Reconciliation, read_ledger, reconcile
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
@@ -24,7 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("books", nargs="+", metavar="BOOK", help="team workbooks or folders")
     parser.add_argument("--ledger", required=True, metavar="FILE",
-                        help="ERP export, .csv or .xlsx")
+                        help="ERP export, .csv or .xlsx: MOM's headers, or an SAP, NetSuite or "
+                             "Dynamics 365 export as it comes")
+    parser.add_argument("--ledger-map", default=None, metavar="FILE",
+                        help="a TOML file naming another ERP export's headers, document types, "
+                             "date format and separators")
     parser.add_argument("-o", "--output", default=None, metavar="OUT",
                         help="write the reconciliation workbook here (.xlsx)")
     add_json(parser)
@@ -75,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
         except OutputError as error:
             raise UsageError(str(error)) from None
     try:
-        ledger = read_ledger(ledger_path)
-    except LedgerError as error:
+        ledger_map = read_ledger_map(args.ledger_map) if args.ledger_map else None
+        ledger = read_ledger(ledger_path, ledger_map)
+    except (LedgerError, LedgerMapError) as error:
         raise UsageError(str(error)) from None
     names = book_names(files)
     books, findings = [], []
@@ -88,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if output is not None and any(b.readable for b in books):
         from ..report.reconciliation import write_reconciliation
         write_reconciliation(output, result)
-    document = reconciliation_document(result, output)
+    document = {**reconciliation_document(result, output), "ledger_layout": ledger.layout}
 
     def render(out):
         from ..report.text import print_table
