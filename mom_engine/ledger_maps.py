@@ -28,11 +28,11 @@ transactions). `mom reconcile --ledger-map FILE` gives any other export as TOML:
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .mappings import read_toml
 from .sheets import normalise_name
 
 LEDGER_COLUMNS = ("Document Type", "Document No", "PO Number", "Vendor", "GL Account",
@@ -169,12 +169,7 @@ BUILT_IN_MAPS = (OWN, SAP, NETSUITE, DYNAMICS)
 def read_ledger_map(path: str | Path) -> LedgerMap:
     """A --ledger-map TOML file → LedgerMap; anything wrong is a LedgerMapError naming it."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise LedgerMapError(f"ledger map {path} not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise LedgerMapError(f"ledger map {path.name} cannot be read as TOML ({error})") from None
+    data = read_toml(path, "ledger map", LedgerMapError)
     where = f"ledger map {path.name}"
     columns = data.get("columns")
     if not isinstance(columns, dict) or not columns:

@@ -137,15 +137,21 @@ def mapping_of_book(book: Book) -> tuple[Mapping, list[Finding]]:
     return Mapping(stages, headers, campaigns), findings
 
 
+def read_toml(path: Path, label: str, error: type[Exception]) -> dict[str, Any]:
+    """A TOML file given on the command line (--map, --ledger-map): its data, or `error`
+    saying plainly why not."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise error(f"{label} {path} not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as problem:
+        raise error(f"{label} {path.name} cannot be read as TOML ({problem})") from None
+
+
 def read_mapping_file(path: str | Path) -> Mapping:
     """A --map TOML file → Mapping; anything wrong in it is a MappingError naming the entry."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise MappingError(f"mapping file {path} not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise MappingError(f"mapping file {path.name} cannot be read as TOML ({error})") from None
+    data = read_toml(path, "mapping file", MappingError)
     unknown = set(data) - {"stages", "headers", "campaigns"}
     if unknown:
         raise MappingError(f"mapping file {path.name}: unknown section(s) "

@@ -14,7 +14,7 @@ from mom_engine.ledger_maps import LedgerMapError, read_ledger_map
 from mom_engine.reconcile import read_ledger, reconcile
 
 from .conftest import located
-from .test_reconcile import INVOICES, POS
+from .test_reconcile import INVOICES, POS, classes
 
 GOLDEN = {
     ("PO", "4500000001"): ("matched", 0),
@@ -24,16 +24,6 @@ GOLDEN = {
     ("Invoice", "INV-3"): ("workbook-only", None),
     ("Invoice", "INV-9"): ("erp-only", None),
 }
-
-
-@pytest.fixture
-def book(make_book):
-    return analyze_book(make_book(PurchaseOrders=POS, Invoices=INVOICES))
-
-
-def classes(result):
-    return {(d["document_type"], d["document_no"]): (d["class"], d["difference"])
-            for d in result.records()}
 
 
 SAP_CSV = (  # FBL1N-style line items from a German SAP: BOM, ';', DD.MM.YYYY, 1.234,56, Soll/Haben
@@ -46,6 +36,11 @@ SAP_CSV = (  # FBL1N-style line items from a German SAP: BOM, ';', DD.MM.YYYY, 1
     "KR;INV-9;;Umbrella Venues;0000610200;10.02.2027;1.070,00;;USD\r\n"               # 6
     "RE;INV-10;;Umbrella Venues;0000610200;31.02.2027;5,00;;USD\r\n"                  # 7: no date
 )
+
+
+@pytest.fixture
+def book(make_book):      # the workbook of test_reconcile
+    return analyze_book(make_book(PurchaseOrders=POS, Invoices=INVOICES))
 
 
 def test_sap_export_with_debit_credit_and_german_formats(tmp_path, book):
