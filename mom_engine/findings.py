@@ -92,8 +92,9 @@ CATALOGUE: dict[str, Code] = _catalogue(
     Code("overplanned", W, "Planned above budget",
          "The planned amount is larger than the budget.", "§5"),
     Code("po-exceeds-available", E, "PO exceeds available budget",
-         "A purchase order is larger than the activity's budget still available on its issue "
-         "date.", "§5"),
+         "A purchase order (and, under Budget Control Accumulated Monthly, an invoice without "
+         "PO) is larger than the activity's budget still available on its date. An error; a "
+         "warning when the plan's PO Control is Warn.", "§5"),
     Code("invoice-exceeds-po", E, "Invoices exceed the PO",
          "The invoices on a PO add up to more than the PO amount (with tolerance).", "§5"),
     Code("invoice-without-po", E, "Invoice without PO",

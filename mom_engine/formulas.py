@@ -1,42 +1,53 @@
-"""The native Excel formulas of the team template, their values, and `formula-overwritten`
+"""The native Excel formulas of the team template, their cached values, and `formula-overwritten`
 (SPEC §5, §14).
 
 The template carries formula columns so a planner sees the core spend figures before Python
-runs: on `Activities` the five §5 figures, fed by helper columns on `PurchaseOrders` and
-`Invoices`. The formulas are written here once, in the form Excel stores in a file (structured
-references with `[#This Row]`), and evaluated here once in Python (`formula_values`) so a
-written workbook carries the values a recalculating spreadsheet would show — a viewer that does
-not recalculate shows the right numbers. LibreOffice recalculation checks both against the
-engine (tests/test_libreoffice_formulas.py).
+runs: on `Activities` the five §5 figures, fed by helper columns on `Realignments`,
+`PurchaseOrders` and `Invoices`. The formulas are written here once, in the form Excel stores in
+a file (structured references with `[#This Row]`). Their cached values are NOT a second Python
+reading of the formulas: they are the engine's own figures (`spend.spend_data` and
+`spend.spend_per_activity`, via `cached_values`), so a viewer that does not recalculate shows the
+engine's numbers, `formula-overwritten` compares with the same numbers, and LibreOffice
+recalculation proves the formulas give them too (tests/test_libreoffice_formulas.py).
+
+Rows the engine leaves out are left out by the formulas too (a `Counted` helper column, 1 or 0,
+on every sheet whose rows can be rejected):
+- a row with a required value blank (the declared required columns of its sheet);
+- a later row repeating an ID (the first row with that key counts: `MATCH(key, keys, 0)` is the
+  row's own position);
+- a row whose required reference names no counted row: an activity's Campaign ID, its GL Account
+  when the GL Accounts list is filled, a Budget row's, a realignment's, a PO's activity, an
+  invoice's PO Number or Activity ID.
+Rows the engine rejects for a reason the formulas cannot see (a date typed as free text, a value
+of the wrong type) make `formula-overwritten` skip the activities they touch.
 
 Formula decisions (LibreOffice 7.4 has no XLOOKUP; both it and Excel must agree):
 - IDs are compared as trimmed text (`TRIM(""&x)`), case-insensitively, inside SUMPRODUCT: a PO
   Number stored as a number on one sheet and as text on another still matches, as in the engine.
-  SUMIFS is avoided: its criteria treat `*`, `?`, `<`… as operators and, in LibreOffice, a
-  numeric-looking criterion never matches a text cell.
+  SUMIFS/COUNTIFS are avoided: their criteria treat `*`, `?`, `<`… as operators and, in
+  LibreOffice, a numeric-looking criterion never matches a text cell.
+- `ROW(T[#Headers])` is an error in LibreOffice (a multi-cell range); the header row of one
+  column, `ROW(T[[#Headers],[Key]])`, works in both.
 - Amounts are rounded to cents per row (ROUND, half away from zero like the engine); a foreign
   amount is converted row by row (`ROUND(amount × rate, 2)`).
-- A helper or figure cell is "" on a row with no ID, so unused table rows read as blank rows.
+- A helper or figure cell is "" on a row that does not count, so unused table rows read as
+  blank rows and sums use the comma form of SUMPRODUCT (text counts 0).
 - A missing rate shows #N/A in the converted amount (and in the sums it feeds): a visible gap,
   never a guessed figure; `mom validate` reports `rate-missing`.
-- Rows the engine rejects (duplicate IDs, unknown references) still count in the formulas; the
-  figures of activities such rows touch may differ, so `formula-overwritten` skips them.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
 from dataclasses import dataclass
-from decimal import Decimal
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .findings import Finding
+from .findings import Finding, Severity
 from .model import Book
-from .values import cents_of_decimal
+from .sheets import GL_LIST, SHEETS
 
 FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining")
 PLAN_CURRENCY_NAME = "MOM_PlanCurrency"
@@ -45,6 +56,8 @@ PLAN_CURRENCY_FORMULA = (
     '=IFERROR(IF(INDEX(Plan[Value],MATCH("Currency",Plan[Field],0))&""="","USD",'
     'TRIM(INDEX(Plan[Value],MATCH("Currency",Plan[Field],0))&"")),"USD")')
 TOLERANCE_CENTS = 1
+COUNTED = "Counted"       # 1: the engine counts the row, 0: it leaves it out, "": no data
+KEYS = {"Activities": "Activity Key", "PurchaseOrders": "PO Key", "Invoices": "Invoice Key"}
 
 
 def this_row(table: str, column: str) -> str:
@@ -74,64 +87,113 @@ def _converted(table: str) -> str:
             f'UPPER(TRIM(""&{currency}))=UPPER({PLAN_CURRENCY_NAME})),1,{rate}),2)')
 
 
-def _blank_unless(key: str, formula: str) -> str:
-    return f'=IF({key}="","",{formula})'
+def _present(table: str, columns: tuple[str, ...] | None = None) -> str:
+    """Every required column of the sheet (or the given ones) filled on this row."""
+    names = columns or tuple(c.name for c in SHEETS[table].required_columns)
+    return "AND(" + ",".join(f'{key_of(table, name)}<>""' for name in names) + ")"
 
 
-ACTIVITY = key_of("Activities", "Activity ID")
-PO_KEY = key_of("PurchaseOrders", "PO Number")
-INVOICE_KEY = key_of("Invoices", "Invoice No")
+def _first(table: str, key: str) -> str:
+    """This row is the first with its key (a later repeat is left out, like `id-duplicate`)."""
+    return (f"MATCH({this_row(table, key)},{table}[{key}],0)"
+            f"=ROW()-ROW({table}[[#Headers],[{key}]])")
+
+
+def _counted_activity(reference: str) -> str:
+    """`reference` names an activity row that counts."""
+    return f'SUMPRODUCT(--(Activities[{KEYS["Activities"]}]={reference}),Activities[{COUNTED}])>0'
+
+
+def _counted_only(table: str, formula: str) -> str:
+    return f'=IF({this_row(table, COUNTED)}<>1,"",{formula})'
+
+
+def _counted(table: str, key: str, *conditions: str) -> str:
+    return (f'=IF({key}="","",IF(AND({",".join(conditions)}),1,0))')
+
+
+ACTIVITY = this_row("Activities", KEYS["Activities"])
+PO_KEY = this_row("PurchaseOrders", KEYS["PurchaseOrders"])
+INVOICE_PO = key_of("Invoices", "PO Number")
+INVOICE_ACTIVITY = key_of("Invoices", "Activity ID")
+_CAMPAIGN_KNOWN = (
+    f'SUMPRODUCT(--(TRIM(""&Campaigns[Campaign ID])={key_of("Activities", "Campaign ID")}),'
+    '--(TRIM(""&Campaigns[Campaign])<>""))>0')
+_GL_KNOWN = (   # an empty GL Accounts list means no chart of accounts: every account is known
+    f'OR(SUMPRODUCT(--(TRIM(""&Lists[{GL_LIST}])<>""))=0,'
+    f'SUMPRODUCT(--(TRIM(""&Lists[{GL_LIST}])={key_of("Activities", "GL Account")}))>0)')
+_REALIGNMENT_FILLED = "&".join(key_of("Realignments", c.name)
+                               for c in SHEETS["Realignments"].required_columns)
+_INVOICE_PO_COUNTS = (f'OR({INVOICE_PO}="",IFERROR(INDEX(PurchaseOrders[{COUNTED}],'
+                      f'MATCH({INVOICE_PO},PurchaseOrders[PO Key],0))=1,FALSE))')
+
+
+def _realigned(column: str) -> str:
+    return (f'SUMPRODUCT((TRIM(""&Realignments[{column}])={ACTIVITY})'
+            f'*(Realignments[{COUNTED}]=1)*Realignments[Amount])')
+
 
 # sheet → [(header, formula)], in column order after the declared columns.
 FORMULA_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "Activities": [
+        ("Budgeted", _counted_only("Activities", (
+            "ROUND(SUMPRODUCT((TRIM(\"\"&Budget[Activity ID])=" + ACTIVITY + ")"
+            "*(TRIM(\"\"&Budget[Month])<>\"\")*Budget[Budgeted])"
+            f"+{_realigned('To Activity ID')}-{_realigned('From Activity ID')},2)"))),
+        ("Planned", _counted_only("Activities", (
+            "ROUND(SUMPRODUCT((TRIM(\"\"&Budget[Activity ID])=" + ACTIVITY + ")"
+            "*(TRIM(\"\"&Budget[Month])<>\"\")*Budget[Planned]),2)"))),
+        ("Committed", _counted_only("Activities", "ROUND(" + _sum_where(
+            "PurchaseOrders[Activity ID]", "PurchaseOrders[Open Commitment]", ACTIVITY,
+            coerce=False) + ",2)")),
+        ("Spent", _counted_only("Activities", "ROUND(" + _sum_where(
+            "Invoices[Activity via PO]", "Invoices[Amount in Plan Currency]", ACTIVITY,
+            coerce=False) + ",2)")),
+        ("Remaining", _counted_only("Activities", (
+            f'{this_row("Activities", "Budgeted")}-{this_row("Activities", "Committed")}'
+            f'-{this_row("Activities", "Spent")}'))),
+        (KEYS["Activities"], f'=IF({_present("Activities")},{key_of("Activities", "Activity ID")},"")'),
+        (COUNTED, _counted("Activities", ACTIVITY, _first("Activities", KEYS["Activities"]),
+                           _CAMPAIGN_KNOWN, _GL_KNOWN)),
+    ],
+    "Realignments": [
+        (COUNTED, (f'=IF({_REALIGNMENT_FILLED}="","",IF(AND({_present("Realignments")},'
+                   f'{_counted_activity(key_of("Realignments", "From Activity ID"))},'
+                   f'{_counted_activity(key_of("Realignments", "To Activity ID"))}),1,0))')),
+    ],
     "PurchaseOrders": [
-        ("PO Key", _blank_unless(PO_KEY, PO_KEY)),
-        ("Amount in Plan Currency", _blank_unless(PO_KEY, _converted("PurchaseOrders"))),
-        ("Invoiced in Plan Currency", _blank_unless(PO_KEY, _sum_where(
+        (KEYS["PurchaseOrders"],
+         f'=IF({_present("PurchaseOrders")},{key_of("PurchaseOrders", "PO Number")},"")'),
+        ("Amount in Plan Currency", _counted_only("PurchaseOrders", _converted("PurchaseOrders"))),
+        ("Invoiced in Plan Currency", _counted_only("PurchaseOrders", _sum_where(
             "Invoices[PO Number]", "Invoices[Amount in Plan Currency]", PO_KEY, coerce=False))),
-        ("Open Commitment", _blank_unless(PO_KEY, (
+        ("Open Commitment", _counted_only("PurchaseOrders", (
             f'IF(OR(TRIM(""&{this_row("PurchaseOrders", "Status")})="",'
             f'UPPER(TRIM(""&{this_row("PurchaseOrders", "Status")}))="OPEN"),'
             f'MAX({this_row("PurchaseOrders", "Amount in Plan Currency")}'
             f'-{this_row("PurchaseOrders", "Invoiced in Plan Currency")},0),0)'))),
+        (COUNTED, _counted("PurchaseOrders", PO_KEY, _first("PurchaseOrders", KEYS["PurchaseOrders"]),
+                           _counted_activity(key_of("PurchaseOrders", "Activity ID")))),
     ],
     "Invoices": [
-        ("Activity via PO", _blank_unless(INVOICE_KEY, (
-            f'IF({key_of("Invoices", "PO Number")}="",{key_of("Invoices", "Activity ID")},'
-            f'IFERROR(TRIM(""&INDEX(PurchaseOrders[Activity ID],MATCH('
-            f'{key_of("Invoices", "PO Number")},PurchaseOrders[PO Key],0))),""))'))),
-        ("Amount in Plan Currency", _blank_unless(INVOICE_KEY, _converted("Invoices"))),
-    ],
-    "Activities": [
-        ("Budgeted", _blank_unless(ACTIVITY, "ROUND(" + "+".join((
-            _sum_where("Budget[Activity ID]", "Budget[Budgeted]", ACTIVITY, coerce=True),
-            _sum_where("Realignments[To Activity ID]", "Realignments[Amount]", ACTIVITY,
-                       coerce=True))) + "-" + _sum_where(
-            "Realignments[From Activity ID]", "Realignments[Amount]", ACTIVITY,
-            coerce=True) + ",2)")),
-        ("Planned", _blank_unless(ACTIVITY, "ROUND(" + _sum_where(
-            "Budget[Activity ID]", "Budget[Planned]", ACTIVITY, coerce=True) + ",2)")),
-        ("Committed", _blank_unless(ACTIVITY, "ROUND(" + _sum_where(
-            "PurchaseOrders[Activity ID]", "PurchaseOrders[Open Commitment]", ACTIVITY,
-            coerce=False) + ",2)")),
-        ("Spent", _blank_unless(ACTIVITY, "ROUND(" + _sum_where(
-            "Invoices[Activity via PO]", "Invoices[Amount in Plan Currency]", ACTIVITY,
-            coerce=False) + ",2)")),
-        ("Remaining", _blank_unless(ACTIVITY, (
-            f'{this_row("Activities", "Budgeted")}-{this_row("Activities", "Committed")}'
-            f'-{this_row("Activities", "Spent")}'))),
+        ("Activity via PO", _counted_only("Invoices", (
+            f'IF({INVOICE_PO}="",{INVOICE_ACTIVITY},'
+            f'TRIM(""&INDEX(PurchaseOrders[Activity ID],MATCH({INVOICE_PO},'
+            'PurchaseOrders[PO Key],0))))'))),
+        ("Amount in Plan Currency", _counted_only("Invoices", _converted("Invoices"))),
+        (KEYS["Invoices"], (
+            f'=IF(AND({_present("Invoices")},{INVOICE_PO}&{INVOICE_ACTIVITY}<>""),'
+            f'{key_of("Invoices", "Vendor")}&" | "&{key_of("Invoices", "Invoice No")},"")')),
+        (COUNTED, _counted("Invoices", this_row("Invoices", KEYS["Invoices"]),
+                           _first("Invoices", KEYS["Invoices"]), _INVOICE_PO_COUNTS,
+                           f'OR({INVOICE_ACTIVITY}="",{_counted_activity(INVOICE_ACTIVITY)})')),
     ],
 }
 MONEY_FORMULA_COLUMNS = {"Amount in Plan Currency", "Invoiced in Plan Currency",
                          "Open Commitment", *FIGURES}
 
 
-# --- what the formulas compute, in Python ------------------------------------------------------
-
-def _key(value: Any) -> str:
-    """TRIM(""&x) compared case-insensitively: the formulas' notion of an equal ID."""
-    return _trimmed(value).casefold()
-
+# --- the cached values: the engine's figures, row by row ---------------------------------------
 
 @dataclass
 class FormulaValues:
@@ -141,140 +203,123 @@ class FormulaValues:
     rows: dict[str, dict[int, dict[str, Any]]]
 
 
-def _converter(book: Book) -> Callable[[Any, Any], int | None]:
-    """(cents, currency) → plan-currency cents as the template's rate lookup computes them:
-    blank cents count 0, a missing or blank rate gives None (the formula's #N/A)."""
-    plan_currency = (book.plan.currency or "USD").casefold()
-    rates: dict[str, float] = {}
-    rates_frame = book.table("Rates").frame
-    for currency, rate in zip(rates_frame["Currency"], rates_frame["Rate"], strict=True):
-        key = _key(currency)
-        if key and key not in rates:
-            rates[key] = rate
+def cached_values(book: Book) -> FormulaValues:
+    """What the formula columns show for the rows of a structure-checked book, taken from the
+    engine's spend figures (`spend.spend_data`, `spend.spend_per_activity`) — the same numbers
+    the CLI, the UDFs, the refresh macro and `formula-overwritten` use. Keys and `Counted` say
+    which rows the engine kept; money is in plan-currency units (floats with 2 decimals); None
+    marks an amount the engine could not price (no rate: the formula shows #N/A)."""
+    from .spend import po_committed, spend_data, spend_per_activity
+    data = spend_data(book)
+    engine = spend_per_activity(book)
+    activity_ids = data.activities["activity_id"].to_numpy(dtype=object)
+    values: dict[str, dict[int, dict[str, Any]]] = {}
 
-    def converted(cents: Any, currency: Any) -> int | None:
-        if cents is None or cents is pd.NA or (isinstance(cents, float) and math.isnan(cents)):
-            return 0
-        key = _key(currency)
-        if key in ("", plan_currency):
-            return int(cents)
-        rate = rates.get(key)
-        if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-            return None
-        return cents_of_decimal(Decimal(int(cents)) * Decimal(repr(float(rate))) / 100)
+    kept = _kept_rows(book, "Activities")
+    rows: dict[int, dict[str, Any]] = {}
+    for record in _records(book, "Activities"):
+        key = _key_shown(book, "Activities", record, ("Activity ID",))
+        row = dict.fromkeys(FIGURES, "")
+        row.update({KEYS["Activities"]: key, COUNTED: "" if not key else int(record["_row"] in kept)})
+        if record["_row"] in kept:
+            figures = engine.loc[str(record["Activity ID"])]
+            row.update({name: int(figures[name]) / 100 for name in FIGURES})
+        rows[record["_row"]] = row
+    values["Activities"] = rows
 
-    return converted
+    kept = set(data.realignments["_row"].tolist())
+    required = [c.name for c in SHEETS["Realignments"].required_columns]
+    values["Realignments"] = {
+        record["_row"]: {COUNTED: "" if all(_trimmed(record[c]) == "" for c in required)
+                         else int(record["_row"] in kept)}
+        for record in _records(book, "Realignments")}
 
+    pos = data.pos
+    committed = po_committed(pos)
+    priced_invoices = set(data.invoices["_row"].tolist())
+    kept_invoices = _kept_rows(book, "Invoices")
+    unpriced_pos = {_key(r["PO Number"]) for r in _records(book, "Invoices")
+                    if r["_row"] in kept_invoices and r["_row"] not in priced_invoices}
+    by_row = {int(r): i for i, r in enumerate(pos["_row"])}
+    rows = {}
+    for record in _records(book, "PurchaseOrders"):
+        key = _key_shown(book, "PurchaseOrders", record, ("PO Number",))
+        row = {KEYS["PurchaseOrders"]: key, COUNTED: "", "Amount in Plan Currency": "",
+               "Invoiced in Plan Currency": "", "Open Commitment": ""}
+        if key:
+            position = by_row.get(record["_row"])
+            row[COUNTED] = int(position is not None)
+            if position is not None:
+                priced = bool(pos["priced"].iat[position])
+                billed = None if _key(key) in unpriced_pos else int(pos["invoiced"].iat[position])
+                row["Amount in Plan Currency"] = _units(int(pos["amount"].iat[position])
+                                                        if priced else None)
+                row["Invoiced in Plan Currency"] = _units(billed)
+                row["Open Commitment"] = _units(
+                    int(committed[position]) if priced and billed is not None else None)
+        rows[record["_row"]] = row
+    values["PurchaseOrders"] = rows
 
-def formula_values(book: Book) -> FormulaValues:
-    """Evaluate the template formulas over a Book read from the rows a writer is about to write
-    (`frames.book_from_tables`): every row counts, rejected or not, exactly as in Excel.
-    Values are in plan-currency units (floats with 2 decimals)."""
-    converted = _converter(book)
-    pos = _ordered(book, "PurchaseOrders")
-    invoices = _ordered(book, "Invoices")
-    po_activity: dict[str, str] = {}          # PO key → the PO's Activity ID as TRIM shows it
-    for record in pos:
-        po_activity.setdefault(_key(record["PO Number"]), _trimmed(record["Activity ID"]))
-    invoice_rows, invoiced = [], {}
-    for record in invoices:
-        po = _key(record["PO Number"])
-        if not _key(record["Invoice No"]):     # the formulas leave a row without its key blank
-            invoice_rows.append(("", "", "", record["_row"]))
-            continue
-        shown = _trimmed(record["Activity ID"]) if po == "" else po_activity.get(po, "")
-        amount = converted(record["Amount"], record["Currency"])
-        invoice_rows.append((shown, po, amount, record["_row"]))
-        if po:
-            invoiced[po] = _add(invoiced.get(po, 0), amount)
-    po_rows = []
-    for record in pos:
-        po = _key(record["PO Number"])
-        amount = converted(record["Amount"], record["Currency"])
-        billed = invoiced.get(po, 0)
-        commitment = _open_commitment(amount, billed, _key(record["Status"]))
-        po_rows.append((po, _key(record["Activity ID"]), amount, billed, commitment,
-                        _trimmed(record["PO Number"]), record["_row"]))
-
-    # Σ per activity key, as the SUMPRODUCTs compute them (one pass over each table).
-    budgeted_by: dict[str, int] = {}
-    planned_by: dict[str, int] = {}
-    for record in _ordered(book, "Budget"):
-        key = _key(record["Activity ID"])
-        budgeted_by[key] = budgeted_by.get(key, 0) + _cents(record["Budgeted"])
-        planned_by[key] = planned_by.get(key, 0) + _cents(record["Planned"])
-    for record in _ordered(book, "Realignments"):
-        amount = _cents(record["Amount"])
-        to_key, from_key = _key(record["To Activity ID"]), _key(record["From Activity ID"])
-        budgeted_by[to_key] = budgeted_by.get(to_key, 0) + amount
-        budgeted_by[from_key] = budgeted_by.get(from_key, 0) - amount
-    committed_by: dict[str, int | None] = {}
-    for po, po_act, _, _, commitment, _, _ in po_rows:
-        if po:                                  # a row without PO Number shows "" (counts 0)
-            committed_by[po_act] = _add(committed_by.get(po_act, 0), commitment)
-    spent_by: dict[str, int | None] = {}
-    for shown, _, amount, _ in invoice_rows:
-        if amount != "":
-            key = shown.casefold()
-            spent_by[key] = _add(spent_by.get(key, 0), amount)
-    figures: dict[int, dict[str, Any]] = {}
-    for record in _ordered(book, "Activities"):
-        activity = _key(record["Activity ID"])
-        if not activity:
-            figures[record["_row"]] = dict.fromkeys(FIGURES, "")
-            continue
-        budgeted = budgeted_by.get(activity, 0)
-        committed, spent = committed_by.get(activity, 0), spent_by.get(activity, 0)
-        remaining = None if committed is None or spent is None else budgeted - committed - spent
-        figures[record["_row"]] = {
-            "Budgeted": _units(budgeted), "Planned": _units(planned_by.get(activity, 0)),
-            "Committed": _units(committed), "Spent": _units(spent),
-            "Remaining": _units(remaining)}
-    return FormulaValues({
-        "Activities": figures,
-        "PurchaseOrders": {
-            row: {"PO Key": text, "Amount in Plan Currency": _units(amount),
-                  "Invoiced in Plan Currency": _units(billed),
-                  "Open Commitment": _units(commitment)}
-            if po else dict.fromkeys((h for h, _ in FORMULA_COLUMNS["PurchaseOrders"]), "")
-            for po, _, amount, billed, commitment, text, row in po_rows},
-        "Invoices": {
-            row: {"Activity via PO": activity, "Amount in Plan Currency": _units(amount)}
-            for activity, _, amount, row in invoice_rows},
-    })
+    invoice_amount = dict(zip(data.invoices["_row"].tolist(), data.invoices["amount"].tolist(),
+                              strict=True))
+    invoice_activity = dict(zip(data.invoices["_row"].tolist(),
+                                activity_ids[data.invoices["activity"].to_numpy(dtype=np.int64)],
+                                strict=True))
+    po_activity = dict(zip(pos["po_key"], activity_ids[pos["activity"].to_numpy(dtype=np.int64)],
+                           strict=True))
+    rows = {}
+    for record in _records(book, "Invoices"):
+        key = _key_shown(book, "Invoices", record, ("Vendor", "Invoice No"))
+        if key and _trimmed(record["PO Number"]) == "" and _trimmed(record["Activity ID"]) == "":
+            key = ""
+        row = {KEYS["Invoices"]: key, COUNTED: "", "Activity via PO": "",
+               "Amount in Plan Currency": ""}
+        if key:
+            counted = record["_row"] in kept_invoices
+            row[COUNTED] = int(counted)
+            if counted:
+                po = _key(record["PO Number"])
+                row["Activity via PO"] = str(invoice_activity.get(
+                    record["_row"], po_activity.get(po) if po else record["Activity ID"]))
+                amount = invoice_amount.get(record["_row"])
+                row["Amount in Plan Currency"] = _units(None if amount is None else int(amount))
+        rows[record["_row"]] = row
+    values["Invoices"] = rows
+    return FormulaValues(values)
 
 
-def _open_commitment(amount: int | None, billed: int | None, status: str) -> int | None:
-    """The PO sheet's Open Commitment formula: an open (or blank-status) PO commits what is not
-    yet invoiced, never below zero; None when either amount cannot be converted."""
-    if amount is None or billed is None:
-        return None
-    return max(amount - billed, 0) if status in ("", "open") else 0
-
-
-def _ordered(book: Book, sheet: str) -> list[dict[str, Any]]:
+def _records(book: Book, sheet: str) -> list[dict[str, Any]]:
     """Every row of a table (rejected ones too), in sheet order, as dicts."""
     frame = book.table(sheet).frame.sort_values("_row", kind="stable")
-    return frame.to_dict("records")
+    return [{**r, "_row": int(r["_row"])} for r in frame.to_dict("records")]
+
+
+def _kept_rows(book: Book, sheet: str) -> set[int]:
+    return set(book.rows(sheet)["_row"].astype(int).tolist())
+
+
+def _key_shown(book: Book, sheet: str, record: dict[str, Any], columns: tuple[str, ...]) -> str:
+    """The key helper column: the trimmed key when every required value is there, else ""."""
+    if any(_trimmed(record[c.name]) == "" for c in SHEETS[sheet].required_columns):
+        return ""
+    return " | ".join(_trimmed(record[c]) for c in columns)
+
+
+def _key(value: Any) -> str:
+    """TRIM(""&x) compared case-insensitively: the formulas' notion of an equal ID."""
+    return _trimmed(value).casefold()
 
 
 def _trimmed(value: Any) -> str:
     """TRIM(""&x): whole numbers as digits, runs of spaces collapsed, ends trimmed."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return "date"           # a filled date cell (its text does not matter here)
     return " ".join(str(value).split())
-
-
-def _cents(value: Any) -> int:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return 0
-    return int(value)
-
-
-def _add(total: int | None, amount: int | None) -> int | None:
-    return None if total is None or amount is None else total + amount
 
 
 def _units(cents: int | None) -> float | None:
@@ -287,8 +332,8 @@ def check_formulas(book: Book, context: Any = None) -> list[Finding]:
     """`formula-overwritten` (warning, SPEC §14): an Activities formula column whose cached value
     differs from the engine's figure (`spend.spend_per_activity`) by more than 0.01 — someone
     typed over a formula. No cached value, no finding. Activities touched by rows the engine
-    rejects are skipped: there the formula and the engine legitimately disagree, and the
-    rejected rows have their own findings."""
+    rejects for a reason the formulas cannot see (a value of the wrong type) are skipped: there
+    formula and engine legitimately disagree, and those rows have their own findings."""
     table = book.table("Activities")
     present = [name for name in FIGURES if name in table.extra_columns]
     rows = table.rows
@@ -296,7 +341,7 @@ def check_formulas(book: Book, context: Any = None) -> list[Finding]:
         return []
     from .spend import spend_per_activity
     engine = spend_per_activity(book)
-    skip = _activities_touched_by_rejected_rows(book)
+    skip = _activities_the_formulas_may_miscount(book)
     findings: list[Finding] = []
     for name in present:
         cached = pd.to_numeric(rows[name].map(_number), errors="coerce")
@@ -323,29 +368,38 @@ def _number(value: Any) -> float | None:
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return None
     return None
 
 
-def _activities_touched_by_rejected_rows(book: Book) -> set[str]:
-    touched: set[str] = set()
-    po_activity = {}
-    for po, activity in zip(book.table("PurchaseOrders").frame["PO Number"],
-                            book.table("PurchaseOrders").frame["Activity ID"], strict=True):
+# Read findings whose row the formulas leave out too (a blank required value) or that reject
+# nothing (warnings); any other finding on a rejected row is a reason the formulas cannot see.
+_SEEN_BY_FORMULAS = {"value-required"}
+
+
+def _activities_the_formulas_may_miscount(book: Book) -> set[str]:
+    """Activity keys touched by a row that the engine rejected while reading for a reason the
+    formulas do not replicate (duplicates, unknown references and blank required values they
+    do)."""
+    unseen = {(f.sheet, f.row) for f in book.findings
+              if f.severity is Severity.ERROR and f.code not in _SEEN_BY_FORMULAS}
+    if not unseen:
+        return set()
+    po_activity: dict[str, str] = {}
+    frame = book.table("PurchaseOrders").frame
+    for po, activity in zip(frame["PO Number"], frame["Activity ID"], strict=True):
         po_activity.setdefault(_key(po), _key(activity))
+    touched: set[str] = set()
     for sheet, columns in (("Activities", ("Activity ID",)), ("Budget", ("Activity ID",)),
                            ("Realignments", ("From Activity ID", "To Activity ID")),
                            ("PurchaseOrders", ("Activity ID",)),
                            ("Invoices", ("Activity ID",))):
         frame = book.table(sheet).frame
-        rejected = frame[frame["_rejected"].to_numpy(dtype=bool)]
-        for column in columns:
-            touched.update(_key(v) for v in rejected[column])
-        if sheet == "Invoices":
-            touched.update(po_activity.get(_key(v), "") for v in rejected["PO Number"])
-        if sheet == "PurchaseOrders" and len(rejected):
-            # a rejected PO still draws its PO Number's invoices in the formulas
-            touched.update(_key(v) for v in rejected["Activity ID"])
+        title = book.table(sheet).name
+        for record in frame[frame["_rejected"].to_numpy(dtype=bool)].to_dict("records"):
+            if (title, int(record["_row"])) not in unseen:
+                continue
+            touched.update(_key(record[c]) for c in columns)
+            if sheet == "Invoices":
+                touched.add(po_activity.get(_key(record["PO Number"]), ""))
     touched.discard("")
     return touched

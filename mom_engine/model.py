@@ -48,6 +48,8 @@ class PlanSettings(BaseModel):
     sla_stage: str = "SQL"
     sla_days: float = 10
     spi_threshold: float = 0.9
+    budget_control: str = "Annual"
+    po_control: str = "Stop"
 
     @property
     def approved(self) -> bool:
@@ -62,7 +64,8 @@ PLAN_ATTRIBUTES = {
     "Coverage Target": "coverage_target", "Overspend Tolerance %": "overspend_tolerance",
     "Overspend Severity": "overspend_severity", "PO Required": "po_required",
     "Lead Stages": "lead_stages", "SLA Stage": "sla_stage", "SLA Days": "sla_days",
-    "SPI Threshold": "spi_threshold",
+    "SPI Threshold": "spi_threshold", "Budget Control": "budget_control",
+    "PO Control": "po_control",
 }
 
 

@@ -101,6 +101,8 @@ LEAD_STATUSES = ("Open", "Recycled", "Disqualified", "Converted")
 ASSET_STATUSES = ("Draft", "Approved", "Retired")
 RESOURCE_TYPES = ("Internal", "External")
 SEVERITIES = ("error", "warning")
+BUDGET_CONTROLS = ("Annual", "Accumulated Monthly")
+PO_CONTROLS = ("Stop", "Warn")
 OPPORTUNITY_STAGES = {
     "Prospecting": 0.10,
     "Qualification": 0.25,
@@ -134,6 +136,8 @@ PLAN_FIELDS: tuple[Column, ...] = (
     Column("SLA Stage", T, default="SQL"),
     Column("SLA Days", NUM, default=10, minimum=0),
     Column("SPI Threshold", NUM, default=0.9, above=0),
+    Column("Budget Control", ENUM, default="Annual", choices=BUDGET_CONTROLS),
+    Column("PO Control", ENUM, default="Stop", choices=PO_CONTROLS),
 )
 
 PLAN = Sheet(
@@ -195,7 +199,8 @@ ACTIVITIES = Sheet(
     required=True,
     key=("Activity ID",),
     date_pairs=(("Start", "End"),),
-    formula_columns=("Budgeted", "Planned", "Committed", "Spent", "Remaining"),
+    formula_columns=("Budgeted", "Planned", "Committed", "Spent", "Remaining", "Activity Key",
+                     "Counted"),
     description="Activities (the level budgets and spend attach to), each with a GL account.",
 )
 

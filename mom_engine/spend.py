@@ -37,6 +37,7 @@ Decisions where the SPEC is silent (also in the report for the README):
 """
 from __future__ import annotations
 
+import calendar as calendar_module
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ class SpendData:
     `pos` — accepted POs: activity (position), po_key, po_number, amount (plan cents; 0 when
     unpriced), priced, status, issue (datetime64[D]), invoiced (plan cents), _row.
     `invoices` — accepted invoices: activity, po (position in `pos` or -1), amount (plan cents;
-    0 when unpriced), priced, date, gl_account, _row.
+    0 when unpriced), priced, date, invoice_no, gl_account, _row.
     `realignments` — from_activity, to_activity, amount, date, _row.
     `budget` — activity, month, budgeted, planned.
     """
@@ -236,6 +237,7 @@ def _spend_data(book: Book) -> SpendData:
         "activity": activity[keep], "po": po[keep],
         "amount": np.where(priced, amount, 0)[keep], "priced": priced[keep],
         "date": _days(rows["Invoice Date"])[keep],
+        "invoice_no": rows["Invoice No"].astype(str).to_numpy()[keep],
         "gl_account": rows["GL Account"].astype("string").to_numpy()[keep],
         "_row": rows["_row"].to_numpy(dtype=np.int64)[keep],
     })
@@ -544,65 +546,102 @@ def _as_of_sums(events: pd.DataFrame, queries: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def available_before_pos(data: SpendData) -> pd.DataFrame:
-    """Each non-cancelled PO with the budget still available on its issue date (SPEC §5):
-    Budget rows + realignments dated on/before − loads of earlier POs − invoices without PO
-    dated on/before. Columns of `pos` plus `available`, in check order."""
-    pos = data.pos.copy()
-    pos["position"] = np.arange(len(pos))
-    pos["load"] = po_load(pos)
-    pos = pos.sort_values(["activity", "issue", "po_number"], kind="stable")
-    earlier = pos.groupby("activity")["load"].cumsum().to_numpy() - pos["load"].to_numpy()
-    base = data.budget.groupby("activity")["budgeted"].sum()
-    budget = base.reindex(pos["activity"]).fillna(0).to_numpy(dtype=np.int64)
-    moves = pd.concat([
-        pd.DataFrame({"activity": data.realignments["to_activity"],
-                      "date": data.realignments["date"], "amount": data.realignments["amount"]}),
-        pd.DataFrame({"activity": data.realignments["from_activity"],
-                      "date": data.realignments["date"],
-                      "amount": -data.realignments["amount"].to_numpy(dtype=np.int64)}),
-    ], ignore_index=True)
-    queries = pd.DataFrame({"activity": pos["activity"].to_numpy(),
-                            "date": pos["issue"].to_numpy().astype("datetime64[ns]")})
-    moves["date"] = moves["date"].to_numpy().astype("datetime64[ns]")
-    realigned = _as_of_sums(moves, queries)
-    without_po = data.invoices[data.invoices["po"] < 0]
-    loose = pd.DataFrame({"activity": without_po["activity"].to_numpy(),
-                          "date": without_po["date"].to_numpy().astype("datetime64[ns]"),
-                          "amount": without_po["amount"].to_numpy(dtype=np.int64)})
-    invoiced_loose = _as_of_sums(loose, queries)
-    pos["available"] = budget + realigned - earlier - invoiced_loose
-    return pos
+def budget_sequence(book: Book, data: SpendData) -> pd.DataFrame:
+    """Every document that draws on an activity's budget, in the order `po-exceeds-available`
+    takes them (SPEC §5): per activity by date; on one day invoices without PO first (row
+    order), then POs by PO Number. Columns: kind ("invoice" | "PO"), activity, date, number,
+    amount, load (what it takes from the budget for the documents after it: an Open PO
+    max(amount, invoiced), a Closed one invoiced, a Cancelled one 0, an invoice its amount),
+    checked, _row, budget (the budget counted for it: every Budget row under Budget Control
+    Annual, the rows of months up to and including its month under Accumulated Monthly — plus
+    realignments dated on or before it) and available (budget − loads of the documents before
+    it)."""
+    monthly = book.plan.budget_control == "Accumulated Monthly"
+    pos = data.pos
+    loose = data.invoices[data.invoices["po"] < 0]
+    status = pos["status"].to_numpy()
+    docs = pd.DataFrame({
+        "kind": np.r_[np.full(len(loose), "invoice"), np.full(len(pos), "PO")].astype(object),
+        "order": np.r_[np.zeros(len(loose), np.int64), np.ones(len(pos), np.int64)],
+        "activity": np.r_[loose["activity"].to_numpy(np.int64), pos["activity"].to_numpy(np.int64)],
+        "date": np.r_[loose["date"].to_numpy().astype("datetime64[D]"),
+                      pos["issue"].to_numpy().astype("datetime64[D]")],
+        "number": np.r_[loose["invoice_no"].to_numpy(object), pos["po_number"].to_numpy(object)],
+        "amount": np.r_[loose["amount"].to_numpy(np.int64), pos["amount"].to_numpy(np.int64)],
+        "load": np.r_[loose["amount"].to_numpy(np.int64), po_load(pos)],
+        "checked": np.r_[loose["priced"].to_numpy(bool) & monthly,
+                         (status != "Cancelled") & pos["priced"].to_numpy(bool)],
+        "_row": np.r_[loose["_row"].to_numpy(np.int64), pos["_row"].to_numpy(np.int64)],
+    })
+    docs["tie"] = np.where(docs["order"] == 1, docs["number"], "")
+    docs = docs.sort_values(["activity", "date", "order", "tie", "_row"],
+                            kind="stable").reset_index(drop=True)
+    earlier = docs.groupby("activity")["load"].cumsum().to_numpy() - docs["load"].to_numpy()
+    queries = pd.DataFrame({"activity": docs["activity"].to_numpy(),
+                            "date": docs["date"].to_numpy().astype("datetime64[ns]")})
+    rows = data.budget
+    if monthly:
+        budget = _as_of_sums(pd.DataFrame({
+            "activity": rows["activity"].to_numpy(), "amount": rows["budgeted"].to_numpy(),
+            "date": rows["date"].to_numpy().astype("datetime64[ns]")}), queries)
+    else:
+        base = rows.groupby("activity")["budgeted"].sum()
+        budget = base.reindex(docs["activity"]).fillna(0).to_numpy(dtype=np.int64)
+    moves = data.realignments
+    moves = pd.DataFrame({
+        "activity": np.r_[moves["to_activity"].to_numpy(np.int64),
+                          moves["from_activity"].to_numpy(np.int64)],
+        "date": np.r_[moves["date"].to_numpy(), moves["date"].to_numpy()].astype("datetime64[ns]"),
+        "amount": np.r_[moves["amount"].to_numpy(np.int64), -moves["amount"].to_numpy(np.int64)]})
+    docs["budget"] = budget + _as_of_sums(moves, queries)
+    docs["available"] = docs["budget"].to_numpy() - earlier
+    return docs.drop(columns=["order", "tie"])
+
+
+def _budget_name(book: Book, day: np.datetime64) -> str:
+    """'the annual budget' or 'the budget to date for Apr–Jun' (the fiscal months up to and
+    including the document's month)."""
+    if book.plan.budget_control != "Accumulated Monthly":
+        return "the annual budget"
+    month = int(str(day)[5:7])
+    first = int(book.plan.fy_start_month or 1)
+    names = calendar_module.month_abbr
+    span = names[month] if month == first else f"{names[first]}–{names[month]}"
+    return f"the budget to date for {span}"
 
 
 def check_po_against_budget(book: Book, data: SpendData) -> list[Finding]:
-    """`po-exceeds-available`: a PO larger than the activity's budget left on its issue date."""
-    pos = available_before_pos(data)
-    check = (pos["status"].to_numpy() != "Cancelled") & pos["priced"].to_numpy()
-    amount, available = pos["amount"].to_numpy(), pos["available"].to_numpy()
-    findings = []
+    """`po-exceeds-available`: a PO (and, under Budget Control Accumulated Monthly, an invoice
+    without PO) larger than the activity's budget still available on its date; an error, a
+    warning when PO Control is Warn."""
+    docs = budget_sequence(book, data)
+    over = docs["checked"].to_numpy() & (docs["amount"].to_numpy() > docs["available"].to_numpy())
+    control = book.plan.po_control or "Stop"
+    severity = "warning" if control == "Warn" else "error"
     currency = book.plan.currency
-    numbers, rows = pos["po_number"].to_numpy(), pos["_row"].to_numpy()
-    activities = pos["activity"].to_numpy()
-    issues = pos["issue"].to_numpy().astype("datetime64[D]")
     names = data.activities["activity_id"].to_numpy()
-    for position in np.flatnonzero(check & (amount > available)):
-        row = {"po_number": numbers[position], "_row": rows[position]}
-        activity = names[activities[position]]
-        issued = issues[position]
-        if available[position] <= 0:
-            what = (f"the budget of activity {activity} was already exceeded when PO "
-                    f"{row['po_number']} ({format_money(amount[position])} {currency}) was issued "
-                    f"on {issued} (available {format_money(available[position])})")
+    findings = []
+    for doc in docs[over].to_dict("records"):
+        amount, available = int(doc["amount"]), int(doc["available"])
+        day = np.datetime64(doc["date"], "D")
+        is_po = doc["kind"] == "PO"
+        label = f"PO {doc['number']}" if is_po else f"invoice {doc['number']} (no PO)"
+        budget = (f"{_budget_name(book, day)} of activity {names[doc['activity']]}, "
+                  f"{format_money(int(doc['budget']))},")
+        if available <= 0:
+            what = (f"{budget} was already exceeded when {label} ({format_money(amount)} "
+                    f"{currency}) was {'issued' if is_po else 'dated'} {day} (available "
+                    f"{format_money(available)})")
         else:
-            what = (f"PO {row['po_number']} ({format_money(amount[position])} {currency}, issued "
-                    f"{issued}) finds {format_money(available[position])} available on activity "
-                    f"{activity}: the budget will be exceeded by "
-                    f"{format_money(amount[position] - available[position])}")
+            what = (f"{label} ({format_money(amount)} {currency}, {'issued' if is_po else 'dated'}"
+                    f" {day}) finds {format_money(available)} available: {budget} will be "
+                    f"exceeded by {format_money(amount - available)}")
+        advice = "realign budget before issuing, or reduce the PO" if is_po else \
+            "realign budget to the activity, or book the invoice to another one"
         findings.append(book.finding(
-            "po-exceeds-available", what + "; realign budget before issuing, or reduce the PO",
-            sheet="PurchaseOrders", column="Amount", row=int(row["_row"]),
-            value=round(int(amount[position]) / 100, 2)))
+            "po-exceeds-available", f"{what} (PO Control {control}); {advice}",
+            sheet="PurchaseOrders" if is_po else "Invoices", column="Amount",
+            row=int(doc["_row"]), value=round(amount / 100, 2), severity=severity))
     return findings
 
 
@@ -797,7 +836,9 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
         "Reason": ["what-if"], "Approved By": [None],
         "_row": np.array([0], dtype=np.int64), "_rejected": np.array([False]),
     })
-    frame = pd.concat([table.frame, proposed[table.frame.columns]], ignore_index=True)
+    # extra columns of the sheet (the template's Counted helper…) stay blank on the proposal
+    frame = pd.concat([table.frame, proposed.reindex(columns=table.frame.columns)],
+                      ignore_index=True)
     trial = dataclasses.replace(book, tables={**book.tables,
                                               "Realignments": dataclasses.replace(table,
                                                                                   frame=frame)})

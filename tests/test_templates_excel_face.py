@@ -10,7 +10,7 @@ import pytest
 import python_calamine
 
 from mom_engine.demo import demo_team_data
-from mom_engine.formulas import FIGURES, FORMULA_COLUMNS, formula_values
+from mom_engine.formulas import FIGURES, FORMULA_COLUMNS, cached_values
 from mom_engine.read import read_book
 from mom_engine.report.team_workbook import SPARE_ROWS, write_team_workbook
 from mom_engine.sheets import SHEETS
@@ -42,15 +42,15 @@ def test_table_columns_carry_the_formulas_as_excel_stores_them(template):
     table = template["Activities"].tables["Activities"]
     stored = {c.name: c.calculatedColumnFormula.attr_text for c in table.tableColumns
               if c.calculatedColumnFormula is not None}
-    assert set(stored) == set(FIGURES)
+    assert set(stored) == set(FIGURES) | {"Activity Key", "Counted"}
     assert stored["Remaining"] == (
-        'IF(TRIM(""&Activities[[#This Row],[Activity ID]])="","",'
+        'IF(Activities[[#This Row],[Counted]]<>1,"",'
         "Activities[[#This Row],[Budgeted]]-Activities[[#This Row],[Committed]]"
         "-Activities[[#This Row],[Spent]])")
     assert "XLOOKUP" not in "".join(f for fs in FORMULA_COLUMNS.values() for _, f in fs)
     # every table row has the formula, so the spare rows are ready for data
-    assert table.ref == f"A1:N{2 + SPARE_ROWS}"
-    assert template["Activities"][f"N{2 + SPARE_ROWS}"].value.startswith("=IF(")
+    assert table.ref == f"A1:P{2 + SPARE_ROWS}"
+    assert template["Activities"][f"P{2 + SPARE_ROWS}"].value.startswith("=IF(")
 
 
 def test_formula_sheets_are_protected_without_password_inputs_unlocked(template):
@@ -79,7 +79,7 @@ def test_drop_downs_and_number_formats(template):
 def test_conditional_formats_for_overspend_and_late_tasks(template):
     activities = [(str(r.sqref), rule.formula) for r in template["Activities"].conditional_formatting
                   for rule in r.rules]
-    assert activities == [("A2:N2001", ["AND(ISNUMBER($N2),$N2<0)"])]       # N = Remaining
+    assert activities == [("A2:P2001", ["AND(ISNUMBER($N2),$N2<0)"])]       # N = Remaining
     tasks = [rule.formula for r in template["Tasks"].conditional_formatting for rule in r.rules]
     # I = Planned Finish, L = % Complete, M = Status
     assert tasks == [['AND(ISNUMBER($I2),$I2<TODAY(),N($L2)<1,$M2<>"Done",$M2<>"Cancelled")']]
@@ -96,7 +96,7 @@ def test_dashboard_cells_call_the_udfs_and_plan_currency_is_named(template):
 def test_blank_template_validates_clean_despite_the_formula_columns():
     book = read_book(ROOT / "workbook_templates" / "team_plan.xlsx")
     assert book.findings == []
-    assert book.table("Activities").extra_columns == list(FIGURES)
+    assert book.table("Activities").extra_columns == [*FIGURES, "Activity Key", "Counted"]
     assert book.rows("Activities").empty
 
 
@@ -111,7 +111,9 @@ def test_demo_books_carry_formulas_with_cached_values(tmp_path):
     cached = {r[0]: {f: r[header.index(f)] for f in FIGURES} for r in rows[1:] if r[0]}
     assert len(cached) == len(data["tables"]["Activities"])    # … with a value for every row
     book = read_book(path)
-    computed = formula_values(book).rows["Activities"]
+    from mom_engine.structure import check_structure
+    check_structure(book)
+    computed = cached_values(book).rows["Activities"]
     for row, figures in computed.items():
         activity = book.table("Activities").frame.set_index("_row").at[row, "Activity ID"]
         for name in FIGURES:

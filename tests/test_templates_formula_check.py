@@ -65,9 +65,10 @@ def test_written_template_books_agree_and_a_typed_value_is_caught(tmp_path, anal
         ("Activities", "L3", "formula-overwritten")]
 
 
-def test_activities_touched_by_rejected_rows_are_skipped(make_book):
-    # PO-1 twice: the engine keeps the first (400) and rejects the second; a spreadsheet counts
-    # both, so A1's Committed legitimately differs — no formula-overwritten for A1.
+def test_a_repeated_po_is_left_out_by_the_formulas_too(make_book):
+    # PO-1 twice: the engine keeps the first (400) and rejects the second; so do the formulas
+    # (only the first row with a PO Key counts), so a cached 500 counting both was typed.
+    # (Before the formulas left such rows out, A1 was skipped here.)
     pos = [{"PO Number": "PO-1", "Activity ID": "A1", "Vendor": "V", "Amount": 400,
             "Issue Date": D(2027, 1, 5)},
            {"PO Number": "PO-1", "Activity ID": "A1", "Vendor": "V", "Amount": 100,
@@ -78,4 +79,21 @@ def test_activities_touched_by_rejected_rows_are_skipped(make_book):
     book = read_book(path)
     findings = check_book(book, Context(as_of=D(2027, 3, 1)))
     assert ("PurchaseOrders", "A3", "id-duplicate") in located(findings)
+    assert located(check_formulas(book, None)) == [
+        ("Activities", "G2", "formula-overwritten"), ("Activities", "I2", "formula-overwritten")]
+
+
+def test_activities_touched_by_rows_rejected_for_what_formulas_cannot_see_are_skipped(make_book):
+    # an Issue Date typed as free text: the engine rejects the PO (value-type), a spreadsheet
+    # sees a filled cell and counts it — A1's Committed legitimately differs.
+    pos = [{"PO Number": "PO-1", "Activity ID": "A1", "Vendor": "V", "Amount": 400,
+            "Issue Date": D(2027, 1, 5)},
+           {"PO Number": "PO-2", "Activity ID": "A1", "Vendor": "V", "Amount": 100,
+            "Issue Date": "next week"}]
+    path = make_book(Activities=[{**ACTIVITY, **RIGHT, "Committed": 500, "Remaining": 500}],
+                     PurchaseOrders=pos)
+    from mom_engine.analyze import Context, check_book
+    book = read_book(path)
+    findings = check_book(book, Context(as_of=D(2027, 3, 1)))
+    assert ("PurchaseOrders", "E3", "value-type") in located(findings)
     assert check_formulas(book, None) == []

@@ -71,21 +71,21 @@ def validate(port: WorkbookPort | None = None, as_of: dt.date | None = None) -> 
 
 
 def refresh(port: WorkbookPort | None = None, as_of: dt.date | None = None) -> list[Finding]:
-    """Write the engine's spend figures per activity and the plan total (SPEC §5)."""
-    from mom_engine.spend import spend_per_activity
+    """Write the engine's spend figures per activity and the plan total (SPEC §5): the same
+    numbers as the Activities formula columns, the Dashboard and the UDFs (`roll_up_spend`)."""
+    from mom_engine.spend import roll_up_spend
     port = port if port is not None else LiveWorkbook()
     book = port.book()
     as_of = as_of or dt.date.today()
     findings = check_book(book, Context(as_of=as_of))
-    figures = spend_per_activity(book)
+    report = roll_up_spend(book)
     names = ("Budgeted", "Planned", "Committed", "Spent", "Remaining")
+    columns = [name.lower() for name in names]
     rows: list[list[Any]] = [["Activity ID", *names]]
-    totals = dict.fromkeys(names, 0)
-    for activity, record in figures.iterrows():
-        rows.append([str(activity), *(int(record[n]) / 100 for n in names)])
-        for n in names:
-            totals[n] += int(record[n])
-    rows.append([f"Plan total (as of {as_of.isoformat()})", *(totals[n] / 100 for n in names)])
+    for record in report.by("activity").to_dict("records"):
+        rows.append([str(record["key"]), *(int(record[c]) / 100 for c in columns)])
+    total = report.total
+    rows.append([f"Plan total (as of {as_of.isoformat()})", *(total[c] / 100 for c in columns)])
     port.replace_sheet(FIGURES_SHEET, rows, widths=(28, 14, 14, 14, 14, 14))
     port.save()
     return findings

@@ -221,12 +221,12 @@ def MOM_REMAINING(activities, budget, purchase_orders=None, invoices=None, reali
                   rates=None, activity_id=None, plan=None):
     """Remaining budget (budgeted − committed − spent, SPEC §5) of one activity, or of the plan
     when no Activity ID is given: one number in plan currency."""
-    from mom_engine.spend import spend_per_activity
+    from mom_engine.spend import roll_up_spend, spend_per_activity
     from mom_engine.values import text_of
     book = _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan)
-    figures = spend_per_activity(book)
     if activity_id is None or text_of(activity_id) == "":
-        return int(figures["Remaining"].sum()) / 100
+        return roll_up_spend(book).total["remaining"] / 100
+    figures = spend_per_activity(book)
     wanted = text_of(activity_id).casefold()
     matches = [key for key in figures.index if str(key).casefold() == wanted]
     if not matches:

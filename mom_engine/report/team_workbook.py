@@ -28,11 +28,11 @@ from pathlib import Path
 from collections.abc import Iterable
 from typing import Any
 
-from ..sheets import (DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS, PLAN_STATUSES, SHEETS,
-                      Column, Kind, Sheet, leads_sheet)
+from ..sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS,
+                      PLAN_STATUSES, PO_CONTROLS, SHEETS, Column, Kind, Sheet, leads_sheet)
 from ..findings import column_letter
-from ..formulas import (FIGURES, FORMULA_COLUMNS, MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA,
-                        PLAN_CURRENCY_NAME, FormulaValues, formula_values)
+from ..formulas import (FORMULA_COLUMNS, MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA,
+                        PLAN_CURRENCY_NAME, FormulaValues)
 from .files import atomic_path, new_workbook
 
 TEMPLATE_CREATED = dt.datetime(2026, 1, 1)   # fixed, so a regenerated template is byte-equal
@@ -60,6 +60,8 @@ ENUM_LISTS: dict[str, tuple[str, ...]] = {
     "Asset Status": SHEETS["Assets"].column("Status").choices,
     "Yes No": ("Yes", "No"),
     "Overspend Severity": ("error", "warning"),
+    "Budget Control": BUDGET_CONTROLS,
+    "PO Control": PO_CONTROLS,
 }
 
 # (sheet, column) → the planner's list that suggests values (not enforced in Excel;
@@ -113,9 +115,13 @@ PLAN_HELP = {
     "SLA Stage": "Stage whose leads must be worked within SLA Days",
     "SLA Days": "Working days a lead may wait at the SLA Stage",
     "SPI Threshold": "Campaigns with SPI below this are behind schedule",
+    "Budget Control": "Annual: POs checked against the year's budget; Accumulated Monthly: "
+                      "POs and invoices without PO against the budget to date",
+    "PO Control": "Stop: a PO over the available budget is an error; Warn: a warning",
 }
 PLAN_ENUMS = {"Status": "Plan Status", "Overspend Severity": "Overspend Severity",
-              "PO Required": "Yes No"}
+              "PO Required": "Yes No", "Budget Control": "Budget Control",
+              "PO Control": "PO Control"}
 
 INSTRUCTIONS = (
     "MOM team workbook — how to use it",
@@ -136,7 +142,9 @@ INSTRUCTIONS = (
     "otherwise (add its rate on Rates).",
     "",
     "Grey columns are formulas (Activities: Budgeted, Planned, Committed, Spent, Remaining; "
-    "helpers on PurchaseOrders and Invoices). Those sheets are protected without a password so "
+    "helpers on Realignments, PurchaseOrders and Invoices). A row MOM leaves out of the "
+    "figures (a repeated ID, an unknown activity, PO or campaign, a required value blank) shows "
+    "Counted 0 and blank figures; Validate says why. Those sheets are protected without a password so "
     "the formulas are not typed over; their tables have spare rows. To add more rows: Review ▸ "
     "Unprotect Sheet, extend the table, Review ▸ Protect Sheet.",
     "Red activity rows are over budget (Remaining < 0); orange task rows are late.",
@@ -183,7 +191,7 @@ def write_team_workbook(
         workbook = new_workbook(temporary)
         workbook.set_properties({"title": "MOM team workbook", "created": TEMPLATE_CREATED,
                                  "comments": "Made by mom template"})
-        writer = _Writer(workbook, cached_values(plan_values, tables))
+        writer = _Writer(workbook, cached_values(plan_values, tables, lists))
         writer.instructions()
         writer.dashboard()
         writer.plan(plan_values)
@@ -201,34 +209,21 @@ def write_team_workbook(
     return path
 
 
-def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> FormulaValues:
-    """The values the formula columns show, for the rows about to be written (SPEC §14).
+def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]],
+                  lists: dict[str, list[str]] | None = None) -> FormulaValues:
+    """The values the formula columns show for the rows about to be written: the engine's
+    figures for exactly those rows (`formulas.cached_values`, SPEC §14)."""
+    from itertools import zip_longest
 
-    Helper columns: what the formulas compute. Activities figures: the engine's
-    `spend_per_activity` for activities no rejected row touches (there formula and engine
-    agree), else what the formulas compute.
-    """
+    from ..formulas import cached_values as engine_values
     from ..frames import book_from_tables
-    from ..spend import spend_per_activity
-    given = {name: _rows_for(name, tables.get(name, []))
-             for name in ("Activities", "Budget", "Realignments", "PurchaseOrders", "Invoices",
-                          "Rates", "Campaigns")}
+    given: dict[str, Any] = {name: _rows_for(name, tables.get(name, []))
+                             for name in ("Activities", "Budget", "Realignments", "PurchaseOrders",
+                                          "Invoices", "Rates", "Campaigns")}
+    if lists:
+        given["Lists"] = [list(lists), *map(list, zip_longest(*lists.values()))]
     plan_rows = {k: v for k, v in plan.items() if not isinstance(v, (list, tuple))}
-    book = book_from_tables(given, plan_rows, name="cached", check=True)
-    values = formula_values(book)
-    if not tables.get("Activities"):
-        return values
-    from ..formulas import _activities_touched_by_rejected_rows, _key
-    engine = spend_per_activity(book)
-    skip = _activities_touched_by_rejected_rows(book)
-    activities = book.table("Activities").frame
-    for activity, row, rejected in zip(activities["Activity ID"], activities["_row"],
-                                       activities["_rejected"], strict=True):
-        if rejected or _key(activity) in skip or activity not in engine.index:
-            continue
-        values.rows["Activities"][int(row)] = {
-            name: int(engine.at[activity, name]) / 100 for name in FIGURES}
-    return values
+    return engine_values(book_from_tables(given, plan_rows, name="cached", check=True))
 
 
 def _rows_for(sheet_name: str, records: list[dict[str, Any]]) -> list[list[Any]]:
