@@ -81,7 +81,10 @@ def csv_rows(path: Path, sheet: Sheet) -> tuple[list[list[Any]], str]:
     text = decode(path.read_bytes())
     best: tuple[int, str, list[list[Any]]] = (-1, ",", [])
     for delimiter in DELIMITERS:
-        rows = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        try:
+            rows = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        except csv.Error:   # not this delimiter: a quoted field reads as unquoted
+            continue
         header = find_header(rows, sheet)
         score = -1 if header is None else _known_headers(rows[header], sheet)
         if score > best[0]:

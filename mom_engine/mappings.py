@@ -31,7 +31,7 @@ The TOML file:
 """
 from __future__ import annotations
 
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,11 @@ import pandas as pd
 from .findings import Finding
 from .model import Book, Table
 from .sheets import OPPORTUNITY_STAGES, SHEETS, Column, normalise_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, published as tomli
+    import tomli as tomllib  # type: ignore[import-not-found]
 
 CLOSED_STAGE_OF = {"Won": "Closed Won", "Lost": "Closed Lost"}
 
