@@ -1,0 +1,110 @@
+"""Many team workbooks → one consolidated view (SPEC §11, §15).
+
+One job per module:
+
+- `results`: what travels — `Options` in, a small picklable `BookResult` out (plan summary,
+  findings, row accounting per sheet, file identity, small rollup tables, the keys cross-book
+  checks need).
+- `worker`: `process_book(path, options)` reads, validates and rolls up ONE book through
+  `analyze.analyze_book`; it never raises. `rollups` holds each domain's roll-up of one book.
+- `detail`: with `options.detail_dir` the worker writes the book's accepted rows as Parquet
+  itself, so row-level data never travels through the parent process.
+- `executors`: the same worker runs in a local `ProcessPoolExecutor` (`LocalExecutor`) or on a
+  Dask cluster (`DaskExecutor`). Both stream results back as they complete, keeping only a
+  bounded window of books in flight, so memory does not grow with the number of books.
+  A worker process that dies (BrokenProcessPool, KilledWorker) becomes a `book-unreadable`
+  finding for the book that killed it; the rest of the batch goes on.
+- `merge`: `Consolidation.add(result)` folds each result in as it arrives (row accounting,
+  small tables) and `Consolidation.report()` returns a `ConsolidatedReport` of DataFrames;
+  `crossbook` holds the cross-book checks (`duplicate-plan`, `duplicate-po`,
+  `quota-conflict`), `currency` the reporting currency (--rates, exact conversion).
+  Rendering (xlsx, JSON, text) lives in `report/`.
+
+Money is integer cents throughout. Conversion to the reporting currency multiplies by the
+exact decimal rate and rounds half away from zero per book figure, then sums integers.
+
+Decisions where the SPEC is silent:
+- Reporting currency without `--currency`: the plan currency most books use (ties: the
+  alphabetically first). Books in another currency get a book-level `rate-missing` and are
+  left out of the money totals (shown in their own currency in Teams), never guessed.
+- Cross-book checks compare keys trimmed and case-insensitively (Plan ID, PO Number, rep); the
+  quarter is each book's own label. The first book in input order owns a key; each later book
+  carrying it gets the finding at its own cell — whatever order the workers finish in, so a
+  pool and a Dask cluster give identical results. Duplicates inside one book are the
+  reader's `id-duplicate`, not `duplicate-po`.
+- Row accounting counts the tabular sheets a book has; Plan and Lists are settings, not records.
+- Overspend of a team is Σ over its activities of max(0, committed + spent − budgeted).
+- Coverage across books: one rep is one rep; open, won and weighted are summed; equal quotas
+  count once and conflicting ones use the largest (as `pipeline` decides for several books).
+- G/L by Month is summed across books (account × calendar month); per-book rows are in
+  `--detail`. Schedule lists campaigns lowest SPI first.
+- A bug in one domain's roll-up costs that domain's figures for the book (a `book-unreadable`
+  warning names it), not the book. A worker process that dies is retried alone in a fresh
+  process; if it dies again the book is `book-unreadable`. There is no per-book time limit.
+- `--detail DIR`: parts are `DIR/<Sheet>/part-<input index>.parquet`, written atomically by the
+  workers; parts of that name left by an earlier run are removed first.
+"""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .crossbook import CrossBookChecks, CrossBookKeys
+from .currency import RatesError, convert_cents, convert_rows, read_rates
+from .detail import clear_detail, write_detail
+from .executors import (DIED_REASON, DaskExecutor, Job, LocalExecutor, SchedulerUnreachable,
+                        Worker, failed_job)
+from .merge import (CHUNK_BOOKS, SOURCE_COLUMNS, ConsolidatedReport, Consolidation,
+                    combine_coverage, mark_duplicate_assets, source_rows, sum_gl_months)
+from .results import (MONEY_COLUMNS, MONEY_FIGURES, STATUS_ENCRYPTED, STATUS_MISSING,
+                      STATUS_READ, STATUS_UNREADABLE, TOTAL_FIGURES, BookResult, Options,
+                      SheetCount)
+from .rollups import (DOMAIN_ROLLUPS, roll_up_assets, roll_up_coverage_parts,
+                      roll_up_funnel_tables, roll_up_schedule_tables, roll_up_scorecard_tables,
+                      roll_up_spend_tables)
+from .worker import (failed_result, file_identity, fill_result, po_keys, process_book,
+                     quota_keys, sheet_counts)
+
+__all__ = [
+    "CHUNK_BOOKS", "DIED_REASON", "DOMAIN_ROLLUPS", "MONEY_COLUMNS", "MONEY_FIGURES",
+    "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ", "STATUS_UNREADABLE",
+    "TOTAL_FIGURES", "BookResult", "ConsolidatedReport", "Consolidation", "CrossBookChecks",
+    "CrossBookKeys", "DaskExecutor", "Job", "LocalExecutor", "Options", "RatesError",
+    "SchedulerUnreachable", "SheetCount", "Worker", "clear_detail", "combine_coverage",
+    "consolidate", "convert_cents", "convert_rows", "failed_job", "failed_result",
+    "file_identity", "fill_result", "mark_duplicate_assets", "po_keys", "process_book",
+    "quota_keys", "read_rates", "roll_up_assets", "roll_up_coverage_parts",
+    "roll_up_funnel_tables", "roll_up_schedule_tables", "roll_up_scorecard_tables",
+    "roll_up_spend_tables", "sheet_counts", "source_rows", "sum_gl_months", "write_detail",
+]
+
+
+def consolidate(files: Sequence[Path], *, options: Options | None = None,
+                names: dict[Path, str] | None = None, workers: int | None = None,
+                scheduler: str | Any = None, currency: str | None = None,
+                rates: dict[str, Decimal] | None = None,
+                progress: Callable[[BookResult], None] | None = None,
+                worker: Worker = process_book) -> ConsolidatedReport:
+    """Run the worker over every file (pool or Dask), merging results as they stream in."""
+    options = options or Options()
+    names = names or {f: f.name for f in files}
+    if options.detail_dir:
+        clear_detail(Path(options.detail_dir))
+    merge = Consolidation(as_of=options.as_of, currency=currency, rates=rates,
+                          coverage_target=options.coverage_target)
+    jobs = ((Path(f), names[f], index) for index, f in enumerate(files))
+    if scheduler is not None:
+        executor: Any = DaskExecutor(scheduler)
+        window = 4 * max(1, sum(executor.client.nthreads().values()))
+    else:
+        executor = LocalExecutor(min(workers or os.cpu_count() or 1, max(1, len(files))))
+        window = 4 * executor.workers
+    with executor:
+        for result in executor.stream(worker, jobs, options, window):
+            merge.add(result)
+            if progress:
+                progress(result)
+    return merge.report()

@@ -1,0 +1,298 @@
+"""The merge: `Consolidation.add(result)` folds each BookResult in as it arrives (row
+accounting, small rollup tables, the keys for cross-book checks) and `Consolidation.report()`
+returns a `ConsolidatedReport` of DataFrames, money in the reporting currency (SPEC §11).
+Rendering (xlsx, JSON, text) lives in `report/`."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..findings import Finding, Severity, make_finding, sort_findings
+from .crossbook import CrossBookChecks, CrossBookKeys
+from .currency import convert_cents, convert_rows
+from .results import MONEY_COLUMNS, MONEY_FIGURES, TOTAL_FIGURES, BookResult
+
+CHUNK_BOOKS = 64   # the merge folds per-book rollup frames into one every this many books
+
+
+@dataclass
+class ConsolidatedReport:
+    """The consolidation as data (SPEC §11); writers render it."""
+
+    as_of: dt.date
+    currency: str | None
+    books_read: int
+    books_failed: int
+    rows: dict[str, int]
+    totals: dict[str, int] | None
+    sources: pd.DataFrame
+    teams: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    findings: list[Finding]
+    paths: dict[str, str]             # book name → path (for links)
+    coverage_target: float | None = None
+
+    def headline(self) -> dict[str, Any]:
+        return {"books_read": self.books_read, "books_failed": self.books_failed,
+                "currency": self.currency, **(self.totals or {}),
+                "findings": len(self.findings),
+                "errors": sum(f.severity is Severity.ERROR for f in self.findings)}
+
+
+class Consolidation:
+    """Folds BookResults in one at a time; holds only small per-book aggregates."""
+
+    def __init__(self, *, as_of: dt.date, currency: str | None = None,
+                 rates: dict[str, Decimal] | None = None,
+                 coverage_target: float | None = None) -> None:
+        self.as_of, self.currency, self.rates = as_of, currency, rates
+        self.coverage_target = coverage_target
+        self.results: list[BookResult] = []
+        self.findings: list[Finding] = []
+        self.sources: list[dict[str, Any]] = []
+        self.crossbook = CrossBookChecks()
+        self.frames: dict[str, list[pd.DataFrame]] = defaultdict(list)    # chunks of books
+        self.pending: dict[str, list[pd.DataFrame]] = defaultdict(list)   # not yet chunked
+        self.rows = {"read": 0, "consolidated": 0, "rejected": 0}
+        self.keys: list[CrossBookKeys] = []
+
+    def add(self, result: BookResult) -> None:
+        """Cross-book checks and accounting for one more book; keeps no row-level data."""
+        self.findings.extend(result.findings)
+        for count in result.sheets:
+            self.rows["read"] += count.read
+            self.rows["consolidated"] += count.consolidated
+            self.rows["rejected"] += count.rejected
+        self.sources.extend({**row, "_index": result.index} for row in source_rows(result))
+        if not result.readable:
+            self.results.append(_summary_only(result))
+            return
+        self.keys.append(CrossBookKeys.of(result))
+        for key, frame in result.tables.items():
+            pending = self.pending[key]
+            pending.append(frame.assign(_index=np.int64(result.index)))
+            if len(pending) >= CHUNK_BOOKS:   # many small frames → one: little overhead each
+                self.frames[key].append(pd.concat(pending, ignore_index=True))
+                pending.clear()
+        self.results.append(_summary_only(result))
+
+    def check_across_books(self) -> None:
+        """Cross-book checks of the books added so far (see `crossbook`)."""
+        self.findings.extend(self.crossbook.check(self.keys))
+        self.keys.clear()
+
+    # -- the report --------------------------------------------------------------------------
+
+    def reporting_currency(self) -> str | None:
+        if self.currency:
+            return self.currency.upper()
+        counts: dict[str, int] = defaultdict(int)
+        for result in self.results:
+            if result.readable:
+                counts[result.currency] += 1
+        if not counts:
+            return None
+        return sorted(counts, key=lambda c: (-counts[c], c))[0]
+
+    def rate_of(self, currency: str, reporting: str) -> Decimal | None:
+        if currency.upper() == reporting:
+            return Decimal(1)
+        return (self.rates or {}).get(currency.upper())
+
+    def report(self) -> ConsolidatedReport:
+        self.check_across_books()
+        reporting = self.reporting_currency()
+        findings = list(self.findings)
+        teams, totals = [], None
+        rates: dict[int, Decimal] = {}
+        for result in sorted(self.results, key=lambda r: r.index):
+            if not result.readable:
+                continue
+            rate = self.rate_of(result.currency, reporting) if reporting else None
+            row = {"book": result.name, "team": result.team, "plan_id": result.plan_id,
+                   "currency": result.currency, "rate": None if rate is None else float(rate),
+                   "errors": 0, "warnings": 0}
+            if rate is None:
+                findings.append(make_finding(
+                    "rate-missing", f"{result.name} is in {result.currency} and no rate to "
+                                    f"{reporting} was given"
+                                    + (" in --rates" if self.currency else
+                                       " (books are in several currencies; pass --currency and "
+                                       "--rates)")
+                                    + f"; its amounts are left out of the {reporting} totals",
+                    book=result.name, value=result.currency))
+            else:
+                rates[result.index] = rate
+            if result.totals is not None:
+                for figure in MONEY_FIGURES:
+                    row[f"{figure}_local"] = result.totals.get(figure)
+                    row[figure] = (None if rate is None or result.totals.get(figure) is None
+                                   else convert_cents(result.totals[figure], rate))
+                row["overspend"] = (None if rate is None or result.overspend is None
+                                    else convert_cents(result.overspend, rate))
+                if rate is not None:
+                    totals = totals or {figure: 0 for figure in TOTAL_FIGURES}
+                    for figure in TOTAL_FIGURES:
+                        totals[figure] += row[figure] or 0
+            if result.schedule is not None:
+                row.update(result.schedule)
+            teams.append(row)
+        counts = _severity_counts(findings)
+        for row in teams:
+            row["errors"], row["warnings"] = counts.get(row["book"], (0, 0))
+        tables = {key: self.combine(key, frames, rates)
+                  for key, frames in self.all_frames().items()}
+        if "gl_month" in tables:
+            tables["gl_month"] = sum_gl_months(tables["gl_month"])
+        parts = tables.pop("coverage_parts", None)
+        first = min((r for r in self.results if r.readable), key=lambda r: r.index,
+                    default=None)
+        target = self.coverage_target if self.coverage_target is not None else (
+            first.coverage_target if first else 2.5)
+        if parts is not None and not parts.empty:
+            tables["coverage"] = combine_coverage(parts, target)
+        paths = {r.name: r.path for r in self.results}
+        return ConsolidatedReport(
+            as_of=self.as_of, currency=reporting,
+            books_read=sum(r.readable for r in self.results),
+            books_failed=sum(not r.readable for r in self.results),
+            rows=dict(self.rows), totals=totals,
+            sources=pd.DataFrame(sorted(self.sources, key=lambda row: row["_index"]),
+                                 columns=SOURCE_COLUMNS),
+            teams=pd.DataFrame(teams), tables=tables, findings=sort_findings(findings),
+            paths=paths, coverage_target=self.coverage_target)
+
+    def all_frames(self) -> dict[str, list[pd.DataFrame]]:
+        keys = list(dict.fromkeys([*self.frames, *self.pending]))
+        return {key: [*self.frames.get(key, []), *self.pending.get(key, [])] for key in keys}
+
+    def combine(self, key: str, frames: list[pd.DataFrame],
+                rates: dict[int, Decimal]) -> pd.DataFrame:
+        """One table across books, money converted to the reporting currency (rows of books
+        with no rate keep their local figures in `*_local` and are blank in the converted)."""
+        names = {r.index: r for r in self.results}
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if "_index" not in frame.columns:
+            return frame
+        # input order, whatever order the books arrived in (a book's rows keep their order)
+        frame = frame.sort_values("_index", kind="stable", ignore_index=True)
+        indexes = frame.pop("_index").to_numpy(dtype=np.int64)
+        frame.insert(0, "team", pd.array([names[i].team for i in indexes], dtype="string"))
+        frame.insert(0, "book", pd.array([names[i].name for i in indexes], dtype="string"))
+        money = [c for c in frame.columns if c in MONEY_FIGURES or c in MONEY_COLUMNS]
+        for column in money:
+            frame[column] = convert_rows(frame[column], indexes, rates)
+        if key == "assets":
+            frame = mark_duplicate_assets(frame)
+        if key == "schedule":   # lowest SPI first: what a manager looks at (blank SPI last)
+            frame = frame.sort_values("spi", kind="stable", na_position="last",
+                                      ignore_index=True)
+        return frame
+
+
+SOURCE_COLUMNS = ["book", "path", "sha256", "size", "status", "sheet", "read", "consolidated",
+                  "rejected", "reason"]
+
+
+def source_rows(result: BookResult) -> list[dict[str, Any]]:
+    """One Sources row per sheet of the book (one row with no sheet when it was not read)."""
+    base = {"book": result.name, "path": result.path, "sha256": result.sha256,
+            "size": result.size, "status": result.status, "reason": result.reason}
+    if not result.sheets:
+        return [{**base, "sheet": None, "read": 0, "consolidated": 0, "rejected": 0}]
+    return [{**base, "sheet": c.sheet, "read": c.read, "consolidated": c.consolidated,
+             "rejected": c.rejected} for c in result.sheets]
+
+
+def sum_gl_months(frame: pd.DataFrame) -> pd.DataFrame:
+    """G/L account × calendar month across every book, in the reporting currency: the
+    manager's view (per-book rows are in --detail). Books without a rate are left out, as in
+    the totals; `teams` counts the books that contribute."""
+    money = ["budgeted", "planned", "committed", "spent", "remaining"]
+    priced = frame[frame["budgeted"].notna().to_numpy()]
+    grouped = priced.groupby(["gl_account", "month"], sort=True)
+    out = grouped[money].sum().reset_index()
+    out.insert(2, "teams", grouped["book"].nunique().to_numpy())
+    for column in money:
+        out[column] = out[column].astype("Int64")
+    return out
+
+
+def combine_coverage(parts: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Per-rep coverage across books (SPEC §7, §11): one rep across teams is one rep (trimmed,
+    case-insensitive name, first spelling shown); open, won and weighted are summed; a quota is
+    one number per rep and quarter, so the same quota in several books counts once and
+    different ones (`quota-conflict`) use the largest, never overstating coverage. Amounts of
+    books without a reporting-currency rate are blank and left out."""
+    parts = parts.assign(_key=parts["rep"].astype("string").str.strip().str.casefold())
+    grouped = parts.groupby("_key", sort=False)
+    frame = pd.DataFrame({
+        "rep": grouped["rep"].first().astype("string").str.strip(),
+        "quarter": grouped["quarter"].first(),
+        "teams": grouped["book"].nunique(),
+        "quota": grouped["quota"].max(),
+        "won": grouped["won"].sum(min_count=1),
+        "open": grouped["open"].sum(min_count=1),
+        "weighted": grouped["weighted"].sum(min_count=1),
+    }).reset_index(drop=True)
+    for column in ("quota", "won", "open", "weighted"):
+        frame[column] = frame[column].astype("Int64")
+    has_quota = frame["quota"].notna().to_numpy()
+    won = frame["won"].fillna(0).to_numpy(dtype=np.int64)
+    open_ = frame["open"].fillna(0).to_numpy(dtype=np.int64)
+    quota = frame["quota"].fillna(0).to_numpy(dtype=np.int64)
+    remaining = quota - won
+    owes = has_quota & (remaining > 0)
+    ratio = np.where(owes, open_ / np.where(owes, remaining, 1), np.nan)
+    needed = np.array([convert_cents(int(r), Decimal(repr(target))) for r in remaining],
+                      dtype=np.int64) if len(remaining) else np.zeros(0, dtype=np.int64)
+    frame["remaining_quota"] = pd.array(np.where(has_quota, remaining, 0), dtype="Int64")
+    frame.loc[~has_quota, "remaining_quota"] = pd.NA
+    frame["coverage"] = ratio
+    frame["target"] = float(target)
+    gap = pd.array(np.maximum(0, needed - open_), dtype="Int64")
+    gap[~has_quota] = pd.NA
+    frame["gap"] = gap
+    frame["below_target"] = owes & (np.nan_to_num(ratio) < target)
+    frame["quota_met"] = has_quota & (remaining <= 0)
+    return frame.sort_values(["below_target", "coverage"], ascending=[False, True],
+                             kind="stable", na_position="last", ignore_index=True)
+
+
+def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Likely duplicates: same normalised name and type in different books (SPEC §9), as
+    `assets.find_duplicate_assets` defines them."""
+    from ..assets import find_duplicate_assets
+    books = frame["book"].astype(object)
+    duplicates = find_duplicate_assets({name: part for name, part in frame.groupby(books)})
+    marked = set(zip(duplicates["team"], duplicates["Asset ID"], strict=True))
+    frame["likely_duplicate"] = [(b, a) in marked for b, a in
+                                 zip(books, frame["Asset ID"].astype(object), strict=True)]
+    return frame
+
+
+def _summary_only(result: BookResult) -> BookResult:
+    """What the merge keeps of a book after folding it in: no tables, no findings, no keys."""
+    return BookResult(index=result.index, path=result.path, name=result.name, size=result.size,
+                      sha256=result.sha256, status=result.status, reason=result.reason,
+                      plan_id=result.plan_id, team=result.team, currency=result.currency,
+                      fiscal_year=result.fiscal_year, coverage_target=result.coverage_target,
+                      totals=result.totals, overspend=result.overspend,
+                      schedule=result.schedule)
+
+
+def _severity_counts(findings: Iterable[Finding]) -> dict[str, tuple[int, int]]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for finding in findings:
+        if finding.severity is Severity.ERROR:
+            counts[finding.book or ""][0] += 1
+        elif finding.severity is Severity.WARNING:
+            counts[finding.book or ""][1] += 1
+    return {book: (e, w) for book, (e, w) in counts.items()}

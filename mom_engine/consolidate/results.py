@@ -1,0 +1,73 @@
+"""What travels between the parent and a worker: `Options` in, a small `BookResult` out
+(SPEC §11, §15). Both are picklable; a result holds no row-level frames."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..findings import Finding
+
+MONEY_FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
+TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
+MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
+                 "cost", "pipeline", "cost_per_lead", "cost_per_mql")
+STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING = (
+    "read", "unreadable", "encrypted", "missing")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every worker needs besides the path (picklable, sent with each book)."""
+
+    as_of: dt.date = field(default_factory=dt.date.today)
+    coverage_target: float | None = None
+    detail_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class SheetCount:
+    """Row accounting for one sheet of one book: read = consolidated + rejected (SPEC §11)."""
+
+    sheet: str          # canonical sheet name
+    title: str          # the sheet's name in the workbook
+    read: int
+    consolidated: int
+    rejected: int
+
+
+@dataclass
+class BookResult:
+    """Everything the parent needs about one book; small (no row-level frames)."""
+
+    index: int
+    path: str
+    name: str
+    size: int | None = None
+    sha256: str | None = None
+    status: str = STATUS_READ
+    reason: str | None = None
+    plan_id: str | None = None
+    plan_cell: str | None = None
+    plan_sheet: str = "Plan"
+    team: str | None = None
+    currency: str = "USD"
+    fiscal_year: int | None = None
+    coverage_target: float = 2.5
+    findings: list[Finding] = field(default_factory=list)
+    sheets: list[SheetCount] = field(default_factory=list)
+    # small rollup tables, money in plan-currency cents; a missing key = domain not available
+    totals: dict[str, int] | None = None
+    overspend: int | None = None
+    schedule: dict[str, Any] | None = None     # plan % complete, SPI, late tasks
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # cross-book keys
+    po_numbers: list[tuple[str, str | None, str]] = field(default_factory=list)  # (PO, cell, sheet)
+    quotas: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
+    detail_parts: list[str] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return self.status == STATUS_READ

@@ -1,0 +1,113 @@
+"""Domain roll-ups of one book: each fills its small tables into the `BookResult`, in plan
+cents, by calling the domain's own functions (SPEC §5–§9)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..model import Book
+from .results import BookResult, Options
+
+
+def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Spend (SPEC §5): plan totals, per-campaign figures and G/L account × month, in plan
+    cents. Overspend is Σ over activities of max(0, committed + spent − budgeted), so an
+    activity under budget never hides one over it."""
+    from ..spend import roll_up_spend
+    spend = roll_up_spend(book)
+    result.totals = spend.total
+    activity = spend.by("activity")
+    excess = (activity["committed"] + activity["spent"] - activity["budgeted"]).to_numpy()
+    result.overspend = int(np.maximum(excess, 0).sum())
+    campaigns = spend.by("campaign").rename(columns={"key": "campaign_id"})
+    names = _campaign_names(book)
+    campaigns.insert(1, "campaign", campaigns["campaign_id"].map(names).astype("string"))
+    campaigns["overspend"] = np.maximum(
+        (campaigns["committed"] + campaigns["spent"] - campaigns["budgeted"]).to_numpy(), 0)
+    result.tables["campaigns"] = campaigns
+    ledger = spend.ledger
+    moving = ledger.figures.any(axis=1)
+    gl = spend.activities["gl_account"].to_numpy(dtype=object)[ledger.activity[moving]]
+    months = np.datetime_as_string(ledger.date[moving].astype("datetime64[M]"), unit="M")
+    figures = pd.DataFrame(ledger.figures[moving], columns=["budgeted", "planned", "committed",
+                                                            "spent"])
+    figures.insert(0, "month", months)
+    figures.insert(0, "gl_account", gl)
+    by_month = figures.groupby(["gl_account", "month"], sort=True, as_index=False).sum()
+    by_month["remaining"] = by_month["budgeted"] - by_month["committed"] - by_month["spent"]
+    result.tables["gl_month"] = by_month
+
+
+def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Schedule (SPEC §6): per-campaign figures; the plan's % complete, SPI and late tasks."""
+    from ..schedule import roll_up_schedule
+    schedule = roll_up_schedule(book, options.as_of)
+    campaigns = schedule.by("campaign").rename(columns={"key": "campaign_id"})
+    campaigns.insert(1, "campaign",
+                     campaigns["campaign_id"].map(_campaign_names(book)).astype("string"))
+    result.tables["schedule"] = campaigns
+    plan = schedule.by("plan")
+    if len(plan):
+        row = plan.iloc[0]
+        result.schedule = {"percent_complete": _number(row["percent_complete"]),
+                           "spi": _number(row["spi"]), "late_tasks": int(row["late_tasks"])}
+
+
+def roll_up_coverage_parts(book: Book, result: BookResult, options: Options) -> None:
+    """Pipeline (SPEC §7): this book's per-rep quota, won, open and weighted for its fiscal
+    quarter containing the as-of date; the merge adds reps up across books."""
+    from ..pipeline import coverage
+    report = coverage([book], options.as_of, options.coverage_target)
+    reps = report.reps[["rep", "quota", "won", "open", "weighted"]].copy()
+    reps.insert(1, "quarter", report.quarter)
+    result.tables["coverage_parts"] = reps
+
+
+def roll_up_funnel_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Lead funnel (SPEC §7): the plan's stages — reached, conversion, median days."""
+    from ..funnel import roll_up_funnel
+    plan = roll_up_funnel(book, options.as_of).plan
+    result.tables["funnel"] = plan.drop(columns=["campaign_id", "campaign"]).reset_index(
+        drop=True)
+
+
+def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Scorecard (SPEC §8): effectiveness and efficiency per campaign, side by side as
+    separate columns (never blended into one score)."""
+    from ..scorecard import score_campaigns
+    card = score_campaigns(book)
+    efficiency = card.efficiency.drop(columns=["campaign", "cost", "leads", "mqls"])
+    result.tables["scorecard"] = card.effectiveness.merge(efficiency, on="campaign_id",
+                                                          how="left")
+
+
+def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
+    """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
+    rows = book.rows("Assets")
+    keep = [c for c in ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "Tags",
+                        "Status", "Expires", "Location") if c in rows.columns]
+    result.tables["assets"] = rows[keep].reset_index(drop=True)
+
+
+def _campaign_names(book: Book) -> pd.Series:
+    campaigns = book.rows("Campaigns")
+    names = pd.Series(campaigns["Campaign"].to_numpy(dtype=object),
+                      index=campaigns["Campaign ID"].to_numpy(dtype=object))
+    return names[~names.index.duplicated()]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
+    "spend": roll_up_spend_tables,
+    "schedule": roll_up_schedule_tables,
+    "pipeline": roll_up_coverage_parts,
+    "funnel": roll_up_funnel_tables,
+    "scorecard": roll_up_scorecard_tables,
+    "assets": roll_up_assets,
+}
