@@ -189,6 +189,98 @@ FORMULA_COLUMNS: dict[str, list[tuple[str, str]]] = {
                            f'OR({INVOICE_ACTIVITY}="",{_counted_activity(INVOICE_ACTIVITY)})')),
     ],
 }
+def _filled(table: str) -> str:
+    """The required values of the row joined: "" on a row without data."""
+    return "&".join(key_of(table, c.name) for c in SHEETS[table].required_columns)
+
+
+def _counted_row(table: str, *conditions: str) -> str:
+    """Counted for a sheet without a key: "" without data, else 1 when every condition holds."""
+    return (f'=IF({_filled(table)}="","",IF(AND({_present(table)},{",".join(conditions)}),1,0))')
+
+
+def _fraction(value: str) -> str:
+    """A percent cell as a fraction: a value in (1, 100] is a percent (SPEC §3)."""
+    return f"IF(N({value})>1,N({value})/100,N({value}))"
+
+
+def _status_is(table: str, *statuses: str) -> str:
+    status = f'UPPER(TRIM(""&{this_row(table, "Status")}))'
+    return "OR(" + ",".join(f'{status}="{s.upper()}"' for s in statuses) + ")"
+
+
+def _quarter_of(day: str) -> str:
+    """`FY2027-Q2` of a date with the plan's FY Start Month (SPEC §4); names from the Dashboard."""
+    return (f'"FY"&(YEAR({day})+IF(AND(MOM_FYStart>1,MONTH({day})>=MOM_FYStart),1,0))'
+            f'&"-Q"&(INT(MOD(MONTH({day})-MOM_FYStart,12)/3)+1)')
+
+
+def _in_quarter(day: str) -> str:
+    return f"AND({day}>=MOM_QuarterStart,{day}<=MOM_QuarterEnd)"
+
+
+_TASK_DURATION = this_row("Tasks", "Duration")
+_TASK_DONE = _fraction(this_row("Tasks", "% Complete"))
+_WEEK_START = "MOM_AsOf-WEEKDAY(MOM_AsOf,2)+1"
+_STAGE = f'UPPER(TRIM(""&{this_row("Opportunities", "Stage")}))'
+_AMOUNT = f'ROUND({this_row("Opportunities", "Amount")},2)'
+_CLOSE = this_row("Opportunities", "Close Date")
+
+DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "Budget": [
+        ("Month Start", (f'=IF({_present("Budget")},IFERROR(DATE(YEAR({this_row("Budget", "Month")}),'
+                         f'MONTH({this_row("Budget", "Month")}),1),""),"")')),
+        (COUNTED, _counted_row("Budget", _counted_activity(key_of("Budget", "Activity ID")))),
+    ],
+    "Tasks": [
+        ("Task Key", f'=IF({_present("Tasks")},{key_of("Tasks", "Task ID")},"")'),
+        (COUNTED, _counted("Tasks", this_row("Tasks", "Task Key"), _first("Tasks", "Task Key"),
+                           _counted_activity(key_of("Tasks", "Activity ID")))),
+        ("Campaign", _counted_only("Tasks", (
+            f'TRIM(""&INDEX(Activities[Campaign ID],MATCH({key_of("Tasks", "Activity ID")},'
+            f'Activities[{KEYS["Activities"]}],0)))'))),
+        ("Duration", _counted_only("Tasks", (
+            f'IF({_status_is("Tasks", "Cancelled")},"",MAX(NETWORKDAYS('
+            f'{this_row("Tasks", "Planned Start")},{this_row("Tasks", "Planned Finish")}),1))'))),
+        ("EV", _counted_only("Tasks", f'IF({_TASK_DURATION}="","",{_TASK_DURATION}*{_TASK_DONE})')),
+        ("Late", _counted_only("Tasks", (
+            f'IF(AND({this_row("Tasks", "Planned Finish")}<MOM_AsOf,{_TASK_DONE}<1,'
+            f'NOT({_status_is("Tasks", "Done", "Cancelled")})),1,0)'))),
+        ("Starts This Week", _counted_only("Tasks", (
+            f'IF(AND(NOT({_status_is("Tasks", "Cancelled")}),'
+            f'{this_row("Tasks", "Planned Start")}>={_WEEK_START},'
+            f'{this_row("Tasks", "Planned Start")}<={_WEEK_START}+6),1,0)'))),
+    ],
+    "Opportunities": [
+        ("Opportunity Key",
+         f'=IF({_present("Opportunities")},{key_of("Opportunities", "Opportunity ID")},"")'),
+        (COUNTED, _counted("Opportunities", this_row("Opportunities", "Opportunity Key"),
+                           _first("Opportunities", "Opportunity Key"))),
+        ("Won", _counted_only("Opportunities", (
+            f'IF(AND({_in_quarter(_CLOSE)},{_STAGE}="CLOSED WON"),{_AMOUNT},0)'))),
+        ("Open", _counted_only("Opportunities", (
+            f'IF(AND({_in_quarter(_CLOSE)},{_STAGE}<>"CLOSED WON",{_STAGE}<>"CLOSED LOST"),'
+            f'{_AMOUNT},0)'))),
+    ],
+    "Quotas": [
+        ("Quarter Key", (f'=IF({_present("Quotas")},IF(ISNUMBER({this_row("Quotas", "Quarter")}),'
+                         f'{_quarter_of(this_row("Quotas", "Quarter"))},'
+                         f'UPPER({key_of("Quotas", "Quarter")})),"")')),
+        ("Quota Key", (f'=IF({this_row("Quotas", "Quarter Key")}="","",'
+                       f'{key_of("Quotas", "Rep")}&" | "&{this_row("Quotas", "Quarter Key")})')),
+        (COUNTED, _counted("Quotas", this_row("Quotas", "Quota Key"),
+                           _first("Quotas", "Quota Key"))),
+        ("Quarter Rank", (
+            f'=IF(AND({this_row("Quotas", COUNTED)}=1,{this_row("Quotas", "Quarter Key")}=MOM_Quarter),'
+            f'SUMPRODUCT(--(Quotas[{COUNTED}]=1),--(Quotas[Quarter Key]=MOM_Quarter),'
+            f'--(ROW(Quotas[Quarter Key])<=ROW())),"")')),
+    ],
+}
+
+# Every formula column the team workbook carries: the spend figures and their helpers (cached
+# from the engine) and the Dashboard's helpers on Budget, Tasks, Opportunities and Quotas
+# (as-of dependent, computed when the workbook opens).
+TEMPLATE_FORMULA_COLUMNS = {**FORMULA_COLUMNS, **DASHBOARD_COLUMNS}
 MONEY_FORMULA_COLUMNS = {"Amount in Plan Currency", "Invoiced in Plan Currency",
                          "Open Commitment", *FIGURES}
 

@@ -190,6 +190,28 @@ def generated_plan(seed: int) -> dict:
     invoices.append({**invoices[0], "Invoice No": "I-GHOST", "PO Number": "PO-NONE",
                      "Activity ID": None})                               # unknown PO
     rates = [{"Currency": c, "Rate": round(rng.uniform(0.005, 2), 4)} for c in others]
+    tasks = []
+    for t in range(rng.randint(4, 12)):
+        begin = day()
+        tasks.append({"Task ID": f"T{t}", "Activity ID": rng.choice(ids), "Task": f"Task {t}",
+                      "Planned Start": begin,
+                      "Planned Finish": begin + dt.timedelta(days=rng.randint(0, 40)),
+                      "% Complete": rng.choice([0, 0.25, 0.5, 1]),
+                      "Status": rng.choice([None, "In Progress", "Done", "Cancelled"])})
+    tasks.append({**tasks[0], "% Complete": 0.9})                      # a later duplicate
+    tasks.append({**tasks[0], "Task ID": "T-GHOST", "Activity ID": "GHOST"})
+    stages = ("Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won",
+              "Closed Lost")
+    opportunities = [{"Opportunity ID": f"O{o}", "Rep": rng.choice(("Ana", "Ben", "Cy")),
+                      "Stage": rng.choice(stages), "Amount": cents(90000),
+                      "Close Date": day()} for o in range(rng.randint(8, 20))]
+    opportunities.append({**opportunities[0], "Amount": 5})            # a later duplicate
+    quarter_first = [first.replace(year=first.year + (first.month + 3 * q - 1) // 12,
+                                   month=(first.month + 3 * q - 1) % 12 + 1) for q in range(4)]
+    quotas = [{"Rep": rep, "Quarter": f"FY2027-Q{q + 1}" if q % 2 else quarter_first[q]
+               + dt.timedelta(days=20), "Quota": cents(200000)}
+              for rep in ("Ana", "Ben") for q in range(4)]               # Cy has no quota
+    quotas.append({**quotas[0], "Quota": 1})                           # a later duplicate
     plan = {"Plan ID": f"GEN-{seed}", "Team": f"Team {seed}", "Fiscal Year": 2027,
             "FY Start Month": start, "Currency": currency, "Status": "Approved",
             "Approved By": "CMO", "Approved On": first,
@@ -198,7 +220,8 @@ def generated_plan(seed: int) -> dict:
         "Campaigns": [{"Campaign ID": "C0", "Campaign": "One"}, {"Campaign ID": "C1",
                                                                  "Campaign": "Two"}],
         "Activities": activities, "Budget": budget, "Realignments": realignments,
-        "PurchaseOrders": pos, "Invoices": invoices, "Rates": rates}}
+        "PurchaseOrders": pos, "Invoices": invoices, "Rates": rates, "Tasks": tasks,
+        "Opportunities": opportunities, "Quotas": quotas}}
 
 
 def test_recalculated_activity_figures_equal_the_hand_computed_ones(books):

@@ -3,15 +3,16 @@
 `mom template` writes it blank; `mom demo` writes it with data through the very same function,
 so demo workbooks are template workbooks. Each sheet is an Excel table with a header style,
 frozen header, column widths and number formats; every enumeration gets a drop-down list fed
-from the Lists sheet; an Instructions sheet comes first, then a Dashboard whose cells call the
-MOM worksheet functions (xlwings UDFs).
+from the Lists sheet; an Instructions sheet comes first, then the native Dashboard
+(`team_dashboard`: Excel formulas, live without Python) with, below it, the cells that call the
+MOM worksheet functions (xlwings UDFs) for what formulas cannot do.
 
 The Excel face (SPEC §14):
-- Formula columns (`formulas.FORMULA_COLUMNS`): the five §5 figures on Activities, fed by
-  helper columns on PurchaseOrders and Invoices. Written with their values cached
-  (`formulas.formula_values`; on Activities the engine's own `spend_per_activity` figures when
-  the rows are clean) so a viewer that does not recalculate shows the right numbers.
-- Those three sheets are protected without a password: formula cells locked, input cells
+- Formula columns (`formulas.TEMPLATE_FORMULA_COLUMNS`): the five §5 figures on Activities, fed
+  by helper columns on Realignments, PurchaseOrders and Invoices, written with the engine's
+  figures cached (`formulas.cached_values`) so a viewer that does not recalculate shows the
+  right numbers; and the Dashboard's helpers on Budget, Tasks, Opportunities and Quotas.
+- Those sheets are protected without a password: formula cells locked, input cells
   unlocked; formatting, sorting and filtering stay allowed. Excel cannot grow a table on a
   protected sheet, so their tables carry `SPARE_ROWS` empty rows (formulas ready, reading as
   blank rows); beyond that, Review ▸ Unprotect Sheet, add rows, protect again.
@@ -31,8 +32,9 @@ from typing import Any
 from ..sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_FIELDS,
                       PLAN_STATUSES, PO_CONTROLS, SHEETS, Column, Kind, Sheet, leads_sheet)
 from ..findings import column_letter
-from ..formulas import (FORMULA_COLUMNS, MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA,
-                        PLAN_CURRENCY_NAME, FormulaValues)
+from ..formulas import (MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA, PLAN_CURRENCY_NAME,
+                        TEMPLATE_FORMULA_COLUMNS, FormulaValues)
+from . import team_dashboard
 from .files import atomic_path, new_workbook
 
 TEMPLATE_CREATED = dt.datetime(2026, 1, 1)   # fixed, so a regenerated template is byte-equal
@@ -149,7 +151,13 @@ INSTRUCTIONS = (
     "Unprotect Sheet, extend the table, Review ▸ Protect Sheet.",
     "Red activity rows are over budget (Remaining < 0); orange task rows are late.",
     "",
-    "Live figures (Dashboard sheet): install xlwings (pip install mom, then xlwings addin "
+    "Dashboard: live figures from formulas, nothing to install — the plan headline, one row "
+    "per campaign (red when over budget), the fiscal year by month, schedule and pipeline "
+    "coverage. They are measured on its As of date (today; type a date to look at another "
+    "day or quarter).",
+    "",
+    "The MOM add-in (cells at the bottom of the Dashboard) adds findings and what-if: install "
+    "xlwings (pip install mom, then xlwings addin "
     "install), open this workbook, xlwings ribbon ▸ Import Functions, save as .xlsm. The "
     "xlwings.conf sheet already names the function module (mom_udfs). Functions: MOM_SPEND, "
     "MOM_REMAINING, MOM_SCHEDULE, MOM_COVERAGE, MOM_FUNNEL, MOM_ASSETS, MOM_VALIDATE — each "
@@ -179,8 +187,10 @@ def write_team_workbook(
     tables: dict[str, list[dict[str, Any]]] | None = None,
     lists: dict[str, list[str]] | None = None,
     fiscal_year: int | None = None,
+    dashboard_as_of: dt.date | None = None,
 ) -> Path:
-    """Write a team workbook (blank when no data is given), atomically."""
+    """Write a team workbook (blank when no data is given), atomically. The Dashboard's As of
+    is `=TODAY()` unless `dashboard_as_of` fixes it."""
     path = Path(path)
     tables = tables or {}
     lists = lists or {}
@@ -191,9 +201,12 @@ def write_team_workbook(
         workbook = new_workbook(temporary)
         workbook.set_properties({"title": "MOM team workbook", "created": TEMPLATE_CREATED,
                                  "comments": "Made by mom template"})
-        writer = _Writer(workbook, cached_values(plan_values, tables, lists))
+        book = _engine_book(plan_values, tables, lists)
+        from ..formulas import cached_values
+        writer = _Writer(workbook, cached_values(book))
         writer.instructions()
-        writer.dashboard()
+        writer.dashboard(book, dashboard_as_of, len(tables.get("Campaigns", [])),
+                         _quota_reps(tables.get("Quotas", [])))
         writer.plan(plan_values)
         stages = _lead_stages(plan_values.get("Lead Stages"))
         for sheet in SHEETS.values():
@@ -205,17 +218,18 @@ def write_team_workbook(
         writer.lists(lists)
         writer.xlwings_conf()
         workbook.define_name(PLAN_CURRENCY_NAME, PLAN_CURRENCY_FORMULA)
+        for name, formula in team_dashboard.NAMES.items():
+            workbook.define_name(name, formula)
         workbook.close()
     return path
 
 
-def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]],
-                  lists: dict[str, list[str]] | None = None) -> FormulaValues:
-    """The values the formula columns show for the rows about to be written: the engine's
-    figures for exactly those rows (`formulas.cached_values`, SPEC §14)."""
+def _engine_book(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]],
+                 lists: dict[str, list[str]] | None) -> Any:
+    """The rows about to be written, read and structure-checked as the engine reads the file:
+    the source of every cached value (SPEC §14: one definition per figure)."""
     from itertools import zip_longest
 
-    from ..formulas import cached_values as engine_values
     from ..frames import book_from_tables
     given: dict[str, Any] = {name: _rows_for(name, tables.get(name, []))
                              for name in ("Activities", "Budget", "Realignments", "PurchaseOrders",
@@ -223,7 +237,16 @@ def cached_values(plan: dict[str, Any], tables: dict[str, list[dict[str, Any]]],
     if lists:
         given["Lists"] = [list(lists), *map(list, zip_longest(*lists.values()))]
     plan_rows = {k: v for k, v in plan.items() if not isinstance(v, (list, tuple))}
-    return engine_values(book_from_tables(given, plan_rows, name="cached", check=True))
+    return book_from_tables(given, plan_rows, name="cached", check=True)
+
+
+def _quota_reps(quotas: list[dict[str, Any]]) -> int:
+    """How many rep rows the coverage chart spans: the most quota rows of one quarter."""
+    counts: dict[str, int] = {}
+    for record in quotas:
+        quarter = str(record.get("Quarter"))
+        counts[quarter] = counts.get(quarter, 0) + 1
+    return max(counts.values(), default=0)
 
 
 def _rows_for(sheet_name: str, records: list[dict[str, Any]]) -> list[list[Any]]:
@@ -323,7 +346,7 @@ class _Writer:
     def table(self, declaration: Sheet, rows: list[dict[str, Any]]) -> None:
         sheet = self.workbook.add_worksheet(declaration.name)
         columns = list(declaration.columns)
-        formulas = FORMULA_COLUMNS.get(declaration.name, [])
+        formulas = TEMPLATE_FORMULA_COLUMNS.get(declaration.name, [])
         if formulas:
             # XlsxWriter runs ~30 regular expressions over every formula it writes (future
             # function names); the same few formulas repeat on every row, so remember them.
@@ -393,20 +416,35 @@ class _Writer:
                              f'${status}2<>"Done",${status}2<>"Cancelled")'),
                 "format": self.late})
 
-    def dashboard(self) -> None:
-        """Cells that call the MOM worksheet functions (they spill a table each). Without the
-        add-in they show a hint instead of #NAME? (IFERROR)."""
+    def dashboard(self, book: Any, as_of: dt.date | None, campaigns: int, reps: int) -> None:
+        """The native Dashboard (`team_dashboard`), its spend figures cached from the engine;
+        below it the add-in's functions, with a hint instead of #NAME? without the add-in."""
         sheet = self.workbook.add_worksheet("Dashboard")
-        sheet.set_column(0, 0, 22)
-        sheet.set_column(1, 12, 14)
-        sheet.write_string(0, 0, "MOM dashboard — live figures from the MOM add-in", self.title)
-        row = 2
-        for title, call, height in DASHBOARD:
-            sheet.write_string(row, 0, title, self.header)
-            sheet.write_dynamic_array_formula(row + 1, 0, row + 1, 0,
-                                              f"=IFERROR({call},\"{NEEDS_ADD_IN}\")",
-                                              None, NEEDS_ADD_IN)
-            row += height
+        writer = team_dashboard.DashboardWriter(self.workbook, self.dashboard_formats())
+        writer.write(sheet, as_of=as_of, cached=team_dashboard.cached_cells(book),
+                     campaigns=campaigns, reps=reps, add_in=list(DASHBOARD),
+                     needs_add_in=NEEDS_ADD_IN)
+
+    def dashboard_formats(self) -> dict[str, Any]:
+        add = self.workbook.add_format
+        money, percent = "#,##0.00", "0.0%"
+        team = {"bold": True, "top": 1}
+        return {
+            "title": self.title, "bold": add({"bold": True}), "header": self.header,
+            "subtitle": add({"bold": True, "font_size": 12, "font_color": "#1F4E78"}),
+            "label": add({"bold": True, "align": "left"}),
+            "value": add({"align": "right"}), "note": add({"italic": True, "font_color": "#7F7F7F"}),
+            "as_of": add({"num_format": "yyyy-mm-dd", "bg_color": "#FFF2CC", "border": 1,
+                          "locked": False}),
+            "money": add({"num_format": money}), "percent": add({"num_format": percent}),
+            "coverage": add({"num_format": '0.00"×"'}), "count": add({"num_format": "0"}),
+            "month": add({"num_format": "yyyy-mm", "align": "left"}), "text": add({}),
+            "flag": add({"bold": True, "font_color": "#9C0006"}),
+            "team_text": add(team), "team_money": add({**team, "num_format": money}),
+            "team_coverage": add({**team, "num_format": '0.00"×"'}),
+            "team_flag": add({**team, "font_color": "#9C0006"}),
+            "over": self.over_budget, "late": self.late,
+        }
 
     def xlwings_conf(self) -> None:
         sheet = self.workbook.add_worksheet("xlwings.conf")
