@@ -25,6 +25,9 @@ class Context:
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_target: float | None = None
     exports: ExportFiles = field(default_factory=ExportFiles)   # --crm, --leads, --map
+    # Spend figures as they stood on this day (`--as-of` given to spend, realign, reconcile,
+    # consolidate); None: every document, whatever its date (SPEC §5).
+    spend_as_of: dt.date | None = None
 
 
 Check = Callable[[Book, Context], list[Finding]]
@@ -84,6 +87,8 @@ from .spend import check_spend  # noqa: E402
 from .pipeline import check_pipeline  # noqa: E402
 from .funnel import check_funnel  # noqa: E402
 from .accounts import check_accounts  # noqa: E402
+from .capacity import check_capacity  # noqa: E402
+from .scorecard import check_performance  # noqa: E402
 
 DOMAIN_CHECKS.append(check_spend)
 DOMAIN_CHECKS.append(check_schedule)
@@ -91,6 +96,8 @@ DOMAIN_CHECKS.append(check_assets)
 DOMAIN_CHECKS.append(check_pipeline)
 DOMAIN_CHECKS.append(check_funnel)
 DOMAIN_CHECKS.append(check_accounts)
+DOMAIN_CHECKS.append(check_capacity)
+DOMAIN_CHECKS.append(check_performance)
 
 from .formulas import check_formulas  # noqa: E402  (SPEC §14 formula-overwritten)
 

@@ -110,3 +110,43 @@ def working_days(start, finish) -> np.ndarray:
 def duration_days(start, finish) -> np.ndarray:
     """A task's duration: working days start..finish inclusive, at least 1 (SPEC §4)."""
     return np.maximum(working_days(start, finish), 1)
+
+
+# --- weeks (capacity and the marketing calendar) --------------------------------------------
+# A week runs Monday to Sunday and is named by its Monday. Week 1 of FYn is the week holding the
+# first day of FYn; a week belongs to the fiscal year of its Sunday, so the week in which a
+# fiscal year starts is week 1 of that year, never week 53 of the one before.
+
+def week_starts(days) -> np.ndarray:
+    """The Monday on or before each day (datetime64[D]; NaT stays NaT)."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    weekday = (days.astype(np.int64) + 3) % 7          # 1970-01-01 was a Thursday; Monday = 0
+    return days - weekday.astype("timedelta64[D]")
+
+
+def fiscal_weeks(mondays, start_month: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(fiscal year, week number 1..53) of weeks named by their Monday (datetime64[D]);
+    a blank (NaT) week gives (-1, 0)."""
+    mondays = np.asarray(mondays, dtype="datetime64[D]")
+    years = fiscal_years(mondays + np.timedelta64(6, "D"), start_month)
+    firsts = {int(y): np.datetime64(fiscal_year_bounds(int(y), start_month)[0], "D")
+              for y in np.unique(years) if y > 0}
+    starts = np.array([firsts.get(int(y), np.datetime64("NaT")) for y in years],
+                      dtype="datetime64[D]")
+    numbers = np.where(years > 0, (mondays - week_starts(starts)).astype(np.int64) // 7 + 1, 0)
+    return years, numbers
+
+
+def week_label(year: int, week: int) -> str:
+    """`FY2027-W09`."""
+    return f"FY{year}-W{week:02d}"
+
+
+def fiscal_year_weeks(year: int, start_month: int = 1) -> np.ndarray:
+    """The Mondays of every week of FY`year`, week 1 first."""
+    first, last = fiscal_year_bounds(year, start_month)
+    mondays = np.arange(week_starts(np.datetime64(first, "D")),
+                        np.datetime64(last, "D") + np.timedelta64(1, "D"),
+                        np.timedelta64(7, "D"))
+    years, _ = fiscal_weeks(mondays, start_month)
+    return mondays[years == year]

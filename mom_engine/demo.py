@@ -295,6 +295,8 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
     rates = [{"Currency": code, "Rate": round(rate / dict(CURRENCIES)[currency], 6)}
              for code, rate in CURRENCIES if code != currency]
     _add_mistakes(rng, index, budget, pos, invoices, tasks, activities)
+    people = _add_people(index, tasks, today)
+    _set_expectations(index, campaigns, leads, opportunities)
     return {
         "plan": plan,
         "fiscal_year": fiscal_year,
@@ -302,7 +304,7 @@ def demo_team_data(index: int, today: dt.date) -> dict[str, Any]:
             "Objectives": objectives, "Campaigns": campaigns, "Activities": activities,
             "Budget": budget, "Tasks": tasks, "PurchaseOrders": pos, "Invoices": invoices,
             "Rates": rates, "Opportunities": opportunities, "Quotas": quotas, "Leads": leads,
-            "Assets": assets,
+            "Assets": assets, "People": people,
         },
         "lists": {
             "Channels": list(CHANNELS), "Segments": list(SEGMENTS), "Products": list(PRODUCTS),
@@ -327,6 +329,47 @@ def _quarter_of(day: dt.date, fy_start: int) -> tuple[int, int]:
 def _shift_quarter(year: int, quarter: int, offset: int) -> tuple[int, int]:
     index = year * 4 + (quarter - 1) + offset
     return index // 4, index % 4 + 1
+
+
+def _set_expectations(index: int, campaigns: list, leads: list, opportunities: list) -> None:
+    """Expectations a planner would set: near what each campaign delivers (80–120 %), except
+    one campaign per team that trails its targets at about half (`campaign-underperforming`).
+    Its own random stream, so the rest of the demo data stays as it was."""
+    rng = random.Random(f"expectations-{index}")
+    trailing = rng.randrange(len(campaigns)) if campaigns else -1
+    for n, campaign in enumerate(campaigns):
+        mine = campaign["Campaign ID"]
+        got_leads = sum(1 for lead in leads if lead["Campaign ID"] == mine)
+        deals = [o for o in opportunities if o["Campaign ID"] == mine]
+        got_pipeline = sum(o["Amount"] for o in deals)
+        got_won = sum(o["Amount"] for o in deals if o["Stage"] == "Closed Won")
+        factor = 2.0 if n == trailing else 1 / rng.uniform(0.8, 1.2)
+        campaign["Expected Leads"] = max(1, round(got_leads * factor))
+        campaign["Expected Pipeline"] = round(got_pipeline * factor, -3) or None
+        campaign["Expected Revenue"] = round(got_won * factor, -3) or None   # none won: none
+
+
+def _add_people(index: int, tasks: list, today: dt.date) -> list[dict[str, Any]]:
+    """The People sheet (role, capacity, hourly cost) and, in every third team, a designer
+    booked past her week: a 60-hour design sprint in the current week (`over-allocated`).
+    Its own random stream, so the rest of the demo data stays as it was."""
+    rng = random.Random(f"people-{index}")
+    people = [{"Person": person, "Role": ROLES[n % len(ROLES)],
+               "Resource Type": "External" if n % 6 == 5 else "Internal",
+               "Hours per Week": 24 if n == 7 else 40,
+               "Cost Rate": rng.choice((55, 70, 85, 110)) if n % 6 != 5 else 150}
+              for n, person in enumerate(PEOPLE)]
+    if index % 3 == 0 and tasks:
+        monday = today - dt.timedelta(days=today.weekday())
+        designer = next(p["Person"] for p in people if p["Role"] == "Designer")
+        tasks.append({**tasks[0], "Task ID": f"{tasks[0]['Activity ID']}-SPRINT",
+                      "Task": "Design sprint", "Deliverable": "Campaign key visuals",
+                      "Role": "Designer", "Assignee": designer, "Resource Type": "Internal",
+                      "Planned Start": monday, "Planned Finish": monday + dt.timedelta(days=4),
+                      "Actual Start": monday, "Actual Finish": None, "% Complete": 0.2,
+                      "Status": "In Progress", "Submitted On": None, "Approved On": None,
+                      "Approver": None, "Planned Hours": 60, "Actual Hours": None})
+    return people
 
 
 def _add_mistakes(rng: random.Random, index: int, budget: list, pos: list, invoices: list,

@@ -101,6 +101,10 @@ CATALOGUE: dict[str, Code] = _catalogue(
          "An invoice has no PO Number while the plan requires POs.", "§5"),
     Code("po-before-approval", E, "PO issued before plan approval",
          "A PO was issued while the plan was not approved.", "§5"),
+    Code("forecast-over-budget", W, "Forecast over budget",
+         "At the current rate the activity, campaign or plan ends the fiscal year above its "
+         "budget (with the plan's tolerance): committed + spent to date plus the projection of "
+         "the months ahead.", "§5"),
     Code("gl-mismatch", W, "GL account differs from the activity's",
          "An invoice is booked to a different GL account than its activity.", "§5"),
     Code("realign-below-committed", E, "Realignment leaves spend uncovered",
@@ -120,6 +124,11 @@ CATALOGUE: dict[str, Code] = _catalogue(
     Code("tasks-before-approval", W, "Tasks before plan approval",
          "Tasks exist while the plan is Draft or Submitted; milestones come after approval.",
          "§6"),
+    Code("over-allocated", W, "Person over-allocated",
+         "In some week a person's tasks need more hours than their Hours per Week (Planned "
+         "Hours spread evenly over each task's working days).", "§6"),
+    Code("assignee-unknown", W, "Assignee not on People",
+         "A task's Assignee is not on the People sheet (checked once People is filled).", "§6"),
     # --- pipeline and funnel (SPEC §7) -------------------------------------------------------
     Code("coverage-below-target", W, "Pipeline coverage below target",
          "A rep's open pipeline for the quarter is below target × remaining quota.", "§7"),
@@ -146,6 +155,11 @@ CATALOGUE: dict[str, Code] = _catalogue(
          "A contact export's Original Source / First Conversion value is no Campaign ID or "
          "name and no Mappings row (Kind Campaign) maps it; those leads count under no "
          "campaign.", "§7"),
+    # --- effectiveness (SPEC §8) -------------------------------------------------------------
+    Code("campaign-underperforming", W, "Campaign below its planned performance",
+         "A campaign's attainment of Expected Leads, Pipeline or Revenue is below the plan's "
+         "Attainment Threshold: once it has ended, or pro rata by the elapsed share of its "
+         "Start–End while it is Active.", "§8"),
     # --- assets (SPEC §9) --------------------------------------------------------------------
     Code("asset-expired", W, "Approved asset expired",
          "An Approved asset is past its Expires date; retire or renew it.", "§9"),

@@ -50,6 +50,7 @@ class PlanSettings(BaseModel):
     spi_threshold: float = 0.9
     budget_control: str = "Annual"
     po_control: str = "Stop"
+    attainment_threshold: float = 0.8
 
     @property
     def approved(self) -> bool:
@@ -65,7 +66,7 @@ PLAN_ATTRIBUTES = {
     "Overspend Severity": "overspend_severity", "PO Required": "po_required",
     "Lead Stages": "lead_stages", "SLA Stage": "sla_stage", "SLA Days": "sla_days",
     "SPI Threshold": "spi_threshold", "Budget Control": "budget_control",
-    "PO Control": "po_control",
+    "PO Control": "po_control", "Attainment Threshold": "attainment_threshold",
 }
 
 

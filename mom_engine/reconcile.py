@@ -350,16 +350,22 @@ def _blank(value: Any) -> bool:
         return False
 
 
-def reconcile(books: Sequence[Book], ledger: Ledger,
-              book_findings: Sequence[Finding] = ()) -> Reconciliation:
+def reconcile(books: Sequence[Book], ledger: Ledger, book_findings: Sequence[Finding] = (),
+              as_of: dt.date | None = None) -> Reconciliation:
     """Match the books' POs and invoices with the ledger's documents (SPEC §12).
 
     `books` are structure-checked books (from `analyze_book`); `book_findings` their findings,
-    of which those that affect reconciliation are kept with the result."""
+    of which those that affect reconciliation are kept with the result. With `as_of`, as
+    things stood that day: workbook documents (PO Issue Date, Invoice Date) and ledger lines
+    (Posting Date) dated on or before it."""
     readable = [b for b in books if b.readable]
     workbook = (pd.concat([workbook_documents(b) for b in readable], ignore_index=True)
                 if readable else workbook_documents(Book(path=Path("-"), name="-")))
     erp = ledger_documents(ledger)
+    if as_of is not None:
+        cut = np.datetime64(as_of, "D")
+        workbook = workbook[workbook["date"].to_numpy().astype("datetime64[D]") <= cut]
+        erp = erp[erp["date"].to_numpy().astype("datetime64[D]") <= cut]
     left = _one_per_key(workbook, ["document_no", "po_number", "vendor", "gl_account",
                                    "currency", "date", "book", "sheet", "cell"])
     right = _one_per_key(erp, ["document_no", "po_number", "vendor", "gl_account", "currency",

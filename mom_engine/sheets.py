@@ -138,6 +138,7 @@ PLAN_FIELDS: tuple[Column, ...] = (
     Column("SPI Threshold", NUM, default=0.9, above=0),
     Column("Budget Control", ENUM, default="Annual", choices=BUDGET_CONTROLS),
     Column("PO Control", ENUM, default="Stop", choices=PO_CONTROLS),
+    Column("Attainment Threshold", NUM, default=0.8, above=0),
 )
 
 PLAN = Sheet(
@@ -270,6 +271,8 @@ PURCHASE_ORDERS = Sheet(
         Column("Currency", CUR),
         Column("Issue Date", DATE, required=True),
         Column("Status", ENUM, default="Open", choices=PO_STATUSES),
+        Column("Closed On", DATE,
+               note="the date a Closed or Cancelled PO stopped being Open (for --as-of)"),
     ),
     aliases=("Purchase Orders", "POs"),
     key=("PO Number",),
@@ -402,6 +405,20 @@ ASSETS = Sheet(
     description="Marketing assets, searchable before anyone re-creates one.",
 )
 
+PEOPLE = Sheet(
+    "People",
+    (
+        Column("Person", T, required=True, width=20),
+        Column("Role", T),
+        Column("Resource Type", ENUM, default="Internal", choices=RESOURCE_TYPES),
+        Column("Hours per Week", NUM, default=40, above=0),
+        Column("Cost Rate", MONEY, minimum=0, note="cost per hour, plan currency"),
+    ),
+    key=("Person",),
+    description="People who do the work: their weekly capacity and hourly cost. Optional; "
+                "when filled, every task Assignee should be on it.",
+)
+
 LIST_NAMES = ("Channels", "Segments", "Products", GL_LIST, "Roles", "Vendors", "Reps",
               "Activity Types", "Asset Types", "Regions")
 
@@ -447,7 +464,7 @@ TARGET_ACCOUNTS = Sheet(
 SHEETS: dict[str, Sheet] = {
     s.name: s
     for s in (PLAN, OBJECTIVES, CAMPAIGNS, ACTIVITIES, BUDGET, REALIGNMENTS, TASKS,
-              PURCHASE_ORDERS, INVOICES, RATES, OPPORTUNITIES, QUOTAS, LEADS, ASSETS,
+              PURCHASE_ORDERS, INVOICES, RATES, OPPORTUNITIES, QUOTAS, LEADS, ASSETS, PEOPLE,
               TARGET_ACCOUNTS, MAPPINGS, LISTS)
 }
 

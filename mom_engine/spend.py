@@ -40,13 +40,15 @@ from __future__ import annotations
 import calendar as calendar_module
 import dataclasses
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .calendar import fiscal_quarters, fiscal_years
+from .calendar import add_months, fiscal_quarters, fiscal_year, fiscal_year_bounds, fiscal_years
 from .findings import Finding, sort_findings
 from .model import Book
 from .values import exceeds, multiply_cents
@@ -155,13 +157,34 @@ def _priced(book: Book, sheet: str, frame: pd.DataFrame, rates: dict[str, float]
     return convert_cents(amount, np.where(priced, rate, 0.0)), priced
 
 
-def spend_data(book: Book) -> SpendData:
-    """The book's spend movements, priced in plan currency (computed once per book)."""
-    return book.memo("spend-data", lambda: _spend_data(book))
+def spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
+    """The book's spend movements, priced in plan currency (computed once per book and date).
+    With `as_of`, as they stood on that day (`dated_on_or_before`)."""
+    return book.memo(("spend-data", as_of), lambda: _spend_data(book, as_of))
 
 
-def _spend_data(book: Book) -> SpendData:
-    """Resolve and convert the spend tables of a (structure-checked) book."""
+def dated_on_or_before(rows: pd.DataFrame, column: str, as_of: dt.date | None) -> pd.DataFrame:
+    """The rows dated on or before `as_of` (all of them without a date to cut at)."""
+    if as_of is None:
+        return rows
+    return rows[(_days(rows[column]) <= np.datetime64(as_of, "D"))]
+
+
+def status_on(rows: pd.DataFrame, as_of: dt.date | None) -> np.ndarray:
+    """Each PO's status on `as_of` (SPEC §5): a Closed or Cancelled PO whose Closed On is after
+    it was still Open then. Without Closed On the recorded status is taken as it stands — the
+    workbook does not say when it changed (README: as-of rules)."""
+    status = rows["Status"].fillna("Open").astype(str).to_numpy()
+    if as_of is None:
+        return status
+    closed_on = _days(rows["Closed On"])
+    reopened = (status != "Open") & ~np.isnat(closed_on) & (closed_on > np.datetime64(as_of, "D"))
+    return np.where(reopened, "Open", status).astype(object)
+
+
+def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
+    """Resolve and convert the spend tables of a (structure-checked) book; with `as_of`, only
+    the realignments, POs and invoices dated on or before it, POs with their status then."""
     findings: list[Finding] = []
     rates = _rates(book)
 
@@ -192,7 +215,7 @@ def _spend_data(book: Book) -> SpendData:
         "planned": rows["Planned"].to_numpy(dtype=np.int64, na_value=0)[known],
     })
 
-    rows = book.rows("Realignments")
+    rows = dated_on_or_before(book.rows("Realignments"), "Date", as_of)
     source = _activity_positions(activities, rows["From Activity ID"])
     target = _activity_positions(activities, rows["To Activity ID"])
     known = (source >= 0) & (target >= 0)
@@ -203,7 +226,8 @@ def _spend_data(book: Book) -> SpendData:
         "_row": rows["_row"].to_numpy(dtype=np.int64)[known],
     })
 
-    rows = book.rows("PurchaseOrders")
+    every_po = book.rows("PurchaseOrders")
+    rows = dated_on_or_before(every_po, "Issue Date", as_of)
     amount, priced = _priced(book, "PurchaseOrders", rows, rates, findings)
     position = _activity_positions(activities, rows["Activity ID"])
     known = position >= 0
@@ -213,18 +237,26 @@ def _spend_data(book: Book) -> SpendData:
         "po_key": np.array(fold_list(rows["PO Number"]), dtype=object)[known],
         "amount": np.where(priced, amount, 0)[known],
         "priced": priced[known],
-        "status": rows["Status"].fillna("Open").astype(str).to_numpy()[known],
+        "status": status_on(rows, as_of)[known],
         "issue": _days(rows["Issue Date"])[known],
         "_row": rows["_row"].to_numpy(dtype=np.int64)[known],
     })
 
-    rows = book.rows("Invoices")
+    rows = dated_on_or_before(book.rows("Invoices"), "Invoice Date", as_of)
     amount, priced = _priced(book, "Invoices", rows, rates, findings)
     po_lookup: dict[str, int] = {}
     for position, key in enumerate(pos["po_key"]):
         po_lookup.setdefault(key, position)
     po = positions_of(fold_list(rows["PO Number"]), po_lookup)
     own = _activity_positions(activities, rows["Activity ID"])
+    if as_of is not None:
+        # an invoice dated before its PO was issued (on the as-of day the PO did not exist
+        # yet) is still spent on the PO's activity, as an invoice without PO
+        later = dict(zip(fold_list(every_po["PO Number"]),
+                         _activity_positions(activities, every_po["Activity ID"]), strict=True))
+        own = np.where(po < 0, [later.get(key, -1) if key is not None else -1
+                                for key in fold_list(rows["PO Number"])], own)
+        own = np.where(own < 0, _activity_positions(activities, rows["Activity ID"]), own)
     activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]
                         if len(pos) else -1, own)
     has_po_number = rows["PO Number"].notna().to_numpy()
@@ -232,7 +264,7 @@ def _spend_data(book: Book) -> SpendData:
     # the guard keeps one that slipped through from landing on the wrong activity.
     # An invoice without a rate stays (amount 0, priced False): it is still checked by every
     # rule that is not about money (gl-mismatch), and reported as rate-missing.
-    keep = (activity >= 0) & ~(has_po_number & (po < 0))
+    keep = (activity >= 0) & ~(has_po_number & (po < 0) & (as_of is None))
     invoices = pd.DataFrame({
         "activity": activity[keep], "po": po[keep],
         "amount": np.where(priced, amount, 0)[keep], "priced": priced[keep],
@@ -399,16 +431,17 @@ class SpendReport:
         return {column: int(row[column]) for column in FIGURES}
 
 
-def roll_up_spend(book: Book) -> SpendReport:
+def roll_up_spend(book: Book, as_of: dt.date | None = None) -> SpendReport:
     """The spend figures of a structure-checked book at every level (SPEC §5); computed once
-    per book and shared by the checks, the reports and consolidation."""
+    per book (and as-of date) and shared by the checks, the reports and consolidation. With
+    `as_of`, every figure as it stood on that day."""
     def compute() -> SpendReport:
-        data = spend_data(book)
+        data = spend_data(book, as_of)
         return SpendReport(
             plan_id=book.plan.plan_id, currency=book.plan.currency,
             fy_start_month=int(book.plan.fy_start_month or 1), activities=data.activities,
             campaigns=data.campaigns, ledger=spend_ledger(data), findings=data.findings)
-    return book.memo("spend-report", compute)
+    return book.memo(("spend-report", as_of), compute)
 
 
 def spend_per_activity(book: Book) -> pd.DataFrame:
@@ -424,9 +457,12 @@ def spend_per_activity(book: Book) -> pd.DataFrame:
 # --- checks --------------------------------------------------------------------------------
 
 def check_spend(book: Book, context: Any = None) -> list[Finding]:
-    """Every spend check of SPEC §5 for one book (registered in analyze.DOMAIN_CHECKS)."""
-    data = spend_data(book)
-    report = roll_up_spend(book)
+    """Every spend check of SPEC §5 for one book (registered in analyze.DOMAIN_CHECKS). With
+    the context's `spend_as_of`, on the documents as they stood that day; the year-end
+    forecast projects from that day, else from the context's as-of date (default today)."""
+    as_of = getattr(context, "spend_as_of", None)
+    data = spend_data(book, as_of)
+    report = roll_up_spend(book, as_of)
     findings = list(data.findings)
     findings += check_budget_total(book, report)
     findings += check_over_budget(book, report)
@@ -436,6 +472,8 @@ def check_spend(book: Book, context: Any = None) -> list[Finding]:
     findings += check_invoice_targets(book, data)
     findings += check_po_approval(book, data)
     findings += check_realignments(book, data, report)
+    today = as_of or getattr(context, "as_of", None) or dt.date.today()
+    findings += check_forecast(book, forecast_spend(book, today, as_of))
     return findings
 
 
@@ -772,6 +810,178 @@ def check_realignments(book: Book, data: SpendData, report: SpendReport) -> list
     return findings
 
 
+# --- year-end forecast and burn (SPEC §5 "as of", issue 14) --------------------------------
+
+FORECAST_LEVELS = ("activity", "campaign", "plan")
+
+
+@dataclass
+class SpendForecast:
+    """Where the fiscal year lands, per activity (SPEC §5): committed + spent to date plus a
+    projection of the months after the as-of month.
+
+    Method, per activity: the months ahead are those of the plan's fiscal year after the
+    as-of date's month. Their amount is the Budget sheet's Planned amounts for those months
+    when the activity has any there; else the run rate — spent to date ÷ the fiscal months
+    elapsed (the as-of month included) × the months ahead. Open commitments pay for the months
+    ahead first, so projected = max(0, that amount − committed). forecast = committed + spent +
+    projected. Every level is the sum of its activities; cents are exact."""
+
+    as_of: dt.date
+    months_elapsed: int
+    months_ahead: int
+    months: list[str]                 # the fiscal year's months, YYYY-MM
+    report: SpendReport               # the figures to date
+    activities: pd.DataFrame          # key, campaign_id, budgeted, committed, spent, projected,
+    #                                   forecast, method ("planned" | "run rate")
+    monthly: np.ndarray               # (activities, 12) projected cents per month (0 to date)
+
+    def by(self, level: str) -> pd.DataFrame:
+        """key, budgeted, committed, spent, projected, forecast (int64 cents) per level."""
+        columns = ["budgeted", "committed", "spent", "projected", "forecast"]
+        frame = self.activities
+        if level == "activity":
+            return frame.copy()
+        if level == "plan":
+            return pd.DataFrame([{"key": self.report.plan_id or "",
+                                  **{c: int(frame[c].sum()) for c in columns}}])
+        if level == "campaign":
+            order = list(dict.fromkeys([*self.report.campaigns["campaign_id"],
+                                        *frame["campaign_id"]]))
+            sums = frame.groupby("campaign_id", sort=False)[columns].sum()
+            out = sums.reindex(order, fill_value=0).reset_index(names="key")
+            return out.astype({c: np.int64 for c in columns})
+        raise ValueError(f"unknown forecast level {level!r}; use one of "
+                         f"{', '.join(FORECAST_LEVELS)}")
+
+
+def _fiscal_months(book: Book, day: dt.date) -> list[dt.date]:
+    start = int(book.plan.fy_start_month or 1)
+    year = book.plan.fiscal_year or fiscal_year(day, start)
+    first = fiscal_year_bounds(int(year), start)[0]
+    return [add_months(first, index) for index in range(12)]
+
+
+def _share(total: int, part: int, whole: int) -> int:
+    """round(total × part ÷ whole) half away from zero, in integers."""
+    value = Decimal(total) * part / whole
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def forecast_spend(book: Book, today: dt.date, as_of: dt.date | None = None) -> SpendForecast:
+    """The year-end forecast seen from `today` (see SpendForecast for the method), on the
+    documents as they stood on `as_of` (all of them when None)."""
+    report = roll_up_spend(book, as_of)
+    data = spend_data(book, as_of)
+    months = _fiscal_months(book, today)
+    current = today.replace(day=1)
+    elapsed = sum(month <= current for month in months)
+    ahead = 12 - elapsed
+    sums = report.per_activity
+    budgeted, committed, spent = sums[:, 0], sums[:, 2], sums[:, 3]
+    count = len(report.activities)
+    planned = np.zeros((count, 12), dtype=np.int64)
+    index = {np.datetime64(m, "D"): i for i, m in enumerate(months)}
+    for activity, day, amount in zip(data.budget["activity"].to_numpy(),
+                                     data.budget["date"].to_numpy().astype("datetime64[D]"),
+                                     data.budget["planned"].to_numpy(), strict=True):
+        column = index.get(day)
+        if column is not None and column >= elapsed:
+            planned[activity, column] += int(amount)
+    has_plan = planned.any(axis=1)
+    monthly = planned.copy()
+    for activity in np.flatnonzero(~has_plan):
+        if not elapsed or not ahead:
+            continue
+        total = _share(int(spent[activity]), ahead, elapsed)
+        cumulative = [_share(total, k, ahead) for k in range(ahead + 1)]
+        monthly[activity, elapsed:] = np.diff(cumulative)
+    # open commitments pay for the months ahead first
+    ahead_cumulative = np.cumsum(monthly, axis=1)
+    projected_cumulative = np.maximum(0, ahead_cumulative - committed[:, None])
+    monthly = np.diff(projected_cumulative, axis=1, prepend=0)
+    projected = projected_cumulative[:, -1] if count else np.zeros(0, dtype=np.int64)
+    frame = pd.DataFrame({
+        "key": report.activities["activity_id"].to_numpy(),
+        "campaign_id": report.activities["campaign_id"].to_numpy(),
+        "budgeted": budgeted, "committed": committed, "spent": spent,
+        "projected": projected.astype(np.int64),
+        "forecast": (committed + spent + projected).astype(np.int64),
+        "method": np.where(has_plan, "planned", "run rate"),
+    })
+    return SpendForecast(today, elapsed, ahead, [m.strftime("%Y-%m") for m in months], report,
+                         frame, monthly.astype(np.int64))
+
+
+def spend_burn(book: Book, today: dt.date, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The plan's cumulative burn by fiscal month, for a burn chart (Dashboards): month
+    (YYYY-MM), budget (cumulative budgeted: Budget rows in their month, realignments in their
+    date's month), actual (cumulative committed + spent to date, in the PO's issue month and
+    the invoice's month; blank after the as-of month) and projected (actual to date plus the
+    forecast's projection; blank before the as-of month; it ends at the plan's forecast).
+    Amounts in cents; rows outside the fiscal year count in its first or last month."""
+    forecast = forecast_spend(book, today, as_of)
+    ledger = forecast.report.ledger
+    months = np.array(forecast.months, dtype="datetime64[M]")
+    position = np.clip(np.searchsorted(months, ledger.date.astype("datetime64[M]"),
+                                       side="right") - 1, 0, 11)
+    by_month = np.zeros((12, ledger.figures.shape[1]), dtype=np.int64)
+    np.add.at(by_month, position, ledger.figures)
+    budget = np.cumsum(by_month[:, 0])
+    actual = np.cumsum(by_month[:, 2] + by_month[:, 3])
+    elapsed = forecast.months_elapsed
+    projected = np.cumsum(forecast.monthly.sum(axis=0)) + (actual[-1] if len(actual) else 0)
+    last = max(elapsed - 1, 0)
+    return pd.DataFrame({
+        "month": forecast.months,
+        "budget": budget,
+        "actual": pd.array([int(actual[i]) if i < elapsed else None for i in range(12)],
+                           dtype="Int64"),
+        "projected": pd.array([int(projected[i]) if i >= last else None for i in range(12)],
+                              dtype="Int64"),
+    })
+
+
+def check_forecast(book: Book, forecast: SpendForecast) -> list[Finding]:
+    """`forecast-over-budget` (warning) per activity, campaign and plan whose year-end forecast
+    exceeds budgeted × (1 + tolerance) — exact and strict — and that is not already over
+    budget (over-budget says that)."""
+    tolerance = _tolerance(book)
+    currency = book.plan.currency
+    report = forecast.report
+    rows_of = {"activity": dict(zip(report.activities["activity_id"], report.activities["_row"],
+                                    strict=True)),
+               "campaign": dict(zip(report.campaigns["campaign_id"], report.campaigns["_row"],
+                                    strict=True))}
+    findings: list[Finding] = []
+    for level, sheet, column in (("activity", "Activities", "Activity ID"),
+                                 ("campaign", "Campaigns", "Campaign ID"),
+                                 ("plan", "Plan", "Plan ID")):
+        frame = forecast.by(level)
+        budget = frame["budgeted"].to_numpy()
+        lands = frame["forecast"].to_numpy()
+        to_date = (frame["committed"] + frame["spent"]).to_numpy()
+        over = _over(lands, budget, tolerance) & ~_over(to_date, budget, tolerance)
+        for position in np.flatnonzero(over):
+            key = frame["key"].iat[position]
+            message = (f"at the current rate {level} {key} lands at "
+                       f"{format_money(int(lands[position]))} against "
+                       f"{format_money(int(budget[position]))} {currency}"
+                       f"{_tolerance_text(tolerance)} by the end of the fiscal year "
+                       f"({format_money(int(to_date[position]))} committed + spent to "
+                       f"{forecast.as_of}, {format_money(int(frame['projected'].iat[position]))} "
+                       f"projected for the {forecast.months_ahead} months ahead); realign "
+                       "budget to it or plan less")
+            if level == "plan":
+                findings.append(book.plan_finding("forecast-over-budget", message, "Plan ID",
+                                                  value=key))
+            else:
+                findings.append(book.finding("forecast-over-budget", message, sheet=sheet,
+                                             column=column, row=rows_of[level].get(key),
+                                             value=key))
+    return findings
+
+
 # --- what-if realignment --------------------------------------------------------------------
 
 @dataclass
@@ -801,14 +1011,16 @@ def _impact_rows(report: SpendReport, activities: list[str], campaigns: list[str
 
 
 def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
-            date: dt.date | None = None) -> RealignmentImpact:
+            date: dt.date | None = None, as_of: dt.date | None = None) -> RealignmentImpact:
     """Apply a proposed transfer of `amount_cents` from one activity to another in memory and
-    report before/after figures and the new findings. Never writes the workbook.
+    report before/after figures and the new findings. Never writes the workbook. With
+    `as_of`, on the figures as they stood that day (the transfer is dated `date`, default
+    `as_of`, else today).
 
     Raises ValueError for an impossible proposal (unknown activity, same activity, amount ≤ 0):
     that is bad usage of the command, not bad workbook data.
     """
-    date = date or dt.date.today()
+    date = date or as_of or dt.date.today()
     if amount_cents <= 0:
         raise ValueError("the amount to move must be greater than 0")
     activities = book.rows("Activities")
@@ -824,8 +1036,9 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
     if source == target:
         raise ValueError("the From and To activities are the same")
 
-    before_report = roll_up_spend(book)
-    before_findings = check_spend(book)
+    context = SimpleNamespace(spend_as_of=as_of, as_of=as_of or dt.date.today())
+    before_report = roll_up_spend(book, as_of)
+    before_findings = check_spend(book, context)
 
     table = book.table("Realignments")
     proposed = pd.DataFrame({
@@ -842,10 +1055,10 @@ def realign(book: Book, from_id: str, to_id: str, amount_cents: int,
     trial = dataclasses.replace(book, tables={**book.tables,
                                               "Realignments": dataclasses.replace(table,
                                                                                   frame=frame)})
-    after_report = roll_up_spend(trial)
+    after_report = roll_up_spend(trial, as_of)
     seen = {(f.code, f.sheet, f.cell, f.row, f.column) for f in before_findings}
     new = []
-    for finding in check_spend(trial):
+    for finding in check_spend(trial, context):
         if finding.row == 0:   # the proposed realignment itself: it has no cell yet
             finding = dataclasses.replace(finding, row=None, cell=None,
                                           message=finding.message + " (the proposed transfer)")

@@ -6,12 +6,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from mom_engine.analyze import Context, analyze_book
 
 from .builders import team_book
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# `pytest --hypothesis-profile=long`: the differential test against the Decimal reference
+# (tests/test_reference_differential.py) runs 2,000 workbooks instead of CI's few dozen.
+settings.register_profile("long", max_examples=2000, deadline=None)
 
 
 @pytest.fixture

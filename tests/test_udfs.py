@@ -35,7 +35,7 @@ def cell_date(day: dt.date) -> dt.datetime:
 # --- registration ------------------------------------------------------------------------------
 
 UDF_NAMES = ("MOM_VALIDATE", "MOM_SCHEDULE", "MOM_ASSETS", "MOM_SPEND", "MOM_REMAINING",
-             "MOM_COVERAGE", "MOM_FUNNEL")
+             "MOM_COVERAGE", "MOM_FUNNEL", "MOM_CAPACITY")
 
 
 def test_every_udf_registers_with_xlwings_and_gets_a_vba_wrapper(excel_udfs):
@@ -358,3 +358,42 @@ def test_funnel_stages_from_the_plan_range(excel_udfs):
     result = call_udf(module.MOM_FUNNEL, LEADS, MISSING, serial(dt.date(2027, 3, 15)), plan)
     assert [(r[0], r[3], r[4]) for r in result[1:]] == [
         ("C1", "MQL", 1), ("C1", "SQL", 1), ("C2", "MQL", 1), ("C2", "SQL", 0)]
+
+
+# --- MOM_CAPACITY ------------------------------------------------------------------------------
+
+CAPACITY_TASKS = (
+    ("Task ID", "Activity ID", "Task", "Assignee", "Planned Start", "Planned Finish",
+     "Planned Hours", "Status"),
+    ("T1", "A1", "Design", "Dana Kim", dt.datetime(2027, 3, 1), dt.datetime(2027, 3, 12), 60.0,
+     None),
+    ("T2", "A1", "Copy", "dana kim", serial(dt.date(2027, 3, 3)), serial(dt.date(2027, 3, 5)),
+     24.0, None),
+    ("T3", "A1", "Print", "Lee Ho", dt.datetime(2027, 3, 1), dt.datetime(2027, 3, 1), 8.0,
+     "Cancelled"),
+    (None, None, None, None, None, None, None, None),
+)
+
+
+def test_capacity_spreads_planned_hours_over_working_days_by_week(excel_udfs):
+    module, _ = excel_udfs
+    people = (("Person", "Hours per Week"), ("Dana Kim", 30.0))
+    result = call_udf(module.MOM_CAPACITY, CAPACITY_TASKS, people, MISSING, MISSING)
+    # T1: 60 h over 10 working days = 6 a day; T2: 24 h over Wed–Fri = 8 a day.
+    assert result == [
+        ["Person", "Week", "Fiscal Week", "Hours", "Capacity", "Utilisation", "Tasks"],
+        ["Dana Kim", cell_date(dt.date(2027, 3, 1)), "FY2027-W10", 54.0, 30.0, 1.8, "T1, T2"],
+        ["Dana Kim", cell_date(dt.date(2027, 3, 8)), "FY2027-W11", 30.0, 30.0, 1.0, "T1"],
+    ]
+
+
+def test_capacity_for_one_person_and_its_errors(excel_udfs):
+    module, _ = excel_udfs
+    result = call_udf(module.MOM_CAPACITY, CAPACITY_TASKS, MISSING, " DANA KIM", MISSING)
+    assert [row[3] for row in result[1:]] == [54.0, 30.0]        # default capacity 40
+    assert [row[5] for row in result[1:]] == [1.35, 0.75]
+    assert call_udf(module.MOM_CAPACITY, CAPACITY_TASKS, MISSING, "Nobody", MISSING) == [
+        ["Person", "Week", "Fiscal Week", "Hours", "Capacity", "Utilisation", "Tasks"]]
+    no_id = tuple(row[1:] for row in CAPACITY_TASKS)
+    assert call_udf(module.MOM_CAPACITY, no_id, MISSING, MISSING, MISSING) == one_cell(
+        "MOM: Tasks range has no 'Task ID' header")

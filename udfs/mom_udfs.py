@@ -344,3 +344,31 @@ def MOM_ASSETS(assets, words="", asset_type=None, product=None, segment=None, re
                           *filters)
     out = found[list(ASSET_COLUMNS) + ["matches"]].rename(columns={"matches": "Matches"})
     return _sheet_frame(out)
+
+
+CAPACITY_HEADERS = {"person": "Person", "week": "Week", "fiscal_week": "Fiscal Week",
+                    "hours": "Hours", "capacity": "Capacity", "utilisation": "Utilisation",
+                    "tasks": "Tasks"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("tasks", pd.DataFrame, doc="The Tasks table with its header, e.g. Tasks[#All]", **TABLE)
+@xw.arg("people", pd.DataFrame,
+        doc="Optional: the People table (Hours per Week; default 40), e.g. People[#All]",
+        **TABLE)
+@xw.arg("person", doc="Optional: only this person (ignoring case); blank = everybody")
+@xw.arg("plan", pd.DataFrame, doc="Optional: the Plan table (its FY Start Month), e.g. Plan[#All]",
+        **TABLE)
+@xw.ret(**OUT)
+@cell_function
+def MOM_CAPACITY(tasks, people=None, person=None, plan=None):
+    """Load per person and week (SPEC §6): each task's Planned Hours spread evenly over its
+    working days; utilisation = hours ÷ Hours per Week. Weeks run Monday to Sunday."""
+    from mom_engine.capacity import person_keys, roll_up_capacity
+    book = _book({"Tasks": tasks, "People": people}, plan, required=("Tasks",))
+    loads = roll_up_capacity(book).loads
+    if person not in (None, ""):
+        loads = loads[loads["person_key"].to_numpy(dtype=object) == person_keys([str(person)])[0]]
+    out = loads[list(CAPACITY_HEADERS)].assign(
+        week=pd.to_datetime(loads["week"]), tasks=[", ".join(map(str, t)) for t in loads["tasks"]])
+    return _sheet_frame(out.rename(columns=CAPACITY_HEADERS))

@@ -15,7 +15,8 @@ from ..mappings import MappingError
 from ..report.files import OutputError
 
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
-                   "reconcile", "pipeline", "funnel", "scorecard", "accounts", "consolidate")
+                   "reconcile", "pipeline", "funnel", "scorecard", "accounts", "capacity",
+                   "calendar", "consolidate")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 

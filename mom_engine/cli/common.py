@@ -29,9 +29,10 @@ def as_of_date(text: str) -> dt.date:
     return day
 
 
-def add_as_of(parser: argparse.ArgumentParser) -> None:
+def add_as_of(parser: argparse.ArgumentParser, help: str | None = None) -> None:
     parser.add_argument("--as-of", type=as_of_date, default=None, metavar="DATE",
-                        help="the date figures are computed at (default: today), e.g. 2027-03-01")
+                        help=help or "the date figures are computed at (default: today), "
+                                     "e.g. 2027-03-01")
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

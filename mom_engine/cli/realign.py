@@ -15,7 +15,7 @@ from ..report.json import money
 from ..spend import FIGURES, RealignmentImpact, realign
 from ..values import MAX_MONEY_CENTS, cents_of_decimal, parse_money_text
 from . import EXIT_USAGE, UsageError
-from .common import add_json, analyze_one, as_of_date, emit
+from .common import add_as_of, add_json, analyze_one, as_of_date, emit
 
 
 def amount_argument(text: str) -> int:
@@ -41,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--amount", type=amount_argument, required=True, metavar="X",
                         help="amount in plan currency, e.g. 2500 or 2,500.00")
     parser.add_argument("--date", type=as_of_date, default=None, metavar="DATE",
-                        help="date of the transfer (default: today)")
+                        help="date of the transfer (default: --as-of, else today)")
+    add_as_of(parser, "figures as they stood on this date (realignments, POs and invoices "
+                      "dated on or before it); default: every document")
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -59,13 +61,14 @@ def realign_document(impact: RealignmentImpact, plan_id: str | None) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    analysis = analyze_one(args.book, Context(), "realign")
+    analysis = analyze_one(args.book, Context(as_of=args.as_of or dt.date.today(),
+                                              spend_as_of=args.as_of), "realign")
     if not analysis.readable:
         emit({"plan_id": None}, analysis.findings, args.json)
         return EXIT_USAGE
     try:
         impact = realign(analysis.book, args.from_id, args.to_id, args.amount,
-                         args.date or dt.date.today())
+                         args.date or args.as_of or dt.date.today(), as_of=args.as_of)
     except ValueError as error:
         raise UsageError(str(error)) from None
     document = realign_document(impact, analysis.book.plan.plan_id)

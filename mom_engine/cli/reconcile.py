@@ -8,6 +8,7 @@ usage (ledger unusable, output equal to an input) or no readable workbook.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from ..analyze import Context, analyze_book
@@ -16,7 +17,7 @@ from ..reconcile import LedgerError, Reconciliation, read_ledger, reconcile
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
 from . import EXIT_USAGE, UsageError
-from .common import add_json, book_names, emit, input_books
+from .common import add_as_of, add_json, book_names, emit, input_books
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "date format and separators")
     parser.add_argument("-o", "--output", default=None, metavar="OUT",
                         help="write the reconciliation workbook here (.xlsx)")
+    add_as_of(parser, "reconcile as things stood on this date: workbook POs and invoices and "
+                      "ERP lines dated on or before it (default: every document)")
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -87,10 +90,11 @@ def run(args: argparse.Namespace) -> int:
     names = book_names(files)
     books, findings = [], []
     for path in files:
-        analysis = analyze_book(path, name=names[path], context=Context())
+        context = Context(as_of=args.as_of or dt.date.today(), spend_as_of=args.as_of)
+        analysis = analyze_book(path, name=names[path], context=context)
         books.append(analysis.book)
         findings += analysis.findings
-    result = reconcile(books, ledger, findings)
+    result = reconcile(books, ledger, findings, as_of=args.as_of)
     if output is not None and any(b.readable for b in books):
         from ..report.reconciliation import write_reconciliation
         write_reconciliation(output, result)

@@ -158,6 +158,11 @@ class Consolidation:
             first.coverage_target if first else 2.5)
         if parts is not None and not parts.empty:
             tables["coverage"] = combine_coverage(parts, target)
+        if "capacity_parts" in tables:   # one person across teams is one person (SPEC §6)
+            from ..capacity import merge_consolidated
+            tables["capacity"], over = merge_consolidated(tables.pop("capacity_parts"),
+                                                          tables.pop("capacity_people", None))
+            findings = sort_findings([*findings, *over])
         paths = {r.name: r.path for r in self.results}
         return ConsolidatedReport(
             as_of=self.as_of, currency=reporting,

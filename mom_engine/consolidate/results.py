@@ -13,7 +13,9 @@ from ..findings import Finding
 MONEY_FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
 TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
 MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
-                 "cost", "pipeline", "cost_per_lead", "cost_per_mql")
+                 "cost", "pipeline", "cost_per_lead", "cost_per_mql", "internal_cost",
+                 "external_cost", "cost_change", "pipeline_change", "won_change",
+                 "cost_per_lead_change", "cost_per_mql_change")
 STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING = (
     "read", "unreadable", "encrypted", "missing")
 

@@ -84,6 +84,23 @@ def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -
                                                           how="left")
 
 
+def roll_up_operations_tables(book: Book, result: BookResult, options: Options) -> None:
+    """Capacity (SPEC §6: loads, People, campaign hours — merged by `capacity`), the marketing
+    calendar, the campaigns at risk and the quarterly scorecard (SPEC §8)."""
+    from ..capacity import consolidation_parts
+    from ..marketing_calendar import calendar_rows
+    from ..scorecard import campaigns_at_risk, score_quarters
+    result.tables.update(consolidation_parts(book))
+    result.tables["calendar"] = calendar_rows(book, options.as_of).drop(
+        columns=["book", "team"]).assign(fy_start_month=book.plan.fy_start_month)
+    result.tables["at_risk"] = campaigns_at_risk(book, options.as_of)
+    quarters = score_quarters(book)
+    efficiency = quarters.efficiency.drop(columns=[c for c in quarters.efficiency.columns
+                                                   if c in quarters.effectiveness.columns
+                                                   and c != "quarter"])
+    result.tables["scorecard_quarters"] = quarters.effectiveness.merge(efficiency, on="quarter")
+
+
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
@@ -110,4 +127,5 @@ DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
     "funnel": roll_up_funnel_tables,
     "scorecard": roll_up_scorecard_tables,
     "assets": roll_up_assets,
+    "operations": roll_up_operations_tables,
 }

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..consolidate import MONEY_COLUMNS, MONEY_FIGURES, ConsolidatedReport
 from ..findings import Severity
+from .calendar_sheet import write_calendar_sheet
 from .files import atomic_path, new_workbook
 
 MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
@@ -28,8 +29,10 @@ SPI_CHART_CAMPAIGNS = 30
 
 # (sheet title, report.tables key) in workbook order; absent keys are left out.
 DOMAIN_SHEETS = (("Campaigns", "campaigns"), ("GL by Month", "gl_month"),
-                 ("Schedule", "schedule"), ("Coverage", "coverage"), ("Funnel", "funnel"),
-                 ("Scorecard", "scorecard"), ("Assets", "assets"))
+                 ("Schedule", "schedule"), ("At Risk", "at_risk"), ("Coverage", "coverage"),
+                 ("Funnel", "funnel"), ("Scorecard", "scorecard"),
+                 ("Scorecard by Quarter", "scorecard_quarters"), ("Capacity", "capacity"),
+                 ("Hours by Campaign", "campaign_hours"), ("Assets", "assets"))
 
 TITLES = {"book": "Book", "team": "Team", "plan_id": "Plan ID", "currency": "Currency",
           "rate": "Rate", "errors": "Errors", "warnings": "Warnings", "key": "Key",
@@ -58,6 +61,8 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
             frame = report.tables.get(key)
             if frame is not None and len(frame.columns):   # a domain with no rows: headers only
                 positions[key] = write_frame(workbook, styles, title, frame)
+        if "calendar" in report.tables:
+            write_calendar_sheet(workbook, report.tables["calendar"], report.as_of)
         write_findings(workbook, styles, report, path.parent)
         write_frame(workbook, styles, "Sources", report.sources)
         write_dashboard(workbook, dashboard, styles, report, positions)
@@ -159,6 +164,9 @@ def write_frame(workbook: Any, styles: Styles, title: str,
             criteria = "<" if column == "remaining" else ">"
             sheet.conditional_format(1, index, rows, index, {
                 "type": "cell", "criteria": criteria, "value": 0, "format": styles.bad})
+        if rows and column == "utilisation":          # a person above 100 % that week
+            sheet.conditional_format(1, index, rows, index, {
+                "type": "cell", "criteria": ">", "value": 1, "format": styles.bad})
         if rows and column == "likely_duplicate":
             sheet.conditional_format(1, index, rows, index, {
                 "type": "cell", "criteria": "==", "value": "TRUE", "format": styles.bad})

@@ -77,6 +77,7 @@ SUGGESTION_LISTS: dict[tuple[str, str], str] = {
     ("Opportunities", "Rep"): "Reps", ("Quotas", "Rep"): "Reps",
     ("Assets", "Type"): "Asset Types", ("Assets", "Product"): "Products",
     ("Assets", "Segment"): "Segments", ("Assets", "Region"): "Regions",
+    ("People", "Role"): "Roles",
 }
 
 ENUM_FOR_COLUMN: dict[tuple[str, str], str] = {
@@ -84,7 +85,7 @@ ENUM_FOR_COLUMN: dict[tuple[str, str], str] = {
     ("Tasks", "Resource Type"): "Resource Type", ("PurchaseOrders", "Status"): "PO Status",
     ("Invoices", "Status"): "Invoice Status", ("Opportunities", "Stage"): "Opportunity Stage",
     ("Leads", "Status"): "Lead Status", ("Leads", "Opted Out"): "Yes No",
-    ("Assets", "Status"): "Asset Status",
+    ("Assets", "Status"): "Asset Status", ("People", "Resource Type"): "Resource Type",
 }
 
 # Dashboard blocks: (title, UDF call, rows to leave for the spilled table).
@@ -120,6 +121,8 @@ PLAN_HELP = {
     "Budget Control": "Annual: POs checked against the year's budget; Accumulated Monthly: "
                       "POs and invoices without PO against the budget to date",
     "PO Control": "Stop: a PO over the available budget is an error; Warn: a warning",
+    "Attainment Threshold": "Campaigns below this share of their expected leads, pipeline or "
+                            "revenue (pro rata while active) are underperforming",
 }
 PLAN_ENUMS = {"Status": "Plan Status", "Overspend Severity": "Overspend Severity",
               "PO Required": "Yes No", "Budget Control": "Budget Control",
@@ -132,8 +135,8 @@ INSTRUCTIONS = (
     "overwritten).",
     "2. Campaigns and Activities: one row each; every activity has a GL account.",
     "3. Budget: one row per activity and month (Budgeted and Planned amounts, plan currency).",
-    "4. Tasks, PurchaseOrders, Invoices, Opportunities, Quotas, Leads, Assets: fill what your "
-    "team tracks; empty sheets are fine.",
+    "4. Tasks, PurchaseOrders, Invoices, Opportunities, Quotas, Leads, Assets, People: fill what "
+    "your team tracks; empty sheets are fine.",
     "5. Lists: your reference lists (channels, GL accounts, vendors, reps…); a filled GL "
     "Accounts list is the chart of accounts.",
     "6. Run Validate (MOM add-in) or `mom validate this.xlsx`: every problem is listed with a "
@@ -160,8 +163,8 @@ INSTRUCTIONS = (
     "xlwings (pip install mom, then xlwings addin "
     "install), open this workbook, xlwings ribbon ▸ Import Functions, save as .xlsm. The "
     "xlwings.conf sheet already names the function module (mom_udfs). Functions: MOM_SPEND, "
-    "MOM_REMAINING, MOM_SCHEDULE, MOM_COVERAGE, MOM_FUNNEL, MOM_ASSETS, MOM_VALIDATE — each "
-    "takes whole tables, e.g. =MOM_SPEND(Activities[#All], Budget[#All], …).",
+    "MOM_REMAINING, MOM_SCHEDULE, MOM_COVERAGE, MOM_FUNNEL, MOM_ASSETS, MOM_CAPACITY, "
+    "MOM_VALIDATE — each takes whole tables, e.g. =MOM_SPEND(Activities[#All], Budget[#All], …).",
 )
 
 
