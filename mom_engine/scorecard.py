@@ -447,7 +447,7 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     in_plan = pd.Series(campaign_ids(book, leads["Campaign ID"])).isin(known).to_numpy()
     leads = leads[in_plan]
     lead_counts = _count_by(_quarter_keys(_dates(leads["Inquiry Date"]), start_month))
-    mql = _mql_stage(book)
+    mql = mql_stage(book)
     mql_counts = (_count_by(_quarter_keys(_dates(leads[stage_column(mql)]), start_month))
                   if mql is not None and stage_column(mql) in leads.columns
                   else pd.Series(dtype=np.int64))
