@@ -458,7 +458,7 @@ def _typed(values: list[Any], column: Column) -> Any:
     """A parsed column as a numpy array of the type rollups expect."""
     kind = column.kind
     if kind in (Kind.DATE, Kind.MONTH):
-        return np.array(values, dtype="datetime64[D]").astype("datetime64[s]")
+        return _date_array(values)
     if kind is Kind.MONEY:
         if any(v is None for v in values):
             return pd.array(values, dtype="Int64")
@@ -470,6 +470,22 @@ def _typed(values: list[Any], column: Column) -> Any:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return _text_array(array)
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_NAT_DAYS = np.iinfo(np.int64).min          # NaT, as datetime64 stores it
+
+
+def _date_array(values: list[Any]) -> np.ndarray:
+    """Dates (or None) → datetime64[s] at midnight through their day ordinals: exactly what
+    `np.array(values, dtype="datetime64[D]")` gives, without numpy's per-object conversion,
+    which costs ~40 µs a value (a speed-up of the reader and the UDFs, SPEC §15)."""
+    date = dt.date
+    if not all(v is None or isinstance(v, date) for v in values):
+        return np.array(values, dtype="datetime64[D]").astype("datetime64[s]")
+    days = np.fromiter((_NAT_DAYS if v is None else v.toordinal() - _EPOCH_ORDINAL
+                        for v in values), dtype=np.int64, count=len(values))
+    return days.view("datetime64[D]").astype("datetime64[s]")
 
 
 _STR_DTYPE = pd.Series(["x"]).dtype   # the `str` dtype pandas infers for text columns

@@ -408,3 +408,35 @@ def test_demo_generates_and_consolidates(tmp_path, run_mom):
     teams = [[c.value for c in row] for row in workbook["Teams"].iter_rows()]
     assert len(teams) == 4                                    # header + 3 teams
     assert (tmp_path / "demo" / "rates.csv").read_text().splitlines()[0] == "Currency,Rate"
+
+
+def test_detail_is_one_parquet_file_per_sheet_extra_columns_kept(tmp_path, make_book):
+    """--detail writes a few large files (one per sheet, a next part only for new extra
+    columns), not one file per book; no row and no extra column is dropped; no temporary file
+    is left behind."""
+    import pyarrow.parquet as pq
+    folder = tmp_path / "teams"
+    folder.mkdir()
+    for index in range(4):
+        budget = [{"Activity ID": "A1", "Month": D(2027, 1, 1), "Budgeted": 100 * (index + 1),
+                   "Planned": 50}]
+        if index == 2:
+            budget[0]["Notes"] = "check"      # an undeclared column, in one book only
+        shutil.move(make_book(f"t{index}.xlsx", plan={"Plan ID": f"P-{index}"}, Budget=budget),
+                    folder / f"t{index}.xlsx")
+    detail = tmp_path / "detail"
+    report = run(folder, workers=2, options={"detail_dir": str(detail)})
+    assert report.books_read == 4
+    assert sorted(p.name for p in (detail / "Campaigns").iterdir()) == ["part-000000.parquet"]
+    parts = sorted((detail / "Budget").iterdir())
+    assert [p.name for p in parts][:1] == ["part-000000.parquet"] and len(parts) <= 2
+    tables = [pq.read_table(p) for p in parts]
+    assert sorted(b for t in tables for b in t.column("_book").to_pylist()) == [
+        "t0.xlsx", "t1.xlsx", "t2.xlsx", "t3.xlsx"]
+    assert sorted(c for t in tables for c in t.column("Budgeted").to_pylist()) == [
+        10000, 20000, 30000, 40000]
+    notes = [(b, n) for t in tables if "Notes" in t.column_names
+             for b, n in zip(t.column("_book").to_pylist(), t.column("Notes").to_pylist(),
+                             strict=True) if n is not None]
+    assert notes == [("t2.xlsx", "check")]
+    assert not [p for p in detail.rglob("*") if p.name.startswith(".")]

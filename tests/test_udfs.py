@@ -76,10 +76,11 @@ def test_argument_names_are_legal_vba_names(excel_udfs):
             assert arg["name"][0].isalpha(), (name, arg["name"])
 
 
-def test_table_arguments_are_read_as_dataframes_with_a_header(excel_udfs):
+def test_table_arguments_are_read_as_raw_rows_with_error_text(excel_udfs):
     module, _ = excel_udfs
     options = module.MOM_SCHEDULE.__xlfunc__["argmap"]["tasks"]["options"]
-    assert options["index"] is False and options["header"] is True and options["err_to_str"]
+    # raw 2-D values (no DataFrame converter): the engine types the columns itself
+    assert options.get("convert") is None and options["ndim"] == 2 and options["err_to_str"]
     # native dynamic arrays spill; xlwings' legacy resize (expand) would turn them into
     # fixed-size array formulas
     assert module.MOM_SCHEDULE.__xlfunc__["ret"]["options"] == {"index": False, "header": True}

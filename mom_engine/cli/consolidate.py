@@ -44,9 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--rates", default=None, metavar="FILE",
                         help="CSV with Currency, Rate (reporting-currency units per unit)")
     parser.add_argument("--detail", default=None, metavar="DIR",
-                        help="also write each sheet's consolidated rows as Parquet parts here "
-                             "(DIR/<Sheet>/part-N.parquet, written by the workers; with "
-                             "--scheduler DIR must be a path every worker can reach)")
+                        help="also write each sheet's consolidated rows as Parquet here: one "
+                             "dataset per sheet (DIR/<Sheet>/part-N.parquet, a few large files "
+                             "written when the run completes)")
     parser.add_argument("--target", type=float, default=None, metavar="X",
                         help="coverage target for every book (default: each Plan's)")
     add_as_of(parser)

@@ -7,8 +7,8 @@ One job per module:
   checks need).
 - `worker`: `process_book(path, options)` reads, validates and rolls up ONE book through
   `analyze.analyze_book`; it never raises. `rollups` holds each domain's roll-up of one book.
-- `detail`: with `options.detail_dir` the worker writes the book's accepted rows as Parquet
-  itself, so row-level data never travels through the parent process.
+- `detail`: with `options.detail_dir` the worker hands back the book's accepted rows as Arrow
+  tables and the parent appends them to one Parquet file per sheet (`DetailWriter`).
 - `executors`: the same worker runs in a local `ProcessPoolExecutor` (`LocalExecutor`) or on a
   Dask cluster (`DaskExecutor`). Both stream results back as they complete, keeping only a
   bounded window of books in flight, so memory does not grow with the number of books.
@@ -41,11 +41,13 @@ Decisions where the SPEC is silent:
 - A bug in one domain's roll-up costs that domain's figures for the book (a `book-unreadable`
   warning names it), not the book. A worker process that dies is retried alone in a fresh
   process; if it dies again the book is `book-unreadable`. There is no per-book time limit.
-- `--detail DIR`: parts are `DIR/<Sheet>/part-<input index>.parquet`, written atomically by the
-  workers; parts of that name left by an earlier run are removed first.
+- `--detail DIR`: one Parquet dataset per sheet, `DIR/<Sheet>/part-000000.parquet` (a sheet's
+  next part only when a book brings extra columns), written atomically when the run completes;
+  the parts an earlier run left are removed then.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +56,7 @@ from typing import Any
 
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import RatesError, convert_cents, convert_rows, read_rates
-from .detail import clear_detail, write_detail
+from .detail import DetailWriter, clear_detail, detail_tables
 from .executors import (DIED_REASON, DaskExecutor, Job, LocalExecutor, SchedulerUnreachable,
                         Worker, failed_job)
 from .merge import (CHUNK_BOOKS, SOURCE_COLUMNS, ConsolidatedReport, Consolidation,
@@ -72,13 +74,13 @@ __all__ = [
     "CHUNK_BOOKS", "DIED_REASON", "DOMAIN_ROLLUPS", "MONEY_COLUMNS", "MONEY_FIGURES",
     "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ", "STATUS_UNREADABLE",
     "TOTAL_FIGURES", "BookResult", "ConsolidatedReport", "Consolidation", "CrossBookChecks",
-    "CrossBookKeys", "DaskExecutor", "Job", "LocalExecutor", "Options", "RatesError",
+    "CrossBookKeys", "DaskExecutor", "DetailWriter", "Job", "LocalExecutor", "Options", "RatesError",
     "SchedulerUnreachable", "SheetCount", "Worker", "clear_detail", "combine_coverage",
-    "consolidate", "convert_cents", "convert_rows", "failed_job", "failed_result",
+    "consolidate", "convert_cents", "convert_rows", "detail_tables", "failed_job", "failed_result",
     "file_identity", "fill_result", "mark_duplicate_assets", "po_keys", "process_book",
     "quota_keys", "read_rates", "roll_up_assets", "roll_up_coverage_parts",
     "roll_up_funnel_tables", "roll_up_schedule_tables", "roll_up_scorecard_tables",
-    "roll_up_spend_tables", "sheet_counts", "source_rows", "sum_gl_months", "write_detail",
+    "roll_up_spend_tables", "sheet_counts", "source_rows", "sum_gl_months",
 ]
 
 
@@ -91,8 +93,7 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
     """Run the worker over every file (pool or Dask), merging results as they stream in."""
     options = options or Options()
     names = names or {f: f.name for f in files}
-    if options.detail_dir:
-        clear_detail(Path(options.detail_dir))
+    detail = DetailWriter(options.detail_dir) if options.detail_dir else None
     merge = Consolidation(as_of=options.as_of, currency=currency, rates=rates,
                           coverage_target=options.coverage_target)
     jobs = ((Path(f), names[f], index) for index, f in enumerate(files))
@@ -102,8 +103,10 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
     else:
         executor = LocalExecutor(min(workers or os.cpu_count() or 1, max(1, len(files))))
         window = 4 * executor.workers
-    with executor:
+    with executor, detail or contextlib.nullcontext():
         for result in executor.stream(worker, jobs, options, window):
+            if detail is not None:
+                detail.add(result)
             merge.add(result)
             if progress:
                 progress(result)

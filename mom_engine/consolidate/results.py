@@ -68,7 +68,7 @@ class BookResult:
     # cross-book keys
     po_numbers: list[tuple[str, str | None, str]] = field(default_factory=list)  # (PO, cell, sheet)
     quotas: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
-    detail_parts: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)   # --detail: sheet → Arrow table
 
     @property
     def readable(self) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 from ..analyze import Context, analyze_book
 from ..findings import Finding, Severity, make_finding
 from ..model import Book
-from .detail import write_detail
+from .detail import detail_tables
 from .results import (STATUS_ENCRYPTED, STATUS_MISSING, STATUS_UNREADABLE, BookResult,
                       Options, SheetCount)
 from .rollups import DOMAIN_ROLLUPS
@@ -88,7 +88,7 @@ def fill_result(result: BookResult, book: Book, findings: list[Finding],
                                    f"{type(error).__name__}: {error}; please report it",
                 book=book.name, severity=Severity.WARNING))
     if options.detail_dir:
-        result.detail_parts = write_detail(book, result, Path(options.detail_dir))
+        result.detail = detail_tables(book, result)
 
 
 def sheet_counts(book: Book) -> list[SheetCount]:
