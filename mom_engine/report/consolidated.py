@@ -21,7 +21,8 @@ import pandas as pd
 from ..consolidate import MONEY_COLUMNS, MONEY_FIGURES, ConsolidatedReport
 from ..findings import Severity
 from .calendar_sheet import write_calendar_sheet
-from .files import atomic_path, new_workbook
+from .charts import MONEY_AXIS, RATIO_AXIS, TOP, set_axes, top_and_rest
+from .files import atomic_path, new_workbook, set_up_printing
 
 MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
 MAX_URL_LENGTH = 2_000
@@ -52,8 +53,6 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
         workbook = new_workbook(temporary, constant_memory=True)   # rows stream to disk
         styles = Styles(workbook)
         dashboard = workbook.add_worksheet("Dashboard")
-        dashboard.set_landscape()           # printed for the Monday meeting: one page wide
-        dashboard.fit_to_pages(1, 0)
         positions: dict[str, tuple[str, int, dict[str, int]]] = {}
         teams = _teams_frame(report)
         positions["teams"] = write_frame(workbook, styles, "Teams", teams)
@@ -66,6 +65,7 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
         write_findings(workbook, styles, report, path.parent)
         write_frame(workbook, styles, "Sources", report.sources)
         write_dashboard(workbook, dashboard, styles, report, positions)
+        set_up_printing(workbook, "MOM consolidated plans", report.as_of.isoformat())
         workbook.close()
     return path
 
@@ -264,8 +264,8 @@ def write_findings(workbook: Any, styles: Styles, report: ConsolidatedReport, ba
 def write_dashboard(workbook: Any, sheet: Any, styles: Styles, report: ConsolidatedReport,
                     positions: dict[str, tuple[str, int, dict[str, int]]]) -> None:
     """Headline figures on the left; native charts that read the Teams/domain sheets."""
-    sheet.set_column(0, 0, 30)
-    sheet.set_column(1, 1, 20)
+    sheet.set_column(0, 0, 42)
+    sheet.set_column(1, 1, 24)
     sheet.write_string(0, 0, "MOM consolidated plans", styles.title)
     sheet.write_string(1, 0, f"as of {report.as_of.isoformat()}")
     lines: list[tuple[str, Any, Any]] = [
@@ -282,68 +282,176 @@ def write_dashboard(workbook: Any, sheet: Any, styles: Styles, report: Consolida
     errors = sum(f.severity is Severity.ERROR for f in report.findings)
     warnings = sum(f.severity is Severity.WARNING for f in report.findings)
     lines += [("Errors", errors, styles.big_integer), ("Warnings", warnings, styles.big_integer)]
+    offset = 3
     for offset, (label, value, fmt) in enumerate(lines, start=3):
         sheet.write_string(offset, 0, label, styles.label)
         sheet.write(offset, 1, value, fmt)
 
+    _left_out_headline(sheet, styles, report, offset + 1)
+    data = _ChartData(sheet, styles)
+    charts = _team_charts(workbook, data, report, positions)
+    charts[1:1] = _domain_charts(workbook, data, report, positions)
+    for number, chart in enumerate(charts):
+        chart.set_size({"width": 620, "height": 300})
+        sheet.insert_chart(2 + 16 * (number // 2), 3 + 10 * (number % 2), chart)
+    sheet.activate()
+
+
+def _team_charts(workbook: Any, data: _ChartData, report: ConsolidatedReport,
+                 positions: dict[str, tuple[str, int, dict[str, int]]]) -> list[Any]:
+    """Budget vs committed vs spent, overspend and findings by team: top 15 + all others."""
     charts: list[Any] = []
-    teams_title, team_rows, team_columns = positions["teams"]
-    last = max(team_rows, 1)
-
-    def series(chart: Any, sheet_title: str, column: int, categories: int, rows: int,
-               **extra: Any) -> None:
-        chart.add_series({"name": [sheet_title, 0, column],
-                          "categories": [sheet_title, 1, categories, rows, categories],
-                          "values": [sheet_title, 1, column, rows, column], **extra})
-
+    _, team_rows, team_columns = positions["teams"]
+    money = f"Amount ({report.currency})" if report.currency else "Amount"
+    teams = _teams_frame(report)
     if team_rows and "budgeted" in team_columns:
+        figures = ["budgeted", "committed", "spent"]
+        block = data.write(top_and_rest(teams, "team", "budgeted", figures),
+                           ["Team", "Budgeted", "Committed", "Spent"])
         chart = workbook.add_chart({"type": "column"})
-        for figure in ("budgeted", "committed", "spent"):
-            series(chart, teams_title, team_columns[figure], team_columns["team"], last)
-        chart.set_title({"name": f"Budget vs committed vs spent by team ({report.currency})"})
+        for offset_column in (1, 2, 3):
+            block.series(chart, offset_column)
+        set_axes(chart, f"Budget vs committed vs spent, top {TOP} teams by budget",
+                 "Team", money, MONEY_AXIS)
         charts.append(chart)
     if team_rows and "overspend" in team_columns:
-        chart = workbook.add_chart({"type": "bar"})
-        series(chart, teams_title, team_columns["overspend"], team_columns["team"], last,
-               fill={"color": "#C00000"})
-        chart.set_title({"name": f"Overspend by team ({report.currency})"})
-        chart.set_legend({"none": True})
+        over = teams[pd.to_numeric(teams["overspend"], errors="coerce").fillna(0) > 0]
+        if len(over):
+            block = data.write(top_and_rest(over, "team", "overspend", ["overspend"]),
+                               ["Team", "Overspend"])
+            chart = workbook.add_chart({"type": "bar"})
+            block.series(chart, 1, fill={"color": "#C00000"})
+            chart.set_y_axis({"reverse": True})
+            set_axes(chart, f"Overspend by team (largest {TOP})", money, "Team", MONEY_AXIS,
+                     legend=False)
+            chart.set_x_axis({"name": money, "num_format": MONEY_AXIS})
+            chart.set_y_axis({"name": "Team", "reverse": True})
+            charts.append(chart)
+    if team_rows:
+        chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
+        findings = teams.assign(_all=teams["errors"] + teams["warnings"])
+        block = data.write(top_and_rest(findings, "team", "_all", ["errors", "warnings"]),
+                           ["Team", "Errors", "Warnings"], cents=False)
+        block.series(chart, 1, fill={"color": "#C00000"})
+        block.series(chart, 2, fill={"color": "#FFC000"})
+        set_axes(chart, f"Findings by team (most {TOP})", "Team", "Findings", "0")
         charts.append(chart)
+    return charts
+
+
+def _domain_charts(workbook: Any, data: _ChartData, report: ConsolidatedReport,
+                   positions: dict[str, tuple[str, int, dict[str, int]]]) -> list[Any]:
+    """Lowest SPIs, coverage (reps below target first) and the cumulative burn."""
+    charts: list[Any] = []
+    money = f"Amount ({report.currency})" if report.currency else "Amount"
     if "schedule" in positions and positions["schedule"][1]:
         title, rows, columns = positions["schedule"]
         if "spi" in columns and "campaign_id" in columns:
             # the Schedule sheet lists campaigns lowest SPI first: chart the ones that need help
-            shown = min(rows, SPI_CHART_CAMPAIGNS)
+            shown = min(rows, TOP)
             chart = workbook.add_chart({"type": "bar"})
             chart.add_series({"name": "SPI",
                               "categories": [title, 1, columns["team"], shown,
                                              columns["campaign_id"]],
                               "values": [title, 1, columns["spi"], shown, columns["spi"]]})
-            chart.set_title({"name": f"SPI by campaign (lowest {shown})"})
-            chart.set_y_axis({"reverse": True})
-            chart.set_legend({"none": True})
+            set_axes(chart, f"Lowest {shown} SPIs (team, campaign)", "SPI", "Campaign",
+                     "0.00", legend=False)
+            chart.set_x_axis({"name": "SPI (earned ÷ planned)", "num_format": "0.00"})
+            chart.set_y_axis({"name": "Campaign", "reverse": True})
             charts.append(chart)
-    if "coverage" in positions and positions["coverage"][1]:
-        title, rows, columns = positions["coverage"]
-        if "coverage" in columns and "rep" in columns:
-            chart = workbook.add_chart({"type": "column"})
-            series(chart, title, columns["coverage"], columns["rep"], rows)
-            if "target" in columns:
-                line = workbook.add_chart({"type": "line"})
-                series(line, title, columns["target"], columns["rep"], rows,
-                       line={"color": "#C00000", "dash_type": "dash"})
-                chart.combine(line)
-            chart.set_title({"name": "Pipeline coverage by rep against target"})
-            charts.append(chart)
-    if team_rows:
-        chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
-        series(chart, teams_title, team_columns["errors"], team_columns["team"], last,
-               fill={"color": "#C00000"})
-        series(chart, teams_title, team_columns["warnings"], team_columns["team"], last,
-               fill={"color": "#FFC000"})
-        chart.set_title({"name": "Findings by team"})
+    coverage = report.tables.get("coverage")
+    if coverage is not None and len(coverage) and {"rep", "coverage"} <= set(coverage.columns):
+        ranked = coverage.assign(
+            _below=~coverage.get("below_target", pd.Series(False, index=coverage.index))
+            .fillna(False).astype(bool),
+            _coverage=pd.to_numeric(coverage["coverage"], errors="coerce").fillna(0))
+        ranked = ranked.sort_values(["_below", "_coverage"], kind="stable").iloc[:TOP]
+        shown = ranked[["rep", "coverage"]].copy()
+        target = coverage["target"] if "target" in coverage.columns else None
+        headers = ["Rep", "Coverage"]
+        if target is not None:
+            shown["target"] = ranked["target"]
+            headers.append("Target")
+        block = data.write(shown, headers, cents=False)
+        chart = workbook.add_chart({"type": "column"})
+        block.series(chart, 1)
+        if target is not None:
+            line = workbook.add_chart({"type": "line"})
+            block.series(line, 2, line={"color": "#C00000", "dash_type": "dash"})
+            chart.combine(line)
+        set_axes(chart, f"Pipeline coverage, reps below target first ({len(shown)} shown)",
+                 "Rep", "Coverage (open ÷ remaining quota)", RATIO_AXIS)
         charts.append(chart)
-    for number, chart in enumerate(charts):
-        chart.set_size({"width": 620, "height": 300})
-        sheet.insert_chart(2 + 16 * (number // 2), 3 + 10 * (number % 2), chart)
-    sheet.activate()
+    burn = report.tables.get("gl_month")
+    if burn is not None and len(burn) and {"month", "spent", "committed"} <= set(burn.columns):
+        by_month = burn.groupby("month", sort=True)[["budgeted", "committed", "spent"]].sum() \
+            if "budgeted" in burn.columns else None
+        if by_month is not None:
+            # the finance engineer's cumulative-burn figure replaces this sum once it lands
+            cumulative = by_month.cumsum().reset_index()
+            block = data.write(cumulative, ["Month", "Cumulative Budgeted",
+                                            "Cumulative Committed", "Cumulative Spent"])
+            chart = workbook.add_chart({"type": "line"})
+            for column in (1, 2, 3):
+                block.series(chart, column)
+            set_axes(chart, "Cumulative burn: budget vs committed and spent", "Month", money,
+                     MONEY_AXIS)
+            charts.append(chart)
+    return charts
+
+
+def _left_out_headline(sheet: Any, styles: Styles, report: ConsolidatedReport, row: int) -> int:
+    """Money left out of the totals for a missing rate, as a headline (not only findings):
+    one line per currency with the workbooks and their local budget."""
+    teams = report.teams
+    if teams.empty or "rate" not in teams.columns or "budgeted_local" not in teams.columns:
+        return row
+    missing = teams[teams["rate"].isna() & teams["budgeted_local"].notna()]
+    for currency, group in missing.groupby("currency", sort=True):
+        budget = int(pd.to_numeric(group["budgeted_local"]).sum()) / 100
+        sheet.write_string(row, 0, f"Left out: {len(group)} workbook(s) in {currency}, no rate",
+                           styles.label)
+        sheet.write_string(row, 1, f"{currency} {budget:,.2f} budgeted")
+        row += 1
+    return row
+
+
+class _ChartData:
+    """Small tables the Dashboard's charts read (top 15 + "All others", reps below target
+    first), stacked below the charts in columns the headline does not use — so a chart of
+    1,000 teams stays readable. Stacked downwards: the workbook streams rows (constant-memory
+    mode), so a row once left cannot be written again."""
+
+    FIRST_ROW, COLUMN = 60, 1
+
+    def __init__(self, sheet: Any, styles: Styles) -> None:
+        self.sheet, self.styles, self.row = sheet, styles, self.FIRST_ROW
+
+    def write(self, frame: pd.DataFrame, headers: list[str], *, cents: bool = True) -> _Block:
+        """`frame`'s first column as labels, the rest as numbers (cents → units when `cents`)."""
+        top, col = self.row, self.COLUMN
+        if top == self.FIRST_ROW:
+            self.sheet.write_string(top - 1, col, "Chart data", self.styles.label)
+        for offset, header in enumerate(headers):
+            self.sheet.write_string(top, col + offset, header, self.styles.header)
+        for row, record in enumerate(frame.itertuples(index=False), start=top + 1):
+            for offset, value in enumerate(record[:len(headers)]):
+                if isinstance(value, str):
+                    self.sheet.write_string(row, col + offset, value)
+                elif value is not None and not pd.isna(value):
+                    self.sheet.write_number(row, col + offset,
+                                            float(value) / (100 if cents else 1))
+        self.row = top + len(frame) + 3
+        return _Block(top, col, max(len(frame), 1))
+
+
+class _Block:
+    def __init__(self, top: int, col: int, rows: int) -> None:
+        self.top, self.col, self.rows = top, col, rows
+
+    def series(self, chart: Any, offset: int, **extra: Any) -> None:
+        sheet, first, last = "Dashboard", self.top + 1, self.top + self.rows
+        chart.add_series({"name": [sheet, self.top, self.col + offset],
+                          "categories": [sheet, first, self.col, last, self.col],
+                          "values": [sheet, first, self.col + offset, last, self.col + offset],
+                          **extra})

@@ -132,3 +132,44 @@ def new_workbook(path: str | Path, *, constant_memory: bool = False) -> xlsxwrit
         "remove_timezone": True,
         "constant_memory": constant_memory,
     })
+
+
+WIDE_COLUMNS = 7          # a sheet with more used columns than this prints landscape
+
+
+def set_up_printing(workbook: xlsxwriter.Workbook, title: str,
+                    as_of: str | None = None) -> None:
+    """Print setup on every sheet of a workbook MOM writes (issue 13): one page wide (as many
+    pages tall as it takes), landscape when wide, the header row of the sheet's first table (or
+    row 1 of a rollup sheet) repeated on every page, the title and as-of date in the page header,
+    sheet name and page number in the footer. Call it just before `close()`: it reads each
+    sheet's used range, so every sheet a writer adds gets it without asking."""
+    shown = _header_text(title)
+    stamp = f"as of {as_of}" if as_of else "&D"
+    for sheet in workbook.worksheets():
+        sheet.fit_to_pages(1, 0)
+        columns = (sheet.dim_colmax or 0) + 1
+        if columns > WIDE_COLUMNS or sheet.name == "Dashboard" or sheet.charts:
+            sheet.set_landscape()
+        header_row = _header_row(sheet)
+        if header_row is not None:
+            sheet.repeat_rows(header_row)
+        sheet.set_header(f'&L&"-,Bold"{shown}&R{stamp}')
+        sheet.set_footer(f"&L{_header_text(sheet.name)}&RPage &P of &N")
+        sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header: `&` doubled (it starts a code), at most 100 characters."""
+    return text.replace("&", "&&")[:100]
+
+
+def _header_row(sheet: object) -> int | None:
+    """The row to repeat: the first table's header, else row 1 of a sheet with a frozen header."""
+    tables = getattr(sheet, "tables", [])
+    if tables:
+        first = tables[0]["range"].split(":")[0]
+        return int("".join(ch for ch in first if ch.isdigit())) - 1
+    if getattr(sheet, "name", "") in ("Dashboard", "Instructions"):
+        return None
+    return 0

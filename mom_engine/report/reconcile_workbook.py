@@ -18,7 +18,7 @@ import importlib.util
 import zipfile
 from pathlib import Path
 
-from .files import atomic_path, new_workbook
+from .files import atomic_path, new_workbook, set_up_printing
 
 WORKBOOK_NAME = "mom_reconcile.xlsm"
 MODULE_NAME = "mom_reconcile.py"
@@ -101,6 +101,7 @@ def write_reconcile_workbook(folder: str | Path) -> list[Path]:
         conf.set_column(0, 1, 24)
         conf.write_string(0, 0, "UDF Modules")
         conf.write_string(0, 1, "mom_udfs")
+        set_up_printing(workbook, "MOM finance reconciliation")
         workbook.close()
     module = folder / MODULE_NAME
     with atomic_path(module) as temporary:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..reconcile import CLASSES, Reconciliation
-from .files import atomic_path, new_workbook
+from .files import atomic_path, new_workbook, set_up_printing
 
 CLASS_SHEETS = {"matched": "Matched", "amount-mismatch": "Amount Mismatch",
                 "workbook-only": "Workbook Only", "erp-only": "ERP Only"}
@@ -74,6 +74,7 @@ def write_reconciliation(path: str | Path, result: Reconciliation) -> Path:
                          highlight="difference")
         _write_table(workbook, "GL by Month", result.gl_months.to_dict("records"), GL_HEADERS, formats,
                      highlight="variance", total_from=4)
+        set_up_printing(workbook, "MOM reconciliation")
         workbook.close()
     return path
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..formulas import COUNTED, PLAN_CURRENCY_NAME
+from .charts import MONEY_AXIS, RATIO_AXIS, set_axes
 
 SHEET = "Dashboard"
 CAMPAIGN_ROWS = 20          # campaigns shown (the Campaigns sheet's first rows)
@@ -202,7 +203,7 @@ def cached_cells(book: Any) -> dict[tuple[int, int], Any]:
     report = roll_up_spend(book)
     total = report.total
     cached: dict[tuple[int, int], Any] = {(4, 1): book.plan.currency or "USD",
-                                          (0, 3): f"{book.plan.team or ''}  ·  "
+                                          (1, 0): f"{book.plan.team or ''}  ·  "
                                                   f"{book.plan.plan_id or ''}"}
     for i, name in enumerate(HEADLINE_FIGURES[:5]):
         cached[(HEADLINE.first + i, 1)] = total[name.lower()] / 100
@@ -260,8 +261,8 @@ class DashboardWriter:
         sheet.set_column(2, 9, 14)
         sheet.write_string(0, 0, "MOM dashboard — live from the formulas (no add-in needed)",
                            f["title"])
-        sheet.write_formula(0, 3, '=' + plan_value("Team", '""') + '&"  ·  "&'
-                            + plan_value("Plan ID", '""'), f["bold"], cached.get((0, 3), ""))
+        sheet.write_formula(1, 0, '=' + plan_value("Team", '""') + '&"  ·  "&'
+                            + plan_value("Plan ID", '""'), f["bold"], cached.get((1, 0), ""))
         sheet.write_string(2, 0, "As of", f["label"])
         if as_of is None:
             sheet.write_formula(2, 1, "=TODAY()", f["as_of"], "")
@@ -341,7 +342,7 @@ class DashboardWriter:
             spend.add_series({"name": [SHEET, CAMPAIGNS.header_row, col],
                               "categories": [SHEET, first, 0, last, 0],
                               "values": [SHEET, first, col, last, col]})
-        _axes(spend, "Budget vs committed vs spent by campaign", "Campaign", "Amount", "#,##0")
+        set_axes(spend, "Budget vs committed vs spent by campaign", "Campaign", "Amount", MONEY_AXIS)
         months = workbook.add_chart({"type": "column"})
         m0, m1 = MONTH_GRID.first, MONTH_GRID.first + MONTHS - 1
         for col in (1, 2, 3):
@@ -353,16 +354,16 @@ class DashboardWriter:
             burn.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
                              "categories": [SHEET, m0, 0, m1, 0],
                              "values": [SHEET, m0, col, m1, col]})
-        _axes(months, "Budget, committed and spent by month", "Month", "Amount", "#,##0")
-        _axes(burn, "Cumulative budget vs committed and spent", "Month", "Amount", "#,##0")
+        set_axes(months, "Budget, committed and spent by month", "Month", "Amount", MONEY_AXIS)
+        set_axes(burn, "Cumulative budget vs committed and spent", "Month", "Amount", MONEY_AXIS)
         months.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         burn.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         coverage = workbook.add_chart({"type": "column"})
         p0, p1 = PIPELINE.first, PIPELINE.first + min(reps, REP_ROWS) - 1
         coverage.add_series({"name": "Coverage", "categories": [SHEET, p0, 0, p1, 0],
                              "values": [SHEET, p0, 5, p1, 5]})
-        _axes(coverage, "Pipeline coverage by rep (target line)", "Rep", "Coverage",
-              '0.0"×"')
+        set_axes(coverage, "Pipeline coverage by rep (target line)", "Rep", "Coverage",
+                 RATIO_AXIS)
         target = workbook.add_chart({"type": "line"})
         target.add_series({"name": "Target", "categories": [SHEET, p0, 0, p1, 0],
                            "values": [SHEET, p0, 11, p1, 11],
@@ -377,11 +378,3 @@ class DashboardWriter:
         for number, chart in enumerate((spend, months, burn, coverage)):
             chart.set_size({"width": 620, "height": 300})
             sheet.insert_chart(HEADLINE.header_row - 1 + 16 * number, 12, chart)
-
-
-def _axes(chart: Any, title: str, x: str, y: str, number_format: str) -> None:
-    chart.set_title({"name": title, "name_font": {"size": 11}})
-    chart.set_x_axis({"name": x})
-    chart.set_y_axis({"name": y, "num_format": number_format, "major_gridlines": {
-        "visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_legend({"position": "bottom"})

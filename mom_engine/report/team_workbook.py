@@ -35,7 +35,7 @@ from ..findings import column_letter
 from ..formulas import (MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA, PLAN_CURRENCY_NAME,
                         TEMPLATE_FORMULA_COLUMNS, FormulaValues)
 from . import team_dashboard
-from .files import atomic_path, new_workbook
+from .files import atomic_path, new_workbook, set_up_printing
 
 TEMPLATE_CREATED = dt.datetime(2026, 1, 1)   # fixed, so a regenerated template is byte-equal
 DATA_VALIDATION_ROWS = 2000
@@ -223,6 +223,9 @@ def write_team_workbook(
         workbook.define_name(PLAN_CURRENCY_NAME, PLAN_CURRENCY_FORMULA)
         for name, formula in team_dashboard.NAMES.items():
             workbook.define_name(name, formula)
+        set_up_printing(workbook, f"{plan_values.get('Team') or 'Team'} — "
+                                  f"{plan_values.get('Plan ID') or 'plan'}",
+                        dashboard_as_of.isoformat() if dashboard_as_of else None)
         workbook.close()
     return path
 
