@@ -9,12 +9,14 @@ pipeline, funnel, capacity, scorecard, formulas) provides one check
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .accounts import check_accounts
 from .assets import check_assets
 from .capacity import check_capacity
+from .exports import attach_exports
 from .findings import Finding, make_finding, sort_findings
 from .formulas import check_formulas
 from .funnel import check_funnel
@@ -34,7 +36,8 @@ Check = Callable[[Book, Context], list[Finding]]
 # The domain checks, in report order (formula-overwritten last: it compares the engine's
 # figures with the workbook's cached formula values).
 DOMAIN_CHECKS: tuple[Check, ...] = (check_spend, check_schedule, check_assets, check_pipeline,
-                                    check_funnel, check_capacity, check_performance,
+                                    check_funnel, check_accounts, check_capacity,
+                                    check_performance,
                                     check_formulas)
 
 
@@ -52,8 +55,16 @@ def analyze_book(path: str | Path, *, name: str | None = None,
                  context: Context | None = None) -> Analysis:
     """Read, validate and check one workbook. Never raises for bad input."""
     context = context or Context()
-    book = read_book(path, name=name)
-    return Analysis(book, check_book(book, context))
+    return analyze_books([(Path(path), name)], context)[0]
+
+
+def analyze_books(inputs: Sequence[tuple[Path, str | None]], context: Context) -> list[Analysis]:
+    """Several workbooks that share the command line's exports: read them all, give each its
+    share of the --crm / --leads exports (`exports.attach_exports`), then check each."""
+    mapping = context.exports.mapping
+    books = [read_book(path, name=name, mapping=mapping) for path, name in inputs]
+    attach_exports(books, context.exports)
+    return [Analysis(book, check_book(book, context)) for book in books]
 
 
 def check_book(book: Book, context: Context) -> list[Finding]:

@@ -141,6 +141,20 @@ CATALOGUE: dict[str, Code] = _catalogue(
          "An open lead waited longer than SLA Days working days at the SLA stage.", "§7"),
     Code("consent-violation", E, "Opted-out lead on an email campaign",
          "A lead that opted out is attributed to a campaign whose channel is Email.", "§7"),
+    Code("target-account-uncovered", W, "Target account uncovered",
+         "A target account has no lead in the quarter and no open pipeline closing in it.",
+         "§7"),
+    Code("stage-unmapped", E, "CRM stage not mapped",
+         "An opportunity stage is neither one of ours nor mapped on the Mappings sheet (or "
+         "--map); one finding per stage value, and its opportunities are left out of the "
+         "figures until it is mapped.", "§7"),
+    Code("campaign-ambiguous", E, "Campaign name names several campaigns",
+         "An export gives a campaign by name and two or more campaigns carry that name; those "
+         "rows are attributed to no campaign. Use the Campaign ID or distinct names.", "§7"),
+    Code("source-unmapped", W, "Lead source maps to no campaign",
+         "A contact export's Original Source / First Conversion value is no Campaign ID or "
+         "name and no Mappings row (Kind Campaign) maps it; those leads count under no "
+         "campaign.", "§7"),
     # --- effectiveness (SPEC §8) -------------------------------------------------------------
     Code("campaign-underperforming", W, "Campaign below its planned performance",
          "A campaign's attainment of Expected Leads, Pipeline or Revenue is below the plan's "

@@ -58,6 +58,13 @@ def stage_column(stage: str) -> str:
     return f"{stage} Date"
 
 
+def mql_stage(book: Book) -> str | None:
+    """The plan's MQL stage: the Lead Stage named MQL, else the first one (None: no stages)."""
+    stages = tuple(book.plan.lead_stages)
+    named = [s for s in stages if normalise_name(s) == "mql"]
+    return named[0] if named else (stages[0] if stages else None)
+
+
 def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
     """IDs as their target sheet spells them (references match ignoring case, SPEC §3);
     an ID not in `known` stays as typed, a blank stays missing (None)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,21 @@ from .findings import Finding, make_finding
 from .plan import PlanSettings
 from .sheets import SHEETS, Kind, Sheet
 
+if TYPE_CHECKING:  # mappings imports this module
+    from .mappings import Mapping
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    """The exports given on the command line: --crm, --leads, --map (already read)."""
+
+    crm: Path | None = None
+    leads: Path | None = None
+    mapping: Mapping | None = None
+
+    def __bool__(self) -> bool:
+        return self.crm is not None or self.leads is not None
+
 
 @dataclass(frozen=True)
 class Context:
@@ -32,6 +47,7 @@ class Context:
 
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_target: float | None = None
+    exports: ExportFiles = field(default_factory=ExportFiles)   # --crm, --leads, --map
     # Spend figures as they stood on this day (`--as-of` given to spend, realign, reconcile,
     # consolidate); None: every document, whatever its date (SPEC §5).
     spend_as_of: dt.date | None = None
@@ -47,6 +63,11 @@ class Table:
     extra_columns: list[str] = field(default_factory=list)
     # Excel row → code of the finding that rejected it, for rows the normalise stage rejects
     reasons: dict[int, str] = field(default_factory=dict)
+    # The file the rows came from when it is not the book itself (a --crm / --leads export):
+    # findings on this table name that file.
+    origin: str | None = None
+    # Columns read from a stand-in header (`Original Source` for Campaign ID) → that header.
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -121,6 +142,8 @@ class Book:
     date1904: bool = False
     plan_cells: dict[str, str] = field(default_factory=dict)   # plan field → its Value cell
     plan_sheet: str | None = None
+    # How an export's names map onto ours (Mappings sheet + --map): a mappings.Mapping.
+    mapping: Any = None
     # Rollups computed once per book state and shared by checks, reports and consolidation.
     # init=False: a Book made with dataclasses.replace (a what-if) starts with an empty memo.
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -157,6 +180,9 @@ class Book:
             title = table.title or sheet
             if cell is None:
                 cell = table.cell(column, row)
+            if table.origin:
+                return make_finding(code, message, book=table.origin, sheet=title, row=row,
+                                    column=column, value=value, severity=severity, cell=cell)
         return make_finding(code, message, book=self.name, sheet=title, row=row, column=column,
                             value=value, severity=severity, cell=cell)
 

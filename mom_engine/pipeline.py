@@ -8,6 +8,8 @@ For the fiscal quarter that contains the as-of date (the plan's FY Start Month):
 - coverage  = open ÷ remaining quota; blank and `quota_met` when remaining quota ≤ 0
 - weighted  = Σ Amount × Probability (the column, else the stage default) of the same open deals
 - gap       = max(0, target × remaining quota − open)
+- marketing-sourced = the part of open with a Campaign ID; sales-sourced = the rest (per rep
+  and for the team, next to coverage)
 
 A rep with a quota and no pipeline has coverage 0. A past-due open deal (Close Date before the
 quarter) is not pipeline for this quarter: it has to be re-dated to count.
@@ -54,7 +56,7 @@ from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
 REP_COLUMNS = ["rep", "quota", "won", "remaining_quota", "open", "weighted", "coverage", "gap",
-               "below_target", "quota_met"]
+               "below_target", "quota_met", "marketing_sourced", "sales_sourced"]
 
 
 @dataclass
@@ -102,17 +104,26 @@ def _columns(books: list[Book], sheet: str, pick) -> dict[str, np.ndarray]:
     return {name: np.concatenate(values) for name, values in parts.items()}
 
 
+def counted_open(book: Book, stage: np.ndarray) -> np.ndarray:
+    """Which opportunities (by canonical stage) are open pipeline: the one definition used by
+    coverage, target accounts and the consolidated figures (SPEC §7)."""
+    return ~np.isin(stage, CLOSED_STAGES)
+
+
 def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:
     """Every accepted opportunity of every book, with its book's quarter bounds."""
     def pick(index: int, rows: pd.DataFrame) -> dict[str, np.ndarray]:
         quarter, count = quarters[index], len(rows)
+        stage = rows["Stage"].to_numpy(dtype=object)
         return {
+            "counted": counted_open(books[index], stage),
             "book": np.full(count, index, dtype=np.int64),
             "rep_name": rows["Rep"].to_numpy(dtype=object),
             "stage": rows["Stage"].to_numpy(dtype=object),
             "amount": rows["Amount"].to_numpy(dtype=np.int64),
             "close": rows["Close Date"].to_numpy().astype("datetime64[D]"),
             "probability": rows["Probability"].to_numpy(dtype=float),
+            "sourced": rows["Campaign ID"].notna().to_numpy(dtype=bool),
             "row": rows["_row"].to_numpy(dtype=np.int64),
             "first": np.full(count, quarter.first, dtype="datetime64[D]"),
             "last": np.full(count, quarter.last, dtype="datetime64[D]"),
@@ -123,8 +134,9 @@ def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarr
 
 def _empty_deals() -> dict[str, np.ndarray]:
     empty: dict[str, Any] = {
-        "book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
-        "close": "datetime64[D]", "probability": float, "row": np.int64,
+        "counted": bool, "book": np.int64, "rep_name": object, "stage": object, "amount": np.int64,
+        "close": "datetime64[D]", "probability": float, "sourced": bool,
+        "row": np.int64,
         "first": "datetime64[D]", "last": "datetime64[D]", "since": "datetime64[D]"}
     return {name: np.array([], dtype=dtype) for name, dtype in empty.items()}
 
@@ -200,7 +212,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
 
     close, stage, amount = deals["close"], deals["stage"], deals["amount"]
     inside = (close >= deals["first"]) & (close <= deals["last"])
-    is_open = inside & ~np.isin(stage, CLOSED_STAGES)
+    is_open = inside & deals["counted"]
     is_won = inside & (stage == "Closed Won")
 
     # Reps in first-seen order: books in order, a book's Quotas before its Opportunities.
@@ -222,6 +234,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     won = _sum_by(deal_index, np.where(is_won, amount, 0), size)
     weighted_sum = _weighted_sums(deal_index, amount, _probabilities(stage, deals["probability"]),
                                   is_open, size)
+    marketing = _sum_by(deal_index, np.where(is_open & deals["sourced"], amount, 0), size)
     quota = np.full(size, -1, dtype=np.int64)
     np.maximum.at(quota, quota_index, quotas["quota"])
     has_quota = quota >= 0
@@ -235,6 +248,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
         "weighted": weighted_sum, "coverage": figures["coverage"],
         "gap": _masked(figures["gap"], has_quota), "below_target": figures["below_target"],
         "quota_met": figures["quota_met"],
+        "marketing_sourced": marketing, "sales_sourced": open_ - marketing,
     }, columns=REP_COLUMNS)
 
     team_open = int(open_.sum())
@@ -244,6 +258,8 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
         "remaining_quota": team_remaining,
         "coverage": team_open / team_remaining if team_remaining > 0 else None,
         "reps_below_target": int(reps["below_target"].sum()),
+        "marketing_sourced": int(marketing.sum()),
+        "sales_sourced": team_open - int(marketing.sum()),
     }
 
     window = (close >= deals["since"]) & (close < deals["first"])

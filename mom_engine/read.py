@@ -9,6 +9,7 @@ Nothing here raises for bad user data; problems become findings on the Book.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import glob
 import functools
@@ -29,8 +30,9 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 from . import safety
 from .findings import column_letter
 from .model import Book, Table, empty_frame
+from .mappings import Mapping, header_aliases, mapping_of_book, resolve_book
 from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
-from .sheets import (LISTS, PLAN, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
+from .sheets import (LISTS, MAPPINGS, PLAN, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
                      leads_sheet, normalise_name)
 from .values import (ERROR_VALUES, MAX_MONEY_CENTS, Parsed, cents_of_float, is_blank,
                      parse_value, range_problem, text_of)
@@ -39,8 +41,12 @@ HEADER_SEARCH_ROWS = 10
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
-def read_book(path: str | Path, *, name: str | None = None) -> Book:
+def read_book(path: str | Path, *, name: str | None = None,
+              mapping: Mapping | None = None) -> Book:
     """Read one team workbook. Never raises for bad input: see `Book.findings`.
+
+    `mapping` (from --map) goes on top of the book's own Mappings sheet; after every sheet is
+    read, the resolving stage (`mappings.resolve_book`) places export stages and campaigns.
 
     The opening stage (SPEC §15): `safety` refuses what must not be parsed (zip bombs, DTDs,
     absurd sheet extents, encrypted files) before calamine sees the file; whatever calamine
@@ -49,7 +55,7 @@ def read_book(path: str | Path, *, name: str | None = None) -> Book:
     and never written.
     """
     path = Path(path)
-    book = Book(path=path, name=name or safety.display_name(path))
+    book = Book(path=path, name=name or safety.display_name(path), mapping=mapping)
     try:
         data = safety.checked_bytes(path)    # read once: calamine parses what was checked
     except safety.Refused as refusal:
@@ -162,8 +168,15 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
         book.plan = read_plan(book, raw_rows(titles["Plan"]), xml.special_cells(titles["Plan"]))
     if "Lists" in titles:
         book.lists = read_lists(raw_rows(titles["Lists"]))
+    if "Mappings" in titles:   # first: its Header rows say how the other sheets' headers read
+        title = titles["Mappings"]
+        book.tables["Mappings"] = SheetReader(book, MAPPINGS, title,
+                                              xml.special_cells(title)).read(raw_rows(title))
+    own, problems = mapping_of_book(book)
+    book.mapping = own.merged(book.mapping)
+    book.findings += problems
     for sheet in SHEETS.values():
-        if sheet.name in ("Plan", "Lists"):
+        if sheet.name in ("Plan", "Lists", "Mappings"):
             continue
         if sheet.name == "Leads":
             sheet = leads_sheet(book.plan.lead_stages)
@@ -175,6 +188,7 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
         book.tables[sheet.name] = reader.read(raw_rows(sheet_title))
         if sheet.name == "Leads":
             _check_stage_columns(book, book.tables["Leads"])
+    resolve_book(book)
 
 
 def _check_stage_columns(book: Book, table: Table) -> None:
@@ -195,12 +209,12 @@ def _check_stage_columns(book: Book, table: Table) -> None:
 def find_header(rows: list[list[Any]], sheet: Sheet) -> int | None:
     """Index of the header row: the first of the first 10 rows holding every required header;
     failing that, the row that matches most declared headers (None when none matches)."""
-    wanted = {c.key for c in sheet.required_columns}
+    wanted = [set(_column_keys(c)) for c in sheet.required_columns]
     known = {key for c in sheet.columns for key in _column_keys(c)}
     best, best_count = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {normalise_name(text_of(v)) for v in row if not is_blank(v)}
-        if wanted and wanted <= names:
+        if wanted and all(keys & names for keys in wanted):
             return index
         count = len(names & known)
         if count > best_count:
@@ -221,6 +235,7 @@ class SheetReader:
                  special: dict[tuple[int, int], str]) -> None:
         self.book, self.sheet, self.title, self.special = book, sheet, title, special
         self.fy_start_month = book.plan.fy_start_month
+        self.percent_columns: set[str] = set()   # read from a header that says (%)
 
     def finding(self, code: str, message: str, *, column: str | None = None,
                 row: int | None = None, cell: str | None = None, value: Any = None) -> None:
@@ -271,6 +286,10 @@ class SheetReader:
             raw = [row[position] if position < len(row) else "" for _, row in data_rows]
             if special:
                 raw = self.apply_special(raw, numbers, position, column)
+            if column.name in self.percent_columns:
+                raw = [_hundredth(value) for value in raw]
+            if column.mapped:   # resolved through Mappings after reading (mappings.py)
+                column = _as_text(column)
             values = self.parse_column(column, raw, numbers, rejected, table.letters[column.name])
             columns[column.name] = _typed(values, column)
         for header_text, position in table_extra(positions, table):
@@ -282,15 +301,32 @@ class SheetReader:
         return table
 
     def map_columns(self, header: list[Any], row_number: int, table: Table) -> dict[str, int]:
-        """Header cells → declared column positions; extra and duplicate headers noted."""
-        by_key = {key: c for c in self.sheet.columns for key in _column_keys(c)}
+        """Header cells → declared column positions; extra and duplicate headers noted.
+
+        A header may be a column's name or alias, a Header mapping (Mappings / --map), a
+        percent header (`Probability (%)`: values in percent) or a stand-in header, used only
+        when none of the column's own headers is there."""
+        columns = self.sheet.columns
+        by_key = {**header_aliases(self.book.mapping, columns),
+                  **{key: c for c in columns for key in _column_keys(c)}}
+        percent = {normalise_name(h): c for c in columns for h in c.percent_headers}
+        by_key.update(percent)
+        present = {normalise_name(text_of(v)) for v in header if not is_blank(v)}
+        stand_ins = {normalise_name(h): c for c in columns for h in c.fallback_headers
+                     if not present & set(_column_keys(c))}
         positions: dict[str, int] = {}
         for position, value in enumerate(header):
             if is_blank(value):
                 continue
             text = text_of(value)
-            column = by_key.get(normalise_name(text))
+            key = normalise_name(text)
+            column = by_key.get(key)
+            if column is None and key in stand_ins and stand_ins[key].name not in positions:
+                column = stand_ins[key]
+                table.fallbacks[column.name] = text
             letter = column_letter(position)
+            if key in percent and column is percent[key]:
+                self.percent_columns.add(column.name)
             if column is None:
                 table.extra_columns.append(text)
                 table.letters[text] = letter
@@ -362,6 +398,29 @@ class SheetReader:
             else:
                 append(parsed.value)
         return values
+
+
+@functools.cache
+def _as_text(column: Column) -> Column:
+    """A mapped column read as plain text (its values are resolved after reading)."""
+    return dataclasses.replace(column, kind=Kind.ID if column.kind is Kind.ID else Kind.TEXT,
+                               choices=())
+
+
+_PERCENT_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%?\s*$")
+
+
+def _hundredth(value: Any) -> Any:
+    """A cell under a `(%)` header: 25 or '25' or '25%' → 0.25 (anything else unchanged)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value / 100
+    if isinstance(value, str):
+        match = _PERCENT_TEXT.match(value)
+        if match:
+            return float(match[1]) / 100
+    return value
 
 
 _SLOW = object()   # "take the general path" marker for _quick_values

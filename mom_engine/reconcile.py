@@ -31,10 +31,7 @@ Decisions where the SPEC is silent:
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Sequence
@@ -42,16 +39,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import python_calamine as calamine
 
 from . import safety
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, make_finding, sort_findings
 from .keys import id_key_series, id_keys
 from .model import Book
+from .exports import Dialect, ExportError, load_rows, number_of_text, typed_cells
+from .ledger_maps import BUILT_IN_MAPS, OWN, LedgerMap
 from .read import SheetReader, find_header
 from .sheets import Column, Kind, Sheet, normalise_name
-from .values import parse_money_text
+from .values import is_blank
 
 CLASSES = ("matched", "amount-mismatch", "workbook-only", "erp-only")
 TOLERANCE_CENTS = 1          # |difference| > 0.01 is a mismatch (SPEC §12)
@@ -59,18 +57,17 @@ TOLERANCE_CENTS = 1          # |difference| > 0.01 is a mismatch (SPEC §12)
 LEDGER = Sheet(
     "Ledger",
     (
-        Column("Document Type", Kind.ENUM, required=True, choices=("PO", "Invoice"),
-               aliases=("Doc Type", "Type")),
-        Column("Document No", Kind.ID, required=True,
-               aliases=("Document Number", "Doc No", "Document")),
-        Column("PO Number", Kind.ID, aliases=("PO No", "Purchase Order")),
-        Column("Vendor", Kind.TEXT, aliases=("Supplier", "Vendor Name")),
-        Column("GL Account", Kind.ID, aliases=("GL", "Account")),
-        Column("Posting Date", Kind.DATE, required=True, aliases=("Date",)),
+        Column("Document Type", Kind.ENUM, required=True, choices=("PO", "Invoice")),
+        Column("Document No", Kind.ID, required=True),
+        Column("PO Number", Kind.ID),
+        Column("Vendor", Kind.TEXT),
+        Column("GL Account", Kind.ID),
+        Column("Posting Date", Kind.DATE, required=True),
         Column("Amount", Kind.MONEY, required=True),
         Column("Currency", Kind.CURRENCY),
     ),
-    description="ERP export: one line per posted PO or invoice.",
+    description="ERP export: one line per posted PO or invoice, under our headers (each ERP's "
+                "own headers are placed by its map in ledger_maps.py).",
 )
 
 DOCUMENT_COLUMNS = ("class", "document_type", "document_no", "po_number", "vendor",
@@ -89,54 +86,113 @@ class Ledger:
     frame: pd.DataFrame          # accepted lines, LEDGER columns + _row
     findings: list[Finding]
     sheet: str
+    layout: str = "MOM"          # the header map it was read with (MOM, SAP, NetSuite…)
 
 
 # --- reading the ledger ----------------------------------------------------------------------
 
-DELIMITERS = (",", ";", "\t", "|")
 MAX_LEDGER_BYTES = 200 * 2**20   # a year of ERP lines is tens of MB; the workbook limit
 
 
-def _csv_rows(raw: bytes) -> list[list[Any]]:
-    """The CSV's rows, with the delimiter that makes its header readable (Excel writes `;` where
-    the decimal separator is a comma); amounts turned into numbers."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
+def _header_sheet(ledger_map: LedgerMap) -> Sheet:
+    """An ERP map's headers as a sheet declaration, to find its header row and delimiter."""
+    return Sheet("Ledger", tuple(
+        Column(ours, required=ours in ("Document Type", "Document No", "Posting Date"),
+               aliases=headers) for ours, headers in ledger_map.columns.items()))
+
+
+def _choose_map(path: Path, data: bytes, candidates: Sequence[LedgerMap]):
+    """The map that fits the export's header best: (map, title, rows, header index, dialect)."""
+    best = None
+    for candidate in candidates:
+        sheet = _header_sheet(candidate)
+        title, rows, dialect, delimiter = load_rows(path, sheet, candidate.date_order, data)
+        header = find_header(rows, sheet)
+        if header is None or not candidate.fits(rows[header]):
             continue
-    for delimiter in DELIMITERS:
-        rows = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-        header = find_header(rows, LEDGER)
-        wanted = {c.key for c in LEDGER.required_columns}
-        if header is not None and wanted <= {normalise_name(v) for v in rows[header]}:
-            return _amounts_as_numbers(rows, header, decimal_comma=delimiter == ";")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+        score = candidate.score(rows[header])
+        if best is None or score > best[0]:
+            if candidate is OWN:    # MOM's layout: separators as the file's delimiter says
+                dialect = Dialect.of_delimiter(delimiter, None) if delimiter else dialect
+            else:
+                dialect = Dialect(candidate.decimal, candidate.thousands, candidate.date_order)
+            best = (score, candidate, title, rows, header, dialect)
+    return None if best is None else best[1:]
 
 
-def _workbook_rows(path: Path, data: bytes) -> tuple[str, list[list[Any]]]:
-    # The ledger is an input like any workbook: refuse zip bombs, DTDs, far-away cells and
-    # encrypted files before calamine sees it (SPEC §15) — the same bytes, read once.
-    try:
-        safety.inspect_data(path.name, path.suffix, data)
-    except safety.Refused as refusal:
-        raise LedgerError(f"ledger {path.name} cannot be read: {refusal.message}") from None
-    workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    try:
-        if not workbook.sheet_names:
-            raise LedgerError(f"{path.name} has no sheets")
-        title = workbook.sheet_names[0]
-        sheet = workbook.get_sheet_by_name(title)
-        last_row, last_column = sheet.end if sheet.end else (-1, -1)
-        safety.check_sheet_size(path.name, title, last_row + 1, last_column + 1)
-        return title, sheet.to_python(skip_empty_area=False)
-    finally:
-        workbook.close()
+def _missing_columns(path: Path, data: bytes, ledger_map: LedgerMap) -> str:
+    sheet = _header_sheet(ledger_map)
+    _, rows, _, _ = load_rows(path, sheet, ledger_map.date_order, data)
+    header = find_header(rows, sheet)
+    names = {normalise_name(v) for v in (rows[header] if header is not None else [])
+             if not is_blank(v)}
+    wanted = ("Document Type", "Document No", "Posting Date", "Amount")
+    return ", ".join(name for name, keys in zip(wanted, ledger_map.required(), strict=True)
+                     if not set(keys) & names)
 
 
-def read_ledger(path: str | Path) -> Ledger:
-    """Read an ERP export; bad cells become findings, an unusable file a LedgerError."""
+def canonical_rows(rows: list[list[Any]], header: int, ledger_map: LedgerMap,
+                   dialect: Dialect) -> list[list[Any]]:
+    """The export's rows under our headers: each ledger column from the header the map prefers,
+    document types as PO / Invoice, values cut out by the map's patterns, and Debit − Credit as
+    Amount (in the Debit column's place, so a finding points at the export's own cell)."""
+    keys = ledger_map.header_keys()
+    preference = {normalise_name(h): i for headers in ledger_map.columns.values()
+                  for i, h in enumerate(headers)}
+    chosen: dict[str, int] = {}
+    for position, value in enumerate(rows[header]):
+        ours = None if is_blank(value) else keys.get(normalise_name(value))
+        if ours and (ours not in chosen or preference[normalise_name(value)] <
+                     preference[normalise_name(rows[header][chosen[ours]])]):
+            chosen[ours] = position
+    split = "Amount" not in chosen and ("Debit" in chosen or "Credit" in chosen)
+    names = {normalise_name(c.name) for c in LEDGER.columns}
+    out_header = [(f"{v} (export)" if not is_blank(v) and normalise_name(v) in names else v)
+                  for v in rows[header]]
+    for ours, position in chosen.items():
+        if ours in ("Debit", "Credit"):
+            continue
+        out_header[position] = ours
+    amount_at = chosen.get("Debit", chosen.get("Credit")) if split else None
+    if amount_at is not None:
+        out_header[amount_at] = "Amount"
+    out = [list(row) for row in rows[:header]] + [out_header]
+    for row in rows[header + 1:]:
+        row = list(row)
+        for ours, position in chosen.items():
+            if position >= len(row):
+                continue
+            if ours == "Document Type":
+                row[position] = ledger_map.document_type(row[position])
+            elif ours in ledger_map.patterns:
+                row[position] = ledger_map.cleaned(ours, row[position])
+        if amount_at is not None and amount_at < len(row):
+            row[amount_at] = _debit_minus_credit(row, chosen, dialect)
+        out.append(row)
+    return out
+
+
+def _debit_minus_credit(row: list[Any], chosen: dict[str, int], dialect: Dialect) -> Any:
+    """Debit − Credit of a line; a cell that does not read is returned as it is (a finding)."""
+    total = 0.0
+    for name, sign in (("Debit", 1), ("Credit", -1)):
+        position = chosen.get(name)
+        value = row[position] if position is not None and position < len(row) else None
+        if is_blank(value):
+            continue
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else \
+            number_of_text(str(value), dialect)
+        if number is None:
+            return value
+        total += sign * float(number)
+    blank = all(is_blank(row[p]) for n, p in chosen.items() if n in ("Debit", "Credit")
+                and p < len(row))
+    return None if blank else round(total, 2)
+
+
+def read_ledger(path: str | Path, ledger_map: LedgerMap | None = None) -> Ledger:
+    """Read an ERP export through its header map (the one given, else the built-in map that
+    fits it best); bad cells become findings at their line, an unusable file a LedgerError."""
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         raise LedgerError(f"ledger {path} not found")
@@ -144,24 +200,22 @@ def read_ledger(path: str | Path) -> Ledger:
         data = safety.read_regular_file(path, "ledger", MAX_LEDGER_BYTES, "a ledger")
     except safety.Refused as refusal:
         raise LedgerError(f"ledger {refusal.message}") from None
+    candidates = (ledger_map,) if ledger_map else BUILT_IN_MAPS
     try:
-        if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            title, rows = path.name, _csv_rows(data)
-        else:
-            title, rows = _workbook_rows(path, data)
-    except LedgerError:
-        raise
-    except Exception as error:  # calamine/csv raise several types for corrupt input
-        raise LedgerError(f"ledger {path.name} cannot be read ({type(error).__name__}: "
-                          f"{error}); export it again as CSV or .xlsx") from None
+        chosen = _choose_map(path, data, candidates)
+        if chosen is None:
+            missing = _missing_columns(path, data, ledger_map or OWN)
+            raise LedgerError(
+                f"ledger {path.name} lacks the column(s) {missing}; it needs Document Type, "
+                "Document No, Posting Date and Amount (or Debit and Credit), plus PO Number, "
+                "Vendor, GL Account, Currency — in MOM's, SAP's, NetSuite's or Dynamics 365's "
+                "spelling, or as a --ledger-map file says")
+    except ExportError as error:
+        raise LedgerError(f"ledger {error}") from None
+    used, title, rows, header, dialect = chosen
+    rows = typed_cells(canonical_rows(rows, header, used, dialect), LEDGER, dialect)
     holder = Book(path=path, name=path.name)
     table = SheetReader(holder, LEDGER, title, {}).read(rows)
-    missing = [f for f in holder.findings if f.code == "column-missing"]
-    if missing:
-        names = ", ".join(sorted({f.column for f in missing if f.column}))
-        raise LedgerError(f"ledger {path.name} lacks the column(s) {names}; it needs Document "
-                          "Type, Document No, Posting Date and Amount (plus PO Number, Vendor, "
-                          "GL Account, Currency)")
     frame = table.frame
     findings = list(holder.findings)
     # An invoice line needs its vendor: invoices match on Invoice No + Vendor.
@@ -174,31 +228,7 @@ def read_ledger(path: str | Path) -> Ledger:
                               "Vendor); this line is left out", book=path.name, sheet=title,
             row=row, column="Vendor", cell=table.cell("Vendor", row) or None))
     table.reject(np.flatnonzero(no_vendor), "value-required")
-    return Ledger(path.name, table.rows.reset_index(drop=True), findings, title)
-
-
-_DECIMAL_COMMA = re.compile(r"^\(?-?\s*\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?\)?$"
-                            r"|^\(?-?\s*\d+(?:,\d{1,2})\)?$")
-
-
-def _amounts_as_numbers(rows: list[list[Any]], header: int, *,
-                        decimal_comma: bool) -> list[list[Any]]:
-    """CSV cells are all text: a plain or thousands-separated amount in the Amount column is just
-    a number there (no number-as-text warning). With `;` as delimiter, `1.234,50` is 1234.50."""
-    names = [normalise_name(v) for v in rows[header]]
-    if normalise_name("Amount") not in names:
-        return rows
-    column = names.index(normalise_name("Amount"))
-    for data in rows[header + 1:]:
-        if column >= len(data) or not isinstance(data[column], str) or not data[column].strip():
-            continue
-        text = data[column].strip()
-        if decimal_comma and "," in text and _DECIMAL_COMMA.match(text):
-            text = text.replace(".", "").replace(",", ".")
-        number = parse_money_text(text)
-        if number is not None:
-            data[column] = float(number)
-    return rows
+    return Ledger(path.name, table.rows.reset_index(drop=True), findings, title, used.name)
 
 
 # --- documents on each side ------------------------------------------------------------------

@@ -41,12 +41,11 @@ import pandas as pd
 
 from .calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quarter_label
 from .findings import Finding
-from .funnel import campaign_ids, canonical_ids, stage_column
+from .funnel import campaign_ids, canonical_ids, mql_stage, stage_column
 from .keys import id_key_index
 from .model import Book
 from .schedule import execution_metrics
 from .spend import roll_up_spend
-from .sheets import normalise_name
 from .money import round_cents
 
 if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
@@ -88,17 +87,11 @@ def _money_per(cents, count) -> pd.array:
     return out
 
 
-def _mql_stage(book: Book) -> str | None:
-    stages = tuple(book.plan.lead_stages)
-    named = [s for s in stages if normalise_name(s) == "mql"]
-    return named[0] if named else (stages[0] if stages else None)
-
-
 def _lead_counts(book: Book) -> pd.DataFrame:
     """leads and mqls per Campaign ID."""
     leads = book.rows("Leads")
     stages = tuple(book.plan.lead_stages)
-    mql = _mql_stage(book)
+    mql = mql_stage(book)
     reached: np.ndarray
     if mql is None:
         reached = np.zeros(len(leads), dtype=bool)
@@ -457,7 +450,7 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     in_plan = pd.Series(campaign_ids(book, leads["Campaign ID"])).isin(known).to_numpy()
     leads = leads[in_plan]
     lead_counts = _count_by(_quarter_keys(_dates(leads["Inquiry Date"]), start_month))
-    mql = _mql_stage(book)
+    mql = mql_stage(book)
     mql_counts = (_count_by(_quarter_keys(_dates(leads[stage_column(mql)]), start_month))
                   if mql is not None and stage_column(mql) in leads.columns
                   else pd.Series(dtype=np.int64))

@@ -42,6 +42,14 @@ class Column:
     aliases: tuple[str, ...] = ()
     width: int = 14
     note: str = ""                        # for readers of the declaration
+    # Headers (of vendor exports) whose values are in percent, 0..100: read as percent without
+    # a percent-scale warning (`Probability (%)` 25 → 0.25).
+    percent_headers: tuple[str, ...] = ()
+    # Headers that stand in for this column only when none of its own headers is there (a
+    # HubSpot contact's `Original Source` is its campaign when it has no `Campaign ID`).
+    fallback_headers: tuple[str, ...] = ()
+    # Values a Mappings sheet may translate (its Kind): read as text, resolved after reading.
+    mapped: str | None = None
 
     @property
     def key(self) -> str:
@@ -274,18 +282,27 @@ RATES = Sheet(
     description="Exchange rates: plan-currency units per one unit of Currency.",
 )
 
+# Header aliases below include the spellings of CRM and marketing-automation exports
+# (Salesforce opportunity reports, HubSpot deal and contact exports, Marketo lead exports), so
+# an export pasted into the sheet, or given with --crm / --leads, reads as it comes.
 OPPORTUNITIES = Sheet(
     "Opportunities",
     (
-        Column("Opportunity ID", ID, required=True),
-        Column("Rep", T, required=True),
-        Column("Account", T),
-        Column("Campaign ID", ID, references=("Campaigns", "Campaign ID")),
-        Column("Stage", ENUM, required=True, choices=tuple(OPPORTUNITY_STAGES)),
+        Column("Opportunity ID", ID, required=True, aliases=("Record ID", "Deal ID")),
+        Column("Rep", T, required=True,
+               aliases=("Opportunity Owner", "Deal owner", "Owner", "Opportunity Owner Name")),
+        Column("Account", T, aliases=("Account Name", "Associated Company", "Company name",
+                                      "Company")),
+        Column("Campaign ID", ID, references=("Campaigns", "Campaign ID"),
+               aliases=("Primary Campaign Source", "Primary Campaign", "Campaign",
+                        "Campaign Name"), mapped="Campaign"),
+        Column("Stage", ENUM, required=True, choices=tuple(OPPORTUNITY_STAGES),
+               aliases=("Deal Stage",), mapped="Stage"),
         Column("Amount", MONEY, required=True, minimum=0),
-        Column("Created", DATE),
+        Column("Created", DATE, aliases=("Created Date", "Create Date")),
         Column("Close Date", DATE, required=True),
-        Column("Probability", PCT, minimum=0, maximum=1),
+        Column("Probability", PCT, minimum=0, maximum=1, aliases=("Deal probability",),
+               percent_headers=("Probability (%)",)),
     ),
     aliases=("Pipeline",),
     key=("Opportunity ID",),
@@ -305,19 +322,40 @@ QUOTAS = Sheet(
 
 LEAD_STATUS_COLUMNS = (
     Column("Status", ENUM, default="Open", choices=LEAD_STATUSES),
-    Column("Opted Out", YESNO, default=False),
+    Column("Opted Out", YESNO, default=False,
+           aliases=("Unsubscribed from all email", "Unsubscribed", "Email Opt Out")),
     Column("Recycle Reason", T, width=24),
 )
+
+# The date a contact reached a lifecycle stage, as HubSpot and Marketo name it.
+STAGE_DATE_ALIASES: dict[str, tuple[str, ...]] = {
+    "MQL": ("Became a Marketing Qualified Lead Date", "MQL At"),
+    "SQL": ("Became a Sales Qualified Lead Date", "SQL At"),
+    "SAL": ("Became a Sales Accepted Lead Date", "SAL At"),
+    "Opportunity": ("Became an Opportunity Date", "Opportunity At"),
+    "Customer": ("Became a Customer Date",),
+}
+
+
+def stage_date_column(stage: str) -> Column:
+    """A Lead Stage's date column, with the export spellings of that stage's date."""
+    aliases = next((names for known, names in STAGE_DATE_ALIASES.items()
+                    if normalise_name(known) == normalise_name(stage)), ())
+    return Column(f"{stage} Date", DATE, aliases=aliases)
+
 
 LEADS = Sheet(
     "Leads",
     (
-        Column("Lead ID", ID, required=True),
-        Column("Campaign ID", ID, references=("Campaigns", "Campaign ID")),
-        Column("Account", T),
-        Column("Owner", T),
-        Column("Inquiry Date", DATE),
-        *(Column(f"{stage} Date", DATE) for stage in DEFAULT_LEAD_STAGES),
+        Column("Lead ID", ID, required=True, aliases=("Record ID", "Id", "Contact ID")),
+        Column("Campaign ID", ID, references=("Campaigns", "Campaign ID"),
+               aliases=("Acquisition Program", "Campaign"),
+               fallback_headers=("Original Source", "First Conversion", "Original Source Type"),
+               mapped="Campaign"),
+        Column("Account", T, aliases=("Company Name", "Associated Company", "Company")),
+        Column("Owner", T, aliases=("Contact owner", "Lead Owner")),
+        Column("Inquiry Date", DATE, aliases=("Create Date", "Created At")),
+        *(stage_date_column(stage) for stage in DEFAULT_LEAD_STAGES),
         *LEAD_STATUS_COLUMNS,
     ),
     key=("Lead ID",),
@@ -367,10 +405,43 @@ LISTS = Sheet(
                 "of accounts.",
 )
 
+MAPPING_KINDS = ("Stage", "Header", "Campaign")
+CLOSED_KINDS = ("Won", "Lost")
+
+MAPPINGS = Sheet(
+    "Mappings",
+    (
+        Column("Kind", ENUM, required=True, choices=MAPPING_KINDS),
+        Column("From", T, required=True, width=28),
+        Column("To", T, required=True, width=24),
+        Column("Probability", PCT, minimum=0, maximum=1),
+        Column("Closed", ENUM, choices=CLOSED_KINDS),
+    ),
+    key=("Kind", "From"),
+    description="How a CRM's or marketing-automation system's names map onto ours: Stage "
+                "(an export's stage → one of ours, its probability, closed won / lost), Header "
+                "(an export's column header → one of ours), Campaign (an Original Source or "
+                "First Conversion value → a Campaign ID).",
+)
+
+TARGET_ACCOUNTS = Sheet(
+    "Target Accounts",
+    (
+        Column("Account", T, required=True, width=28),
+        Column("Tier", T),
+        Column("Rep", T),
+    ),
+    aliases=("Target Account", "Named Accounts"),
+    key=("Account",),
+    description="The named accounts sales goes after: leads, MQLs, open pipeline and won per "
+                "account for the quarter.",
+)
+
 SHEETS: dict[str, Sheet] = {
     s.name: s
     for s in (PLAN, OBJECTIVES, CAMPAIGNS, ACTIVITIES, BUDGET, REALIGNMENTS, TASKS,
-              PURCHASE_ORDERS, INVOICES, RATES, OPPORTUNITIES, QUOTAS, LEADS, ASSETS, PEOPLE, LISTS)
+              PURCHASE_ORDERS, INVOICES, RATES, OPPORTUNITIES, QUOTAS, LEADS, ASSETS, PEOPLE,
+              TARGET_ACCOUNTS, MAPPINGS, LISTS)
 }
 
 # Sheet names as found in a workbook → canonical sheet name.
@@ -387,7 +458,7 @@ def leads_sheet(stages: tuple[str, ...]) -> Sheet:
     fixed = LEADS.columns[:5]
     return Sheet(
         LEADS.name,
-        (*fixed, *(Column(f"{stage} Date", DATE) for stage in stages), *LEAD_STATUS_COLUMNS),
+        (*fixed, *(stage_date_column(stage) for stage in stages), *LEAD_STATUS_COLUMNS),
         key=LEADS.key,
         description=LEADS.description,
     )

@@ -203,7 +203,7 @@ def test_book_without_pipeline_sheets_has_no_coverage(make_book):
     report = coverage([read_book(make_book())], AS_OF)
     assert report.reps.empty
     assert report.team == {"open": 0, "remaining_quota": 0, "coverage": None,
-                           "reps_below_target": 0}
+                           "reps_below_target": 0, "marketing_sourced": 0, "sales_sourced": 0}
     assert report.win_rate is None and report.implied_multiple is None
     assert report.findings == []
 
@@ -217,11 +217,13 @@ def test_cli_pipeline_json(team, run_mom):
     ann = document["reps"][0]
     assert ann == {"rep": "Ann", "quota": 100000.0, "won": 20000.0, "remaining_quota": 80000.0,
                    "open": 70000.1, "weighted": 33500.04, "coverage": 0.875, "gap": 129999.9,
-                   "below_target": True, "quota_met": False}
+                   "below_target": True, "quota_met": False, "marketing_sourced": 0.0,
+                   "sales_sourced": 70000.1}
     cara = document["reps"][4]
     assert (cara["rep"], cara["quota"], cara["coverage"], cara["gap"]) == ("Cara", None, None, None)
     assert document["team"] == {"open": 135000.1, "remaining_quota": 130000.0,
-                                "coverage": 1.0385, "reps_below_target": 2}
+                                "coverage": 1.0385, "reps_below_target": 2,
+                                "marketing_sourced": 0.0, "sales_sourced": 135000.1}
     assert (document["win_rate"], document["implied_multiple"]) == (0.25, 4.0)
     assert sorted((f["sheet"], f["cell"], f["code"]) for f in document["findings"]) == [
         ("Opportunities", "B9", "quota-missing"),
@@ -246,7 +248,7 @@ def test_cli_pipeline_exit_codes(make_book, run_mom, tmp_path):
     broken = make_book("broken.xlsx", Opportunities=[opp("O1", "Ann", "Won?", 10, D(2027, 1, 1))])
     done = run_mom("pipeline", broken, "--as-of", "2027-02-15", "--json")
     assert done.returncode == 1
-    assert ("Opportunities", "C2", "value-enum") in [
+    assert ("Opportunities", "C2", "stage-unmapped") in [
         (f["sheet"], f["cell"], f["code"]) for f in json.loads(done.stdout)["findings"]]
 
 

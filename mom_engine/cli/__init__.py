@@ -15,10 +15,12 @@ import textwrap
 import traceback
 from typing import Any
 
+from ..exports import ExportError
+from ..mappings import MappingError
 from ..report.files import OutputError
 
 COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend", "realign",
-                   "reconcile", "pipeline", "funnel", "scorecard", "capacity", "calendar",
+                   "reconcile", "pipeline", "funnel", "scorecard", "accounts", "capacity", "calendar",
                    "consolidate", "completion")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "format"):
             args.json = args.format == "json"
         return int(args.run(args))
-    except (UsageError, OutputError) as error:
+    except (UsageError, OutputError, ExportError, MappingError) as error:
         print(f"mom {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -8,7 +8,9 @@ from pathlib import Path
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..analyze import Analysis, Context, analyze_book
+from ..analyze import Analysis, Context, analyze_book, analyze_books
+from ..exports import ExportFiles
+from ..mappings import read_mapping_file
 from ..findings import Finding
 from ..read import workbook_files
 from ..report.text import console
@@ -84,18 +86,49 @@ def book_names(files: Sequence[Path]) -> dict[Path, str]:
             for f, name in zip(files, names, strict=True)}
 
 
+def add_exports(parser: argparse.ArgumentParser, *, crm: bool = True,
+                leads: bool = True) -> None:
+    """--crm / --leads (vendor exports read as Opportunities / Leads) and --map (TOML)."""
+    if crm:
+        parser.add_argument("--crm", metavar="FILE", default=None,
+                            help="a CRM opportunity export (Salesforce report or HubSpot deals; "
+                                 "CSV or xlsx) read as the Opportunities: each opportunity goes "
+                                 "to the workbook whose Quotas name its owner, else the first")
+    if leads:
+        parser.add_argument("--leads", metavar="FILE", default=None,
+                            help="a marketing-automation export (HubSpot contacts, Marketo "
+                                 "leads; CSV or xlsx) read as the Leads: each lead goes to the "
+                                 "workbook whose Campaigns know its campaign, else the first")
+    parser.add_argument("--map", metavar="FILE", default=None,
+                        help="a TOML file mapping the export's stages, headers and campaign "
+                             "sources onto ours (on top of each workbook's Mappings sheet)")
+
+
+def exports_of(args: argparse.Namespace) -> ExportFiles:
+    """The exports a command was given; a --map file that cannot be used is bad usage."""
+    crm, leads, mapping = (getattr(args, name, None) for name in ("crm", "leads", "map"))
+    return ExportFiles(crm=Path(crm) if crm else None, leads=Path(leads) if leads else None,
+                       mapping=read_mapping_file(mapping) if mapping else None)
+
+
 def context_of(args: argparse.Namespace, **overrides: Any) -> Context:
-    """The check context for a command: its --as-of (default today) and any overrides."""
+    """The check context for a command: its --as-of (default today), its exports and any
+    overrides."""
     as_of = getattr(args, "as_of", None)
-    return Context(**({"as_of": as_of} if as_of else {}), **overrides)
+    return Context(**({"as_of": as_of} if as_of else {}), exports=exports_of(args), **overrides)
 
 
 def analyze_inputs(paths: Sequence[str], context: Context) -> Iterator[tuple[Path, str, Analysis]]:
     """Each input workbook analysed in turn: (path, the name findings use, its Analysis).
 
-    One book at a time, so a command over many books holds only what it keeps of each."""
+    One book at a time, so a command over many books holds only what it keeps of each — unless
+    exports are given: then every book is read first, to share the export out among them."""
     files = input_books(paths)
     names = book_names(files)
+    if context.exports:
+        analyses = analyze_books([(path, names[path]) for path in files], context)
+        yield from ((path, names[path], a) for path, a in zip(files, analyses, strict=True))
+        return
     for path in files:
         yield path, names[path], analyze_book(path, name=names[path], context=context)
 

@@ -2,7 +2,10 @@
 
 Writes N demo team workbooks to DIR/teams (made from the team template, each with a few
 realistic mistakes), a rates file DIR/rates.csv for the demo currencies, an ERP export
-DIR/erp_export.csv that partly matches team 3 (for `mom reconcile`), and consolidates them
+DIR/erp_export.csv that partly matches team 3 (for `mom reconcile`), the first team's
+opportunities as a Salesforce report DIR/crm_export.csv with its stage map DIR/crm_map.toml
+(for `--crm` / `--map`) and its leads as a HubSpot contacts export DIR/leads_export.csv (for
+`--leads`), and consolidates them
 into DIR/consolidated.xlsx in US dollars — the same code path as `mom consolidate`. Prints the
 headline figures. The demo's own exit status is 0 when it ran: the demo books carry deliberate
 mistakes, so findings are expected and shown, not a failure.
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from ..consolidate import TOTAL_FIGURES, Options, consolidate
 from ..demo import CURRENCIES, make_demo_books
+from ..exports import write_demo_exports
 from ..findings import Severity
 from ..reconcile import EXAMPLE_DEMO_TEAM, example_ledger
 from ..report.files import atomic_path
@@ -72,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.teams > EXAMPLE_DEMO_TEAM:
         with atomic_path(out_dir / "erp_export.csv") as temporary:
             example_ledger(EXAMPLE_DEMO_TEAM, as_of).to_csv(temporary, index=False)
+    write_demo_exports(out_dir, as_of)   # crm_export.csv, crm_map.toml, leads_export.csv
     with progress_bar(len(paths)) as advance:
         report = consolidate(paths, options=Options(as_of=as_of), names=book_names(paths),
                              workers=args.workers, currency=REPORTING_CURRENCY, rates=rates,

@@ -11,7 +11,7 @@ from ..funnel import FunnelReport, roll_up_funnel
 from ..report.specs import FUNNEL, FUNNEL_STAGE
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
+from .common import FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of, show
 
 
 EXAMPLES = ("mom funnel team.xlsx --as-of 2027-03-01",
@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
     add_as_of(parser)
+    add_exports(parser, crm=False)
     add_json(parser)
     parser.set_defaults(run=run)
 

@@ -14,7 +14,8 @@ from ..report.json import ratio
 from ..report.specs import COVERAGE, COVERAGE_TEAM
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, coverage_target, show
+from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
+                     coverage_target, show)
 
 
 
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_as_of(parser)
     parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target (default: the first plan's Coverage Target)")
+    add_exports(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -96,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
     shown = "blank" if team["coverage"] is None else f"{team['coverage']:.2f}×"
     notes = [f"team: open {team['open']:,.2f} / remaining quota "
              f"{team['remaining_quota']:,.2f} = coverage {shown}; "
-             f"{team['reps_below_target']} rep(s) below target"]
+             f"{team['reps_below_target']} rep(s) below target; open pipeline "
+             f"marketing-sourced {team['marketing_sourced']:,.2f}, sales-sourced "
+             f"{team['sales_sourced']:,.2f}"]
     if report.win_rate is not None:
         multiple = ("" if report.implied_multiple is None
                     else f", implied multiple {report.implied_multiple:.2f}×")

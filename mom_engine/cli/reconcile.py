@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..analyze import Context, analyze_book
+from ..ledger_maps import LedgerMapError, read_ledger_map
 from ..reconcile import LedgerError, Reconciliation, read_ledger, reconcile
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
@@ -33,7 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("books", nargs="+", metavar="BOOK", help="team workbooks or folders")
     parser.add_argument("--ledger", required=True, metavar="FILE",
-                        help="ERP export, .csv or .xlsx")
+                        help="ERP export, .csv or .xlsx: MOM's headers, or an SAP, NetSuite or "
+                             "Dynamics 365 export as it comes")
+    parser.add_argument("--ledger-map", default=None, metavar="FILE",
+                        help="a TOML file naming another ERP export's headers, document types, "
+                             "date format and separators")
     parser.add_argument("-o", "--output", default=None, metavar="OUT",
                         help="write the reconciliation workbook here (.xlsx)")
     add_as_of(parser, "reconcile as things stood on this date: workbook POs and invoices and "
@@ -80,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
         if output.suffix.lower() != ".xlsx":
             raise UsageError(f"the output {output} must be an .xlsx file")
     try:
-        ledger = read_ledger(ledger_path)
-    except LedgerError as error:
+        ledger_map = read_ledger_map(args.ledger_map) if args.ledger_map else None
+        ledger = read_ledger(ledger_path, ledger_map)
+    except (LedgerError, LedgerMapError) as error:
         raise UsageError(str(error)) from None
     names = book_names(files)
     books, findings = [], []
@@ -95,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         from ..report.reconciliation import write_reconciliation
         write_reconciliation(output, result)
     summary, documents, gl_months = reconciliation_tables(result)
-    document = reconciliation_document(result, output, [summary, documents, gl_months])
+    document = {**reconciliation_document(result, output, [summary, documents, gl_months]),
+                "ledger_layout": ledger.layout}
     differing = Table(RECONCILE_DOCUMENTS.only(*RECONCILE_DOCUMENTS_SHOWN),
                       [d for d in documents.rows if d["class"] != "matched"],
                       title="Documents to look at")

@@ -19,7 +19,7 @@ from ..report.text import print_table
 from ..scorecard import (QuarterScorecard, Scorecard, campaigns_at_risk, score_campaigns,
                          score_quarters)
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit
+from .common import add_as_of, add_exports, add_json, analyze_inputs, context_of, emit
 
 MONEY = ("cost", "pipeline", "won", "cost_per_lead", "cost_per_mql")
 RATIOS = ("roi", "pipeline_per_cost", "leads_attainment", "pipeline_attainment",
@@ -40,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="per campaign (default), or the plan per fiscal quarter with the "
                              "change from the previous quarter")
     add_as_of(parser)
+    add_exports(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 

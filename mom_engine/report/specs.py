@@ -71,12 +71,16 @@ COVERAGE = TableSpec(
     Column("gap", "Gap to target", M, 1),
     Column("below_target", "Below target", F, 2),
     Column("quota_met", "Quota met", F, 3),
+    Column("marketing_sourced", "Marketing-sourced", M, 3),
+    Column("sales_sourced", "Sales-sourced", M, 3),
 )
 COVERAGE_TEAM = TableSpec(
     Column("open", "Open pipeline", M),
     Column("remaining_quota", "Remaining quota", M),
     Column("coverage", "Coverage", R),
     Column("reps_below_target", "Reps below target", N),
+    Column("marketing_sourced", "Marketing-sourced", M),
+    Column("sales_sourced", "Sales-sourced", M),
 )
 
 FUNNEL_STAGE = TableSpec(

@@ -1,0 +1,131 @@
+"""Target accounts: the named accounts sales goes after, and what marketing and sales have on
+each of them for the quarter (SPEC §3 Target Accounts, §7).
+
+Per target account, for each book's fiscal quarter containing the as-of date (as coverage):
+- leads = leads whose Inquiry Date is in the quarter (blank Inquiry Date: its first stage date)
+- mqls  = leads whose MQL stage date (the Lead Stage named MQL, else the first) is in the quarter
+- open  = Σ Amount of open opportunities closing in the quarter, counted as coverage counts them
+- won   = Σ Amount of Closed Won opportunities closing in the quarter
+
+Decisions where the SPEC is silent:
+- Accounts match trimmed, ignoring case and inner runs of spaces (`ACME  corp` = `Acme Corp`);
+  a lead or opportunity without an Account is on no target account.
+- Several books: one account across teams is one account (the first book's spelling, Tier and
+  Rep); its figures add up over every book, and `target-account-uncovered` (warning) is
+  reported once, at the first book's Target Accounts row, when no book has a lead in the quarter
+  or open pipeline for it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .findings import Finding
+from .funnel import mql_stage, stage_column
+from .mappings import fold
+from .model import Book
+from .pipeline import BookQuarter, counted_open
+
+ACCOUNT_COLUMNS = ["account", "tier", "rep", "leads", "mqls", "open", "won", "covered"]
+
+
+@dataclass
+class AccountsReport:
+    """Target accounts of one or more books; money in integer cents."""
+
+    as_of: dt.date
+    quarter: str
+    accounts: pd.DataFrame           # ACCOUNT_COLUMNS
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _inside(days: np.ndarray, quarter: BookQuarter) -> np.ndarray:
+    days = days.astype("datetime64[D]")
+    return (days >= quarter.first) & (days <= quarter.last)
+
+
+def _lead_figures(book: Book, quarter: BookQuarter) -> pd.DataFrame:
+    """leads and mqls in the quarter per folded account."""
+    leads = book.rows("Leads")
+    stages = tuple(book.plan.lead_stages)
+    inquiry = leads["Inquiry Date"].to_numpy().astype("datetime64[D]")
+    for stage in stages:                   # blank Inquiry Date: the first stage date
+        inquiry = np.where(np.isnat(inquiry), leads[stage_column(stage)].to_numpy()
+                           .astype("datetime64[D]"), inquiry)
+    mql = mql_stage(book)
+    mql_dates = (leads[stage_column(mql)].to_numpy().astype("datetime64[D]") if mql
+                 else np.full(len(leads), np.datetime64("NaT"), dtype="datetime64[D]"))
+    return pd.DataFrame({
+        "key": [None if a is None else fold(a)
+                for a in leads["Account"].to_numpy(dtype=object, na_value=None)],
+        "leads": _inside(inquiry, quarter).astype(np.int64),
+        "mqls": _inside(mql_dates, quarter).astype(np.int64),
+    }).dropna(subset=["key"]).groupby("key")[["leads", "mqls"]].sum()
+
+
+def _deal_figures(book: Book, quarter: BookQuarter) -> pd.DataFrame:
+    """open and won in the quarter per folded account, cents."""
+    deals = book.rows("Opportunities")
+    stage = deals["Stage"].to_numpy(dtype=object)
+    inside = _inside(deals["Close Date"].to_numpy(), quarter)
+    amount = deals["Amount"].to_numpy(dtype=np.int64)
+    is_open = inside & counted_open(book, stage)
+    return pd.DataFrame({
+        "key": [None if a is None else fold(a)
+                for a in deals["Account"].to_numpy(dtype=object, na_value=None)],
+        "open": np.where(is_open, amount, 0),
+        "won": np.where(inside & (stage == "Closed Won"), amount, 0),
+    }).dropna(subset=["key"]).groupby("key")[["open", "won"]].sum()
+
+
+def target_accounts(books: list[Book], as_of: dt.date) -> AccountsReport:
+    """Per target account across `books`: leads, MQLs, open and won for the quarter."""
+    books = [b for b in books if b.readable]
+    quarters = [BookQuarter.of(book, as_of) for book in books]
+    listed: dict[str, dict] = {}
+    figures = pd.DataFrame(columns=["leads", "mqls", "open", "won"], dtype=np.int64)
+    for index, (book, quarter) in enumerate(zip(books, quarters, strict=True)):
+        for record in book.rows("Target Accounts").to_dict("records"):
+            key = fold(record["Account"])
+            if key not in listed:
+                listed[key] = {"account": str(record["Account"]).strip(),
+                               "tier": _text(record["Tier"]), "rep": _text(record["Rep"]),
+                               "book": index, "row": int(record["_row"])}
+        mine = pd.concat([_lead_figures(book, quarter), _deal_figures(book, quarter)], axis=1)
+        figures = figures.add(mine.fillna(0).astype(np.int64), fill_value=0)
+    keys = list(listed)
+    found = figures.reindex(keys).fillna(0).astype(np.int64)
+    accounts = pd.DataFrame({
+        "account": [listed[k]["account"] for k in keys],
+        "tier": [listed[k]["tier"] for k in keys],
+        "rep": [listed[k]["rep"] for k in keys],
+        "leads": found["leads"].to_numpy(), "mqls": found["mqls"].to_numpy(),
+        "open": found["open"].to_numpy(), "won": found["won"].to_numpy(),
+    }, columns=ACCOUNT_COLUMNS[:-1])
+    accounts["covered"] = (accounts["leads"] > 0) | (accounts["open"] > 0)
+    label = quarters[0].label if quarters else ""
+    report = AccountsReport(as_of, label, accounts)
+    for position in np.flatnonzero(~accounts["covered"].to_numpy(dtype=bool)):
+        entry = listed[keys[position]]
+        book = books[entry["book"]]
+        report.findings.append(book.finding(
+            "target-account-uncovered",
+            f"target account {entry['account']} has no lead in {label} and no open pipeline "
+            f"closing in it; plan marketing for it or open an opportunity",
+            sheet="Target Accounts", column="Account", row=entry["row"],
+            value=entry["account"]))
+    return report
+
+
+def _text(value) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def check_accounts(book: Book, context) -> list[Finding]:
+    """Per-book `target-account-uncovered` for `analyze_book` (SPEC §7)."""
+    if book.rows("Target Accounts").empty:
+        return []
+    return target_accounts([book], context.as_of).findings

@@ -1,0 +1,59 @@
+"""`mom accounts PATH... [--as-of D] [--json]`: target accounts for the quarter (SPEC §3, §7).
+
+Several books are one sales organisation: an account named in two books is one account.
+JSON: `{"as_of", "quarter", "accounts": [{"account", "tier", "rep", "leads", "mqls", "open",
+"won", "covered"}], "findings"}`.
+"""
+from __future__ import annotations
+
+import argparse
+
+from ..accounts import AccountsReport, target_accounts
+from ..findings import sort_findings
+from ..report.json import money
+from ..report.text import print_table
+from . import EXIT_USAGE
+from .common import add_as_of, add_exports, add_json, analyze_inputs, context_of, emit
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "accounts", help="target accounts: leads, MQLs, open pipeline and won this quarter",
+        description="Per target account (the Target Accounts sheet) for the fiscal quarter "
+                    "containing the as-of date: leads and MQLs, open pipeline and won; an "
+                    "account with no lead and no open pipeline is target-account-uncovered. "
+                    "Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
+    parser.add_argument("books", nargs="+", metavar="PATH", help="workbook files or folders")
+    add_as_of(parser)
+    add_exports(parser)
+    add_json(parser)
+    parser.set_defaults(run=run)
+
+
+def accounts_json(report: AccountsReport) -> dict:
+    rows = [{"account": r["account"], "tier": r["tier"], "rep": r["rep"],
+             "leads": int(r["leads"]), "mqls": int(r["mqls"]), "open": money(r["open"]),
+             "won": money(r["won"]), "covered": bool(r["covered"])}
+            for r in report.accounts.to_dict("records")]
+    return {"as_of": report.as_of, "quarter": report.quarter, "accounts": rows}
+
+
+def run(args: argparse.Namespace) -> int:
+    context = context_of(args)
+    analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context)]
+    books = [a.book for a in analyses if a.readable]
+    if not books:
+        emit({"as_of": context.as_of}, [f for a in analyses for f in a.findings], args.json)
+        return EXIT_USAGE
+    report = target_accounts(books, context.as_of)
+    # Per-book findings are replaced by the cross-book ones (one account across books).
+    findings = [f for a in analyses for f in a.findings if f.code != "target-account-uncovered"]
+    findings = sort_findings(findings + report.findings)
+    document = accounts_json(report)
+
+    def render(out) -> None:
+        print_table(document["accounts"], ["account", "tier", "rep", "leads", "mqls", "open",
+                                           "won", "covered"], out=out,
+                    title=f"Target accounts {report.quarter} (as of {report.as_of})")
+
+    return emit(document, findings, args.json, render)
