@@ -1,4 +1,4 @@
-"""`mom accounts PATH... [--as-of D] [--json]`: target accounts for the quarter (SPEC §3, §7).
+"""`mom accounts PATH... [--as-of D] [--json]`: target accounts for the quarter.
 
 Several books are one sales organisation: an account named in two books is one account.
 JSON: `{"as_of", "quarter", "accounts": [{"account", "tier", "rep", "leads", "mqls", "open",
@@ -10,10 +10,18 @@ import argparse
 
 from ..accounts import AccountsReport, target_accounts
 from ..findings import sort_findings
-from ..report.json import money
-from ..report.text import print_table
+from ..report.specs import ACCOUNTS
+from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import add_as_of, add_exports, add_json, analyze_inputs, context_of, emit
+from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
+                     show, with_exports)
+
+EXAMPLES = ("mom accounts mom-demo/teams/",
+            "mom accounts team.xlsx --leads contacts.csv --as-of 2027-03-01 --json")
+
+ACCOUNTS_SCOPE = FindingScope.of(
+    ("Target Accounts", "Campaigns", "Opportunities", "Leads", "Lists", "Mappings"),
+    codes=("target-account-uncovered", "stage-unmapped", "campaign-ambiguous", "source-unmapped"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,29 +39,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def accounts_json(report: AccountsReport) -> dict:
-    rows = [{"account": r["account"], "tier": r["tier"], "rep": r["rep"],
-             "leads": int(r["leads"]), "mqls": int(r["mqls"]), "open": money(r["open"]),
-             "won": money(r["won"]), "covered": bool(r["covered"])}
-            for r in report.accounts.to_dict("records")]
-    return {"as_of": report.as_of, "quarter": report.quarter, "accounts": rows}
+    return {"as_of": report.as_of, "quarter": report.quarter,
+            "accounts": ACCOUNTS.rows(report.accounts)}
 
 
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context)]
     books = [a.book for a in analyses if a.readable]
+    scope = with_exports(ACCOUNTS_SCOPE, args)
     if not books:
-        emit({"as_of": context.as_of}, [f for a in analyses for f in a.findings], args.json)
+        show(args, Report({"as_of": context.as_of}), [f for a in analyses for f in a.findings],
+             scope=scope, paths=args.books)
         return EXIT_USAGE
     report = target_accounts(books, context.as_of)
     # Per-book findings are replaced by the cross-book ones (one account across books).
     findings = [f for a in analyses for f in a.findings if f.code != "target-account-uncovered"]
     findings = sort_findings(findings + report.findings)
     document = accounts_json(report)
-
-    def render(out) -> None:
-        print_table(document["accounts"], ["account", "tier", "rep", "leads", "mqls", "open",
-                                           "won", "covered"], out=out,
-                    title=f"Target accounts {report.quarter} (as of {report.as_of})")
-
-    return emit(document, findings, args.json, render)
+    table = Table(ACCOUNTS, document["accounts"],
+                  title=f"Target accounts {report.quarter} (as of {report.as_of})",
+                  empty="no target accounts: the Target Accounts sheet is empty or absent")
+    return show(args, Report(document, [table]), findings, scope=scope, paths=args.books)

@@ -111,6 +111,12 @@ def exports_of(args: argparse.Namespace) -> ExportFiles:
                        mapping=read_mapping_file(mapping) if mapping else None)
 
 
+def with_exports(scope: FindingScope, args: argparse.Namespace) -> FindingScope:
+    """A report read from --crm / --leads exports: every finding in those files bears on it."""
+    given = (getattr(args, name, None) for name in ("crm", "leads"))
+    return scope.with_books(*(Path(path).name for path in given if path))
+
+
 def context_of(args: argparse.Namespace, **overrides: Any) -> Context:
     """The check context for a command: its --as-of (default today), its exports and any
     overrides."""

@@ -11,7 +11,8 @@ from ..funnel import FunnelReport, roll_up_funnel
 from ..report.specs import FUNNEL, FUNNEL_STAGE
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of, show
+from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
+                     show, with_exports)
 
 
 EXAMPLES = ("mom funnel team.xlsx --as-of 2027-03-01",
@@ -32,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-FUNNEL_SCOPE = FindingScope.of(("Campaigns", "Leads", "Lists"),
-                               codes=("lead-stage-order", "lead-sla-breach", "consent-violation"))
+FUNNEL_SCOPE = FindingScope.of(("Campaigns", "Leads", "Lists", "Mappings"),
+                               codes=("lead-stage-order", "lead-sla-breach", "consent-violation",
+                                      "source-unmapped", "campaign-ambiguous"))
 
 
 def funnel_json(book_name: str, plan_id: str | None, report: FunnelReport) -> dict:
@@ -69,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
             documents.append(funnel_json(name, analysis.book.plan.plan_id, report))
     tables = [funnel_table(document, context.as_of) for document in documents]
     status = show(args, Report({"as_of": context.as_of, "books": documents}, tables), findings,
-                  scope=FUNNEL_SCOPE, paths=args.books)
+                  scope=with_exports(FUNNEL_SCOPE, args), paths=args.books)
     return status if documents else EXIT_USAGE

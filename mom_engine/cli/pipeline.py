@@ -15,7 +15,7 @@ from ..report.specs import COVERAGE, COVERAGE_TEAM
 from ..report.table import Report, Table
 from . import EXIT_USAGE
 from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
-                     coverage_target, show)
+                     coverage_target, show, with_exports)
 
 
 
@@ -40,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-PIPELINE_SCOPE = FindingScope.of(("Campaigns", "Opportunities", "Quotas", "Lists"),
-                                 codes=COVERAGE_CODES)
+PIPELINE_SCOPE = FindingScope.of(("Campaigns", "Opportunities", "Quotas", "Lists", "Mappings"),
+                                 codes=(*COVERAGE_CODES, "stage-unmapped", "campaign-ambiguous"))
 
 
 def coverage_json(report: CoverageReport) -> dict:
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     every = [f for _, a in analyses for f in a.findings]
     books = [a.book for _, a in analyses if a.readable]
     if not books:
-        show(args, Report({"as_of": context.as_of}), every, scope=PIPELINE_SCOPE,
+        show(args, Report({"as_of": context.as_of}), every, scope=with_exports(PIPELINE_SCOPE, args),
              paths=args.books)
         return EXIT_USAGE
     report = coverage(books, context.as_of, args.target)
@@ -98,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
     shown = "blank" if team["coverage"] is None else f"{team['coverage']:.2f}×"
     notes = [f"team: open {team['open']:,.2f} / remaining quota "
              f"{team['remaining_quota']:,.2f} = coverage {shown}; "
-             f"{team['reps_below_target']} rep(s) below target; open pipeline "
-             f"marketing-sourced {team['marketing_sourced']:,.2f}, sales-sourced "
-             f"{team['sales_sourced']:,.2f}"]
+             f"{team['reps_below_target']} rep(s) below target",
+             f"open pipeline: {team['marketing_sourced']:,.2f} marketing-sourced and "
+             f"{team['sales_sourced']:,.2f} sales-sourced"]
     if report.win_rate is not None:
         multiple = ("" if report.implied_multiple is None
                     else f", implied multiple {report.implied_multiple:.2f}×")
@@ -108,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
                      f"(target {report.target:g}×)")
     table = Table(COVERAGE, document["reps"], title=title, notes=[*lines, *notes],
                   empty="no rep has a quota or open pipeline in the quarter")
-    return show(args, Report(document, [table]), findings, scope=PIPELINE_SCOPE,
+    return show(args, Report(document, [table]), findings, scope=with_exports(PIPELINE_SCOPE, args),
                 paths=args.books)

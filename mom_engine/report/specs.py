@@ -83,6 +83,17 @@ COVERAGE_TEAM = TableSpec(
     Column("sales_sourced", "Sales-sourced", M),
 )
 
+ACCOUNTS = TableSpec(
+    Column("account", "Account", T, 0),
+    Column("tier", "Tier", T, 2),
+    Column("rep", "Rep", T, 2),
+    Column("leads", "Leads", N, 1),
+    Column("mqls", "MQLs", N, 1),
+    Column("open", "Open pipeline", M, 1),
+    Column("won", "Won", M, 1),
+    Column("covered", "Covered", F, 1),
+)
+
 FUNNEL_STAGE = TableSpec(
     Column("stage", "Stage", T, 0),
     Column("reached", "Reached", N, 1),
