@@ -94,6 +94,25 @@ def report_cases(folder, books):
                                   specs.EFFECTIVENESS),
                                  ("efficiency", d["books"][0]["efficiency"]["campaigns"],
                                   specs.EFFICIENCY)]),
+        "scorecard-at-risk": (["scorecard", one, "--as-of", AS_OF],
+                              lambda d: [("at risk", d["books"][0]["at_risk"],
+                                          specs.AT_RISK.only(*specs.AT_RISK_SHOWN)),
+                                         ("efficiency plan", d["books"][0]["efficiency"]["plan"],
+                                          specs.EFFICIENCY)]),
+        "scorecard-quarter": (["scorecard", one, "--by", "quarter"],
+                              lambda d: [("effect", d["books"][0]["effectiveness"],
+                                          specs.QUARTER_EFFECTIVENESS),
+                                         ("efficiency", d["books"][0]["efficiency"],
+                                          specs.QUARTER_EFFICIENCY)]),
+        "calendar": (["calendar", folder / "teams", "--as-of", AS_OF],
+                     lambda d: [("rows", d["rows"], specs.CALENDAR.only(*specs.CALENDAR_SHOWN))]),
+        "capacity": (["capacity", folder / "teams"],
+                     lambda d: [("people", d["people"], specs.CAPACITY_PEOPLE),
+                                ("over", [w for w in d["weeks"] if w["utilisation"] > 1],
+                                 specs.CAPACITY_WEEKS),
+                                ("campaigns", d["campaigns"],
+                                 specs.CAPACITY_CAMPAIGNS.only(
+                                     *specs.CAPACITY_CAMPAIGNS_SHOWN))]),
         "assets": (["assets", folder / "teams", "--search", "launch deck", "--as-of", AS_OF],
                    lambda d: [("assets", d["assets"], specs.ASSETS.only(*specs.ASSETS_SHOWN)),
                               ("duplicates", d["duplicates"], specs.DUPLICATE_ASSETS)]),
@@ -114,8 +133,8 @@ def report_cases(folder, books):
     }
 
 
-# scorecard is rendered from its spec again once its by-quarter tables are declared in specs.py
-CASES = ("spend", "spend-month", "schedule", "pipeline", "funnel", "assets",
+CASES = ("spend", "spend-month", "schedule", "pipeline", "funnel", "scorecard",
+         "scorecard-at-risk", "scorecard-quarter", "calendar", "capacity", "assets",
          "realign", "reconcile", "consolidate")
 
 

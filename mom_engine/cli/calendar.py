@@ -14,13 +14,20 @@ import pandas as pd
 
 from ..marketing_calendar import calendar_events, calendar_rows, write_ics
 from ..report.files import refuse_overwriting_inputs
-from ..report.text import print_table
+from ..report.specs import CALENDAR, CALENDAR_SHOWN
+from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import add_as_of, add_json, analyze_inputs, context_of, emit, input_books
+from .common import (FindingScope, add_as_of, add_json, analyze_inputs, context_of, input_books,
+                     show)
 
 
 EXAMPLES = ("mom calendar mom-demo/teams/ -o marketing.ics",
             "mom calendar team.xlsx --as-of 2027-03-01")
+
+# Campaign windows, activities and the tasks whose Planned Finish is a milestone.
+CALENDAR_SCOPE = FindingScope.of(("Campaigns", "Activities", "Tasks", "Lists"),
+                                 codes=("dates-reversed", "task-late"))
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -35,14 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _value(value: Any) -> Any:
-    if value is None or (not isinstance(value, bool) and pd.isna(value)):
-        return None
-    if hasattr(value, "isoformat") or type(value).__name__ == "datetime64":
-        return str(value)[:10]
-    return bool(value) if isinstance(value, bool) or type(value).__name__ == "bool_" else value
-
-
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     if args.output:
@@ -53,21 +52,18 @@ def run(args: argparse.Namespace) -> int:
         if analysis.readable:
             tables.append(calendar_rows(analysis.book, context.as_of))
     if not tables:
-        emit({"as_of": context.as_of, "rows": []}, findings, args.json)
+        show(args, Report({"as_of": context.as_of, "rows": []}), findings,
+             scope=CALENDAR_SCOPE, paths=args.books)
         return EXIT_USAGE
     rows = pd.concat(tables, ignore_index=True)
-    records = [{k: _value(v) for k, v in r.items()} for r in rows.to_dict("records")]
-    document: dict[str, Any] = {"as_of": context.as_of, "rows": records,
+    document: dict[str, Any] = {"as_of": context.as_of, "rows": CALENDAR.rows(rows),
                                 "events": len(calendar_events(rows))}
+    notes = []
     if args.output:
         document["output"] = str(write_ics(args.output, rows))
-
-    def render(out) -> None:
-        out.width = max(out.width, 130)
-        print_table(records, ["team", "kind", "campaign_id", "name", "channel", "start", "end",
-                              "start_week", "end_week", "late"],
-                    title=f"Marketing calendar as of {context.as_of}", out=out)
-        if args.output:
-            out.print(f"wrote {document['events']} events to {document['output']}")
-
-    return emit(document, findings, args.json, render)
+        notes.append(f"wrote {document['events']} events to {document['output']}")
+    table = Table(CALENDAR.only(*CALENDAR_SHOWN), document["rows"],
+                  title=f"Marketing calendar as of {context.as_of}", notes=notes,
+                  empty="no campaign to show (none, or all cancelled)")
+    return show(args, Report(document, [table]), findings, scope=CALENDAR_SCOPE,
+                paths=args.books)

@@ -11,16 +11,14 @@ from typing import Any
 from ..analyze import Analysis, Context, analyze_book, analyze_books
 from ..exports import ExportFiles
 from ..mappings import read_mapping_file
-from ..findings import Finding
 from ..read import workbook_files
-from ..report.text import console
 from ..report.table import Report
 from ..safety import display_name, readable_text
 from ..values import NumberError, number_in_range
 from . import UsageError
 from .output import FindingScope, add_output_options, exit_status, output_format, show
 
-__all__ = ["FindingScope", "Report", "add_output_options", "exit_status", "show"]
+__all__ = ["FindingScope", "Report", "add_output_options", "exit_status", "output_format", "show"]
 
 
 def as_of_date(text: str) -> dt.date:
@@ -146,15 +144,3 @@ def analyze_one(path: str, context: Context, command: str) -> Analysis:
         raise UsageError(f"{command} takes one workbook; {path} holds {len(files)}")
     return analyze_book(files[0], context=context)
 
-
-def emit(document: dict[str, Any], findings: list[Finding],
-         args: argparse.Namespace | bool, render_text: Any = None) -> int:
-    """Print a document (as JSON) or its rendering, then every finding; return the status.
-
-    For commands not yet declared with table specs (`args` may still be the old `as_json`
-    flag): prefer `show` with a `Report` and a `FindingScope`."""
-    if isinstance(args, bool):
-        args = argparse.Namespace(format="json" if args else "table")
-    if output_format(args) != "json" and render_text:
-        render_text(console())
-    return show(args, Report(document), findings)

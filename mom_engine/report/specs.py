@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from .table import Column, Kind, TableSpec
 
-M, A, R, P, DAYS, N, D, T, F = (Kind.MONEY, Kind.AMOUNT, Kind.RATIO, Kind.PERCENT, Kind.DAYS,
-                                Kind.COUNT, Kind.DATE, Kind.TEXT, Kind.FLAG)
+M, A, R, P, DAYS, H, N, D, T, F = (Kind.MONEY, Kind.AMOUNT, Kind.RATIO, Kind.PERCENT,
+                                   Kind.DAYS, Kind.HOURS, Kind.COUNT, Kind.DATE, Kind.TEXT,
+                                   Kind.FLAG)
 
 SPEND_KEY_HEADERS = {"activity": "Activity", "campaign": "Campaign", "plan": "Plan",
                      "gl": "G/L account", "month": "Month", "quarter": "Quarter", "year": "Year"}
@@ -135,6 +136,115 @@ EFFICIENCY = TableSpec(
     Column("median_review_cycle", "Median review cycle (days)", DAYS, 1),
     Column("hours_variance", "Hours variance", DAYS, 1, shown="+,.1f"),
 )
+
+
+def with_changes(spec: TableSpec, key: str = "quarter") -> TableSpec:
+    """Each figure of `spec` followed by `<figure>_change`: this row minus the previous one,
+    shown with its sign (the scorecard by fiscal quarter)."""
+    signs = {M: "+,.2f", A: "+,.2f", R: "+,.2f", P: "+.1%", DAYS: "+,.1f", N: "+,d"}
+    columns = []
+    for column in spec.columns:
+        columns.append(column)
+        if column.name != key and column.kind in signs:
+            columns.append(Column(f"{column.name}_change", f"{column.header} change",
+                                  column.kind, min(column.priority + 1, 3),
+                                  shown=signs[column.kind]))
+    return TableSpec(*columns)
+
+
+QUARTER_EFFECTIVENESS = with_changes(TableSpec(
+    Column("quarter", "Quarter", T, 0),
+    Column("cost", "Cost", M, 1),
+    Column("leads", "Leads", N, 1),
+    Column("mqls", "MQLs", N, 2),
+    Column("pipeline", "Pipeline", M, 1),
+    Column("won", "Won", M, 1),
+    Column("roi", "ROI", P, 1),
+    Column("pipeline_per_cost", "Pipeline per cost", R, 2),
+))
+QUARTER_EFFICIENCY = with_changes(TableSpec(
+    Column("quarter", "Quarter", T, 0),
+    *(c for c in EFFICIENCY.columns if c.name not in ("campaign_id", "campaign")),
+))
+
+AT_RISK = TableSpec(
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("campaign", "Campaign", T, 2),
+    Column("status", "Status", T, 2),
+    Column("start", "Start", D, 3),
+    Column("end", "End", D, 3),
+    Column("expected_share", "Share due", P, 1, shown=".0%"),
+    Column("leads_attainment", "Leads attainment", P, 3),
+    Column("pipeline_attainment", "Pipeline attainment", P, 3),
+    Column("revenue_attainment", "Revenue attainment", P, 3),
+    Column("underperforming", "Below target", F, 3),
+    Column("spi", "SPI", R, 1),
+    Column("behind_schedule", "Behind schedule", F, 3),
+    Column("late_tasks", "Late tasks", N, 2),
+    Column("reasons", "Reasons", T, 1),
+)
+AT_RISK_SHOWN = ("campaign_id", "campaign", "status", "expected_share", "spi", "late_tasks",
+                 "reasons")
+
+CALENDAR = TableSpec(
+    Column("book", "Workbook", T, 3),
+    Column("plan_id", "Plan", T, 3),
+    Column("team", "Team", T, 2),
+    Column("kind", "Kind", T, 1),
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("activity_id", "Activity ID", T, 3),
+    Column("task_id", "Task ID", T, 3),
+    Column("name", "Name", T, 1),
+    Column("channel", "Channel", T, 2),
+    Column("segment", "Segment", T, 3),
+    Column("owner", "Owner", T, 3),
+    Column("status", "Status", T, 3),
+    Column("start", "Start", D, 1),
+    Column("end", "End", D, 1),
+    Column("late", "Late", F, 1),
+    Column("start_week", "Start week", T, 2),
+    Column("end_week", "End week", T, 2),
+    Column("campaign", "Campaign", T, 3),
+)
+CALENDAR_SHOWN = ("team", "kind", "campaign_id", "name", "channel", "start", "end",
+                  "start_week", "end_week", "late")
+
+CAPACITY_PEOPLE = TableSpec(
+    Column("person", "Person", T, 0),
+    Column("role", "Role", T, 2),
+    Column("resource_type", "Resource type", T, 3),
+    Column("capacity", "Hours per week", H, 2),
+    Column("weeks", "Weeks", N, 2),
+    Column("hours", "Hours", H, 1),
+    Column("peak_hours", "Peak hours", H, 1),
+    Column("peak_week", "Peak week", D, 1),
+    Column("peak_utilisation", "Peak utilisation", P, 1, shown=".0%"),
+    Column("weeks_over", "Weeks over", N, 1),
+)
+CAPACITY_WEEKS = TableSpec(
+    Column("person", "Person", T, 0),
+    Column("week", "Week", D, 0),
+    Column("fiscal_week", "Fiscal week", T, 2),
+    Column("hours", "Hours", H, 1),
+    Column("capacity", "Hours per week", H, 1),
+    Column("utilisation", "Utilisation", P, 1, shown=".0%"),
+)
+CAPACITY_CAMPAIGNS = TableSpec(
+    Column("book", "Workbook", T, 0),
+    Column("currency", "Currency", T, 3),
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("campaign", "Campaign", T, 3),
+    Column("internal_hours", "Internal hours", H, 1),
+    Column("external_hours", "External hours", H, 1),
+    Column("actual_internal_hours", "Actual internal hours", H, 2),
+    Column("actual_external_hours", "Actual external hours", H, 2),
+    Column("internal_cost", "Internal cost", M, 1),
+    Column("external_cost", "External cost", M, 1),
+    Column("unpriced_hours", "Unpriced hours", H, 2),
+)
+CAPACITY_CAMPAIGNS_SHOWN = ("book", "campaign_id", "internal_hours", "external_hours",
+                            "actual_internal_hours", "actual_external_hours", "internal_cost",
+                            "external_cost", "unpriced_hours")
 
 ASSETS = TableSpec(
     Column("team", "Team", T, 2),

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 
 from ..findings import Finding, Severity, sort_findings
-from .table import Column, Kind, Table, TableSpec, plain
+from .table import Column, Kind, Table, plain
 
 GAP = "  "
 PIPED_WIDTH = 100          # a pipe or a file has no width: what reads well in an email
@@ -36,7 +36,7 @@ RESET = "\033[0m"
 
 
 def console(stderr: bool = False) -> Console:
-    """A rich console (progress bars; commands not yet rendered from a spec)."""
+    """A rich console (progress bars and the demo's closing lines)."""
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
@@ -255,37 +255,3 @@ def print_findings(findings: Sequence[Finding], out: Any = None, *, others: str 
     stream.write("\n".join(lines) + "\n")
     stream.flush()
 
-
-def print_summary(findings: Iterable[Finding], out: Any = None) -> None:
-    stream = sys.stdout if out is None or not hasattr(out, "write") else out
-    stream.write(count_line(findings) + "\n")
-
-
-# --- for commands not yet declared with a spec ---------------------------------------------
-
-def guess_spec(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> TableSpec:
-    """A spec from the values themselves: numbers are amounts, others text (a stopgap)."""
-    specs = []
-    for n, name in enumerate(columns):
-        values = [r.get(name) for r in rows if r.get(name) is not None]
-        kind = Kind.TEXT
-        if values and all(isinstance(v, bool) for v in values):
-            kind = Kind.FLAG
-        elif values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            kind = Kind.COUNT
-        elif values and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                            for v in values):
-            kind = Kind.AMOUNT
-        specs.append(Column(name, name.replace("_", " "), kind, priority=0 if n == 0 else 1))
-    return TableSpec(*specs)
-
-
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
-                title: str | None = None, out: Any = None,
-                formats: dict[str, str] | None = None) -> None:
-    """Rows of plain values as a table (prefer a `Table` with a declared spec)."""
-    spec = guess_spec(rows, columns)
-    if formats:
-        spec = TableSpec(*(Column(c.name, c.header, c.kind, c.priority, formats.get(c.name))
-                           for c in spec.columns))
-    write_tables([Table(spec, list(rows), title or "")])
