@@ -45,6 +45,17 @@ def test_settings_sheet_and_xlwings_conf():
     assert settings == {"ERP export": "erp_export.csv", "Team workbooks": "teams"}
 
 
+def test_it_states_the_matching_rule_and_cites_no_spec_section():
+    workbook = openpyxl.load_workbook(COMMITTED / WORKBOOK_NAME, keep_vba=True)
+    texts = [str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row
+             if cell.value is not None]
+    texts.append((COMMITTED / MODULE_NAME).read_text())
+    assert not [t for t in texts if "SPEC" in t or "§" in t]
+    assert workbook["Reconcile"]["A2"].value.startswith(
+        "Each PO and invoice of the team workbooks is matched with the ERP export")
+    assert "amount-mismatch (amounts more than 0.01 apart)" in workbook["Reconcile"]["A2"].value
+
+
 def test_the_module_beside_it_has_main_that_runs_the_reconcile_macro():
     source = (COMMITTED / MODULE_NAME).read_text()
     namespace: dict = {}

@@ -44,6 +44,8 @@ def test_every_udf_registers_with_xlwings_and_gets_a_vba_wrapper(excel_udfs):
         info = getattr(module, name).__xlfunc__
         assert info["name"] == name and info["category"] == "MOM"
         assert info["ret"]["doc"].strip(), name                       # the wizard's description
+        assert not any("SPEC" in text or "§" in text for text in (
+            info["ret"]["doc"], *(arg["doc"] for arg in info["args"]))), name   # rules, not §s
         assert all(arg["doc"] and not arg["doc"].startswith("Positional")
                    for arg in info["args"]), name                     # every argument explained
     out = io.StringIO()
