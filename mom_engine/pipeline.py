@@ -2,7 +2,8 @@
 
 For the fiscal quarter that contains the as-of date (the plan's FY Start Month):
 
-- open      = Σ Amount of opportunities not closed whose Close Date is inside the quarter
+- open      = Σ Amount of opportunities in the plan's Pipeline Stages (default every open
+  stage) whose Close Date is inside the quarter
 - won       = Σ Amount of Closed Won whose Close Date is inside the quarter
 - remaining quota = quota − won
 - coverage  = open ÷ remaining quota; blank and `quota_met` when remaining quota ≤ 0
@@ -51,7 +52,7 @@ from .keys import id_key_array
 from .model import Book, Context
 from .money import decimal_of, format_money, multiply_cents
 from .plan import PlanSettings
-from .sheets import CLOSED_STAGES, OPPORTUNITY_STAGES
+from .sheets import OPPORTUNITY_STAGES
 
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
@@ -105,9 +106,10 @@ def _columns(books: list[Book], sheet: str, pick) -> dict[str, np.ndarray]:
 
 
 def counted_open(book: Book, stage: np.ndarray) -> np.ndarray:
-    """Which opportunities (by canonical stage) are open pipeline: the one definition used by
-    coverage, target accounts and the consolidated figures (SPEC §7)."""
-    return ~np.isin(stage, CLOSED_STAGES)
+    """Which opportunities (by canonical stage) are open pipeline: those in the plan's Pipeline
+    Stages (default every open stage). The one definition used by coverage, weighted and
+    sourced pipeline, target accounts and the consolidated figures (SPEC §7)."""
+    return np.isin(stage, book.plan.pipeline_stages)
 
 
 def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:

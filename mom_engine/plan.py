@@ -18,8 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, PLAN_STATUSES, PO_CONTROLS,
-                     SEVERITIES, Column, Kind)
+from .sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, OPEN_STAGES, PLAN_STATUSES,
+                     PO_CONTROLS, SEVERITIES, Column, Kind)
 
 T, ID, NUM, DATE, PCT, ENUM, YESNO, CUR, LIST = (
     Kind.TEXT, Kind.ID, Kind.NUMBER, Kind.DATE, Kind.PERCENT, Kind.ENUM, Kind.YESNO,
@@ -78,6 +78,10 @@ class PlanSettings(BaseModel):
         "PO Required", YESNO, dropdown="Yes No", help="Yes: every invoice needs a PO")] = True
     lead_stages: Annotated[tuple[str, ...], PlanField(
         "Lead Stages", LIST, help="Funnel stages in order, comma-separated")] = DEFAULT_LEAD_STAGES
+    pipeline_stages: Annotated[tuple[str, ...], PlanField(
+        "Pipeline Stages", LIST,
+        help="Open opportunity stages that count as pipeline (coverage, weighted, sourced), "
+             "comma-separated; default all open stages")] = OPEN_STAGES
     sla_stage: Annotated[str, PlanField(
         "SLA Stage", T, help="Stage whose leads must be worked within SLA Days")] = "SQL"
     sla_days: Annotated[float, PlanField(

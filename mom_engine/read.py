@@ -32,8 +32,8 @@ from .findings import column_letter
 from .model import Book, Table, empty_frame
 from .mappings import Mapping, header_aliases, mapping_of_book, resolve_book
 from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
-from .sheets import (LISTS, MAPPINGS, PLAN, SHEET_NAMES, SHEETS, Column, Kind, Sheet,
-                     leads_sheet, normalise_name)
+from .sheets import (CLOSED_STAGES, LISTS, MAPPINGS, OPEN_STAGES, PLAN, SHEET_NAMES, SHEETS,
+                     Column, Kind, Sheet, leads_sheet, normalise_name)
 from .values import (ERROR_VALUES, MAX_MONEY_CENTS, Parsed, cents_of_float, is_blank,
                      parse_value, range_problem, text_of)
 
@@ -608,6 +608,10 @@ def _plan_settings(book: Book, found: dict[str, Any]) -> dict[str, Any]:
             value = _usable_stages(book, value)
             if not value:
                 continue
+        if name == "Pipeline Stages":
+            value = _pipeline_stages(book, value)
+            if not value:
+                continue
         settings[attribute] = value
     return settings
 
@@ -631,6 +635,23 @@ def _usable_stages(book: Book, stages: tuple[str, ...]) -> tuple[str, ...]:
         seen.add(key)
         kept.append(stage)
     return tuple(kept)
+
+
+def _pipeline_stages(book: Book, stages: tuple[str, ...]) -> tuple[str, ...]:
+    """Pipeline Stages in our spelling (ignoring case, spaces, hyphens); a name that is no open
+    stage is a warning and left out — none left: every open stage counts."""
+    known = {normalise_name(stage): stage for stage in OPEN_STAGES}
+    kept = tuple(dict.fromkeys(known[normalise_name(s)] for s in stages
+                               if normalise_name(s) in known))
+    for stage in (s for s in stages if normalise_name(s) not in known):
+        closed = normalise_name(stage) in {normalise_name(c) for c in CLOSED_STAGES}
+        why = "is a closed stage" if closed else "is not an opportunity stage"
+        left = "it is left out" if kept else "no stage is left, so every open stage counts"
+        book.findings.append(book.plan_finding(
+            "value-enum", f"Pipeline stage '{stage}' {why}; {left} — list open stages of "
+                          f"{', '.join(OPEN_STAGES)}", "Pipeline Stages",
+            value=", ".join(stages), severity="warning"))
+    return kept
 
 
 def read_lists(rows: list[list[Any]]) -> dict[str, list[str]]:

@@ -112,6 +112,7 @@ OPPORTUNITY_STAGES = {
     "Closed Lost": 0.00,
 }
 CLOSED_STAGES = ("Closed Won", "Closed Lost")
+OPEN_STAGES = tuple(stage for stage in OPPORTUNITY_STAGES if stage not in CLOSED_STAGES)
 DEFAULT_LEAD_STAGES = ("MQL", "SQL", "SAL", "Opportunity")
 
 GL_LIST = "GL Accounts"

@@ -77,3 +77,18 @@ def test_cli_accounts_json(make_book, run_mom):
     assert [(f["book"], f["cell"], f["code"]) for f in document["findings"]
             if f["code"] == "target-account-uncovered"] == [
         ("b.xlsx", "A2", "target-account-uncovered")]
+
+
+def test_pipeline_stages_decide_an_accounts_open_pipeline(make_book):
+    # Plan Pipeline Stages = Proposal: Hooli's Qualification deal (5,000) is not pipeline, so
+    # Hooli (no lead, no open deal) is uncovered; Acme's Proposal deal still counts
+    path = make_book("b.xlsx", plan={"Pipeline Stages": "Proposal", "Lead Stages": "MQL"}, **{
+        "Target Accounts": [{"Account": "Acme Corp"}, {"Account": "Hooli"}],
+        "Opportunities": [opp("O1", "Acme Corp", "Proposal", 50000, D(2027, 3, 1)),
+                          opp("O2", "Hooli", "Qualification", 5000, D(2027, 3, 20))]})
+    report = target_accounts([read_book(path)], AS_OF)
+    assert [(r["account"], r["open"], r["covered"])
+            for r in report.accounts.to_dict("records")] == [
+        ("Acme Corp", 5000000, True), ("Hooli", 0, False)]
+    assert [(f.sheet, f.cell, f.code) for f in report.findings] == [
+        ("Target Accounts", "A3", "target-account-uncovered")]

@@ -290,3 +290,60 @@ def test_cli_pipeline_several_books_judges_the_rep_once(make_book, run_mom):
     assert [(r["rep"], r["quota"], r["open"], r["coverage"]) for r in document["reps"]] == [
         ("Ann", 100000.0, 300000.0, 3.0)]
     assert document["findings"] == []
+
+
+# --- Plan field Pipeline Stages: which open stages count as pipeline ------------------------
+
+def test_pipeline_stages_narrow_open_weighted_and_coverage(make_book):
+    book = make_book(plan={"Pipeline Stages": "Proposal, negotiation"},
+                     Opportunities=OPPORTUNITIES, Quotas=QUOTAS)
+    report = coverage([read_book(book)], AS_OF)
+    reps = rep_rows(report)
+    # Ann: O5 (Prospecting) no longer counts → open O2 60,000; weighted 60,000 × 0.50
+    # coverage 60,000 / 80,000 = 0.75; gap 2.5 × 80,000 − 60,000 = 140,000
+    ann = reps["Ann"]
+    assert (ann["open"], ann["weighted"], ann["gap"], ann["coverage"]) == (
+        6000000, 3000000, 14000000, 0.75)
+    # Bob O7 Proposal, Cara O8 Negotiation, Eve O9 Proposal still count
+    assert [reps[r]["open"] for r in ("Bob", "Cara", "Eve")] == [500000, 3000000, 3000000]
+    # team open 60,000 + 5,000 + 30,000 + 30,000 = 125,000, all sales-sourced
+    assert (report.team["open"], report.team["marketing_sourced"],
+            report.team["sales_sourced"]) == (12500000, 0, 12500000)
+
+
+def test_pipeline_stages_decide_marketing_and_sales_sourced(make_book):
+    deals = [opp("O1", "Ann", "Prospecting", 10000, D(2027, 2, 1), campaign="C1"),
+             opp("O2", "Ann", "Proposal", 20000, D(2027, 2, 2), campaign="C1"),
+             opp("O3", "Ann", "Negotiation", 40000, D(2027, 2, 3))]
+    sheets = {"Campaigns": [{"Campaign ID": "C1", "Campaign": "Webinar"}],
+              "Opportunities": deals, "Quotas": QUOTAS[:1]}
+    every = rep_rows(coverage([read_book(make_book("all.xlsx", **sheets))], AS_OF))["Ann"]
+    # default, every open stage: open 70,000; weighted 1,000 + 10,000 + 30,000
+    assert (every["open"], every["weighted"], every["marketing_sourced"],
+            every["sales_sourced"]) == (7000000, 4100000, 3000000, 4000000)
+    narrow = rep_rows(coverage([read_book(make_book(
+        "narrow.xlsx", plan={"Pipeline Stages": "Proposal; Negotiation"}, **sheets))],
+        AS_OF))["Ann"]
+    assert (narrow["open"], narrow["weighted"], narrow["marketing_sourced"],
+            narrow["sales_sourced"]) == (6000000, 4000000, 2000000, 4000000)
+
+
+def test_pipeline_stages_that_are_not_open_stages_are_warned_and_left_out(make_book, analyze):
+    path = make_book(plan={"Pipeline Stages": "Proposal, Closed Won, Discovery"},
+                     Opportunities=OPPORTUNITIES, Quotas=QUOTAS)
+    analysis = analyze(path, as_of=AS_OF)
+    assert analysis.book.plan.pipeline_stages == ("Proposal",)
+    cell = analysis.book.plan_cells["Pipeline Stages"]
+    warnings = [(f.sheet, f.cell, f.code, f.severity.value) for f in analysis.findings
+                if f.column == "Pipeline Stages"]
+    assert warnings == [("Plan", cell, "value-enum", "warning")] * 2
+    messages = [f.message for f in analysis.findings if f.column == "Pipeline Stages"]
+    assert messages[0].startswith("Pipeline stage 'Closed Won' is a closed stage; it is left out")
+    assert messages[1].startswith("Pipeline stage 'Discovery' is not an opportunity stage")
+    # nothing usable left: every open stage counts, and the warning says so
+    path = make_book("closed.xlsx", plan={"Pipeline Stages": "Closed Won"})
+    analysis = analyze(path, as_of=AS_OF)
+    assert analysis.book.plan.pipeline_stages == (
+        "Prospecting", "Qualification", "Proposal", "Negotiation")
+    assert "no stage is left, so every open stage counts" in next(
+        f.message for f in analysis.findings if f.column == "Pipeline Stages")
