@@ -33,7 +33,7 @@ import numpy as np
 import python_calamine as calamine
 
 from . import safety
-from .mappings import Mapping, fold, resolve_campaigns, resolve_opportunities
+from .mappings import Mapping, fold, resolve_leads, resolve_opportunities
 from .model import Book, ExportFiles, Table
 from .read import SheetReader, find_header
 from .sheets import OPPORTUNITIES, Kind, Sheet, leads_sheet, normalise_name
@@ -304,7 +304,6 @@ def attach_exports(books: Sequence[Book], files: ExportFiles) -> None:
             table = _share(export.table, owner == index)
             book.tables["Opportunities"] = table
             resolve_opportunities(book, table)
-            resolve_campaigns(book, table)
     if files.leads is not None:
         export = read_export(files.leads, leads_sheet(first.plan.lead_stages), first.mapping)
         campaign = _campaign_books(books, export.table.frame["Campaign ID"].to_numpy(
@@ -313,7 +312,7 @@ def attach_exports(books: Sequence[Book], files: ExportFiles) -> None:
         for index, book in enumerate(books):
             table = _share(export.table, campaign == index)
             book.tables["Leads"] = table
-            resolve_campaigns(book, table)
+            resolve_leads(book, table)
 
 
 # --- the demo's exports ---------------------------------------------------------------------

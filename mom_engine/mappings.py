@@ -41,6 +41,7 @@ import pandas as pd
 
 from .findings import Finding
 from .model import Book, Table
+from .money import exchange_rates, in_plan_currency
 from .sheets import OPPORTUNITY_STAGES, SHEETS, Column, normalise_name
 
 CLOSED_STAGE_OF = {"Won": "Closed Won", "Lost": "Closed Lost"}
@@ -207,14 +208,72 @@ def header_aliases(mapping: Mapping | None, columns: tuple[Column, ...]) -> dict
 # --- the resolving stage --------------------------------------------------------------------
 
 def resolve_book(book: Book) -> None:
-    """Stages and campaigns of the book's Opportunities and Leads resolved through its mapping
-    (the Mappings sheet, plus --map). Runs once, after reading and before any check."""
+    """Stages, currencies and campaigns of the book's Opportunities, opt-outs and campaigns of
+    its Leads, resolved through its mapping (the Mappings sheet, plus --map) and Rates. Runs
+    once, after reading and before any check."""
     resolve_opportunities(book, book.table("Opportunities"))
-    for name in ("Opportunities", "Leads"):
-        resolve_campaigns(book, book.table(name))
+    resolve_leads(book, book.table("Leads"))
 
 
 def resolve_opportunities(book: Book, table: Table) -> None:
+    """An Opportunities table (typed or a CRM export's share): stages, currency, campaigns."""
+    resolve_stages(book, table)
+    resolve_currency(book, table)
+    resolve_campaigns(book, table)
+
+
+def resolve_leads(book: Book, table: Table) -> None:
+    """A Leads table (typed or a marketing-automation export's share): opt-outs, campaigns."""
+    resolve_opt_out(book, table)
+    resolve_campaigns(book, table)
+
+
+NON_MARKETING = normalise_name("Non-marketing contact")
+
+
+def resolve_opt_out(book: Book, table: Table) -> None:
+    """HubSpot's Marketing contact status: a non-marketing contact may be sent no marketing
+    email, so it counts as Opted Out (as `Unsubscribed from all email` does)."""
+    frame = table.frame
+    if frame.empty or "Marketing Contact Status" not in frame:
+        return
+    status = frame["Marketing Contact Status"].to_numpy(dtype=object, na_value=None)
+    non_marketing = np.array([s is not None and normalise_name(str(s)) == NON_MARKETING
+                              for s in status], dtype=bool)
+    if non_marketing.any():
+        opted = frame["Opted Out"].fillna(False).to_numpy(dtype=bool) | non_marketing
+        table.frame = frame.assign(**{"Opted Out": pd.array(opted, dtype=frame["Opted Out"].dtype)})
+
+
+def resolve_currency(book: Book, table: Table) -> None:
+    """Amounts in another currency than the plan's → plan currency with the book's Rates (one
+    conversion, `money.in_plan_currency`, as spend's); without a rate the opportunity is
+    `rate-missing` at its Currency cell and left out of the figures — never guessed."""
+    frame = table.frame
+    if frame.empty or "Currency" not in frame or not frame["Currency"].notna().any():
+        return
+    plan_currency = book.plan.currency
+    cents, priced, codes = in_plan_currency(
+        frame["Amount"].to_numpy(dtype=np.float64, na_value=np.nan), frame["Currency"],
+        exchange_rates(book.rows("Rates"), plan_currency), plan_currency)
+    amount = frame["Amount"].to_numpy(dtype=np.float64, na_value=np.nan)
+    converted = np.where(np.isnan(amount), np.nan, cents)
+    table.frame = frame.assign(Amount=pd.array(
+        [None if np.isnan(v) else int(v) for v in converted], dtype=frame["Amount"].dtype))
+    missing = ~priced & ~frame["_rejected"].to_numpy() & ~np.isnan(amount)
+    rows = frame["_row"].to_numpy()
+    for position in np.flatnonzero(missing):
+        code = codes[position]
+        book.findings.append(book.finding(
+            "rate-missing",
+            f"no exchange rate for {code} on the Rates sheet, so this opportunity is left out "
+            f"of the pipeline figures; add a row Currency {code}, Rate = {plan_currency} per "
+            f"1 {code}", sheet=table.name, column="Currency", row=int(rows[position]),
+            value=code))
+    table.reject(np.flatnonzero(missing), "rate-missing")
+
+
+def resolve_stages(book: Book, table: Table) -> None:
     """Stage text → our stage; unmapped stages one finding per value, their rows left out; a
     mapped stage's probability fills a blank Probability."""
     frame = table.frame

@@ -13,13 +13,18 @@ needs them; import them from here.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from .values import (CENT, cents_of_decimal, cents_of_float, decimal_of, exceeds, multiply_cents,
                      round_cents)
 
-__all__ = ["CENT", "cents_of_decimal", "cents_of_float", "decimal_of", "exceeds", "format_money",
-           "multiply_cents", "round_cents", "units"]
+__all__ = ["CENT", "cents_of_decimal", "cents_of_float", "decimal_of", "exceeds",
+           "exchange_rates", "format_money", "in_plan_currency", "multiply_cents", "round_cents",
+           "units"]
 
 
 def units(cents: Any) -> float | None:
@@ -35,3 +40,27 @@ def format_money(cents: Any) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}{whole:,}.{rest:02d}"
+
+
+# --- other currencies -----------------------------------------------------------------------
+
+def exchange_rates(rates: pd.DataFrame, plan_currency: str) -> dict[str, float]:
+    """The Rates sheet's rows → currency → plan-currency units per 1 unit (the plan's own 1)."""
+    table = {str(c).upper(): float(r)
+             for c, r in zip(rates["Currency"], rates["Rate"], strict=True)
+             if not pd.isna(c) and not pd.isna(r) and r > 0}
+    table[plan_currency.upper()] = 1.0
+    return table
+
+
+def in_plan_currency(cents: Any, currency: pd.Series, rates: Mapping[str, float],
+                     plan_currency: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Amounts (cents) in their row's currency (blank: the plan's) → (plan-currency cents,
+    which rows had a rate, each row's currency code). Rows without a rate come out as 0 cents
+    and priced False: the caller reports them (`rate-missing`), never guesses a rate."""
+    codes = currency.astype("string").str.strip().str.upper().fillna(plan_currency.upper())
+    rate = codes.map(dict(rates)).astype("float64").to_numpy()
+    priced = ~np.isnan(rate)
+    amount = np.asarray(cents, dtype=np.float64)
+    converted = multiply_cents(np.nan_to_num(amount), np.where(priced, rate, 0.0))
+    return converted, priced, codes.to_numpy(dtype=object)

@@ -50,6 +50,8 @@ class Column:
     fallback_headers: tuple[str, ...] = ()
     # Values a Mappings sheet may translate (its Kind): read as text, resolved after reading.
     mapped: str | None = None
+    # False: a vendor export's column, read when present but not written into the template.
+    template: bool = True
 
     @property
     def key(self) -> str:
@@ -300,6 +302,8 @@ OPPORTUNITIES = Sheet(
         Column("Stage", ENUM, required=True, choices=tuple(OPPORTUNITY_STAGES),
                aliases=("Deal Stage",), mapped="Stage"),
         Column("Amount", MONEY, required=True, minimum=0),
+        Column("Currency", CUR, aliases=("Opportunity Currency", "Amount Currency"),
+               note="blank = plan currency; another is converted with the Rates sheet"),
         Column("Created", DATE, aliases=("Created Date", "Create Date")),
         Column("Close Date", DATE, required=True),
         Column("Probability", PCT, minimum=0, maximum=1, aliases=("Deal probability",),
@@ -325,6 +329,8 @@ LEAD_STATUS_COLUMNS = (
     Column("Status", ENUM, default="Open", choices=LEAD_STATUSES),
     Column("Opted Out", YESNO, default=False,
            aliases=("Unsubscribed from all email", "Unsubscribed", "Email Opt Out")),
+    Column("Marketing Contact Status", T, template=False,
+           note="HubSpot's: a 'Non-marketing contact' is opted out"),
     Column("Recycle Reason", T, width=24),
 )
 

@@ -52,7 +52,7 @@ from .calendar import add_months, fiscal_quarters, fiscal_year, fiscal_year_boun
 from .findings import Finding, sort_findings
 from .keys import id_key, id_keys
 from .model import Book
-from .money import exceeds, format_money, multiply_cents, units
+from .money import exceeds, exchange_rates, format_money, in_plan_currency, units
 
 SPEND_LEVELS = ("activity", "campaign", "plan", "gl", "month", "quarter", "year")
 FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
@@ -106,30 +106,23 @@ def _activity_positions(activities: pd.DataFrame, ids: pd.Series) -> np.ndarray:
 
 
 def _rates(book: Book) -> dict[str, float]:
-    rates = book.rows("Rates")
-    table = {str(c).upper(): float(r) for c, r in zip(rates["Currency"], rates["Rate"], strict=True)
-             if not pd.isna(c) and not pd.isna(r) and r > 0}
-    table[book.plan.currency.upper()] = 1.0
-    return table
+    return exchange_rates(book.rows("Rates"), book.plan.currency)
 
 
 def _priced(book: Book, sheet: str, frame: pd.DataFrame, rates: dict[str, float],
             findings: list[Finding]) -> tuple[np.ndarray, np.ndarray]:
     """Plan-currency cents of `frame.Amount` and which rows could be priced."""
-    currency = frame["Currency"].astype("string").str.strip().str.upper()
-    currency = currency.fillna(book.plan.currency.upper())
-    rate = currency.map(rates).astype("float64").to_numpy()
-    priced = ~np.isnan(rate)
+    cents, priced, codes = in_plan_currency(frame["Amount"].to_numpy(dtype=np.float64, na_value=0),
+                                            frame["Currency"], rates, book.plan.currency)
     for position in np.flatnonzero(~priced):
-        code = currency.iat[position]
+        code = codes[position]
         findings.append(book.finding(
             "rate-missing",
             f"no exchange rate for {code} on the Rates sheet, so this {sheet} amount is left "
             f"out of the spend figures; add a row Currency {code}, Rate = "
             f"{book.plan.currency} per 1 {code}",
             sheet=sheet, column="Currency", row=int(frame["_row"].iat[position]), value=code))
-    amount = frame["Amount"].to_numpy(dtype=np.float64, na_value=0)
-    return multiply_cents(amount, np.where(priced, rate, 0.0)), priced
+    return cents, priced
 
 
 def spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:

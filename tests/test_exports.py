@@ -192,3 +192,58 @@ def test_header_mapping_reads_a_custom_property(make_book):
                         "Deal Source Campaign": "spring webinar"}]))
     assert book.rows("Opportunities")["Campaign ID"].tolist() == ["C-101"]
     assert located(book.findings) == []
+
+
+def test_salesforce_currency_column_converted_with_the_books_rates(make_book, tmp_path):
+    # a multi-currency Salesforce org: amounts in the opportunity's own currency; the book is
+    # USD with a EUR rate of 1.1 and no GBP rate
+    export = tmp_path / "salesforce.csv"
+    rows = ['0061x0001,Ann Lee,Acme,Acme,Proposal/Price Quote,"10,000.10",50,3/15/2027,'
+            '1/5/2027,Spring Webinar,EUR',                                   # 2: 11,000.11 USD
+            '0061x0002,Ann Lee,Globex,Globex,Negotiation/Review,5000,75,2/28/2027,1/9/2027,,USD',
+            '0061x0003,Ann Lee,Initech,Initech,Closed Won,20000,100,1/20/2027,12/1/2026,,eur',
+            '0061x0004,Bob Ray,Hooli,Hooli,Proposal/Price Quote,7000,50,3/2/2027,2/2/2027,,GBP',
+            '0061x0005,Bob Ray,Stark,Stark,Proposal/Price Quote,3000,50,3/3/2027,2/3/2027,,']
+    export.write_bytes(("\ufeff" + "\r\n".join([SALESFORCE_HEADER, *rows]) + "\r\n")
+                       .encode("utf-8"))
+    analysis = analyze_book(team(make_book, Rates=[{"Currency": "EUR", "Rate": 1.1}]),
+                            context=Context(as_of=AS_OF, exports=ExportFiles(crm=export)))
+    report = coverage([analysis.book], AS_OF)
+    ann, bob = reps(report)["Ann Lee"], reps(report)["Bob Ray"]
+    # Ann: open 10,000.10 EUR × 1.1 = 11,000.11 + 5,000 USD; won 20,000 EUR × 1.1 = 22,000
+    # weighted 11,000.11 × 0.50 + 5,000 × 0.75 = 5,500.055 + 3,750 → 9,250.06
+    assert (ann["open"], ann["won"], ann["weighted"], ann["marketing_sourced"]) == (
+        1600011, 2200000, 925006, 1100011)
+    # Bob: the GBP deal has no rate — rate-missing at its Currency cell, left out; the blank
+    # currency is the plan's
+    assert bob["open"] == 300000
+    assert [(f.book, f.sheet, f.cell, f.code, f.severity.value) for f in analysis.findings
+            if f.code == "rate-missing"] == [
+        ("salesforce.csv", "salesforce.csv", "K5", "rate-missing", "error")]
+    assert "no exchange rate for GBP" in next(
+        f.message for f in analysis.findings if f.code == "rate-missing")
+
+
+def test_opportunity_currency_typed_into_the_workbook(make_book, analyze):
+    path = team(make_book, Rates=[{"Currency": "EUR", "Rate": 1.25}], Opportunities=[
+        {"Opportunity ID": "O1", "Rep": "Ann Lee", "Stage": "Proposal", "Amount": 1000.01,
+         "Currency": "EUR", "Close Date": D(2027, 3, 1)},
+        {"Opportunity ID": "O2", "Rep": "Ann Lee", "Stage": "Proposal", "Amount": 500,
+         "Currency": "CHF", "Close Date": D(2027, 3, 1)}])
+    analysis = analyze(path, as_of=AS_OF)
+    # 1,000.01 × 1.25 = 1,250.0125 → 1,250.01; the CHF deal is left out
+    assert reps(coverage([analysis.book], AS_OF))["Ann Lee"]["open"] == 125001
+    assert located(analysis.findings, "rate-missing") == [       # columns as written: E
+        ("Opportunities", "E3", "rate-missing")]
+
+
+def test_mom_pipeline_shows_an_opportunitys_rate_missing_not_a_pos(make_book, run_mom):
+    path = team(make_book, Opportunities=[
+        {"Opportunity ID": "O1", "Rep": "Ann Lee", "Stage": "Proposal", "Amount": 500,
+         "Currency": "CHF", "Close Date": D(2027, 3, 1)}],
+        PurchaseOrders=[{"PO Number": "PO1", "Activity ID": "A1", "Vendor": "V", "Amount": 100,
+                         "Currency": "JPY", "Issue Date": D(2027, 1, 10)}])
+    done = run_mom("pipeline", path, "--as-of", "2027-02-15", "--json")
+    assert done.returncode == 1, done.stderr
+    assert [(f["sheet"], f["cell"], f["code"]) for f in json.loads(done.stdout)["findings"]
+            if f["code"] == "rate-missing"] == [("Opportunities", "E2", "rate-missing")]

@@ -142,3 +142,41 @@ def test_leads_export_located_findings_for_bad_cells(make_book, tmp_path):
         as_of=AS_OF, exports=ExportFiles(leads=export)))
     assert located(analysis.findings) == [("contacts.csv", "C3", "value-type")]
     assert analysis.book.rows("Leads")["MQL Date"].iloc[0].date() == D(2027, 1, 4)
+
+
+def test_hubspot_marketing_contact_status_non_marketing_is_an_opt_out(make_book, tmp_path):
+    # HubSpot's "Marketing contact status" column (values as HubSpot writes them) next to
+    # Unsubscribed: 101 is a non-marketing contact, 103 unsubscribed; both on the Email campaign
+    rows = [row + "," + status for row, status in zip(HUBSPOT_ROWS, [
+        "Non-marketing contact", "Marketing contact", "Marketing contact",
+        "Non-marketing contact", ""], strict=True)]
+    export = tmp_path / "hubspot-contacts.csv"
+    header = HUBSPOT_HEADER + ",Marketing contact status,Campaign ID"
+    rows = [f"{row},{cid}" for row, cid in zip(rows, ["C-101", "C-101", "C-101", "C-102",
+                                                      "C-102"], strict=True)]
+    export.write_bytes(("\ufeff" + "\r\n".join([header, *rows]) + "\r\n").encode("utf-8"))
+    analysis = analyze_book(team(make_book), context=Context(
+        as_of=AS_OF, exports=ExportFiles(leads=export)))
+    assert analysis.book.rows("Leads")["Opted Out"].tolist() == [True, False, True, True, False]
+    # 104 is non-marketing too but on Paid Search: no violation. The finding is at Campaign ID.
+    assert sorted((f.sheet, f.cell, f.code) for f in analysis.findings
+                  if f.code == "consent-violation") == [
+        ("hubspot-contacts.csv", "N2", "consent-violation"),
+        ("hubspot-contacts.csv", "N4", "consent-violation")]
+
+
+def test_marketing_contact_status_pasted_into_the_workbook_and_not_in_the_template(make_book,
+                                                                                   analyze):
+    from .conftest import ROOT
+    template = openpyxl.load_workbook(ROOT / "workbook_templates" / "team_plan.xlsx",
+                                      read_only=True)
+    headers = [c.value for c in next(template["Leads"].iter_rows(max_row=1))]
+    assert "Opted Out" in headers and "Marketing Contact Status" not in headers
+    path = team(make_book, Leads=[
+        {"Lead ID": "L1", "Campaign ID": "C-101", "MQL Date": D(2027, 1, 5),
+         "Marketing Contact Status": "non-marketing CONTACT"},
+        {"Lead ID": "L2", "Campaign ID": "C-101", "MQL Date": D(2027, 1, 5),
+         "Marketing Contact Status": "Marketing contact"}])
+    analysis = analyze(path, as_of=AS_OF)
+    assert located(analysis.findings, "consent-violation") == [
+        ("Leads", "B2", "consent-violation")]

@@ -21,7 +21,8 @@ EXAMPLES = ("mom accounts mom-demo/teams/",
 
 ACCOUNTS_SCOPE = FindingScope.of(
     ("Target Accounts", "Campaigns", "Opportunities", "Leads", "Lists", "Mappings"),
-    codes=("target-account-uncovered", "stage-unmapped", "campaign-ambiguous", "source-unmapped"))
+    codes=("target-account-uncovered", "stage-unmapped", "campaign-ambiguous", "source-unmapped"),
+    located=("rate-missing",))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

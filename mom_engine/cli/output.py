@@ -38,11 +38,13 @@ class FindingScope:
     sections: frozenset[str] = frozenset()
     codes: frozenset[str] = frozenset()
     books: frozenset[str] = frozenset()    # files whose every finding bears (a ledger)
+    located: frozenset[str] = frozenset()  # codes that bear when on a sheet the report reads
 
     @classmethod
     def of(cls, sheets: Iterable[str], sections: Iterable[str] = (),
-           codes: Iterable[str] = ()) -> FindingScope:
-        return cls(frozenset({"Plan", *sheets}), frozenset(sections), frozenset(codes))
+           codes: Iterable[str] = (), located: Iterable[str] = ()) -> FindingScope:
+        return cls(frozenset({"Plan", *sheets}), frozenset(sections), frozenset(codes),
+                   located=frozenset(located))
 
     def with_books(self, *books: str) -> FindingScope:
         return replace(self, books=self.books | frozenset(books))
@@ -53,7 +55,7 @@ class FindingScope:
             return True
         if finding.book in self.books:
             return True
-        if entry.section not in STRUCTURE_SECTIONS:
+        if entry.section not in STRUCTURE_SECTIONS and finding.code not in self.located:
             return False
         if finding.sheet is None:
             return True

@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 PIPELINE_SCOPE = FindingScope.of(("Campaigns", "Opportunities", "Quotas", "Lists", "Mappings"),
-                                 codes=(*COVERAGE_CODES, "stage-unmapped", "campaign-ambiguous"))
+                                 codes=(*COVERAGE_CODES, "stage-unmapped", "campaign-ambiguous"),
+                                 located=("rate-missing",))   # an opportunity's currency
 
 
 def coverage_json(report: CoverageReport) -> dict:

@@ -325,7 +325,7 @@ class _Writer:
 
     def table(self, declaration: Sheet, rows: list[dict[str, Any]]) -> None:
         sheet = self.workbook.add_worksheet(declaration.name)
-        columns = list(declaration.columns)
+        columns = [c for c in declaration.columns if c.template]
         formulas = TEMPLATE_FORMULA_COLUMNS.get(declaration.name, [])
         if formulas:
             # XlsxWriter runs ~30 regular expressions over every formula it writes (future
