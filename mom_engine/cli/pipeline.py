@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "pipeline", help="pipeline coverage per rep for the current fiscal quarter",
         description="Pipeline coverage per rep for the fiscal quarter containing the as-of "
-                    "date: open, won, remaining quota, coverage, weighted pipeline and the gap "
-                    "to the target; team coverage, reps below target and last year's win rate. "
+                    "date: open (the Plan's Pipeline Stages, default every open stage), won, "
+                    "remaining quota, coverage, weighted pipeline and the gap to the target; "
+                    "team coverage, reps below target and last year's win rate. "
                     "Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
     add_as_of(parser)
