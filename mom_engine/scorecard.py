@@ -317,7 +317,12 @@ def expected_shares(book: Book, as_of: dt.date) -> pd.DataFrame:
 def underperforming_campaigns(book: Book, as_of: dt.date) -> pd.DataFrame:
     """Campaigns with an attainment below Attainment Threshold × the share due by as-of.
 
-    Columns: campaign_id, share, the three attainments, below (tuple of figure names), _row."""
+    Columns: campaign_id, share, the three attainments, below (tuple of figure names), _row.
+    Computed once per book state and as-of: the check and the campaigns at risk share it."""
+    return book.memo(("underperforming", as_of), lambda: _underperforming(book, as_of))
+
+
+def _underperforming(book: Book, as_of: dt.date) -> pd.DataFrame:
     threshold = book.plan.attainment_threshold
     shares = expected_shares(book, as_of)
     effect = score_campaigns(book).effectiveness.set_index("campaign_id")
@@ -518,13 +523,16 @@ def _quarters_listed(book: Book, figures: list[pd.Series]) -> list[str]:
 
 
 def _with_changes(table: pd.DataFrame) -> pd.DataFrame:
-    """Each figure followed by `<figure>_change` = this quarter − the previous listed one."""
-    out = pd.DataFrame({"quarter": table["quarter"]})
+    """Each figure followed by `<figure>_change` = this quarter − the previous listed one.
+    Integer figures (int64 or Int64) change as Int64 (blank for the first quarter), others as
+    float; the frame is built once from its columns (one construction, not one insert each)."""
+    columns: dict[str, object] = {"quarter": table["quarter"].array}
     for column in table.columns[1:]:
         values = table[column]
-        out[column] = values
-        numbers = values.astype("Float64") if values.dtype == "Int64" else values
-        change = numbers - numbers.shift(1)
-        out[f"{column}_change"] = (change.astype("Int64") if values.dtype.kind in "iu"
-                                   or values.dtype == "Int64" else change)
-    return out
+        columns[column] = values.array
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        change = np.full(len(numbers), np.nan)
+        change[1:] = numbers[1:] - numbers[:-1]
+        integer = values.dtype.kind in "iu" or values.dtype == "Int64"
+        columns[f"{column}_change"] = pd.array(change, dtype="Int64") if integer else change
+    return pd.DataFrame(columns, index=table.index)
