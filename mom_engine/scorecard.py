@@ -428,8 +428,16 @@ def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
 
 
 def _count_by(keys: np.ndarray, weights: np.ndarray | None = None) -> pd.Series:
-    frame = pd.DataFrame({"key": keys, "value": 1 if weights is None else weights})
-    return frame[pd.notna(frame["key"]).to_numpy()].groupby("key")["value"].sum()
+    """Σ weights (count when None) per non-blank key, keys sorted. Integer weights are summed
+    exactly with numpy; float weights keep pandas' (compensated) group sum."""
+    present = pd.notna(keys)
+    if weights is not None and np.asarray(weights).dtype.kind not in "iu":
+        frame = pd.DataFrame({"key": keys, "value": weights})
+        return frame[present].groupby("key")["value"].sum()
+    labels, inverse = np.unique(np.asarray(keys, dtype=object)[present], return_inverse=True)
+    sums = np.zeros(len(labels), dtype=np.int64)
+    np.add.at(sums, inverse, 1 if weights is None else np.asarray(weights)[present])
+    return pd.Series(sums, index=pd.Index(labels, dtype=object))
 
 
 def score_quarters(book: Book) -> QuarterScorecard:
