@@ -699,7 +699,7 @@ def check_invoices_against_po(book: Book, data: SpendData) -> list[Finding]:
 
 def check_invoice_targets(book: Book, data: SpendData) -> list[Finding]:
     """`invoice-without-po` (only when the plan requires POs) and `gl-mismatch`."""
-    findings = []
+    findings: list[Finding] = []
     rows = book.rows("Invoices")
     if rows.empty and data.invoices.empty:
         return findings
