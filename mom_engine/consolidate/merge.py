@@ -143,6 +143,8 @@ class Consolidation:
                     totals = totals or {figure: 0 for figure in TOTAL_FIGURES}
                     for figure in TOTAL_FIGURES:
                         totals[figure] += row[figure] or 0
+            for figure, cents in (result.forecast or {}).items():   # year-end (SPEC §5)
+                row[figure] = None if rate is None else convert_cents(cents, rate)
             if result.schedule is not None:
                 row.update(result.schedule)
             teams.append(row)
@@ -289,7 +291,7 @@ def _summary_only(result: BookResult) -> BookResult:
                       plan_id=result.plan_id, team=result.team, currency=result.currency,
                       fiscal_year=result.fiscal_year, coverage_target=result.coverage_target,
                       totals=result.totals, overspend=result.overspend,
-                      schedule=result.schedule)
+                      forecast=result.forecast, schedule=result.schedule)
 
 
 def _severity_counts(findings: Iterable[Finding]) -> dict[str, tuple[int, int]]:

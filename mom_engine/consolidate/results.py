@@ -16,7 +16,7 @@ TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
 MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
                  "cost", "pipeline", "cost_per_lead", "cost_per_mql", "internal_cost",
                  "external_cost", "cost_change", "pipeline_change", "won_change",
-                 "cost_per_lead_change", "cost_per_mql_change")
+                 "cost_per_lead_change", "cost_per_mql_change", "projected", "forecast")
 STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING = (
     "read", "unreadable", "encrypted", "missing")
 
@@ -28,6 +28,9 @@ class Options:
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_target: float | None = None
     detail_dir: str | None = None
+    # spend as it stood on this day (`mom consolidate --as-of`), as `Context.spend_as_of`;
+    # None: every document, whatever its date
+    spend_as_of: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class BookResult:
     # small rollup tables, money in plan-currency cents; a missing key = domain not available
     totals: dict[str, int] | None = None
     overspend: int | None = None
+    forecast: dict[str, int] | None = None     # the plan's year-end projected and forecast
     schedule: dict[str, Any] | None = None     # plan % complete, SPI, late tasks
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     # cross-book keys

@@ -14,11 +14,15 @@ from .results import BookResult, Options
 
 def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
     """Spend (SPEC §5): plan totals, per-campaign figures and G/L account × month, in plan
-    cents. Overspend is Σ over activities of max(0, committed + spent − budgeted), so an
-    activity under budget never hides one over it."""
-    from ..spend import roll_up_spend
-    spend = roll_up_spend(book)
+    cents, as they stood on `options.spend_as_of` (every document when None) — the figures
+    `mom spend --as-of` shows; the plan's year-end forecast seen from `options.as_of`.
+    Overspend is Σ over activities of max(0, committed + spent − budgeted), so an activity
+    under budget never hides one over it."""
+    from ..spend import forecast_spend, roll_up_spend
+    spend = roll_up_spend(book, options.spend_as_of)
     result.totals = spend.total
+    plan = forecast_spend(book, options.as_of, options.spend_as_of).by("plan").iloc[0]
+    result.forecast = {"projected": int(plan["projected"]), "forecast": int(plan["forecast"])}
     activity = spend.by("activity")
     excess = (activity["committed"] + activity["spent"] - activity["budgeted"]).to_numpy()
     result.overspend = int(np.maximum(excess, 0).sum())

@@ -40,7 +40,8 @@ def process_book(path: str | Path, options: Options, name: str | None = None,
     try:
         analysis = analyze_book(path, name=result.name,
                                 context=Context(as_of=options.as_of,
-                                                coverage_target=options.coverage_target))
+                                                coverage_target=options.coverage_target,
+                                                spend_as_of=options.spend_as_of))
         fill_result(result, analysis.book, analysis.findings, options)
     except Exception as error:  # a bug in the engine must not cost the batch (SPEC §15)
         return failed_result(result, f"internal error while processing {result.name}: "

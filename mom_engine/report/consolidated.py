@@ -98,6 +98,7 @@ def _teams_frame(report: ConsolidatedReport) -> pd.DataFrame:
         return pd.DataFrame(columns=["book", "team", "plan_id", "currency", "errors",
                                      "warnings"])
     order = ["team", "plan_id", "book", "currency", "rate", *MONEY_FIGURES, "overspend",
+             "projected", "forecast",
              "percent_complete", "spi", "late_tasks", *[f"{f}_local" for f in MONEY_FIGURES],
              "errors", "warnings"]
     return frame[[c for c in order if c in frame.columns]]
