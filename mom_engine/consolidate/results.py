@@ -61,6 +61,7 @@ class BookResult:
     team: str | None = None
     currency: str = "USD"
     fiscal_year: int | None = None
+    quarter: str | None = None                 # the fiscal quarter of the as-of date
     coverage_target: float = PlanSettings().coverage_target
     findings: list[Finding] = field(default_factory=list)
     sheets: list[SheetCount] = field(default_factory=list)

@@ -105,6 +105,17 @@ def roll_up_operations_tables(book: Book, result: BookResult, options: Options) 
     result.tables["scorecard_quarters"] = quarters.effectiveness.merge(efficiency, on="quarter")
 
 
+def roll_up_accounts(book: Book, result: BookResult, options: Options) -> None:
+    """Target accounts (SPEC §7): the accounts this book lists and its leads, MQLs, open and
+    won per account for its quarter (`accounts.account_parts`); the merge adds them up across
+    teams as `mom accounts` does."""
+    from ..accounts import account_parts
+    from ..pipeline import BookQuarter
+    result.quarter = BookQuarter.of(book, options.as_of).label
+    result.tables["account_listed"], result.tables["account_figures"] = account_parts(
+        book, options.as_of)
+
+
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
@@ -131,5 +142,6 @@ DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
     "funnel": roll_up_funnel_tables,
     "scorecard": roll_up_scorecard_tables,
     "assets": roll_up_assets,
+    "accounts": roll_up_accounts,
     "operations": roll_up_operations_tables,
 }
