@@ -22,7 +22,8 @@ from ..report.specs import CONSOLIDATION, CONSOLIDATION_TEAMS, COUNTS
 from ..report.table import Report, Table
 from ..report.text import console
 from . import EXIT_USAGE, UsageError
-from .common import add_as_of, add_json, book_names, coverage_target, input_books, output_format, show
+from .common import (add_as_of, add_exports, add_json, book_names, coverage_target, exports_of,
+                     input_books, output_format, show)
 
 DEFAULT_OUTPUT = "consolidated.xlsx"
 PROGRESS_MIN_BOOKS = 8
@@ -31,6 +32,8 @@ TEXT_FINDINGS_SHOWN = 40
 
 EXAMPLES = ("mom consolidate mom-demo/teams -o consolidated.xlsx --currency USD "
             "--rates mom-demo/rates.csv",
+            "mom consolidate mom-demo/teams --crm mom-demo/crm_export.csv --map "
+            "mom-demo/crm_map.toml --leads mom-demo/leads_export.csv",
             "mom consolidate 'teams/**/*.xlsx' --workers 4 --json > consolidation.json")
 
 
@@ -59,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "written when the run completes)")
     parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target for every book (default: each Plan's)")
+    add_exports(parser)
     add_as_of(parser, "the date figures are computed at (default: today); spend as it stood "
                       "on it, as mom spend --as-of shows it: realignments, POs and invoices "
                       "dated on or before it, POs with their status then (Closed On)")
@@ -74,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     files = input_books(args.paths)
     output = Path(args.output or DEFAULT_OUTPUT)
     try:
-        refuse_overwriting_inputs(output, [*files, *([args.rates] if args.rates else [])])
+        refuse_overwriting_inputs(output, [*files, *(Path(f) for f in (
+            args.rates, args.crm, args.leads, args.map) if f)])
     except OutputError as error:
         raise UsageError(str(error)) from None
     rates = None
@@ -91,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(len(files)) as advance:
             report = consolidate(files, options=options, names=book_names(files),
                                  workers=args.workers, scheduler=args.scheduler,
-                                 currency=args.currency, rates=rates, progress=advance)
+                                 currency=args.currency, rates=rates, progress=advance,
+                                 exports=exports_of(args))
     except SchedulerUnreachable as error:
         raise UsageError(str(error)) from None
     if report.books_read:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..exports import BookClaims
 from ..findings import Finding
+from ..mappings import Mapping
 from ..plan import PlanSettings
 
 MONEY_FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
@@ -31,6 +33,7 @@ class Options:
     # spend as it stood on this day (`mom consolidate --as-of`), as `Context.spend_as_of`;
     # None: every document, whatever its date
     spend_as_of: dt.date | None = None
+    mapping: Mapping | None = None    # --map, on top of each book's Mappings sheet
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class BookResult:
     po_numbers: list[tuple[str, str | None, str]] = field(default_factory=list)  # (PO, cell, sheet)
     quotas: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)   # --detail: sheet → Arrow table
+    claims: BookClaims | None = None   # the claiming pass of --crm / --leads (`claim_book`)
 
     @property
     def readable(self) -> bool:
