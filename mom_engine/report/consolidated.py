@@ -19,9 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..consolidate import MONEY_COLUMNS, MONEY_FIGURES, ConsolidatedReport
+from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Severity
 from .calendar_sheet import write_calendar_sheet
+from .specs import (ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE, EFFECTIVENESS,
+                    EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, sheet_columns)
+from .table import Column, Kind, TableSpec
 from .charts import MONEY_AXIS, RATIO_AXIS, TOP, set_axes, top_and_rest
 from .files import atomic_path, new_workbook, set_up_printing
 
@@ -29,22 +32,33 @@ MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest 
 MAX_URL_LENGTH = 2_000
 SPI_CHART_CAMPAIGNS = 30
 
-# (sheet title, report.tables key) in workbook order; absent keys are left out.
-DOMAIN_SHEETS = (("Campaigns", "campaigns"), ("GL by Month", "gl_month"),
-                 ("Schedule", "schedule"), ("At Risk", "at_risk"), ("Coverage", "coverage"),
-                 ("Funnel", "funnel"), ("Scorecard", "scorecard"),
-                 ("Scorecard by Quarter", "scorecard_quarters"), ("Capacity", "capacity"),
-                 ("Hours by Campaign", "campaign_hours"), ("Assets", "assets"))
+# The rollup sheets in workbook order: (sheet title, report.tables key, the specs its headers
+# and kinds come from, what the sheet says when it has nothing to show).
+DOMAIN_SHEETS: tuple[tuple[str, str, tuple[TableSpec, ...], str], ...] = (
+    ("Campaigns", "campaigns", (SPEND,), "no workbook read has a campaign"),
+    ("GL by Month", "gl_month", (SPEND,),
+     "no workbook read has a budget, PO or invoice amount in the reporting currency"),
+    ("Schedule", "schedule", (SCHEDULE,), "no workbook read has a campaign"),
+    ("At Risk", "at_risk", (AT_RISK,),
+     "no campaign is behind schedule or underperforming as of {as_of}"),
+    ("Coverage", "coverage", (COVERAGE,),
+     "no workbook read has a quota or open pipeline in the fiscal quarter containing {as_of}"),
+    ("Funnel", "funnel", (FUNNEL,), "no workbook read has leads"),
+    ("Scorecard", "scorecard", (EFFECTIVENESS, EFFICIENCY), "no workbook read has a campaign"),
+    ("Scorecard by Quarter", "scorecard_quarters", (EFFECTIVENESS, EFFICIENCY),
+     "no workbook read has a campaign"),
+    ("Capacity", "capacity", (CAPACITY_WEEKS,), "no task has an assignee with planned hours"),
+    ("Hours by Campaign", "campaign_hours", (CAMPAIGN_HOURS,),
+     "no task has planned or actual hours"),
+    ("Assets", "assets", (ASSETS,), "no workbook read has an asset"),
+)
+TEAMS_SPECS = (SPEND, SCHEDULE)
 
-TITLES = {"book": "Book", "team": "Team", "plan_id": "Plan ID", "currency": "Currency",
-          "rate": "Rate", "errors": "Errors", "warnings": "Warnings", "key": "Key",
-          "sha256": "SHA-256", "size": "Size (bytes)", "status": "Status", "sheet": "Sheet",
-          "read": "Rows read", "consolidated": "Rows consolidated", "rejected": "Rows rejected",
-          "reason": "Reason", "path": "Path", "likely_duplicate": "Likely duplicate",
-          "percent_complete": "% complete", "spi": "SPI", "late_tasks": "Late tasks",
-          "campaign_id": "Campaign ID", "campaign": "Campaign", "gl_account": "G/L account",
-          "month": "Month", "duration": "Duration (working days)", "ev": "EV (days)",
-          "pv": "PV (days)", "overspend": "Overspend", "rep": "Rep", "quarter": "Quarter"}
+# Number formats of the cells by the kind of their column (money in cents is shown in units).
+NUMBER_FORMATS = {Kind.MONEY: "#,##0.00", Kind.AMOUNT: "#,##0.00", Kind.RATIO: "0.00",
+                  Kind.PERCENT: "0.0%", Kind.DAYS: "#,##0.0", Kind.HOURS: "#,##0.0",
+                  Kind.COUNT: "#,##0"}
+UNROUNDED = {"rate"}          # an exchange rate is shown with every decimal it has
 
 
 def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
@@ -56,15 +70,16 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
         dashboard = workbook.add_worksheet("Dashboard")
         positions: dict[str, tuple[str, int, dict[str, int]]] = {}
         teams = _teams_frame(report)
-        positions["teams"] = write_frame(workbook, styles, "Teams", teams)
-        for title, key in DOMAIN_SHEETS:
-            frame = report.tables.get(key)
-            if frame is not None and len(frame.columns):   # a domain with no rows: headers only
-                positions[key] = write_frame(workbook, styles, title, frame)
+        positions["teams"] = write_frame(workbook, styles, "Teams", teams, TEAMS_SPECS,
+                                         "no workbook could be read")
+        for title, key, specs, empty in DOMAIN_SHEETS:
+            positions[key] = write_frame(workbook, styles, title, report.tables.get(key), specs,
+                                         empty.format(as_of=report.as_of.isoformat()))
         if "calendar" in report.tables:
             write_calendar_sheet(workbook, report.tables["calendar"], report.as_of)
         write_findings(workbook, styles, report, path.parent)
-        write_frame(workbook, styles, "Sources", report.sources)
+        write_frame(workbook, styles, "Sources", report.sources, (SOURCES,),
+                    "no workbook was given")
         write_dashboard(workbook, dashboard, styles, report, positions)
         set_up_printing(workbook, "MOM consolidated plans", report.as_of.isoformat())
         workbook.close()
@@ -76,10 +91,7 @@ class Styles:
         add = workbook.add_format
         self.header = add({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF",
                            "text_wrap": True, "valign": "top", "border": 1})
-        self.money = add({"num_format": "#,##0.00"})
-        self.integer = add({"num_format": "#,##0"})
-        self.ratio = add({"num_format": "0.00"})
-        self.percent = add({"num_format": "0.0%"})
+        self.number = {kind: add({"num_format": shown}) for kind, shown in NUMBER_FORMATS.items()}
         self.date = add({"num_format": "yyyy-mm-dd"})
         self.text = add({})
         self.title = add({"bold": True, "font_size": 16, "font_color": "#1F3864"})
@@ -103,89 +115,132 @@ def _teams_frame(report: ConsolidatedReport) -> pd.DataFrame:
     return frame[[c for c in order if c in frame.columns]]
 
 
-def _kind(name: str, series: pd.Series) -> str:
-    base = name.removesuffix("_local")
-    if base in MONEY_FIGURES or base in MONEY_COLUMNS :
-        return "money"
-    if name in ("percent_complete", "conversion", "win_rate") or name.endswith(
-            ("_rate", "_attainment")):
-        return "percent"
-    if name == "rate":
-        return "number"
-    if pd.api.types.is_bool_dtype(series):
-        return "bool"
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
-    if pd.api.types.is_integer_dtype(series):
-        return "integer"
-    if pd.api.types.is_float_dtype(series):
-        return "ratio"
-    return "text"
+def frame_spec(frame: pd.DataFrame, specs: tuple[TableSpec, ...]) -> TableSpec:
+    """The sheet's columns from the report specs; a column no spec declares gets its kind from
+    its values (dates, yes/no, whole numbers; other numbers as ratios) and keeps its name."""
+    spec = sheet_columns([str(c) for c in frame.columns], *specs)
+    columns = []
+    for column, name in zip(spec.columns, frame.columns, strict=True):
+        if column.header == column.name and column.kind is Kind.TEXT:
+            series = frame[name]
+            kind = (Kind.DATE if pd.api.types.is_datetime64_any_dtype(series) else
+                    Kind.FLAG if pd.api.types.is_bool_dtype(series) else
+                    Kind.COUNT if pd.api.types.is_integer_dtype(series) else
+                    Kind.RATIO if pd.api.types.is_float_dtype(series) else Kind.TEXT)
+            column = Column(column.name, column.header, kind, column.priority)
+        columns.append(column)
+    return TableSpec(*columns)
 
 
-def _title(name: str) -> str:
-    if name in TITLES:
-        return TITLES[name]
-    if name.endswith("_local"):
-        return _title(name.removesuffix("_local")) + " (local)"
-    return name.replace("_", " ").capitalize() if name.islower() else name
+def table_headers(spec: TableSpec) -> list[str]:
+    """The headers of a sheet, unique ignoring case as an Excel table needs ("X (2)")."""
+    seen: set[str] = set()
+    headers = []
+    for column in spec.columns:
+        header, number = column.header, 1
+        while header.casefold() in seen:
+            number += 1
+            header = f"{column.header} ({number})"
+        seen.add(header.casefold())
+        headers.append(header)
+    return headers
 
 
-def write_frame(workbook: Any, styles: Styles, title: str,
-                frame: pd.DataFrame) -> tuple[str, int, dict[str, int]]:
-    """A DataFrame as a formatted table: header row, typed cells, widths, frozen header,
-    autofilter, overspend/negative remaining highlighted. Returns (sheet, rows, column index)."""
+def write_frame(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame | None,
+                specs: tuple[TableSpec, ...], empty: str) -> tuple[str, int, dict[str, int]]:
+    """A DataFrame as an Excel table (a ListObject users filter, sort and pivot) named after the
+    sheet: human headers from the report specs, cells formatted by kind, widths, frozen header,
+    overspend/negative remaining highlighted. A frame with no rows keeps its headers and says
+    on the next line why there is nothing (`empty`); no frame at all, that line alone.
+    Returns (sheet, rows, column index)."""
     sheet = workbook.add_worksheet(title)
+    if frame is None or not len(frame.columns):
+        sheet.set_column(0, 0, 100)
+        sheet.write_string(0, 0, f"Nothing to show: {empty}.", styles.label)
+        return title, 0, {}
+    spec = frame_spec(frame, specs)
     columns = list(frame.columns)
-    kinds = {c: _kind(str(c), frame[c]) for c in columns}
-    for index, column in enumerate(columns):
-        sheet.write_string(0, index, _title(str(column)), styles.header)
-    writers = [cell_writer(sheet, styles, kinds[c]) for c in columns]
+    headers = table_headers(spec)
+    kinds = [c.kind for c in spec.columns]
+    rows = len(frame)
+    if rows:
+        add_streamed_table(sheet, rows, headers, table_name(title))
+    for index, header in enumerate(headers):
+        sheet.write_string(0, index, header, styles.header)
+    writers = [cell_writer(sheet, styles, kind, str(name) in UNROUNDED)
+               for kind, name in zip(kinds, columns, strict=True)]
     for index, column in enumerate(columns):   # widths from the header and the first rows
         head = frame[column].iloc[:200].tolist()
-        width = max([len(_title(str(column)))] + [len(str(v)) for v in head])
-        width = min(max(width + 2, 10), 60) if kinds[column] == "text" else \
-            max(len(_title(str(column))) + 2, 13)
+        width = max([len(headers[index])] + [len(str(v)) for v in head])
+        width = min(max(width + 2, 10), 60) if kinds[index] is Kind.TEXT else \
+            max(len(headers[index]) + 2, 13)
         sheet.set_column(index, index, width)
+    if not rows:
+        sheet.write_string(1, 0, f"Nothing to show: {empty}.", styles.label)
     # row by row (constant-memory mode flushes each finished row), one column list at a time
     values = [frame[c].tolist() for c in columns]
     for row, cells in enumerate(zip(*values, strict=True), start=1):
         for index, value in enumerate(cells):
             if not _blank(value):
                 writers[index](row, index, value)
-    rows = len(frame)
     sheet.freeze_panes(1, 0)
-    if columns:
-        sheet.autofilter(0, 0, max(rows, 1), len(columns) - 1)
-    for index, column in enumerate(columns):
-        if rows and column in ("overspend", "late_tasks", "gap"):
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": ">", "value": 0, "format": styles.bad})
-        if rows and column in ("remaining", "rejected"):
-            criteria = "<" if column == "remaining" else ">"
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": criteria, "value": 0, "format": styles.bad})
-        if rows and column == "utilisation":          # a person above 100 % that week
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": ">", "value": 1, "format": styles.bad})
-        if rows and column == "likely_duplicate":
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": "==", "value": "TRUE", "format": styles.bad})
+    _highlight(sheet, styles, columns, rows)
     return title, rows, {str(c): i for i, c in enumerate(columns)}
 
 
-def cell_writer(sheet: Any, styles: Styles, kind: str) -> Any:
+def _highlight(sheet: Any, styles: Styles, columns: list[Any], rows: int) -> None:
+    """Overspend, late tasks, a gap, negative remaining, rejected rows, a person above 100 %
+    that week and likely duplicate assets in red, by conditional format (it follows edits)."""
+    rules = {"overspend": (">", 0), "late_tasks": (">", 0), "gap": (">", 0),
+             "remaining": ("<", 0), "rejected": (">", 0), "utilisation": (">", 1),
+             "likely_duplicate": ("==", "TRUE")}
+    for index, column in enumerate(columns):
+        if rows and column in rules:
+            criteria, value = rules[column]
+            sheet.conditional_format(1, index, rows, index, {
+                "type": "cell", "criteria": criteria, "value": value, "format": styles.bad})
+
+
+def table_name(title: str) -> str:
+    """An Excel table name from a sheet title: letters, digits and underscores."""
+    return "".join(ch if ch.isalnum() else "_" for ch in title)
+
+
+class _AnyCells(dict[Any, Any]):
+    """A cell index that remembers nothing (see `add_streamed_table`)."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
+def add_streamed_table(sheet: Any, rows: int, headers: list[str], name: str) -> None:
+    """An Excel table over the header row and `rows` rows below it, on a sheet written in
+    constant-memory mode. XlsxWriter refuses tables there only because `add_table` writes the
+    header cells itself and records every cell of the range to check overlaps (a million dict
+    entries at 1,000 books); a sheet of ours has one table, written before any row, and the
+    caller writes the header cells right after (so they are the inline strings the stream
+    needs). Call it first thing on a fresh sheet."""
+    streaming, cells = sheet.constant_memory, sheet.table_cells
+    sheet.constant_memory, sheet.table_cells = False, _AnyCells()
+    try:
+        sheet.add_table(0, 0, rows, len(headers) - 1, {
+            "name": name, "style": "Table Style Light 9",
+            "columns": [{"header": header} for header in headers]})
+    finally:
+        sheet.constant_memory, sheet.table_cells = streaming, cells
+
+
+def cell_writer(sheet: Any, styles: Styles, kind: Kind, unrounded: bool = False) -> Any:
     """A function (row, column, value) that writes one non-blank value of a column's kind."""
-    if kind == "money":
-        return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.money)
-    if kind in ("integer", "ratio", "percent", "number"):
-        fmt = {"integer": styles.integer, "ratio": styles.ratio, "percent": styles.percent,
-               "number": styles.text}[kind]
+    if kind is Kind.MONEY:
+        return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.number[kind])
+    if kind in NUMBER_FORMATS:
+        fmt = styles.text if unrounded else styles.number[kind]
         return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
-    if kind == "date":
+    if kind is Kind.DATE:
         return lambda r, c, v: sheet.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(),
                                                     styles.date)
-    if kind == "bool":
+    if kind is Kind.FLAG:
         return lambda r, c, v: sheet.write_boolean(r, c, bool(v))
 
     def text(r: int, c: int, v: Any) -> None:
