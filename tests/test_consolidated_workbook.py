@@ -172,3 +172,34 @@ def test_libreoffice_reads_the_tables(north, tmp_path):
     for title in TABLE_SHEETS:
         name = title.replace(" ", "_")
         assert f'table:name="{name}"' in content, name
+
+
+@pytest.mark.libreoffice
+def test_findings_links_lead_to_the_books_from_the_workbooks_folder(tmp_path, make_book):
+    """The links are relative to the folder the consolidated workbook is in, with forward
+    slashes: LibreOffice resolves each to the source book, also after both folders moved."""
+    import re
+    import urllib.parse
+    teams = tmp_path / "old" / "teams" / "emea"
+    teams.mkdir(parents=True)
+    bad = [{"Activity ID": "A9", "Month": D(2027, 1, 1), "Budgeted": 10, "Planned": 10}]
+    shutil.move(make_book("a b#1.xlsx", Budget=bad), teams / "a b#1.xlsx")
+    report = consolidate([teams / "a b#1.xlsx"], options=Options(as_of=AS_OF), workers=1)
+    write_consolidated(tmp_path / "old" / "reports" / "consolidated.xlsx", report)
+    with zipfile.ZipFile(tmp_path / "old" / "reports" / "consolidated.xlsx") as archive:
+        rels = "".join(archive.read(n).decode() for n in archive.namelist()
+                       if n.startswith("xl/worksheets/_rels/"))
+    assert "../teams/emea/a%20b%231.xlsx" in rels and "\\" not in rels
+    shutil.move(tmp_path / "old", tmp_path / "moved")           # both folders move together
+    folder = tmp_path / "moved" / "reports"
+    subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(folder),
+                    str(folder / "consolidated.xlsx")], check=True, capture_output=True,
+                   timeout=180)
+    with zipfile.ZipFile(folder / "consolidated.ods") as archive:
+        content = archive.read("content.xml").decode()
+    links = [urllib.parse.unquote(h) for h in re.findall(r'xlink:href="(\.\./[^"#]+)[#"]',
+                                                         content)]
+    assert links
+    for link in links:     # an ODF link is relative to the document as if it were a folder
+        target = (folder / "consolidated.ods" / link).resolve()
+        assert target == (tmp_path / "moved" / "teams" / "emea" / "a b#1.xlsx").resolve()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from xlsxwriter.url import Url
 
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Severity
@@ -262,7 +263,8 @@ def _blank(value: Any) -> bool:
 
 
 def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> str:
-    """`external:teams/x.xlsx#'Budget'!C7` — relative to the output so the folder can move.
+    """`external:teams/x.xlsx#'Budget'!C7` — relative to the output's folder, so the link
+    works from the folder the workbook is in and the folders can move together.
 
     The path is percent-escaped whole (its bytes, so an undecodable name links too): a book
     named `http:evil.example.xlsx` stays a file beside the report, never a web address, and
@@ -277,6 +279,26 @@ def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> s
     if sheet:
         target += "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
     return target
+
+
+class FileLink(Url):
+    """A link to a file with forward slashes (`../teams/x.xlsx`): XlsxWriter writes a relative
+    file link the way Windows Excel does (`..\\teams\\x.xlsx`), but a backslash separates
+    folders only on Windows, while a relationship target is a URI, whose separator `/` every
+    client (Windows, Mac, web, LibreOffice) follows."""
+
+    _link: str
+    _relationship_link: str
+
+    def __init__(self, target: str, text: str, tip: str) -> None:
+        super().__init__(target)
+        self.text = text
+        self.tip = tip[:120]       # Excel's limit is 255 UTF-16 units
+
+    def _escape_strings(self) -> None:
+        super()._escape_strings()
+        self._link = self._link.replace("\\", "/")
+        self._relationship_link = self._relationship_link.replace("\\", "/")
 
 
 FINDING_COLUMNS = ("Severity", "Code", "Book", "Sheet", "Cell", "Row", "Column", "Message",
@@ -314,8 +336,9 @@ def write_findings(workbook: Any, styles: Styles, report: ConsolidatedReport, ba
             target = link_target(source, finding.sheet, finding.cell, base)
             if len(target) <= MAX_URL_LENGTH:
                 label = finding.cell or finding.sheet or "open"
-                sheet.write_url(row, 9, target, styles.link, string=f"{label}",
-                                tip=f"open {finding.book} at {finding.sheet or ''}!{finding.cell or ''}")
+                sheet.write_url(row, 9, FileLink(
+                    target, label, f"open {finding.book} at {finding.sheet or ''}!"
+                                   f"{finding.cell or ''}"), styles.link)
                 links += 1
     for index, width in enumerate((9, 22, 32, 16, 7, 7, 16, 90, 16, 10)):
         sheet.set_column(index, index, width)
