@@ -9,6 +9,7 @@ import subprocess
 import zipfile
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from mom_engine.consolidate import MONEY_COLUMNS, MONEY_FIGURES, Options, consolidate
@@ -203,3 +204,84 @@ def test_findings_links_lead_to_the_books_from_the_workbooks_folder(tmp_path, ma
     for link in links:     # an ODF link is relative to the document as if it were a folder
         target = (folder / "consolidated.ods" / link).resolve()
         assert target == (tmp_path / "moved" / "teams" / "emea" / "a b#1.xlsx").resolve()
+
+
+# --- the consolidated Dashboard's burn and per-campaign / per-rep charts ------------------------
+
+def test_burn_is_the_books_spend_burn_added_up_by_calendar_month(tmp_path, make_book):
+    """North's fiscal year is Jan–Dec 2027, South's Oct 2026–Sep 2027: over Oct 2026–Dec 2027
+    each book counts 0 before its year and its final figures after; actual runs through the
+    as-of month (2027-03), projected from it; the last budget is the plans' total budget."""
+    from mom_engine.analyze import Context, analyze_book
+    from mom_engine.spend import spend_burn
+    south = dict(NORTH, plan={"Plan ID": "P-S", "Team": "South", "FY Start Month": 10},
+                 Budget=[{"Activity ID": "A1", "Month": D(2026, 11, 1), "Budgeted": 700,
+                          "Planned": 700},
+                         {"Activity ID": "A1", "Month": D(2027, 5, 1), "Budgeted": 300,
+                          "Planned": 300}])
+    paths = [make_book("north.xlsx", **NORTH), make_book("south.xlsx", **south)]
+    report = consolidate(paths, options=Options(as_of=AS_OF), workers=1)
+    burns = [spend_burn(analyze_book(p, context=Context(as_of=AS_OF)).book, AS_OF)
+             .set_index("month") for p in paths]
+    calendar = [f"{y}-{m:02d}" for y, m in [(2026, 10), (2026, 11), (2026, 12)]
+                + [(2027, m) for m in range(1, 13)]]
+
+    def placed(burn, figure, month):
+        if month < burn.index[0]:
+            return 0
+        return int(burn[figure].loc[min(month, burn.index[-1])])
+    burn = report.tables["burn"]
+    assert burn["month"].tolist() == calendar
+    for row in burn.to_dict("records"):
+        month = row["month"]
+        assert row["budget"] == sum(placed(b, "budget", month) for b in burns), month
+        if month <= "2027-03":
+            assert row["actual"] == sum(placed(b, "actual", month) for b in burns), month
+        else:
+            assert pd.isna(row["actual"]), month
+        if month >= "2027-03":
+            assert row["projected"] == sum(placed(b, "projected", month) for b in burns), month
+        else:
+            assert pd.isna(row["projected"]), month
+    assert burn["budget"].iloc[-1] == report.totals["budgeted"] == 200_000
+    assert burn.set_index("month").loc["2027-03", "actual"] == (
+        report.totals["committed"] + report.totals["spent"])
+    # the Dashboard's chart reads these figures, in units
+    workbook = openpyxl.load_workbook(write_consolidated(tmp_path / "c.xlsx", report))
+    cells = [[c for c in row] for row in workbook["Dashboard"].iter_rows(values_only=True)]
+    top = next(i for i, row in enumerate(cells) if row[1] == "Month" and row[2] == "Budget")
+    assert [tuple(row[1:5]) for row in cells[top + 1:top + 1 + len(calendar)]] == [
+        (r["month"], r["budget"] / 100, None if pd.isna(r["actual"]) else r["actual"] / 100,
+         None if pd.isna(r["projected"]) else r["projected"] / 100)
+        for r in burn.to_dict("records")]
+
+
+def test_lowest_spis_twenty_then_all_others_as_a_ratio_of_sums():
+    from mom_engine.report.consolidated import lowest_spis
+    schedule = pd.DataFrame({
+        "team": ["T"] * 24, "campaign_id": [f"C{n:02d}" for n in range(24)],
+        "spi": [0.5 + n / 100 for n in range(22)] + [None, None],
+        "ev": [10.0] * 22 + [3.0, 0.0], "pv": [20.0] * 22 + [0.0, 0.0]})
+    shown = lowest_spis(schedule)
+    assert shown["campaign"].tolist()[:2] == ["T · C00", "T · C01"]
+    assert len(shown) == 21 and shown["campaign"].iloc[-1] == "All others (4)"
+    # C20, C21: EV 10 + 10, PV 20 + 20; C22 earned 3 with nothing planned, C23 nothing
+    assert shown["spi"].iloc[-1] == pytest.approx((10 + 10 + 3) / 40)
+    assert len(lowest_spis(schedule.iloc[:20])) == 20        # no rest, no "All others"
+
+
+def test_reps_below_target_first_twenty_then_all_others():
+    from mom_engine.report.consolidated import reps_below_target_first
+    reps = 23
+    coverage = pd.DataFrame({
+        "rep": [f"R{n:02d}" for n in range(reps)],
+        "coverage": [3.0 - n / 10 for n in range(reps)],
+        "below_target": [3.0 - n / 10 < 2.5 for n in range(reps)],
+        "open": [100_00] * reps, "remaining_quota": [50_00] * (reps - 1) + [-10_00],
+        "target": 2.5})
+    shown = reps_below_target_first(coverage)
+    assert shown["rep"].tolist()[:3] == ["R22", "R21", "R20"]        # lowest coverage first
+    assert len(shown) == 21 and shown["rep"].iloc[-1] == "All others (3)"
+    # the rest: R00–R02 (above target), open 300.00 over remaining 150.00
+    assert shown["coverage"].iloc[-1] == pytest.approx(2.0)
+    assert set(shown["target"]) == {2.5}

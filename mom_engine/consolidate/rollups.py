@@ -13,9 +13,10 @@ from .results import BookResult, Options
 
 
 def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
-    """Spend (SPEC §5): plan totals, per-campaign figures and G/L account × month, in plan
-    cents. Overspend is Σ over activities of max(0, committed + spent − budgeted), so an
-    activity under budget never hides one over it."""
+    """Spend (SPEC §5): plan totals, per-campaign figures, G/L account × month and the burn
+    (`spend.spend_burn`, seen from the as-of date), in plan cents. Overspend is Σ over
+    activities of max(0, committed + spent − budgeted), so an activity under budget never
+    hides one over it."""
     from ..spend import roll_up_spend
     spend = roll_up_spend(book)
     result.totals = spend.total
@@ -39,6 +40,8 @@ def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> No
     by_month = figures.groupby(["gl_account", "month"], sort=True, as_index=False).sum()
     by_month["remaining"] = by_month["budgeted"] - by_month["committed"] - by_month["spent"]
     result.tables["gl_month"] = by_month
+    from ..spend import spend_burn
+    result.tables["burn"] = spend_burn(book, options.as_of)   # the plan's, by fiscal month
 
 
 def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) -> None:

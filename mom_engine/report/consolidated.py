@@ -26,7 +26,7 @@ from .calendar_sheet import write_calendar_sheet
 from .specs import (ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE, EFFECTIVENESS,
                     EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, sheet_columns)
 from .table import Column, Kind, TableSpec
-from .charts import MONEY_AXIS, RATIO_AXIS, TOP, set_axes, top_and_rest
+from .charts import ALL_OTHERS, ITEMS, MONEY_AXIS, RATIO_AXIS, TOP, set_axes, top_and_rest
 from .files import atomic_path, new_workbook, set_up_printing
 
 MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
@@ -426,63 +426,87 @@ def _team_charts(workbook: Any, data: _ChartData, report: ConsolidatedReport,
 
 def _domain_charts(workbook: Any, data: _ChartData, report: ConsolidatedReport,
                    positions: dict[str, tuple[str, int, dict[str, int]]]) -> list[Any]:
-    """Lowest SPIs, coverage (reps below target first) and the cumulative burn."""
+    """The lowest SPIs, coverage (reps below target first) — 20 each and "All others" — and
+    the cumulative burn."""
     charts: list[Any] = []
-    money = f"Amount ({report.currency})" if report.currency else "Amount"
-    if "schedule" in positions and positions["schedule"][1]:
-        title, rows, columns = positions["schedule"]
-        if "spi" in columns and "campaign_id" in columns:
-            # the Schedule sheet lists campaigns lowest SPI first: chart the ones that need help
-            shown = min(rows, TOP)
-            chart = workbook.add_chart({"type": "bar"})
-            chart.add_series({"name": "SPI",
-                              "categories": [title, 1, columns["team"], shown,
-                                             columns["campaign_id"]],
-                              "values": [title, 1, columns["spi"], shown, columns["spi"]]})
-            set_axes(chart, f"Lowest {shown} SPIs (team, campaign)", "SPI", "Campaign",
-                     "0.00", legend=False)
-            chart.set_x_axis({"name": "SPI (earned ÷ planned)", "num_format": "0.00"})
-            chart.set_y_axis({"name": "Campaign", "reverse": True})
-            charts.append(chart)
+    schedule = report.tables.get("schedule")
+    if schedule is not None and len(schedule) and {"spi", "ev", "pv"} <= set(schedule.columns):
+        block = data.write(lowest_spis(schedule), ["Campaign", "SPI"], cents=False)
+        chart = workbook.add_chart({"type": "bar"})
+        block.series(chart, 1)
+        set_axes(chart, f"Lowest {ITEMS} SPIs (team · campaign)", "SPI", "Campaign", "0.00",
+                 legend=False)
+        chart.set_x_axis({"name": "SPI (earned ÷ planned)", "num_format": "0.00"})
+        chart.set_y_axis({"name": "Campaign", "reverse": True})
+        charts.append(chart)
     coverage = report.tables.get("coverage")
     if coverage is not None and len(coverage) and {"rep", "coverage"} <= set(coverage.columns):
-        ranked = coverage.assign(
-            _below=~coverage.get("below_target", pd.Series(False, index=coverage.index))
-            .fillna(False).astype(bool),
-            _coverage=pd.to_numeric(coverage["coverage"], errors="coerce").fillna(0))
-        ranked = ranked.sort_values(["_below", "_coverage"], kind="stable").iloc[:TOP]
-        shown = ranked[["rep", "coverage"]].copy()
-        target = coverage["target"] if "target" in coverage.columns else None
-        headers = ["Rep", "Coverage"]
-        if target is not None:
-            shown["target"] = ranked["target"]
-            headers.append("Target")
-        block = data.write(shown, headers, cents=False)
+        shown = reps_below_target_first(coverage)
+        block = data.write(shown, ["Rep", "Coverage", "Target"], cents=False)
         chart = workbook.add_chart({"type": "column"})
         block.series(chart, 1)
-        if target is not None:
-            line = workbook.add_chart({"type": "line"})
-            block.series(line, 2, line={"color": "#C00000", "dash_type": "dash"})
-            chart.combine(line)
-        set_axes(chart, f"Pipeline coverage, reps below target first ({len(shown)} shown)",
+        line = workbook.add_chart({"type": "line"})
+        block.series(line, 2, line={"color": "#C00000", "dash_type": "dash"})
+        chart.combine(line)
+        set_axes(chart, f"Pipeline coverage, reps below target first (at most {ITEMS})",
                  "Rep", "Coverage (open ÷ remaining quota)", RATIO_AXIS)
         charts.append(chart)
-    burn = report.tables.get("gl_month")
-    if burn is not None and len(burn) and {"month", "spent", "committed"} <= set(burn.columns):
-        by_month = burn.groupby("month", sort=True)[["budgeted", "committed", "spent"]].sum() \
-            if "budgeted" in burn.columns else None
-        if by_month is not None:
-            # the finance engineer's cumulative-burn figure replaces this sum once it lands
-            cumulative = by_month.cumsum().reset_index()
-            block = data.write(cumulative, ["Month", "Cumulative Budgeted",
-                                            "Cumulative Committed", "Cumulative Spent"])
-            chart = workbook.add_chart({"type": "line"})
-            for column in (1, 2, 3):
-                block.series(chart, column)
-            set_axes(chart, "Cumulative burn: budget vs committed and spent", "Month", money,
-                     MONEY_AXIS)
-            charts.append(chart)
+    burn = report.tables.get("burn")
+    if burn is not None and len(burn):
+        money = f"Amount ({report.currency})" if report.currency else "Amount"
+        block = data.write(burn[["month", "budget", "actual", "projected"]],
+                           ["Month", "Budget", "Committed + spent", "Projected"])
+        chart = workbook.add_chart({"type": "line"})
+        block.series(chart, 1, line={"color": "#1F3864"})
+        block.series(chart, 2, line={"color": "#C55A11"})
+        block.series(chart, 3, line={"color": "#C55A11", "dash_type": "dash"})
+        set_axes(chart, f"Cumulative burn, as of {report.as_of.isoformat()}: budget vs "
+                        "committed + spent, and the year-end projection", "Month", money,
+                 MONEY_AXIS)
+        charts.append(chart)
     return charts
+
+
+def lowest_spis(schedule: pd.DataFrame) -> pd.DataFrame:
+    """The Schedule sheet's first campaigns with an SPI (it lists the lowest first), then one
+    "All others" bar whose SPI is the rest's ΣEV ÷ ΣPV (a ratio of sums, never an average)."""
+    spi = pd.to_numeric(schedule["spi"], errors="coerce")
+    labels = schedule["team"].astype("string").fillna("") + " · " + \
+        schedule["campaign_id"].astype("string").fillna("")
+    has = spi.notna().to_numpy()
+    shown = pd.DataFrame({"campaign": labels[has], "spi": spi[has]}).iloc[:ITEMS]
+    rest = schedule.drop(index=shown.index)
+    planned = float(pd.to_numeric(rest["pv"]).sum())
+    if planned:           # (campaigns with nothing planned yet have no SPI, alone or together)
+        earned = float(pd.to_numeric(rest["ev"]).sum())
+        others = {"campaign": f"{ALL_OTHERS} ({len(rest)})", "spi": earned / planned}
+        shown = pd.concat([shown, pd.DataFrame([others])], ignore_index=True)
+    return shown.reset_index(drop=True)
+
+
+def reps_below_target_first(coverage: pd.DataFrame) -> pd.DataFrame:
+    """Reps below target first (lowest coverage first), at most 20, then one "All others"
+    column whose coverage is the rest's Σ open ÷ Σ remaining quota (floored at 0), as the team
+    coverage is; each with the coverage target."""
+    below = coverage.get("below_target", pd.Series(False, index=coverage.index))
+    ranked = coverage.assign(_above=~below.fillna(False).astype(bool),
+                             _coverage=pd.to_numeric(coverage["coverage"], errors="coerce")
+                             .fillna(0))
+    ranked = ranked.sort_values(["_above", "_coverage"], kind="stable")
+    target = coverage["target"].iloc[0] if "target" in coverage.columns else None
+    shown = pd.DataFrame({"rep": ranked["rep"].iloc[:ITEMS],
+                          "coverage": pd.to_numeric(ranked["coverage"].iloc[:ITEMS],
+                                                    errors="coerce"),
+                          "target": target})
+    rest = ranked.iloc[ITEMS:]
+    if len(rest):
+        remaining = pd.to_numeric(rest["remaining_quota"]).fillna(0).clip(lower=0).sum()
+        open_ = pd.to_numeric(rest["open"]).fillna(0).sum()
+        others = {"rep": f"{ALL_OTHERS} ({len(rest)})",
+                  "coverage": float(open_) / float(remaining) if remaining else None,
+                  "target": target}
+        shown = pd.concat([shown, pd.DataFrame([others])], ignore_index=True)
+    return shown.reset_index(drop=True)
 
 
 def _left_out_headline(sheet: Any, styles: Styles, report: ConsolidatedReport, row: int) -> int:
