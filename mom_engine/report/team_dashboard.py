@@ -162,10 +162,10 @@ def month_formulas(index: int) -> list[str]:
         f"=SUM(C${first}:C{row + 1})",
         f"=SUM(D${first}:D{row + 1})",
         # the burn (`spend.spend_burn`): rows before the fiscal year count in its first month,
-        # rows after it in its last; committed + spent runs through the month of As of (#N/A
-        # after it, which a chart leaves out)
+        # rows after it in its last; committed + spent runs through the month of As of (blank
+        # after it: its chart draws it as columns, so a blank is no bar, never a drop to 0)
         "=" + through("Budget[Month Start]", "Budget[Budgeted]", f"*{counted}"),
-        f"=IF({month}>MOM_AsOf,NA(),"
+        f'=IF({month}>MOM_AsOf,"",'
         + through("PurchaseOrders[Issue Date]", "PurchaseOrders[Open Commitment]") + "+"
         + through("Invoices[Invoice Date]", "Invoices[Amount in Plan Currency]") + ")",
     ]
@@ -321,9 +321,6 @@ class DashboardWriter:
             for col, formula in enumerate(month_formulas(index)):
                 sheet.write_formula(row, col, formula, f[month_kinds[col]],
                                     cached.get((row, col), ""))
-        sheet.conditional_format(MONTH_GRID.first, BURN_COLUMNS[1],
-                                 MONTH_GRID.first + MONTHS - 1, BURN_COLUMNS[1],
-                                 {"type": "errors", "format": f["unshown"]})
         self.block_header(sheet, PIPELINE)
         rep_kinds = ("text", "money", "money", "money", "money", "coverage", "money", "flag")
         for n in range(1, REP_ROWS + 1):
@@ -373,11 +370,17 @@ class DashboardWriter:
             months.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
                                "categories": [SHEET, m0, 0, m1, 0],
                                "values": [SHEET, m0, col, m1, col]})
-        burn = workbook.add_chart({"type": "line"})
-        for col in BURN_COLUMNS:
-            burn.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
-                             "categories": [SHEET, m0, 0, m1, 0],
-                             "values": [SHEET, m0, col, m1, col]})
+        # the burn: committed + spent to date as columns (a blank month after As of is no
+        # column; a line would drop to 0 there) under the cumulative budget line
+        burn = workbook.add_chart({"type": "column"})
+        budget_line = workbook.add_chart({"type": "line"})
+        for chart, col in zip((budget_line, burn), BURN_COLUMNS, strict=True):
+            chart.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
+                              "categories": [SHEET, m0, 0, m1, 0],
+                              "values": [SHEET, m0, col, m1, col],
+                              **({"fill": {"color": "#C55A11"}} if chart is burn else
+                                 {"line": {"color": "#1F4E78"}})})
+        burn.combine(budget_line)
         set_axes(months, "Budget, committed and spent by month", "Month", "Amount", MONEY_AXIS)
         set_axes(burn, "Burn: cumulative budget vs committed + spent to As of", "Month",
                  "Amount", MONEY_AXIS)

@@ -422,7 +422,6 @@ class _Writer:
             "money": add({"num_format": money}), "percent": add({"num_format": percent}),
             "coverage": add({"num_format": '0.00"×"'}), "count": add({"num_format": "0"}),
             "month": add({"num_format": "yyyy-mm", "align": "left"}), "text": add({}),
-            "unshown": add({"font_color": "#FFFFFF"}),   # #N/A a chart must skip, not shown
             "flag": add({"bold": True, "font_color": "#9C0006"}),
             "team_text": add(team), "team_money": add({**team, "num_format": money}),
             "team_coverage": add({**team, "num_format": '0.00"×"'}),
