@@ -229,8 +229,9 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
         # yet) is still spent on the PO's activity, as an invoice without PO
         later = dict(zip(id_keys(every_po["PO Number"]),
                          _activity_positions(activities, every_po["Activity ID"]), strict=True))
-        own = np.where(po < 0, [later.get(key, -1) if key is not None else -1
-                                for key in id_keys(rows["PO Number"])], own)
+        own = np.where(po < 0, np.array([later.get(key, -1) if key is not None else -1
+                                         for key in id_keys(rows["PO Number"])],
+                                        dtype=np.int64), own)
         own = np.where(own < 0, _activity_positions(activities, rows["Activity ID"]), own)
     activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]
                         if len(pos) else -1, own)

@@ -14,12 +14,15 @@ from .results import BookResult, Options
 
 def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
     """Spend (SPEC §5): plan totals, per-campaign figures, G/L account × month and the burn
-    (`spend.spend_burn`, seen from the as-of date), in plan cents. Overspend is Σ over
-    activities of max(0, committed + spent − budgeted), so an activity under budget never
-    hides one over it."""
-    from ..spend import roll_up_spend
-    spend = roll_up_spend(book)
+    (`spend.spend_burn`), in plan cents, as they stood on `options.spend_as_of` (every
+    document when None) — the figures `mom spend --as-of` shows; the plan's year-end forecast
+    and burn seen from `options.as_of`. Overspend is Σ over activities of max(0, committed +
+    spent − budgeted), so an activity under budget never hides one over it."""
+    from ..spend import forecast_spend, roll_up_spend
+    spend = roll_up_spend(book, options.spend_as_of)
     result.totals = spend.total
+    plan = forecast_spend(book, options.as_of, options.spend_as_of).by("plan").iloc[0]
+    result.forecast = {"projected": int(plan["projected"]), "forecast": int(plan["forecast"])}
     activity = spend.by("activity")
     excess = (activity["committed"] + activity["spent"] - activity["budgeted"]).to_numpy()
     result.overspend = int(np.maximum(excess, 0).sum())
@@ -40,8 +43,8 @@ def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> No
     by_month = figures.groupby(["gl_account", "month"], sort=True, as_index=False).sum()
     by_month["remaining"] = by_month["budgeted"] - by_month["committed"] - by_month["spent"]
     result.tables["gl_month"] = by_month
-    from ..spend import spend_burn
-    result.tables["burn"] = spend_burn(book, options.as_of)   # the plan's, by fiscal month
+    from ..spend import spend_burn   # the plan's, by fiscal month
+    result.tables["burn"] = spend_burn(book, options.as_of, options.spend_as_of)
 
 
 def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) -> None:
@@ -104,6 +107,17 @@ def roll_up_operations_tables(book: Book, result: BookResult, options: Options) 
     result.tables["scorecard_quarters"] = quarters.effectiveness.merge(efficiency, on="quarter")
 
 
+def roll_up_accounts(book: Book, result: BookResult, options: Options) -> None:
+    """Target accounts (SPEC §7): the accounts this book lists and its leads, MQLs, open and
+    won per account for its quarter (`accounts.account_parts`); the merge adds them up across
+    teams as `mom accounts` does."""
+    from ..accounts import account_parts
+    from ..pipeline import BookQuarter
+    result.quarter = BookQuarter.of(book, options.as_of).label
+    result.tables["account_listed"], result.tables["account_figures"] = account_parts(
+        book, options.as_of)
+
+
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
@@ -130,5 +144,6 @@ DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
     "funnel": roll_up_funnel_tables,
     "scorecard": roll_up_scorecard_tables,
     "assets": roll_up_assets,
+    "accounts": roll_up_accounts,
     "operations": roll_up_operations_tables,
 }

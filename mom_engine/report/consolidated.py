@@ -23,8 +23,9 @@ from xlsxwriter.url import Url
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Severity
 from .calendar_sheet import write_calendar_sheet
-from .specs import (ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE, EFFECTIVENESS,
-                    EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, sheet_columns)
+from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
+                    EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
+                    sheet_columns)
 from .table import Column, Kind, TableSpec
 from .charts import ALL_OTHERS, ITEMS, MONEY_AXIS, RATIO_AXIS, TOP, set_axes, top_and_rest
 from .files import atomic_path, new_workbook, set_up_printing
@@ -32,6 +33,7 @@ from .files import atomic_path, new_workbook, set_up_printing
 MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
 MAX_URL_LENGTH = 2_000
 SPI_CHART_CAMPAIGNS = 30
+AT_RISK_SHOWN = 15         # at-risk campaigns listed on the Dashboard (all on At Risk)
 
 # The rollup sheets in workbook order: (sheet title, report.tables key, the specs its headers
 # and kinds come from, what the sheet says when it has nothing to show).
@@ -51,9 +53,10 @@ DOMAIN_SHEETS: tuple[tuple[str, str, tuple[TableSpec, ...], str], ...] = (
     ("Capacity", "capacity", (CAPACITY_WEEKS,), "no task has an assignee with planned hours"),
     ("Hours by Campaign", "campaign_hours", (CAMPAIGN_HOURS,),
      "no task has planned or actual hours"),
+    ("Target Accounts", "accounts", (ACCOUNTS,), "no workbook read has a target account"),
     ("Assets", "assets", (ASSETS,), "no workbook read has an asset"),
 )
-TEAMS_SPECS = (SPEND, SCHEDULE)
+TEAMS_SPECS = (SPEND, SPEND_FORECAST, SCHEDULE)
 
 # Number formats of the cells by the kind of their column (money in cents is shown in units).
 NUMBER_FORMATS = {Kind.MONEY: "#,##0.00", Kind.AMOUNT: "#,##0.00", Kind.RATIO: "0.00",
@@ -111,6 +114,7 @@ def _teams_frame(report: ConsolidatedReport) -> pd.DataFrame:
         return pd.DataFrame(columns=["book", "team", "plan_id", "currency", "errors",
                                      "warnings"])
     order = ["team", "plan_id", "book", "currency", "rate", *MONEY_FIGURES, "overspend",
+             "projected", "forecast",
              "percent_complete", "spi", "late_tasks", *[f"{f}_local" for f in MONEY_FIGURES],
              "errors", "warnings"]
     return frame[[c for c in order if c in frame.columns]]
@@ -372,7 +376,8 @@ def write_dashboard(workbook: Any, sheet: Any, styles: Styles, report: Consolida
         sheet.write_string(offset, 0, label, styles.label)
         sheet.write(offset, 1, value, fmt)
 
-    _left_out_headline(sheet, styles, report, offset + 1)
+    row = _left_out_headline(sheet, styles, report, offset + 1)
+    _at_risk_headline(sheet, styles, report, row + 1)
     data = _ChartData(sheet, styles)
     charts = _team_charts(workbook, data, report, positions)
     charts[1:1] = _domain_charts(workbook, data, report, positions)
@@ -523,6 +528,28 @@ def _left_out_headline(sheet: Any, styles: Styles, report: ConsolidatedReport, r
         sheet.write_string(row, 1, f"{currency} {budget:,.2f} budgeted")
         row += 1
     return row
+
+
+def _at_risk_headline(sheet: Any, styles: Styles, report: ConsolidatedReport, row: int) -> int:
+    """The delayed and underperforming campaigns of every team (the At Risk sheet), the first
+    ones under the headline: "team · campaign" and the reasons in words."""
+    table = report.tables.get("at_risk")
+    if table is None or table.empty:
+        return row
+    sheet.write_string(row, 0, "Campaigns at risk (delayed or underperforming)", styles.label)
+    sheet.write_number(row, 1, len(table), styles.big_integer)
+    shown = table.iloc[:AT_RISK_SHOWN]
+    for record in shown.to_dict("records"):
+        row += 1
+        team = record["team"] if isinstance(record["team"], str) else record["book"]
+        name = record["campaign"] if isinstance(record["campaign"], str) else ""
+        sheet.write_string(row, 0, f"{team} · {record['campaign_id']} {name}".rstrip())
+        sheet.write_string(row, 1, str(record["reasons"]))
+    if len(table) > len(shown):
+        row += 1
+        sheet.write_url(row, 0, "internal:'At Risk'!A1", styles.link,
+                        string=f"… {len(table) - len(shown)} more on the At Risk sheet")
+    return row + 1
 
 
 class _ChartData:
