@@ -4,6 +4,7 @@ subprocess on files built here.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -307,3 +308,82 @@ def test_findings_links_are_relative_escaped_file_links(tmp_path, run_mom):
         assert path.startswith("teams/"), link
         opened.add(path.removeprefix("teams/"))
     assert opened == set(names)
+
+
+# --- worker lifetime and the per-book time limit --------------------------------------------------
+
+def test_killing_the_parent_kills_its_workers(tmp_path):
+    """SIGKILL to `mom consolidate` (no chance to clean up): its pool workers die with it."""
+    import shutil
+    import signal
+    import sys
+    import time
+
+    import psutil
+
+    from mom_engine.demo import make_demo_books
+    teams = tmp_path / "teams"
+    teams.mkdir()
+    demo = make_demo_books(tmp_path / "demo", 2)
+    for index in range(20):
+        shutil.copy(demo[index % 2], teams / f"team-{index:02d}.xlsx")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    parent = subprocess.Popen([sys.executable, "-m", "mom_engine", "consolidate", str(teams),
+                               "-o", str(tmp_path / "out.xlsx"), "--workers", "2"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                              cwd=tmp_path, start_new_session=True)
+    workers: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and parent.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = psutil.Process(parent.pid).children()
+        assert len(workers) >= 2, "the workers never started"
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert alive == [], f"workers outlived their parent: {[p.pid for p in alive]}"
+    finally:
+        for process in workers:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+
+
+def test_without_prctl_a_watching_thread_ends_a_worker_whose_parent_died(tmp_path):
+    """The portable path (macOS, Windows): no prctl, only the thread that watches the parent."""
+    import sys
+    import time
+
+    import psutil
+    script = (
+        "import os, sys, time\n"
+        "from mom_engine.consolidate import executors\n"
+        "sys.platform = 'darwin'\n"
+        "parent = os.getpid()\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    executors.die_with_parent(parent)\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "print(child, flush=True)\n"
+        "time.sleep(1)\n"
+        "os._exit(0)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=60)
+    child = psutil.Process(int(done.stdout))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    else:
+        child.kill()
+        pytest.fail("the worker outlived its parent by 10 s")

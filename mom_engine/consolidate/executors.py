@@ -2,11 +2,18 @@
 (`DaskExecutor`), SPEC §11, §15. Both stream results back as they complete, keeping only a
 bounded window of books in flight, so memory does not grow with the number of books. A worker
 process that dies (BrokenProcessPool, KilledWorker) becomes a `book-unreadable` finding for the
-book that killed it; the rest of the batch goes on."""
+book that killed it; the rest of the batch goes on. Local workers die with the process that
+started them (`die_with_parent`), even when it is killed outright."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
+import ctypes.util
 import os
+import signal
+import sys
+import threading
+import time
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -21,6 +28,33 @@ Worker = Callable[..., BookResult]
 DIED_REASON = ("the worker process reading it died ({cause}); the file may be malformed in a "
                "way that crashes the reader or needs more memory than is available — open it "
                "in Excel and save it again")
+
+
+PR_SET_PDEATHSIG = 1          # linux/prctl.h: the signal a process gets when its parent dies
+PARENT_POLL_SECONDS = 0.5
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: end this process when `parent` (the pid that started it) ends, even
+    by SIGKILL, so no worker outlives a killed `mom consolidate`. Linux: the kernel sends
+    SIGKILL (prctl PR_SET_PDEATHSIG); everywhere: a daemon thread notices the parent is gone
+    (the process is re-parented) within half a second and exits."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):   # no usable libc: the thread below still covers it
+            pass
+    if os.getppid() != parent:              # the parent died before the prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="mom-watch-parent").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 class LocalExecutor:
@@ -41,7 +75,8 @@ class LocalExecutor:
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         if self.pool is None:
-            self.pool = cf.ProcessPoolExecutor(self.workers)
+            self.pool = cf.ProcessPoolExecutor(self.workers, initializer=die_with_parent,
+                                               initargs=(os.getpid(),))
         return self.pool
 
     def stream(self, worker: Worker, jobs: Iterable[Job], options: Options,
@@ -80,7 +115,8 @@ class LocalExecutor:
 
     def isolate(self, worker: Worker, job: Job, options: Options) -> BookResult:
         """Run one book alone in a fresh process: if that process dies too, the book did it."""
-        with cf.ProcessPoolExecutor(1) as single:
+        with cf.ProcessPoolExecutor(1, initializer=die_with_parent,
+                                    initargs=(os.getpid(),)) as single:
             try:
                 return single.submit(worker, job[0], options, job[1], job[2]).result()
             except cf.process.BrokenProcessPool:
