@@ -22,7 +22,9 @@ from .results import BookResult, Options
 from .worker import failed_result, file_identity
 
 
-Job = tuple[Path, str, int]   # (path, book name, index)
+# (path, book name, index) and, with --crm / --leads, the book's rows of the exports: the
+# worker is called as worker(path, options, name, index, *rest)
+Job = tuple[Any, ...]
 Worker = Callable[..., BookResult]
 
 DIED_REASON = ("the worker process reading it died ({cause}); the file may be malformed in a "
@@ -90,7 +92,7 @@ class LocalExecutor:
                 job = next(pending, None)
                 if job is None:
                     return
-                running[self._pool().submit(worker, job[0], options, job[1], job[2])] = job
+                running[self._pool().submit(worker, job[0], options, *job[1:])] = job
 
         fill()
         while running:
@@ -118,7 +120,7 @@ class LocalExecutor:
         with cf.ProcessPoolExecutor(1, initializer=die_with_parent,
                                     initargs=(os.getpid(),)) as single:
             try:
-                return single.submit(worker, job[0], options, job[1], job[2]).result()
+                return single.submit(worker, job[0], options, *job[1:]).result()
             except cf.process.BrokenProcessPool:
                 return failed_job(job, "a worker process exited abruptly")
             except Exception as error:
@@ -156,7 +158,7 @@ class DaskExecutor:
         owner: dict[str, Job] = {}
 
         def submit(job: Job) -> Any:
-            future = self.client.submit(worker, str(job[0]), options, job[1], job[2], pure=False,
+            future = self.client.submit(worker, str(job[0]), options, *job[1:], pure=False,
                                         key=f"mom-book-{job[2]}-{os.getpid()}-{id(owner)}")
             owner[future.key] = job
             return future
@@ -186,7 +188,7 @@ def _take(iterator: Iterator[Job], count: int) -> list[Job]:
 
 
 def failed_job(job: Job, cause: str) -> BookResult:
-    path, name, index = job
+    path, name, index = job[:3]
     result = BookResult(index=index, path=str(path), name=name)
     try:
         result.size, result.sha256 = file_identity(Path(path))
