@@ -108,7 +108,7 @@ def report_cases(folder, books):
         "capacity": (["capacity", one],
                      lambda d: [("people", d["people"], specs.CAPACITY_PEOPLE),
                                 ("over", [w for w in d["weeks"] if (w["utilisation"] or 0) > 1],
-                                 specs.CAPACITY_WEEKS),
+                                 specs.CAPACITY_WEEKS.without("tasks", "books")),
                                 ("campaigns", d["campaigns"],
                                  specs.CAPACITY_CAMPAIGNS.only(
                                      *specs.CAPACITY_CAMPAIGNS_SHOWN))]),

@@ -194,7 +194,7 @@ def _spend_book(activities, budget, purchase_orders, invoices, realignments, rat
 
 
 def spend_table(book: Book, by: str) -> pd.DataFrame:
-    """The §5 figures at one level, as the cells show them (units, 2 decimals)."""
+    """The spend figures at one level, as the cells show them (units, 2 decimals)."""
     from mom_engine.spend import roll_up_spend
     frame = roll_up_spend(book).by(by)
     out = frame[["key", *SPEND_HEADERS]].rename(columns={"key": SPEND_KEYS[by], **SPEND_HEADERS})

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     tables = [Table(CAPACITY_PEOPLE, summary, title="People, busiest first (hours per week)",
                     empty="no task with an Assignee and Planned Hours: no load to show")]
     if over:
-        tables.append(Table(CAPACITY_WEEKS, over, title="Weeks over capacity"))
+        tables.append(Table(CAPACITY_WEEKS.without("tasks", "books"), over,
+                            title="Weeks over capacity"))
     if campaigns:
         tables.append(Table(CAPACITY_CAMPAIGNS.only(*CAPACITY_CAMPAIGNS_SHOWN), campaigns,
                             title="Planned hours and cost per campaign, internal vs external"))
