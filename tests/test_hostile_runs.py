@@ -5,6 +5,7 @@ subprocess on files built here.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import subprocess
@@ -387,3 +388,61 @@ def test_without_prctl_a_watching_thread_ends_a_worker_whose_parent_died(tmp_pat
     else:
         child.kill()
         pytest.fail("the worker outlived its parent by 10 s")
+
+
+def slow_book(path: Path, rows: int = 100_000) -> Path:
+    """A legal team book whose Budget has `rows` rows (4 cells each, inside every size bound):
+    it takes tens of seconds to read and check, far past a small --book-timeout."""
+    import zipfile
+    team_book(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    row = ('<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>A{0}</t></is></c><c r="B{0}" s="1">'
+           '<v>46388</v></c><c r="C{0}"><v>1000</v></c><c r="D{0}"><v>900</v></c></row>')
+    body = "".join(row.format(r) for r in range(2, rows + 2))
+    budget = next(name for name in parts if name.endswith("sheet4.xml"))
+    sheet = parts[budget].decode()
+    assert "</row></sheetData>" in sheet
+    sheet = sheet.replace('<dimension ref="A1:D2" />', f'<dimension ref="A1:D{rows + 1}" />')
+    parts[budget] = sheet.replace("</row></sheetData>", "</row>" + body + "</sheetData>", 1).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_book_past_the_time_limit_is_a_finding_and_the_batch_completes(teams, tmp_path,
+                                                                          run_mom, workers):
+    slow_book(teams / "a-slow.xlsx")          # first in the batch: later books need a new worker
+    team_book(teams / "more.xlsx", plan={"Plan ID": "P-2"},
+              Budget=[{"Activity ID": "A1", "Month": dt.date(2027, 2, 1), "Budgeted": 250.25,
+                       "Planned": 200}])
+    if workers == "2":                        # the limit from mom.toml this time
+        (tmp_path / "mom.toml").write_text("book-timeout = 3\n")
+        limit: tuple[str, ...] = ()
+    else:
+        limit = ("--book-timeout", "3")
+    done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--json",
+                   "--workers", workers, *limit)
+    assert done.returncode == 1, done.stderr
+    no_traceback(done)
+    report = strict_json(done.stdout)
+    assert report["books"] == {"read": 2, "failed": 1}
+    assert [(f["book"], f["code"], f["severity"], f["message"]) for f in report["findings"]
+            if f["book"] == "a-slow.xlsx"] == [
+        ("a-slow.xlsx", "book-timeout", "error",
+         "a-slow.xlsx took longer than the 3-second limit for one workbook (--book-timeout); "
+         "its worker was stopped and the rest of the batch went on — split the workbook or "
+         "raise --book-timeout")]
+    assert report["totals"]["budgeted"] == 1250.25          # good.xlsx 1000 + more.xlsx 250.25
+    slow = next(s for s in report["sources"] if s["book"] == "a-slow.xlsx")
+    assert slow["status"] == "timed out" and slow["sheets"] == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "ten"])
+def test_a_book_timeout_out_of_range_is_a_usage_error(teams, tmp_path, run_mom, value):
+    done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--book-timeout", value)
+    assert done.returncode == 2
+    assert "--book-timeout" in done.stderr
+    no_traceback(done)

@@ -13,16 +13,16 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from ..consolidate import (TOTAL_FIGURES, BookResult, ConsolidatedReport, Options, RatesError,
-                           SchedulerUnreachable,
-                           consolidate, read_rates)
+from ..consolidate import (DEFAULT_BOOK_TIMEOUT, TOTAL_FIGURES, BookResult, ConsolidatedReport,
+                           Options, RatesError, SchedulerUnreachable, consolidate, read_rates)
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
 from ..report.specs import CONSOLIDATION, COUNTS
 from ..report.table import Report, Table
 from ..report.text import console
 from . import EXIT_USAGE, UsageError
-from .common import add_as_of, add_json, book_names, coverage_target, input_books, output_format, show
+from .common import (add_as_of, add_json, book_names, book_timeout, coverage_target, input_books,
+                     output_format, show)
 
 DEFAULT_OUTPUT = "consolidated.xlsx"
 PROGRESS_MIN_BOOKS = 8
@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "in the current folder; the command says where it wrote)")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="worker processes on this machine (default: CPU count)")
+    parser.add_argument("--book-timeout", type=book_timeout, default=None, metavar="SECONDS",
+                        help=f"the longest one workbook may take (default: "
+                             f"{DEFAULT_BOOK_TIMEOUT:g} seconds); a book past it becomes a "
+                             "book-timeout error and its worker is replaced (local workers; "
+                             "a Dask cluster keeps its own limits)")
     parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                         help="run the workers on this Dask scheduler instead")
     parser.add_argument("--currency", default=None, metavar="C",
@@ -88,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(len(files)) as advance:
             report = consolidate(files, options=options, names=book_names(files),
                                  workers=args.workers, scheduler=args.scheduler,
-                                 currency=args.currency, rates=rates, progress=advance)
+                                 currency=args.currency, rates=rates, progress=advance,
+                                 book_timeout=args.book_timeout or DEFAULT_BOOK_TIMEOUT)
     except SchedulerUnreachable as error:
         raise UsageError(str(error)) from None
     if report.books_read:

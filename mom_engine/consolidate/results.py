@@ -17,8 +17,8 @@ MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quo
                  "cost", "pipeline", "cost_per_lead", "cost_per_mql", "internal_cost",
                  "external_cost", "cost_change", "pipeline_change", "won_change",
                  "cost_per_lead_change", "cost_per_mql_change")
-STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING = (
-    "read", "unreadable", "encrypted", "missing")
+STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING, STATUS_TIMED_OUT = (
+    "read", "unreadable", "encrypted", "missing", "timed out")
 
 
 @dataclass(frozen=True)
