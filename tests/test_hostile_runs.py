@@ -446,3 +446,112 @@ def test_a_book_timeout_out_of_range_is_a_usage_error(teams, tmp_path, run_mom, 
     assert done.returncode == 2
     assert "--book-timeout" in done.stderr
     no_traceback(done)
+
+
+# --- findings past Excel's row limit ------------------------------------------------------------
+
+def books_with_findings(folder: Path, books: int = 3, rows: int = 3) -> list[Path]:
+    """`books` team books, each with `rows` Budget rows missing their Month (one error each)."""
+    folder.mkdir()
+    budget = [{"Activity ID": "A1", "Month": None, "Budgeted": 100 + index, "Planned": 90}
+              for index in range(rows)]
+    return [team_book(folder / f"team-{index}.xlsx", Budget=budget, plan={"Plan ID": f"P-{index}"})
+            for index in range(books)]
+
+
+def test_findings_past_the_sheet_row_limit_continue_on_numbered_sheets(tmp_path, monkeypatch):
+    import python_calamine
+
+    from mom_engine.consolidate import consolidate
+    from mom_engine.report import consolidated
+    files = books_with_findings(tmp_path / "teams")
+    report = consolidate(files, workers=1)
+    expected = [(f.code, f.book, f.sheet or "", f.cell or "", f.message) for f in report.findings]
+    assert len(expected) == 9
+    monkeypatch.setattr(consolidated, "FINDINGS_SHEET_ROWS", 4)
+    out = consolidated.write_consolidated(tmp_path / "out.xlsx", report)
+    workbook = python_calamine.CalamineWorkbook.from_path(str(out))
+    names = workbook.sheet_names
+    parts = ["Findings", "Findings (2)", "Findings (3)"]
+    assert [n for n in names if n.startswith("Findings")] == parts
+    assert names.index("Findings (3)") - names.index("Findings") == 2   # side by side
+    written = []
+    for part in parts:
+        rows = workbook.get_sheet_by_name(part).to_python()
+        assert tuple(rows[0]) == consolidated.FINDING_COLUMNS
+        assert 1 <= len(rows) - 1 <= 4
+        written += [(r[1], r[2], r[3], r[4], r[7]) for r in rows[1:]]
+    assert written == expected                      # every finding once, in order
+    assert consolidated.findings_sheet_titles(len(expected)) == parts
+
+
+def test_the_summary_says_which_sheets_hold_the_findings(tmp_path, monkeypatch, capsys):
+    from mom_engine import cli
+    from mom_engine.cli import consolidate as command
+    from mom_engine.report import consolidated
+    books_with_findings(tmp_path / "teams")
+    monkeypatch.setattr(consolidated, "FINDINGS_SHEET_ROWS", 4)
+    monkeypatch.setattr(command, "TEXT_FINDINGS_SHOWN", 2)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out.xlsx"
+    assert cli.main(["consolidate", "teams", "-o", str(out), "--workers", "1", "--json"]) == 1
+    report = strict_json(capsys.readouterr().out)
+    assert report["findings_sheets"] == ["Findings", "Findings (2)", "Findings (3)"]
+    assert cli.main(["consolidate", "teams", "-o", str(out), "--workers", "1"]) == 1
+    text = capsys.readouterr().out
+    assert "all of them are in the Findings sheet" not in text
+    assert (f"… and 7 more — the sheets Findings, Findings (2) and Findings (3) of {out} "
+            "list them all") in text
+    assert ("the 9 findings fill 3 sheets (Findings, Findings (2) and Findings (3)): a sheet "
+            "holds at most 4 rows") in text
+
+
+def test_a_subfolder_that_cannot_be_listed_is_a_finding_naming_it(capsys):
+    """`mom validate FOLDER` run as an unprivileged user (root lists any folder): a forked
+    child drops to uid/gid 65534 (nobody) and runs the real CLI; the modules are already
+    imported, so the user needs no access to this Python's site-packages."""
+    import shutil
+    import sys
+    import tempfile
+
+    from mom_engine import cli
+    if not hasattr(os, "fork") or os.geteuid() != 0:
+        pytest.skip("needs root (to become another user) on a system with fork")
+    shared = Path(tempfile.mkdtemp(prefix="mom-unlisted-"))   # pytest's tmp_path is root-only
+    teams = shared / "teams"
+    try:
+        (teams / "locked").mkdir(parents=True)
+        team_book(teams / "good.xlsx")
+        team_book(teams / "locked" / "hidden.xlsx")
+        for path in (shared, teams, teams / "good.xlsx"):
+            path.chmod(0o755)
+        cli.main(["validate", str(teams), "--json"])   # imports what it imports lazily
+        capsys.readouterr()
+        (teams / "locked").chmod(0)
+        read_end, write_end = os.pipe()
+        child = os.fork()
+        if child == 0:                                       # the unprivileged run
+            status = 3
+            try:
+                os.close(read_end)
+                sys.stdout = os.fdopen(write_end, "w")
+                os.environ["MOM_CONFIG"] = ""
+                os.setgroups([])
+                os.setegid(65534)
+                os.seteuid(65534)
+                status = cli.main(["validate", str(teams), "--json"])
+                sys.stdout.flush()
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            output = pipe.read()
+        _, status = os.waitpid(child, 0)
+        findings = [(f["book"], f["code"], f["message"])
+                    for f in strict_json(output)["findings"]]
+        assert findings == [("locked", "book-unreadable",
+                             "locked cannot be opened (Permission denied)")]
+        assert os.waitstatus_to_exitcode(status) == 1
+    finally:
+        (teams / "locked").chmod(0o755)
+        shutil.rmtree(shared, ignore_errors=True)

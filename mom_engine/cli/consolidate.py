@@ -10,7 +10,7 @@ import argparse
 from decimal import Decimal
 import sys
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..consolidate import (DEFAULT_BOOK_TIMEOUT, TOTAL_FIGURES, BookResult, ConsolidatedReport,
@@ -97,19 +97,23 @@ def run(args: argparse.Namespace) -> int:
                                  book_timeout=args.book_timeout or DEFAULT_BOOK_TIMEOUT)
     except SchedulerUnreachable as error:
         raise UsageError(str(error)) from None
+    from ..report.consolidated import (findings_sheet_titles, findings_sheets_named,
+                                       write_consolidated)
     if report.books_read:
-        from ..report.consolidated import write_consolidated
         write_consolidated(output, report)
     written = output if report.books_read else None
+    sheets = findings_sheet_titles(len(report.findings)) if written else []
     wrote = None
     if written:
         wrote = f"wrote {written}" + ("" if args.output else
                                       " (no -o given: the default name, in the current folder)")
         if output_format(args) in ("json", "csv"):   # stdout holds the data: say it aside
             print(f"mom consolidate: {wrote}", file=sys.stderr)
-    status = show(args, consolidation_report(report, written, wrote), report.findings,
-                  limit=TEXT_FINDINGS_SHOWN,
-                  more=f"the Findings sheet of {written} lists them all" if written else "")
+    more = ("" if not written else f"the Findings sheet of {written} lists them all"
+            if len(sheets) == 1 else
+            f"the sheets {findings_sheets_named(sheets)} of {written} list them all")
+    status = show(args, consolidation_report(report, written, wrote, sheets), report.findings,
+                  limit=TEXT_FINDINGS_SHOWN, more=more)
     return EXIT_USAGE if not report.books_read else status
 
 
@@ -123,8 +127,10 @@ def left_out(report: ConsolidatedReport) -> dict[str, list[str]]:
             "currencies": sorted({str(c) for c in missing["currency"]})}
 
 
-def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[str, Any]:
-    """books, rows, totals (+ currency, output, what the totals leave out, per-book sources)."""
+def consolidation_json(report: ConsolidatedReport, output: Path | None,
+                       sheets: Sequence[str] = ()) -> dict[str, Any]:
+    """books, rows, totals (+ currency, output, what the totals leave out, per-book sources,
+    the sheets of the output that hold the findings)."""
     totals = {f: money(report.totals[f]) if report.totals else None for f in TOTAL_FIGURES}
     sources: dict[str, dict[str, Any]] = {}
     for row in report.sources.to_dict("records"):
@@ -139,7 +145,7 @@ def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[
             "output": str(output) if output else None,
             "books": {"read": report.books_read, "failed": report.books_failed},
             "rows": dict(report.rows), "totals": totals, "left_out": left_out(report),
-            "sources": list(sources.values())}
+            "sources": list(sources.values()), "findings_sheets": list(sheets)}
 
 
 def left_out_line(report: ConsolidatedReport) -> str | None:
@@ -165,7 +171,7 @@ def headline_rows(report: ConsolidatedReport) -> list[dict[str, Any]]:
 
 
 def consolidation_report(report: ConsolidatedReport, output: Path | None,
-                         wrote: str | None = None) -> Report:
+                         wrote: str | None = None, sheets: Sequence[str] = ()) -> Report:
     rows = headline_rows(report)
     counts = Table(COUNTS, rows[:5], title="Consolidation")
     money_rows = Table(CONSOLIDATION, rows[5:], title="Totals")
@@ -173,7 +179,13 @@ def consolidation_report(report: ConsolidatedReport, output: Path | None,
     tables = [counts, *([money_rows] if money_rows.rows else [])]
     if wrote:
         tables[-1].notes.append(wrote)
-    return Report(consolidation_json(report, output), tables, notes)
+    if len(sheets) > 1:
+        from ..report.consolidated import FINDINGS_SHEET_ROWS, findings_sheets_named
+        tables[-1].notes.append(
+            f"the {len(report.findings):,} findings fill {len(sheets)} sheets "
+            f"({findings_sheets_named(list(sheets))}): a sheet holds at most "
+            f"{FINDINGS_SHEET_ROWS:,} rows")
+    return Report(consolidation_json(report, output, sheets), tables, notes)
 
 
 class progress_bar:
