@@ -313,6 +313,7 @@ def test_findings_links_are_relative_escaped_file_links(tmp_path, run_mom):
 
 # --- worker lifetime and the per-book time limit --------------------------------------------------
 
+@pytest.mark.slow
 def test_killing_the_parent_kills_its_workers(tmp_path):
     """SIGKILL to `mom consolidate` (no chance to clean up): its pool workers die with it."""
     import shutil
@@ -411,6 +412,7 @@ def slow_book(path: Path, rows: int = 100_000) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_book_past_the_time_limit_is_a_finding_and_the_batch_completes(teams, tmp_path,
                                                                           run_mom, workers):
