@@ -4,6 +4,7 @@ the same files, each goal printed with its measured ratio.
     python benchmarks/consolidate.py --books 1000                 # the goals at 1,000 books
     python benchmarks/consolidate.py --books 1000 10000           # + time and memory at 10×
     python benchmarks/consolidate.py --books 100 --runs 3         # a quick look
+    python benchmarks/consolidate.py --books 200 --compare DIR    # + another checkout, same runs
 
 For each N it generates N demo team workbooks (kept in --dir for re-runs) and, --runs times
 interleaved (so load on a shared machine hits every contender alike), measures:
@@ -79,9 +80,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_consolidate(folder: Path, workers: int | None,
-                    detail: bool = False) -> tuple[float, float, int, dict]:
-    """Wall s, CPU s and peak RSS (bytes) of `mom consolidate` and all its child processes."""
+def run_consolidate(folder: Path, workers: int | None, detail: bool = False,
+                    root: Path = ROOT) -> tuple[float, float, int, dict]:
+    """Wall s, CPU s and peak RSS (bytes) of `mom consolidate` and all its child processes,
+    running the code of the checkout at `root` (this one by default)."""
     scratch = Path(tempfile.mkdtemp(prefix="mom-bench-"))
     command = [sys.executable, "-m", "mom_engine", "consolidate", str(folder),
                "-o", str(scratch / "consolidated.xlsx"), "--json", "--as-of", TODAY.isoformat()]
@@ -89,11 +91,12 @@ def run_consolidate(folder: Path, workers: int | None,
         command += ["--workers", str(workers)]
     if detail:
         command += ["--detail", str(scratch / "detail")]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(root)}
     stdout_file = tempfile.TemporaryFile()   # not a pipe: a full pipe would block the child
     cpu = _children_cpu()
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout_file, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(command, stdout=stdout_file, stderr=subprocess.DEVNULL, env=env,
+                               cwd=root)   # `-m` puts the working folder first on the path
     watched = psutil.Process(process.pid)
     peak = 0
     while process.poll() is None:
@@ -140,7 +143,7 @@ def goal(text: str, measured: float, bound: float, *, at_most: bool = True) -> s
 
 def measure(folder: Path, paths: list[Path], args: argparse.Namespace) -> dict[str, float]:
     runs: dict[str, list[float]] = {k: [] for k in (
-        "a", "a_cpu", "b", "c", "c_cpu", "c_peak", "d", "d_cpu", "d_peak")}
+        "a", "a_cpu", "b", "c", "c_cpu", "c_peak", "d", "d_cpu", "d_peak", "e", "e_cpu")}
     sample = paths[: min(args.sample, len(paths))]
     document: dict = {}
     for run in range(args.runs):
@@ -158,8 +161,14 @@ def measure(folder: Path, paths: list[Path], args: argparse.Namespace) -> dict[s
             runs["d"].append(d)
             runs["d_cpu"].append(d_cpu)
             runs["d_peak"].append(d_peak)
+        if args.compare:
+            e, e_cpu, _, _ = run_consolidate(folder, args.workers, root=Path(args.compare))
+            runs["e"].append(e)
+            runs["e_cpu"].append(e_cpu)
         print(f"  run {run + 1}: a {a:.2f} s, c {c:.2f} s (CPU {c_cpu:.1f} s)"
               + (f", d {runs['d'][-1]:.2f} s (CPU {runs['d_cpu'][-1]:.1f} s)" if runs["d"]
+                 else "")
+              + (f", before {runs['e'][-1]:.2f} s (CPU {runs['e_cpu'][-1]:.1f} s)" if runs["e"]
                  else ""), flush=True)
     books = document.get("books", {})
     rows = document.get("rows", {})
@@ -182,6 +191,9 @@ def main() -> None:
     parser.add_argument("--no-openpyxl", action="store_true", help="skip the openpyxl reads")
     parser.add_argument("--no-stages", action="store_true", help="skip the per-stage table")
     parser.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "mom-bench"))
+    parser.add_argument("--compare", metavar="ROOT",
+                        help="another checkout (e.g. `git archive main` unpacked): its `mom "
+                             "consolidate` is run in the same runs, interleaved, as 'before'")
     args = parser.parse_args()
 
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
@@ -204,6 +216,11 @@ def main() -> None:
         if "d" in m:
             print(f"(d) mom consolidate --detail        : {m['d']:8.2f} s  "
                   f"(CPU {m['d_cpu']:.2f} s, peak RSS {m['d_peak'] / 2**20:.0f} MB)")
+        if "e" in m:
+            print(f"(e) mom consolidate of {args.compare}: {m['e']:8.2f} s  (CPU "
+                  f"{m['e_cpu']:.2f} s); this checkout / that one: wall {m['c'] / m['e']:.2f}, "
+                  f"CPU {m['c_cpu'] / m['e_cpu']:.2f}")
+            print(f"     (CPU: that one / calamine = {m['e_cpu'] / m['a_cpu']:.2f})")
         print(goal("consolidate wall / calamine wall", m["c"] / m["a"], 1.5))
         print(f"     (CPU: consolidate / calamine = {m['c_cpu'] / m['a_cpu']:.2f})")
         if "b" in m:

@@ -18,7 +18,7 @@ Decisions where the SPEC is silent:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -81,43 +81,75 @@ def _deal_figures(book: Book, quarter: BookQuarter) -> pd.DataFrame:
     }).dropna(subset=["key"]).groupby("key")[["open", "won"]].sum()
 
 
-def target_accounts(books: list[Book], as_of: dt.date) -> AccountsReport:
-    """Per target account across `books`: leads, MQLs, open and won for the quarter."""
-    books = [b for b in books if b.readable]
-    quarters = [BookQuarter.of(book, as_of) for book in books]
-    listed: dict[str, dict] = {}
-    figures = pd.DataFrame(columns=["leads", "mqls", "open", "won"], dtype=np.int64)
-    for index, (book, quarter) in enumerate(zip(books, quarters, strict=True)):
-        for record in book.rows("Target Accounts").to_dict("records"):
-            key = fold(record["Account"])
-            if key not in listed:
-                listed[key] = {"account": str(record["Account"]).strip(),
-                               "tier": _text(record["Tier"]), "rep": _text(record["Rep"]),
-                               "book": index, "row": int(record["_row"])}
-        mine = pd.concat([_lead_figures(book, quarter), _deal_figures(book, quarter)], axis=1)
-        figures = figures.add(mine.fillna(0).astype(np.int64), fill_value=0)
-    keys = list(listed)
-    found = figures.reindex(keys).fillna(0).astype(np.int64)
+def account_parts(book: Book, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One book's share of the target accounts: the accounts it lists (key, account, tier,
+    rep and the `target-account-uncovered` finding at its row, should no book cover it) and
+    its figures per folded account (leads, mqls, open, won, and whether it has open pipeline
+    at all) — what a consolidation worker sends; `combine_accounts` adds books up."""
+    quarter = BookQuarter.of(book, as_of)
+    rows = book.rows("Target Accounts")
+    listed = pd.DataFrame({
+        "key": [fold(a) for a in rows["Account"].to_numpy(dtype=object)],
+        "account": [str(a).strip() for a in rows["Account"].to_numpy(dtype=object)],
+        "tier": [_text(t) for t in rows["Tier"].to_numpy(dtype=object)],
+        "rep": [_text(r) for r in rows["Rep"].to_numpy(dtype=object)],
+        "finding": [book.finding("target-account-uncovered", "", sheet="Target Accounts",
+                                 column="Account", row=int(row), value=str(account).strip())
+                    for account, row in zip(rows["Account"].to_numpy(dtype=object),
+                                            rows["_row"].to_numpy(), strict=True)],
+    }, columns=["key", "account", "tier", "rep", "finding"])
+    figures = pd.concat([_lead_figures(book, quarter), _deal_figures(book, quarter)], axis=1)
+    figures = figures.reindex(columns=["leads", "mqls", "open", "won"]).fillna(0)
+    figures = figures.astype(np.int64).rename_axis("key").reset_index()
+    figures["has_open"] = figures["open"].to_numpy() > 0
+    return listed, figures
+
+
+def combine_accounts(listed: pd.DataFrame, figures: pd.DataFrame,
+                     label: str) -> tuple[pd.DataFrame, list[Finding]]:
+    """Target accounts across books, from their `account_parts` in book order: one account
+    across teams is one account (the first book's spelling, Tier and Rep); leads, MQLs, open
+    and won add up (money left blank by a book stays out of the sums); an account no book
+    covers is `target-account-uncovered` once, at the first book's row."""
+    first = listed.drop_duplicates("key", keep="first")
+    keys = first["key"].tolist()
+    sums = figures.groupby("key", sort=False)[["leads", "mqls", "open", "won"]].sum()
+    found = sums.reindex(keys).fillna(0).astype(np.int64)
+    has_open = figures.groupby("key", sort=False)["has_open"].any().reindex(keys)
     accounts = pd.DataFrame({
-        "account": [listed[k]["account"] for k in keys],
-        "tier": [listed[k]["tier"] for k in keys],
-        "rep": [listed[k]["rep"] for k in keys],
+        "account": first["account"].to_numpy(dtype=object),
+        "tier": first["tier"].to_numpy(dtype=object),
+        "rep": first["rep"].to_numpy(dtype=object),
         "leads": found["leads"].to_numpy(), "mqls": found["mqls"].to_numpy(),
         "open": found["open"].to_numpy(), "won": found["won"].to_numpy(),
     }, columns=ACCOUNT_COLUMNS[:-1])
-    accounts["covered"] = (accounts["leads"] > 0) | (accounts["open"] > 0)
-    label = quarters[0].label if quarters else ""
-    report = AccountsReport(as_of, label, accounts)
-    for position in np.flatnonzero(~accounts["covered"].to_numpy(dtype=bool)):
-        entry = listed[keys[position]]
-        book = books[entry["book"]]
-        report.findings.append(book.finding(
-            "target-account-uncovered",
-            f"target account {entry['account']} has no lead in {label} and no open pipeline "
-            f"closing in it; plan marketing for it or open an opportunity",
-            sheet="Target Accounts", column="Account", row=entry["row"],
-            value=entry["account"]))
-    return report
+    accounts["covered"] = (accounts["leads"].to_numpy() > 0) | has_open.fillna(False).to_numpy(
+        dtype=bool)
+    findings = [replace(finding, message=(
+                    f"target account {account} has no lead in {label} and no open pipeline "
+                    f"closing in it; plan marketing for it or open an opportunity"))
+                for finding, account, covered in zip(first["finding"], first["account"],
+                                                     accounts["covered"], strict=True)
+                if not covered]
+    return accounts, findings
+
+
+def target_accounts(books: list[Book], as_of: dt.date) -> AccountsReport:
+    """Per target account across `books`: leads, MQLs, open and won for the quarter."""
+    books = [b for b in books if b.readable]
+    parts = [account_parts(book, as_of) for book in books]
+    label = BookQuarter.of(books[0], as_of).label if books else ""
+    listed = pd.concat([p[0] for p in parts], ignore_index=True) if parts else \
+        account_parts_empty()[0]
+    figures = pd.concat([p[1] for p in parts], ignore_index=True) if parts else \
+        account_parts_empty()[1]
+    accounts, findings = combine_accounts(listed, figures, label)
+    return AccountsReport(as_of, label, accounts, findings)
+
+
+def account_parts_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (pd.DataFrame(columns=["key", "account", "tier", "rep", "finding"]),
+            pd.DataFrame(columns=["key", "leads", "mqls", "open", "won", "has_open"]))
 
 
 def _text(value) -> str | None:

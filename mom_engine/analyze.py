@@ -16,7 +16,7 @@ from pathlib import Path
 from .accounts import check_accounts
 from .assets import check_assets
 from .capacity import check_capacity
-from .exports import attach_exports
+from .exports import ExportShare, attach_exports, attach_share
 from .findings import Finding, make_finding, sort_findings
 from .formulas import check_formulas
 from .funnel import check_funnel
@@ -51,11 +51,17 @@ class Analysis:
         return self.book.readable
 
 
-def analyze_book(path: str | Path, *, name: str | None = None,
-                 context: Context | None = None) -> Analysis:
-    """Read, validate and check one workbook. Never raises for bad input."""
+def analyze_book(path: str | Path, *, name: str | None = None, context: Context | None = None,
+                 share: ExportShare | None = None) -> Analysis:
+    """Read, validate and check one workbook. Never raises for bad input. `share`: its rows
+    of the exports, already shared out among several workbooks (a consolidation worker)."""
     context = context or Context()
-    return analyze_books([(Path(path), name)], context)[0]
+    if share is None:
+        return analyze_books([(Path(path), name)], context)[0]
+    book = read_book(path, name=name, mapping=context.exports.mapping)
+    if book.readable:
+        attach_share(book, share)
+    return Analysis(book, check_book(book, context))
 
 
 def analyze_books(inputs: Sequence[tuple[Path, str | None]], context: Context) -> list[Analysis]:

@@ -112,10 +112,10 @@ def fiscal_weeks(mondays, start_month: int = 1) -> tuple[np.ndarray, np.ndarray]
     a blank (NaT) week gives (-1, 0)."""
     mondays = np.asarray(mondays, dtype="datetime64[D]")
     years = fiscal_years(mondays + np.timedelta64(6, "D"), start_month)
-    firsts = {int(y): np.datetime64(fiscal_year_bounds(int(y), start_month)[0], "D")
-              for y in np.unique(years) if y > 0}
-    starts = np.array([firsts.get(int(y), np.datetime64("NaT")) for y in years],
-                      dtype="datetime64[D]")
+    unique, inverse = np.unique(years, return_inverse=True)
+    firsts = np.array([np.datetime64(fiscal_year_bounds(y, start_month)[0], "D") if y > 0
+                       else np.datetime64("NaT") for y in unique.tolist()], dtype="datetime64[D]")
+    starts = firsts[inverse.reshape(-1)]
     numbers = np.where(years > 0, (mondays - week_starts(starts)).astype(np.int64) // 7 + 1, 0)
     return years, numbers
 

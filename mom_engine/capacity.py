@@ -29,7 +29,7 @@ Decisions where the SPEC is silent (also in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 import numpy as np
@@ -212,7 +212,8 @@ def weekly_loads(weekly: pd.DataFrame, people: pd.DataFrame, start_month: int) -
     mondays = table["week"].to_numpy(dtype="datetime64[D]")
     years, numbers = fiscal_weeks(mondays, start_month)
     table["week"] = mondays
-    table["fiscal_week"] = [week_label(int(y), int(n)) for y, n in zip(years, numbers, strict=True)]
+    table["fiscal_week"] = [week_label(y, n) for y, n in zip(years.tolist(), numbers.tolist(),
+                                                             strict=True)]
     return table[[*LOAD_COLUMNS, "first_row"]].reset_index(drop=True)
 
 
@@ -239,12 +240,12 @@ def campaign_hours(book: Book, tasks: pd.DataFrame, people: pd.DataFrame) -> pd.
     sums = frame.groupby("campaign_id", sort=False).sum()
     ids = campaigns["Campaign ID"].to_numpy(dtype=object)
     sums = sums.reindex(ids).fillna(0.0)
-    out = pd.DataFrame({"campaign_id": ids,
-                        "campaign": campaigns["Campaign"].to_numpy(dtype=object)})
+    columns: dict[str, Any] = {"campaign_id": ids,
+                               "campaign": campaigns["Campaign"].to_numpy(dtype=object)}
     for column in CAMPAIGN_COLUMNS[2:]:
         values = sums[column].to_numpy(dtype=float)
-        out[column] = round_cents(values) if column.endswith("_cost") else values
-    return out
+        columns[column] = round_cents(values) if column.endswith("_cost") else values
+    return pd.DataFrame(columns)
 
 
 def _cost_rates(people: pd.DataFrame) -> pd.Series:

@@ -24,7 +24,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from collections.abc import Sequence
@@ -262,29 +262,85 @@ def _share(table: Table, keep: np.ndarray) -> Table:
                    fallbacks=dict(table.fallbacks))
 
 
-def _owners(books: Sequence[Book], owners: np.ndarray) -> np.ndarray:
-    """For each owner, the first book whose Quotas name them (else 0, the first book)."""
-    keys = [None if o is None else fold(o) for o in owners]
+@dataclass(frozen=True)
+class BookClaims:
+    """What a workbook claims of the exports: the reps its Quotas name and the campaigns it
+    knows (IDs, names, Mappings sources), folded. Small and picklable: a consolidation worker
+    sends it back so the parent can share the exports out without holding any book."""
+
+    reps: frozenset[str] = frozenset()
+    campaigns: frozenset[str] = frozenset()
+    # how the first workbook reads the exports: its mapping and its Lead Stages
+    mapping: Mapping | None = None
+    lead_stages: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, book: Book) -> BookClaims:
+        reps = book.rows("Quotas")["Rep"].to_numpy(dtype=object, na_value=None)
+        frame = book.rows("Campaigns")
+        names = [*frame["Campaign ID"].to_numpy(dtype=object, na_value=None),
+                 *frame["Campaign"].to_numpy(dtype=object, na_value=None),
+                 *(book.mapping or Mapping()).campaigns]
+        return cls(frozenset(fold(r) for r in reps if r is not None),
+                   frozenset(fold(n) for n in names if n is not None),
+                   book.mapping, tuple(book.plan.lead_stages))
+
+
+@dataclass
+class ExportShare:
+    """One workbook's rows of the exports (None: that export was not given) and, for the first
+    workbook, the findings of reading them."""
+
+    opportunities: Table | None = None
+    leads: Table | None = None
+    findings: list = field(default_factory=list)
+
+
+def _first_claim(claims: Sequence[BookClaims], values: np.ndarray, kind: str) -> np.ndarray:
+    """For each value, the first book whose claims of `kind` hold it (else 0, the first)."""
     owner_of: dict[str, int] = {}
-    for index, book in reversed(list(enumerate(books))):
-        for rep in book.rows("Quotas")["Rep"].to_numpy(dtype=object, na_value=None):
-            if rep is not None:
-                owner_of[fold(rep)] = index
+    for index, claim in reversed(list(enumerate(claims))):
+        for key in getattr(claim, kind):
+            owner_of[key] = index
+    keys = [fold(v) if v is not None else "" for v in values]
     return np.array([owner_of.get(k, 0) if k else 0 for k in keys], dtype=np.int64)
 
 
-def _campaign_books(books: Sequence[Book], campaigns: np.ndarray) -> np.ndarray:
-    """For each campaign value, the first book that knows it (ID, name or mapping), else 0."""
-    known: dict[str, int] = {}
-    for index, book in reversed(list(enumerate(books))):
-        frame = book.rows("Campaigns")
-        names = [*frame["Campaign ID"].to_numpy(dtype=object, na_value=None),
-                 *frame["Campaign"].to_numpy(dtype=object, na_value=None)]
-        for name in [*names, *((book.mapping or Mapping()).campaigns)]:
-            if name is not None:
-                known[fold(name)] = index
-    return np.array([known.get(fold(c), 0) if c is not None else 0 for c in campaigns],
-                    dtype=np.int64)
+def share_exports(claims: Sequence[BookClaims], files: ExportFiles) -> list[ExportShare]:
+    """Read each export once — with the first workbook's mapping and Lead Stages — and share
+    its rows out: an opportunity to the first workbook whose Quotas name its owner, a lead to
+    the first that knows its campaign, the rest to the first workbook."""
+    shares = [ExportShare() for _ in claims]
+    if not shares:
+        return shares
+    mapping, lead_stages = claims[0].mapping, claims[0].lead_stages
+    if files.crm is not None:
+        export = read_export(files.crm, OPPORTUNITIES, mapping)
+        owner = _first_claim(claims, export.table.frame["Rep"].to_numpy(
+            dtype=object, na_value=None), "reps")
+        shares[0].findings += export.findings
+        for index, share in enumerate(shares):
+            share.opportunities = _share(export.table, owner == index)
+    if files.leads is not None:
+        export = read_export(files.leads, leads_sheet(lead_stages), mapping)
+        owner = _first_claim(claims, export.table.frame["Campaign ID"].to_numpy(
+            dtype=object, na_value=None), "campaigns")
+        shares[0].findings += export.findings
+        for index, share in enumerate(shares):
+            share.leads = _share(export.table, owner == index)
+    return shares
+
+
+def attach_share(book: Book, share: ExportShare) -> None:
+    """Give a (readable) book its rows of the exports, resolved through its mapping."""
+    book.findings += share.findings
+    if share.opportunities is not None:
+        book.tables["Opportunities"] = share.opportunities
+        resolve_opportunities(book, share.opportunities)
+        resolve_campaigns(book, share.opportunities)
+    if share.leads is not None:
+        book.tables["Leads"] = share.leads
+        resolve_campaigns(book, share.leads)
 
 
 def attach_exports(books: Sequence[Book], files: ExportFiles) -> None:
@@ -295,25 +351,9 @@ def attach_exports(books: Sequence[Book], files: ExportFiles) -> None:
     books = [b for b in books if b.readable]
     if not books or not files:
         return
-    first = books[0]
-    if files.crm is not None:
-        export = read_export(files.crm, OPPORTUNITIES, first.mapping)
-        owner = _owners(books, export.table.frame["Rep"].to_numpy(dtype=object, na_value=None))
-        first.findings += export.findings
-        for index, book in enumerate(books):
-            table = _share(export.table, owner == index)
-            book.tables["Opportunities"] = table
-            resolve_opportunities(book, table)
-            resolve_campaigns(book, table)
-    if files.leads is not None:
-        export = read_export(files.leads, leads_sheet(first.plan.lead_stages), first.mapping)
-        campaign = _campaign_books(books, export.table.frame["Campaign ID"].to_numpy(
-            dtype=object, na_value=None))
-        first.findings += export.findings
-        for index, book in enumerate(books):
-            table = _share(export.table, campaign == index)
-            book.tables["Leads"] = table
-            resolve_campaigns(book, table)
+    shares = share_exports([BookClaims.of(b) for b in books], files)
+    for book, share in zip(books, shares, strict=True):
+        attach_share(book, share)
 
 
 # --- the demo's exports ---------------------------------------------------------------------

@@ -68,18 +68,31 @@ def mql_stage(book: Book) -> str | None:
 def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
     """IDs as their target sheet spells them (references match ignoring case, SPEC §3);
     an ID not in `known` stays as typed, a blank stays missing (None)."""
+    return _respelled(values, _spellings(known))
+
+
+def _spellings(known: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    """(keys, spelling) of each distinct ID of `known`, its first spelling."""
     spelled = known.to_numpy(dtype=object)
     folded = id_key_index(spelled)
     first = ~folded.duplicated()
-    position = pd.Index(folded[first]).get_indexer(id_key_index(values.to_numpy(dtype=object)))
+    return pd.Index(folded[first]), spelled[first]
+
+
+def _respelled(values: pd.Series, spellings: tuple[pd.Index, np.ndarray]) -> np.ndarray:
+    keys, spelled = spellings
+    position = keys.get_indexer(id_key_index(values.to_numpy(dtype=object)))
     typed = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
-    return np.where(position >= 0, spelled[first][np.maximum(position, 0)] if len(spelled)
+    return np.where(position >= 0, spelled[np.maximum(position, 0)] if len(spelled)
                     else typed, typed)
 
 
 def campaign_ids(book: Book, values: pd.Series) -> np.ndarray:
-    """A column of Campaign IDs in the Campaigns sheet's spelling."""
-    return canonical_ids(values, book.rows("Campaigns")["Campaign ID"])
+    """A column of Campaign IDs in the Campaigns sheet's spelling (the Campaigns' keys are
+    folded once per book state)."""
+    spellings = book.memo("campaign-spellings",
+                          lambda: _spellings(book.rows("Campaigns")["Campaign ID"]))
+    return _respelled(values, spellings)
 
 
 def working_days_after(start, end) -> np.ndarray:

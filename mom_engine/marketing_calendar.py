@@ -126,8 +126,8 @@ def calendar_rows(book: Book, as_of: dt.date) -> pd.DataFrame:
     for end in ("start", "end"):
         days = rows[end].to_numpy(dtype="datetime64[D]")
         years, numbers = fiscal_weeks(week_starts(days), plan.fy_start_month)
-        rows[f"{end}_week"] = [None if np.isnat(d) else week_label(int(y), int(n))
-                               for d, y, n in zip(days, years, numbers, strict=True)]
+        rows[f"{end}_week"] = [None if blank else week_label(y, n) for blank, y, n in zip(
+            np.isnat(days).tolist(), years.tolist(), numbers.tolist(), strict=True)]
     rows["late"] = rows["late"].astype(bool)
     return rows[[*ROW_COLUMNS, "campaign"]]
 

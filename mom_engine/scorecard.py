@@ -317,7 +317,12 @@ def expected_shares(book: Book, as_of: dt.date) -> pd.DataFrame:
 def underperforming_campaigns(book: Book, as_of: dt.date) -> pd.DataFrame:
     """Campaigns with an attainment below Attainment Threshold × the share due by as-of.
 
-    Columns: campaign_id, share, the three attainments, below (tuple of figure names), _row."""
+    Columns: campaign_id, share, the three attainments, below (tuple of figure names), _row.
+    Computed once per book state and as-of: the check and the campaigns at risk share it."""
+    return book.memo(("underperforming", as_of), lambda: _underperforming(book, as_of))
+
+
+def _underperforming(book: Book, as_of: dt.date) -> pd.DataFrame:
     threshold = book.plan.attainment_threshold
     shares = expected_shares(book, as_of)
     effect = score_campaigns(book).effectiveness.set_index("campaign_id")
@@ -423,8 +428,16 @@ def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
 
 
 def _count_by(keys: np.ndarray, weights: np.ndarray | None = None) -> pd.Series:
-    frame = pd.DataFrame({"key": keys, "value": 1 if weights is None else weights})
-    return frame[pd.notna(frame["key"]).to_numpy()].groupby("key")["value"].sum()
+    """Σ weights (count when None) per non-blank key, keys sorted. Integer weights are summed
+    exactly with numpy; float weights keep pandas' (compensated) group sum."""
+    present = pd.notna(keys)
+    if weights is not None and np.asarray(weights).dtype.kind not in "iu":
+        frame = pd.DataFrame({"key": keys, "value": weights})
+        return frame[present].groupby("key")["value"].sum()
+    labels, inverse = np.unique(np.asarray(keys, dtype=object)[present], return_inverse=True)
+    sums = np.zeros(len(labels), dtype=np.int64)
+    np.add.at(sums, inverse, 1 if weights is None else np.asarray(weights)[present])
+    return pd.Series(sums, index=pd.Index(labels, dtype=object))
 
 
 def score_quarters(book: Book) -> QuarterScorecard:
@@ -518,13 +531,16 @@ def _quarters_listed(book: Book, figures: list[pd.Series]) -> list[str]:
 
 
 def _with_changes(table: pd.DataFrame) -> pd.DataFrame:
-    """Each figure followed by `<figure>_change` = this quarter − the previous listed one."""
-    out = pd.DataFrame({"quarter": table["quarter"]})
+    """Each figure followed by `<figure>_change` = this quarter − the previous listed one.
+    Integer figures (int64 or Int64) change as Int64 (blank for the first quarter), others as
+    float; the frame is built once from its columns (one construction, not one insert each)."""
+    columns: dict[str, object] = {"quarter": table["quarter"].array}
     for column in table.columns[1:]:
         values = table[column]
-        out[column] = values
-        numbers = values.astype("Float64") if values.dtype == "Int64" else values
-        change = numbers - numbers.shift(1)
-        out[f"{column}_change"] = (change.astype("Int64") if values.dtype.kind in "iu"
-                                   or values.dtype == "Int64" else change)
-    return out
+        columns[column] = values.array
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        change = np.full(len(numbers), np.nan)
+        change[1:] = numbers[1:] - numbers[:-1]
+        integer = values.dtype.kind in "iu" or values.dtype == "Int64"
+        columns[f"{column}_change"] = pd.array(change, dtype="Int64") if integer else change
+    return pd.DataFrame(columns, index=table.index)

@@ -229,8 +229,9 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
         # yet) is still spent on the PO's activity, as an invoice without PO
         later = dict(zip(id_keys(every_po["PO Number"]),
                          _activity_positions(activities, every_po["Activity ID"]), strict=True))
-        own = np.where(po < 0, [later.get(key, -1) if key is not None else -1
-                                for key in id_keys(rows["PO Number"])], own)
+        own = np.where(po < 0, np.array([later.get(key, -1) if key is not None else -1
+                                         for key in id_keys(rows["PO Number"])],
+                                        dtype=np.int64), own)
         own = np.where(own < 0, _activity_positions(activities, rows["Activity ID"]), own)
     activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]
                         if len(pos) else -1, own)
@@ -347,6 +348,7 @@ class SpendReport:
     ledger: SpendLedger
     findings: list[Finding] = field(default_factory=list)   # rate-missing met on the way
     _per_activity: np.ndarray | None = field(default=None, repr=False)
+    _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def per_activity(self) -> np.ndarray:
@@ -363,6 +365,11 @@ class SpendReport:
         happens in it (a closed PO's zero commitment opens none)."""
         if level not in SPEND_LEVELS:
             raise ValueError(f"unknown spend level {level!r}; use one of {', '.join(SPEND_LEVELS)}")
+        if level not in self._levels:   # each level once; the checks ask for activity thrice
+            self._levels[level] = self._figures_by(level)
+        return self._levels[level].copy(deep=False)   # copy-on-write: callers may add columns
+
+    def _figures_by(self, level: str) -> pd.DataFrame:
         per_activity = self.per_activity
         if level == "activity":
             frame = figures_frame(self.activities["activity_id"].to_numpy(), per_activity)
@@ -627,6 +634,8 @@ def check_po_against_budget(book: Book, data: SpendData) -> list[Finding]:
     """`po-exceeds-available`: a PO (and, under Budget Control Accumulated Monthly, an invoice
     without PO) larger than the activity's budget still available on its date; an error, a
     warning when PO Control is Warn."""
+    if data.pos.empty and not (data.invoices["po"] < 0).any():
+        return []      # no document draws on a budget
     docs = budget_sequence(book, data)
     over = docs["checked"].to_numpy() & (docs["amount"].to_numpy() > docs["available"].to_numpy())
     control = book.plan.po_control or "Stop"
@@ -691,8 +700,10 @@ def check_invoices_against_po(book: Book, data: SpendData) -> list[Finding]:
 
 def check_invoice_targets(book: Book, data: SpendData) -> list[Finding]:
     """`invoice-without-po` (only when the plan requires POs) and `gl-mismatch`."""
-    findings = []
+    findings: list[Finding] = []
     rows = book.rows("Invoices")
+    if rows.empty and data.invoices.empty:
+        return findings
     if book.plan.po_required:
         for position in np.flatnonzero(rows["PO Number"].isna().to_numpy()):
             row = rows.iloc[position]
@@ -723,6 +734,8 @@ def check_po_approval(book: Book, data: SpendData) -> list[Finding]:
     """`po-before-approval`: a (non-cancelled) PO issued while the plan was not approved."""
     plan = book.plan
     pos = data.pos
+    if pos.empty:
+        return []
     live = pos["status"].to_numpy() != "Cancelled"
     if not plan.approved:
         early = live

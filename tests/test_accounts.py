@@ -77,3 +77,32 @@ def test_cli_accounts_json(make_book, run_mom):
     assert [(f["book"], f["cell"], f["code"]) for f in document["findings"]
             if f["code"] == "target-account-uncovered"] == [
         ("b.xlsx", "A2", "target-account-uncovered")]
+
+
+def test_consolidated_target_accounts_are_those_of_mom_accounts(make_book, tmp_path):
+    import openpyxl
+
+    from mom_engine.consolidate import Options, consolidate
+    from mom_engine.report.consolidated import write_consolidated
+    books = [book_a(make_book), book_b(make_book)]
+    report = consolidate(books, options=Options(as_of=AS_OF), workers=1)
+    alone = target_accounts([read_book(b) for b in books], AS_OF)
+    columns = ["account", "tier", "rep", "leads", "mqls", "open", "won", "covered"]
+    assert report.tables["accounts"][columns].to_dict("records") == \
+        alone.accounts.to_dict("records")
+    assert [tuple(r.values()) for r in report.tables["accounts"].to_dict("records")] == [
+        ("Acme Corp", "1", "Ann Lee", 1, 2, 5000000, 2000000, True),
+        ("Globex", "2", "Bob Ray", 1, 1, 0, 0, True),
+        ("Hooli", "1", "Ann Lee", 0, 0, 500000, 1000000, True),
+        ("Initech", "3", "Cara", 0, 0, 0, 0, False)]
+    # a.xlsx alone would flag Hooli (A4); across the teams b.xlsx's open deal covers it
+    assert [(f.book, f.sheet, f.cell, f.code) for f in report.findings
+            if f.code == "target-account-uncovered"] == [
+        ("b.xlsx", "Target Accounts", "A2", "target-account-uncovered")]
+    assert dict(zip(report.teams["book"], report.teams["warnings"], strict=True))["a.xlsx"] == \
+        sum(f.book == "a.xlsx" and f.severity.value == "warning" for f in report.findings)
+    sheet = openpyxl.load_workbook(write_consolidated(tmp_path / "c.xlsx", report))[
+        "Target Accounts"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(max_row=2)] == [
+        ["Account", "Tier", "Rep", "Leads", "MQLs", "Open", "Won", "Covered"],
+        ["Acme Corp", "1", "Ann Lee", 1, 2, 50000, 20000, True]]

@@ -382,7 +382,8 @@ def test_domain_sheets_when_their_modules_are_there(team_folder, tmp_path):
     names = openpyxl.load_workbook(output).sheetnames
     assert names == ["Dashboard", "Teams", "Campaigns", "GL by Month", "Schedule", "At Risk",
                      "Coverage", "Funnel", "Scorecard", "Scorecard by Quarter", "Capacity",
-                     "Hours by Campaign", "Assets", "Calendar", "Findings", "Sources"]
+                     "Hours by Campaign", "Target Accounts", "Assets", "Calendar", "Findings",
+                     "Sources"]
 
 
 def test_cli_scheduler_option_runs_on_the_dask_cluster(team_folder, tmp_path, capsys):

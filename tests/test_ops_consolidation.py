@@ -74,3 +74,33 @@ def test_consolidated_workbook_has_calendar_capacity_at_risk_and_quarter_sheets(
     assert xml.count("<cfRule") == 4 and "#C00000" not in xml       # colours in styles
     at_risk = workbook["At Risk"]
     assert [c.value for c in at_risk[2]][2:5] == ["C1", "Launch", "Active"]
+
+
+def test_cross_book_over_allocation_counts_with_the_teams_warnings(make_book):
+    report = consolidate(books(make_book), options=Options(as_of=AS_OF), workers=1)
+    warnings = {book: sum(f.book == book and f.severity.value == "warning"
+                          for f in report.findings) for book in ("a.xlsx", "b.xlsx")}
+    # a.xlsx: campaign-underperforming, schedule-behind, task-start-missed, task-late and the
+    # over-allocated that only Dana's hours of both books added up show
+    assert warnings == {"a.xlsx": 5, "b.xlsx": 3}
+    assert dict(zip(report.teams["book"], report.teams["warnings"], strict=True)) == warnings
+
+
+def test_campaigns_at_risk_in_the_json_and_on_the_dashboard(make_book, tmp_path):
+    from mom_engine.cli.consolidate import consolidation_json
+    report = consolidate(books(make_book), options=Options(as_of=AS_OF), workers=1)
+    at_risk = consolidation_json(report, None)["at_risk"]
+    assert [(r["book"], r["team"], r["campaign_id"], r["status"], r["expected_share"],
+             r["leads_attainment"], r["spi"], r["underperforming"], r["behind_schedule"],
+             r["late_tasks"], r["reasons"]) for r in at_risk] == [
+        # 10 of C1's 31 days gone: 0.3226 of 100 leads expected, none yet; T1 late
+        ("a.xlsx", "Demand Gen", "C1", "Active", 0.3226, 0.0, 0.0, True, True, 1,
+         "SPI 0.00, leads below target"),
+        ("b.xlsx", "Brand", "C1", "Planned", None, None, 0.0, False, True, 1, "SPI 0.00")]
+    path = write_consolidated(tmp_path / "consolidated.xlsx", report)
+    dashboard = openpyxl.load_workbook(path)["Dashboard"]
+    cells = [(row[0].value, row[1].value) for row in dashboard.iter_rows(max_col=2)]
+    start = cells.index(("Campaigns at risk (delayed or underperforming)", 2))
+    assert cells[start + 1:start + 3] == [
+        ("Demand Gen · C1 Launch", "SPI 0.00, leads below target"),
+        ("Brand · C1 Launch", "SPI 0.00")]

@@ -178,3 +178,12 @@ def test_reconcile_as_of(make_book, tmp_path):
     everything = reconcile([analysis.book], read_ledger(ledger), analysis.findings)
     assert dict(zip(everything.documents["document_no"], everything.documents["class"],
                     strict=True))["I4"] == "matched"
+
+
+def test_as_of_with_no_invoice_at_all(make_book):
+    """No Invoices rows: the as-of figures are the budget's, and no check breaks on it."""
+    path = make_book(plan=PLAN, Activities=ACTIVITIES, Budget=BUDGET, Invoices=[])
+    analysis = analyze_book(path, context=Context(as_of=AS_OF, spend_as_of=AS_OF))
+    assert [f.code for f in analysis.findings if f.code == "internal-error"] == []
+    assert figures(roll_up_spend(analysis.book, AS_OF).by("activity")) == {
+        "A1": (600000, 0, 0), "A2": (500000, 0, 0)}

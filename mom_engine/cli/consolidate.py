@@ -17,12 +17,12 @@ from ..consolidate import (DEFAULT_BOOK_TIMEOUT, TOTAL_FIGURES, BookResult, Cons
                            Options, RatesError, SchedulerUnreachable, consolidate, read_rates)
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
-from ..report.specs import CONSOLIDATION, COUNTS
+from ..report.specs import CONSOLIDATION, CONSOLIDATION_TEAMS, COUNTS
 from ..report.table import Report, Table
 from ..report.text import console
 from . import EXIT_USAGE, UsageError
-from .common import (add_as_of, add_json, book_names, book_timeout, coverage_target, input_books,
-                     output_format, show)
+from .common import (add_as_of, add_exports, add_json, book_names, book_timeout, coverage_target,
+                     exports_of, input_books, output_format, show)
 
 DEFAULT_OUTPUT = "consolidated.xlsx"
 PROGRESS_MIN_BOOKS = 8
@@ -31,6 +31,8 @@ TEXT_FINDINGS_SHOWN = 40
 
 EXAMPLES = ("mom consolidate mom-demo/teams -o consolidated.xlsx --currency USD "
             "--rates mom-demo/rates.csv",
+            "mom consolidate mom-demo/teams --crm mom-demo/crm_export.csv --map "
+            "mom-demo/crm_map.toml --leads mom-demo/leads_export.csv",
             "mom consolidate 'teams/**/*.xlsx' --workers 4 --json > consolidation.json")
 
 
@@ -64,7 +66,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "written when the run completes)")
     parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target for every book (default: each Plan's)")
-    add_as_of(parser)
+    add_exports(parser)
+    add_as_of(parser, "the date figures are computed at (default: today); spend as it stood "
+                      "on it, as mom spend --as-of shows it: realignments, POs and invoices "
+                      "dated on or before it, POs with their status then (Closed On)")
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -77,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     files = input_books(args.paths)
     output = Path(args.output or DEFAULT_OUTPUT)
     try:
-        refuse_overwriting_inputs(output, [*files, *([args.rates] if args.rates else [])])
+        refuse_overwriting_inputs(output, [*files, *(Path(f) for f in (
+            args.rates, args.crm, args.leads, args.map) if f)])
     except OutputError as error:
         raise UsageError(str(error)) from None
     rates = None
@@ -88,12 +94,14 @@ def run(args: argparse.Namespace) -> int:
         except RatesError as error:
             raise UsageError(str(error)) from None
     options = Options(**({"as_of": args.as_of} if args.as_of else {}),
-                      coverage_target=args.target, detail_dir=args.detail)
+                      coverage_target=args.target, detail_dir=args.detail,
+                      spend_as_of=args.as_of)
     try:
         with progress_bar(len(files)) as advance:
             report = consolidate(files, options=options, names=book_names(files),
                                  workers=args.workers, scheduler=args.scheduler,
                                  currency=args.currency, rates=rates, progress=advance,
+                                 exports=exports_of(args),
                                  book_timeout=args.book_timeout or DEFAULT_BOOK_TIMEOUT)
     except SchedulerUnreachable as error:
         raise UsageError(str(error)) from None
@@ -129,8 +137,9 @@ def left_out(report: ConsolidatedReport) -> dict[str, list[str]]:
 
 def consolidation_json(report: ConsolidatedReport, output: Path | None,
                        sheets: Sequence[str] = ()) -> dict[str, Any]:
-    """books, rows, totals (+ currency, output, what the totals leave out, per-book sources,
-    the sheets of the output that hold the findings)."""
+    """books, rows, totals (+ currency, output, what the totals leave out, per-book sources),
+    per team its spend and year-end forecast, the campaigns at risk across teams, and the
+    sheets of the output that hold the findings."""
     totals = {f: money(report.totals[f]) if report.totals else None for f in TOTAL_FIGURES}
     sources: dict[str, dict[str, Any]] = {}
     for row in report.sources.to_dict("records"):
@@ -145,7 +154,20 @@ def consolidation_json(report: ConsolidatedReport, output: Path | None,
             "output": str(output) if output else None,
             "books": {"read": report.books_read, "failed": report.books_failed},
             "rows": dict(report.rows), "totals": totals, "left_out": left_out(report),
-            "sources": list(sources.values()), "findings_sheets": list(sheets)}
+            "sources": list(sources.values()),
+            "teams": CONSOLIDATION_TEAMS.rows(report.teams),
+            "at_risk": at_risk_rows(report), "findings_sheets": list(sheets)}
+
+
+def at_risk_rows(report: ConsolidatedReport) -> list[dict[str, Any]]:
+    """Delayed and underperforming campaigns of every team, as `mom scorecard` lists them."""
+    from .scorecard import at_risk_json
+    table = report.tables.get("at_risk")
+    if table is None or table.empty:
+        return []
+    labels = table[["book", "team"]].astype(object).where(table[["book", "team"]].notna(), None)
+    return [{**label, **row} for label, row in
+            zip(labels.to_dict("records"), at_risk_json(table), strict=True)]
 
 
 def left_out_line(report: ConsolidatedReport) -> str | None:

@@ -46,6 +46,10 @@ Decisions where the SPEC is silent:
   seconds, 300 by default, from the moment a worker is handed the book. Past it the worker
   is killed and replaced and the book is one `book-timeout` error (status "timed out"): a
   hung book costs its own figures, never the batch.
+- `--crm` / `--leads` (`shared_jobs`): a first pass (`claim_book`) collects each book's Quotas
+  reps and campaigns; the parent reads each export once and shares its rows out as
+  `exports.share_exports` does for one command over several workbooks; each job carries its
+  book's rows, so no worker reads an export. Books are read twice in such a run.
 - `--detail DIR`: one Parquet dataset per sheet, `DIR/<Sheet>/part-000000.parquet` (a sheet's
   next part only when a book brings extra columns), written atomically when the run completes;
   the parts an earlier run left are removed then.
@@ -53,12 +57,14 @@ Decisions where the SPEC is silent:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..exports import ExportFiles, share_exports
 from ..report.files import OutputError, write_error
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import RatesError, convert_cents, convert_rows, read_rates
@@ -73,21 +79,21 @@ from .results import (MONEY_COLUMNS, MONEY_FIGURES, STATUS_ENCRYPTED, STATUS_MIS
 from .rollups import (DOMAIN_ROLLUPS, roll_up_assets, roll_up_coverage_parts,
                       roll_up_funnel_tables, roll_up_schedule_tables, roll_up_scorecard_tables,
                       roll_up_spend_tables)
-from .worker import (failed_result, file_identity, fill_result, po_keys, process_book,
+from .worker import (claim_book, failed_result, file_identity, fill_result, po_keys, process_book,
                      quota_keys, sheet_counts)
 
 __all__ = [
-    "CHUNK_BOOKS", "DEFAULT_BOOK_TIMEOUT", "DIED_REASON", "DOMAIN_ROLLUPS", "MONEY_COLUMNS",
-    "MONEY_FIGURES", "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ",
-    "STATUS_TIMED_OUT", "STATUS_UNREADABLE", "TOTAL_FIGURES", "BookResult", "ConsolidatedReport",
-    "Consolidation", "CrossBookChecks", "CrossBookKeys", "DaskExecutor", "DetailWriter", "Job",
-    "LocalExecutor", "Options", "RatesError", "SchedulerUnreachable", "SheetCount", "Worker",
-    "clear_detail", "combine_coverage", "consolidate", "convert_cents", "convert_rows",
-    "detail_tables", "failed_job", "failed_result", "file_identity", "fill_result",
+    "BookResult", "CHUNK_BOOKS", "ConsolidatedReport", "Consolidation", "CrossBookChecks",
+    "CrossBookKeys", "DEFAULT_BOOK_TIMEOUT", "DIED_REASON", "DOMAIN_ROLLUPS", "DaskExecutor",
+    "DetailWriter", "Job", "LocalExecutor", "MONEY_COLUMNS", "MONEY_FIGURES", "Options",
+    "RatesError", "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ",
+    "STATUS_TIMED_OUT", "STATUS_UNREADABLE", "SchedulerUnreachable", "SheetCount", "TOTAL_FIGURES",
+    "Worker", "claim_book", "clear_detail", "combine_coverage", "consolidate", "convert_cents",
+    "convert_rows", "detail_tables", "failed_job", "failed_result", "file_identity", "fill_result",
     "mark_duplicate_assets", "po_keys", "process_book", "quota_keys", "read_rates",
     "roll_up_assets", "roll_up_coverage_parts", "roll_up_funnel_tables", "roll_up_schedule_tables",
-    "roll_up_scorecard_tables", "roll_up_spend_tables", "sheet_counts", "source_rows",
-    "sum_gl_months", "timed_out_job"
+    "roll_up_scorecard_tables", "roll_up_spend_tables", "shared_jobs", "sheet_counts",
+    "source_rows", "sum_gl_months", "timed_out_job"
 ]
 
 
@@ -97,15 +103,20 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
                 rates: dict[str, Decimal] | None = None,
                 progress: Callable[[BookResult], None] | None = None,
                 worker: Worker = process_book,
+                exports: ExportFiles | None = None,
                 book_timeout: float | None = DEFAULT_BOOK_TIMEOUT) -> ConsolidatedReport:
     """Run the worker over every file (local processes or Dask), merging results as they
-    stream in. `book_timeout`: seconds one book may take in a local worker (None: no limit)."""
+    stream in. With `exports` (--crm / --leads), each book gets its rows of them
+    (`shared_jobs`). `book_timeout`: seconds one book may take in a local worker (None: no
+    limit)."""
     options = options or Options()
+    if exports is not None and exports.mapping is not None:   # --map reads every book too
+        options = dataclasses.replace(options, mapping=exports.mapping)
     names = names or {f: f.name for f in files}
     detail = DetailWriter(options.detail_dir) if options.detail_dir else None
     merge = Consolidation(as_of=options.as_of, currency=currency, rates=rates,
                           coverage_target=options.coverage_target)
-    jobs = ((Path(f), names[f], index) for index, f in enumerate(files))
+    jobs: Iterable[Job] = ((Path(f), names[f], index) for index, f in enumerate(files))
     if scheduler is not None:
         executor: Any = DaskExecutor(scheduler)
         window = 4 * max(1, sum(executor.client.nthreads().values()))
@@ -115,6 +126,8 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
         window = 4 * executor.workers
     try:
         with executor, detail or contextlib.nullcontext():
+            if exports:
+                jobs = shared_jobs(executor, files, names, exports, options, window)
             for result in executor.stream(worker, jobs, options, window):
                 if detail is not None:
                     detail.add(result)
@@ -128,3 +141,21 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
             raise
         raise write_error(Path(options.detail_dir or "."), error) from None
     return merge.report()
+
+
+def shared_jobs(executor: Any, files: Sequence[Path], names: dict[Path, str],
+                exports: ExportFiles, options: Options, window: int) -> list[Job]:
+    """The jobs of a run given --crm / --leads: a first pass over the books (`claim_book`)
+    collects what each claims — its Quotas reps, its campaigns —, the parent reads each export
+    once and shares its rows out as `exports.share_exports` does for one command over several
+    workbooks, and each job carries its book's rows, so no worker reads an export again. The
+    books are read twice: once to claim, once to process."""
+    claimed = sorted(executor.stream(claim_book, ((Path(f), names[f], index)
+                                                  for index, f in enumerate(files)),
+                                     options, window), key=lambda r: r.index)
+    readable = [r for r in claimed if r.claims is not None]
+    shares = dict(zip((r.index for r in readable),
+                      share_exports([r.claims for r in readable if r.claims], exports),
+                      strict=True))
+    return [(Path(f), names[f], index, shares[index]) if index in shares else
+            (Path(f), names[f], index) for index, f in enumerate(files)]

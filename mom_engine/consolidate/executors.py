@@ -25,7 +25,9 @@ from .results import STATUS_TIMED_OUT, BookResult, Options
 from .worker import failed_result, file_identity
 
 
-Job = tuple[Path, str, int]   # (path, book name, index)
+# (path, book name, index) and, with --crm / --leads, the book's rows of the exports: the
+# worker is called as worker(path, options, name, index, *rest)
+Job = tuple[Any, ...]
 Worker = Callable[..., BookResult]
 
 DIED_REASON = ("the worker process reading it died ({cause}); the file may be malformed in a "
@@ -215,9 +217,9 @@ def _serve(connection: Any, parent: int) -> None:
             return
         if task is None:
             return
-        worker, (path, name, index), options = task
+        worker, job, options = task
         try:
-            result = worker(path, options, name, index)
+            result = worker(job[0], options, *job[1:])
             connection.send(("result", result))
         except Exception as error:  # pickling trouble or the like: the parent names the file
             connection.send(("error", f"{type(error).__name__}: {error}"))
@@ -254,7 +256,7 @@ class DaskExecutor:
         owner: dict[str, Job] = {}
 
         def submit(job: Job) -> Any:
-            future = self.client.submit(worker, str(job[0]), options, job[1], job[2], pure=False,
+            future = self.client.submit(worker, str(job[0]), options, *job[1:], pure=False,
                                         key=f"mom-book-{job[2]}-{os.getpid()}-{id(owner)}")
             owner[future.key] = job
             return future
@@ -296,7 +298,7 @@ def timed_out_job(job: Job, limit: float) -> BookResult:
 
 def _job_result(job: Job) -> BookResult:
     """A result for a book its worker could not return (identity read here, if it can be)."""
-    path, name, index = job
+    path, name, index = job[:3]
     result = BookResult(index=index, path=str(path), name=name)
     with contextlib.suppress(OSError):
         result.size, result.sha256 = file_identity(Path(path))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..accounts import combine_accounts
 from ..findings import Finding, Severity, make_finding, sort_findings
 from ..pipeline import coverage_figures
 from ..plan import PlanSettings
@@ -143,12 +144,11 @@ class Consolidation:
                     totals = totals or {figure: 0 for figure in TOTAL_FIGURES}
                     for figure in TOTAL_FIGURES:
                         totals[figure] += row[figure] or 0
+            for figure, cents in (result.forecast or {}).items():   # year-end (SPEC §5)
+                row[figure] = None if rate is None else convert_cents(cents, rate)
             if result.schedule is not None:
                 row.update(result.schedule)
             teams.append(row)
-        counts = _severity_counts(findings)
-        for row in teams:
-            row["errors"], row["warnings"] = counts.get(row["book"], (0, 0))
         tables = {key: self.combine(key, frames, rates)
                   for key, frames in self.all_frames().items()}
         if "gl_month" in tables:
@@ -165,6 +165,15 @@ class Consolidation:
             tables["capacity"], over = merge_consolidated(tables.pop("capacity_parts"),
                                                           tables.pop("capacity_people", None))
             findings = sort_findings([*findings, *over])
+        if "account_listed" in tables:   # one account across teams is one account (SPEC §7)
+            tables["accounts"], uncovered = combine_accounts(
+                tables.pop("account_listed"), tables.pop("account_figures"),
+                (first.quarter or "") if first else "")
+            findings = sort_findings([*(f for f in findings
+                                        if f.code != "target-account-uncovered"), *uncovered])
+        counts = _severity_counts(findings)   # with the findings only the merge shows
+        for row in teams:
+            row["errors"], row["warnings"] = counts.get(row["book"], (0, 0))
         paths = {r.name: r.path for r in self.results}
         return ConsolidatedReport(
             as_of=self.as_of, currency=reporting,
@@ -287,9 +296,10 @@ def _summary_only(result: BookResult) -> BookResult:
     return BookResult(index=result.index, path=result.path, name=result.name, size=result.size,
                       sha256=result.sha256, status=result.status, reason=result.reason,
                       plan_id=result.plan_id, team=result.team, currency=result.currency,
-                      fiscal_year=result.fiscal_year, coverage_target=result.coverage_target,
+                      fiscal_year=result.fiscal_year, quarter=result.quarter,
+                      coverage_target=result.coverage_target,
                       totals=result.totals, overspend=result.overspend,
-                      schedule=result.schedule)
+                      forecast=result.forecast, schedule=result.schedule)
 
 
 def _severity_counts(findings: Iterable[Finding]) -> dict[str, tuple[int, int]]:

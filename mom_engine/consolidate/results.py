@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..exports import BookClaims
 from ..findings import Finding
+from ..mappings import Mapping
 from ..plan import PlanSettings
 
 MONEY_FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")
@@ -16,7 +18,7 @@ TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
 MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
                  "cost", "pipeline", "cost_per_lead", "cost_per_mql", "internal_cost",
                  "external_cost", "cost_change", "pipeline_change", "won_change",
-                 "cost_per_lead_change", "cost_per_mql_change")
+                 "cost_per_lead_change", "cost_per_mql_change", "projected", "forecast")
 STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING, STATUS_TIMED_OUT = (
     "read", "unreadable", "encrypted", "missing", "timed out")
 
@@ -28,6 +30,10 @@ class Options:
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_target: float | None = None
     detail_dir: str | None = None
+    # spend as it stood on this day (`mom consolidate --as-of`), as `Context.spend_as_of`;
+    # None: every document, whatever its date
+    spend_as_of: dt.date | None = None
+    mapping: Mapping | None = None    # --map, on top of each book's Mappings sheet
 
 
 @dataclass(frozen=True)
@@ -58,18 +64,21 @@ class BookResult:
     team: str | None = None
     currency: str = "USD"
     fiscal_year: int | None = None
+    quarter: str | None = None                 # the fiscal quarter of the as-of date
     coverage_target: float = PlanSettings().coverage_target
     findings: list[Finding] = field(default_factory=list)
     sheets: list[SheetCount] = field(default_factory=list)
     # small rollup tables, money in plan-currency cents; a missing key = domain not available
     totals: dict[str, int] | None = None
     overspend: int | None = None
+    forecast: dict[str, int] | None = None     # the plan's year-end projected and forecast
     schedule: dict[str, Any] | None = None     # plan % complete, SPI, late tasks
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     # cross-book keys
     po_numbers: list[tuple[str, str | None, str]] = field(default_factory=list)  # (PO, cell, sheet)
     quotas: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)   # --detail: sheet → Arrow table
+    claims: BookClaims | None = None   # the claiming pass of --crm / --leads (`claim_book`)
 
     @property
     def readable(self) -> bool:

@@ -14,11 +14,15 @@ from .results import BookResult, Options
 
 def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
     """Spend (SPEC §5): plan totals, per-campaign figures and G/L account × month, in plan
-    cents. Overspend is Σ over activities of max(0, committed + spent − budgeted), so an
-    activity under budget never hides one over it."""
-    from ..spend import roll_up_spend
-    spend = roll_up_spend(book)
+    cents, as they stood on `options.spend_as_of` (every document when None) — the figures
+    `mom spend --as-of` shows; the plan's year-end forecast seen from `options.as_of`.
+    Overspend is Σ over activities of max(0, committed + spent − budgeted), so an activity
+    under budget never hides one over it."""
+    from ..spend import forecast_spend, roll_up_spend
+    spend = roll_up_spend(book, options.spend_as_of)
     result.totals = spend.total
+    plan = forecast_spend(book, options.as_of, options.spend_as_of).by("plan").iloc[0]
+    result.forecast = {"projected": int(plan["projected"]), "forecast": int(plan["forecast"])}
     activity = spend.by("activity")
     excess = (activity["committed"] + activity["spent"] - activity["budgeted"]).to_numpy()
     result.overspend = int(np.maximum(excess, 0).sum())
@@ -101,6 +105,17 @@ def roll_up_operations_tables(book: Book, result: BookResult, options: Options) 
     result.tables["scorecard_quarters"] = quarters.effectiveness.merge(efficiency, on="quarter")
 
 
+def roll_up_accounts(book: Book, result: BookResult, options: Options) -> None:
+    """Target accounts (SPEC §7): the accounts this book lists and its leads, MQLs, open and
+    won per account for its quarter (`accounts.account_parts`); the merge adds them up across
+    teams as `mom accounts` does."""
+    from ..accounts import account_parts
+    from ..pipeline import BookQuarter
+    result.quarter = BookQuarter.of(book, options.as_of).label
+    result.tables["account_listed"], result.tables["account_figures"] = account_parts(
+        book, options.as_of)
+
+
 def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     """The asset catalogue rows (SPEC §9); duplicates are marked across books at the merge."""
     rows = book.rows("Assets")
@@ -127,5 +142,6 @@ DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
     "funnel": roll_up_funnel_tables,
     "scorecard": roll_up_scorecard_tables,
     "assets": roll_up_assets,
+    "accounts": roll_up_accounts,
     "operations": roll_up_operations_tables,
 }

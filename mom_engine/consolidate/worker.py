@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..analyze import analyze_book
+from ..exports import BookClaims, ExportShare
 from ..findings import Finding, Severity, make_finding
-from ..model import Book, Context
+from ..model import Book, Context, ExportFiles
+from ..read import read_book
 from ..safety import display_name, readable_text
 from .detail import detail_tables
 from .results import (STATUS_ENCRYPTED, STATUS_MISSING, STATUS_UNREADABLE, BookResult,
@@ -25,9 +27,10 @@ from .rollups import DOMAIN_ROLLUPS
 
 
 def process_book(path: str | Path, options: Options, name: str | None = None,
-                 index: int = 0) -> BookResult:
+                 index: int = 0, share: ExportShare | None = None) -> BookResult:
     """Read, validate and roll up one book (SPEC §11). Never raises: a failure of any kind
-    becomes a `book-unreadable` finding that names the file and the reason."""
+    becomes a `book-unreadable` finding that names the file and the reason. `share`: the
+    book's rows of the --crm / --leads exports (`exports.share_exports`)."""
     path = Path(path)
     result = BookResult(index=index, path=readable_text(str(path)),
                         name=name or display_name(path))
@@ -38,13 +41,34 @@ def process_book(path: str | Path, options: Options, name: str | None = None,
             return failed_result(result, f"{result.name} cannot be read "
                                          f"({error.strerror or error})", status=STATUS_MISSING)
     try:
-        analysis = analyze_book(path, name=result.name,
+        analysis = analyze_book(path, name=result.name, share=share,
                                 context=Context(as_of=options.as_of,
-                                                coverage_target=options.coverage_target))
+                                                coverage_target=options.coverage_target,
+                                                spend_as_of=options.spend_as_of,
+                                                exports=ExportFiles(mapping=options.mapping)))
         fill_result(result, analysis.book, analysis.findings, options)
     except Exception as error:  # a bug in the engine must not cost the batch (SPEC §15)
         return failed_result(result, f"internal error while processing {result.name}: "
                                      f"{type(error).__name__}: {error}; please report it")
+    return result
+
+
+def claim_book(path: str | Path, options: Options, name: str | None = None,
+                index: int = 0) -> BookResult:
+    """The claiming pass of --crm / --leads: read one book and send back what it claims of the
+    exports (`exports.BookClaims`: its Quotas reps, its campaigns), so the parent can share the
+    exports' rows out before the books are processed. A book that cannot be read claims
+    nothing (its finding comes from `process_book`)."""
+    result = BookResult(index=index, path=readable_text(str(path)),
+                        name=name or display_name(Path(path)))
+    try:
+        book = read_book(path, name=result.name, mapping=options.mapping)
+        if book.readable:
+            result.claims = BookClaims.of(book)
+        else:
+            result.status = STATUS_UNREADABLE
+    except Exception as error:  # process_book reports it
+        result.status, result.reason = STATUS_UNREADABLE, f"{type(error).__name__}: {error}"
     return result
 
 

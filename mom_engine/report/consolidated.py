@@ -29,13 +29,15 @@ from .files import atomic_path, new_workbook, set_up_printing
 MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
 MAX_URL_LENGTH = 2_000
 SPI_CHART_CAMPAIGNS = 30
+AT_RISK_SHOWN = 15         # at-risk campaigns listed on the Dashboard (all on At Risk)
 
 # (sheet title, report.tables key) in workbook order; absent keys are left out.
 DOMAIN_SHEETS = (("Campaigns", "campaigns"), ("GL by Month", "gl_month"),
                  ("Schedule", "schedule"), ("At Risk", "at_risk"), ("Coverage", "coverage"),
                  ("Funnel", "funnel"), ("Scorecard", "scorecard"),
                  ("Scorecard by Quarter", "scorecard_quarters"), ("Capacity", "capacity"),
-                 ("Hours by Campaign", "campaign_hours"), ("Assets", "assets"))
+                 ("Hours by Campaign", "campaign_hours"), ("Target Accounts", "accounts"),
+                 ("Assets", "assets"))
 
 TITLES = {"book": "Book", "team": "Team", "plan_id": "Plan ID", "currency": "Currency",
           "rate": "Rate", "errors": "Errors", "warnings": "Warnings", "key": "Key",
@@ -45,7 +47,8 @@ TITLES = {"book": "Book", "team": "Team", "plan_id": "Plan ID", "currency": "Cur
           "percent_complete": "% complete", "spi": "SPI", "late_tasks": "Late tasks",
           "campaign_id": "Campaign ID", "campaign": "Campaign", "gl_account": "G/L account",
           "month": "Month", "duration": "Duration (working days)", "ev": "EV (days)",
-          "pv": "PV (days)", "overspend": "Overspend", "rep": "Rep", "quarter": "Quarter"}
+          "pv": "PV (days)", "overspend": "Overspend", "rep": "Rep", "quarter": "Quarter",
+          "mqls": "MQLs", "account": "Account"}
 
 
 def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
@@ -99,6 +102,7 @@ def _teams_frame(report: ConsolidatedReport) -> pd.DataFrame:
         return pd.DataFrame(columns=["book", "team", "plan_id", "currency", "errors",
                                      "warnings"])
     order = ["team", "plan_id", "book", "currency", "rate", *MONEY_FIGURES, "overspend",
+             "projected", "forecast",
              "percent_complete", "spi", "late_tasks", *[f"{f}_local" for f in MONEY_FIGURES],
              "errors", "warnings"]
     return frame[[c for c in order if c in frame.columns]]
@@ -315,7 +319,8 @@ def write_dashboard(workbook: Any, sheet: Any, styles: Styles, report: Consolida
         sheet.write_string(offset, 0, label, styles.label)
         sheet.write(offset, 1, value, fmt)
 
-    _left_out_headline(sheet, styles, report, offset + 1)
+    row = _left_out_headline(sheet, styles, report, offset + 1)
+    _at_risk_headline(sheet, styles, report, row + 1)
     data = _ChartData(sheet, styles)
     charts = _team_charts(workbook, data, report, positions)
     charts[1:1] = _domain_charts(workbook, data, report, positions)
@@ -442,6 +447,28 @@ def _left_out_headline(sheet: Any, styles: Styles, report: ConsolidatedReport, r
         sheet.write_string(row, 1, f"{currency} {budget:,.2f} budgeted")
         row += 1
     return row
+
+
+def _at_risk_headline(sheet: Any, styles: Styles, report: ConsolidatedReport, row: int) -> int:
+    """The delayed and underperforming campaigns of every team (the At Risk sheet), the first
+    ones under the headline: "team · campaign" and the reasons in words."""
+    table = report.tables.get("at_risk")
+    if table is None or table.empty:
+        return row
+    sheet.write_string(row, 0, "Campaigns at risk (delayed or underperforming)", styles.label)
+    sheet.write_number(row, 1, len(table), styles.big_integer)
+    shown = table.iloc[:AT_RISK_SHOWN]
+    for record in shown.to_dict("records"):
+        row += 1
+        team = record["team"] if isinstance(record["team"], str) else record["book"]
+        name = record["campaign"] if isinstance(record["campaign"], str) else ""
+        sheet.write_string(row, 0, f"{team} · {record['campaign_id']} {name}".rstrip())
+        sheet.write_string(row, 1, str(record["reasons"]))
+    if len(table) > len(shown):
+        row += 1
+        sheet.write_url(row, 0, "internal:'At Risk'!A1", styles.link,
+                        string=f"… {len(table) - len(shown)} more on the At Risk sheet")
+    return row + 1
 
 
 class _ChartData:

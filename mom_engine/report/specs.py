@@ -199,6 +199,19 @@ CONSOLIDATION = TableSpec(
     Column("figure", "Figure", T, 0),
     Column("value", "Value", A, 1),
 )
+# Per team in `mom consolidate --json`: spend as of the date and the year-end forecast
+CONSOLIDATION_TEAMS = TableSpec(
+    Column("book", "Book", T, 0),
+    Column("team", "Team", T, 0),
+    Column("plan_id", "Plan", T, 1),
+    Column("currency", "Currency", T, 2),
+    Column("budgeted", "Budgeted", M, 1),
+    Column("committed", "Committed", M, 1),
+    Column("spent", "Spent", M, 1),
+    Column("remaining", "Remaining", M, 1),
+    Column("projected", "Projected", M, 2),
+    Column("forecast", "Year-end forecast", M, 1),
+)
 COUNTS = TableSpec(
     Column("figure", "Figure", T, 0),
     Column("value", "Value", N, 1),
