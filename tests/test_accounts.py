@@ -104,5 +104,5 @@ def test_consolidated_target_accounts_are_those_of_mom_accounts(make_book, tmp_p
     sheet = openpyxl.load_workbook(write_consolidated(tmp_path / "c.xlsx", report))[
         "Target Accounts"]
     assert [[c.value for c in row] for row in sheet.iter_rows(max_row=2)] == [
-        ["Account", "Tier", "Rep", "Leads", "MQLs", "Open", "Won", "Covered"],
+        ["Account", "Tier", "Rep", "Leads", "MQLs", "Open pipeline", "Won", "Covered"],
         ["Acme Corp", "1", "Ann Lee", 1, 2, 50000, 20000, True]]

@@ -249,11 +249,12 @@ def test_output_workbook_has_sheets_a_chart_and_links(team_folder, tmp_path):
             for row in findings.iter_rows(min_row=2)]
     ref = next(r for r in rows if r["Code"] == "ref-unknown")
     assert (ref["Book"], ref["Sheet"], ref["Cell"]) == ("north.xlsx", "Budget", "A4")
-    # XlsxWriter stores external paths the way Excel does, with backslashes
-    assert ref["_link"].target == "..\\teams\\north.xlsx"
+    # relative to the output's folder, with forward slashes (a URI; every client follows it)
+    assert ref["_link"].target == "../teams/north.xlsx"
     assert ref["_link"].location == "'Budget'!A4"
+    assert ref["_link"].tooltip == "open north.xlsx at Budget!A4"
     broken = next(r for r in rows if r["Book"] == "broken.xlsx")
-    assert broken["_link"].target == "..\\teams\\broken.xlsx"
+    assert broken["_link"].target == "../teams/broken.xlsx"
     assets = [[c.value for c in row] for row in workbook["Assets"].iter_rows()]
     flag = assets[0].index("Likely duplicate")
     # 'Launch eBook'/eBook (north) and 'launch  ebook!'/EBOOK (south): same normalised

@@ -162,3 +162,23 @@ def test_pipeline_of_the_quarter_of_as_of_equals_the_engine(dashboards):
             assert round(team[5], 4) == round(report.team["coverage"], 4), name
         assert team[7] == f"{report.team['reps_below_target']} below target", name
     assert reps_seen > 0
+
+
+def test_burn_columns_equal_spend_burn(dashboards):
+    """The burn chart's columns are `spend.spend_burn` (one definition, also on the consolidated
+    Dashboard): cumulative budget, and committed + spent through the month of As of (blank
+    after it)."""
+    from mom_engine.report.team_dashboard import BURN_COLUMNS
+    from mom_engine.spend import spend_burn
+    for name, (written, recalculated, as_of) in dashboards.items():
+        book = analyze_book(written, context=Context(as_of=as_of)).book
+        burn = spend_burn(book, as_of)
+        rows = grid(recalculated)[MONTH_GRID.first:MONTH_GRID.first + MONTH_GRID.rows]
+        budget, actual = BURN_COLUMNS
+        assert [cents(r[budget]) for r in rows] == burn["budget"].tolist(), name
+        for row, expected in zip(rows, burn["actual"], strict=True):
+            if pd.isna(expected):
+                assert row[actual] == "", (name, row[0], row[actual])
+            else:
+                assert cents(row[actual]) == expected, (name, row[0])
+        assert burn["actual"].notna().any() or as_of < rows[0][0], name

@@ -93,3 +93,60 @@ def test_the_plan_sheet_is_every_declared_field_with_its_default_and_help(templa
     assert by_name["PO Required"][1] == "Yes"
     assert by_name["Lead Stages"][1] == "MQL, SQL, SAL, Opportunity"
     assert by_name["Plan ID"][2] == "Unique ID of this plan, e.g. EMEA-FM-FY2027"
+
+
+def test_table_headers_carry_their_own_fill_and_font(template):
+    """LibreOffice and Excel for the web do not draw a table style's header row: every table
+    header cell has its own dark fill and bold white font, in the committed template too."""
+    from pathlib import Path
+    committed = openpyxl.load_workbook(
+        Path(__file__).parents[1] / "workbook_templates" / "team_plan.xlsx")
+    for book in (template, committed):
+        tables = 0
+        for sheet in book.worksheets:
+            for table in sheet.tables.values():
+                tables += 1
+                first_col, row, last_col, _ = openpyxl.utils.cell.range_boundaries(table.ref)
+                for col in range(first_col, last_col + 1):
+                    cell = sheet.cell(row, col)
+                    assert (cell.fill.fill_type, cell.fill.fgColor.rgb, cell.font.b,
+                            cell.font.color.rgb) == ("solid", "FF1F4E78", True, "FFFFFFFF"), (
+                        sheet.title, cell.coordinate)
+        assert tables >= 15
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_shows_the_header_fill_and_font(tmp_path):
+    """Opened in LibreOffice, the header row of every input table is drawn dark blue, bold,
+    white (what a table style alone does not give there)."""
+    import subprocess
+    import xml.etree.ElementTree as ET
+    import zipfile
+    path = write_team_workbook(tmp_path / "team_plan.xlsx", fiscal_year=2027)
+    subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=180)
+    with zipfile.ZipFile(tmp_path / "team_plan.ods") as archive:
+        root = ET.fromstring(archive.read("content.xml"))
+    ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+          "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+          "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"}
+
+    def attribute(element, name):
+        prefix, local = name.split(":")
+        return None if element is None else element.get(f"{{{ns[prefix]}}}{local}")
+    looks = {}
+    for style in root.iter(f"{{{ns['style']}}}style"):
+        cell = style.find("style:table-cell-properties", ns)
+        text = style.find("style:text-properties", ns)
+        looks[attribute(style, "style:name")] = (
+            attribute(cell, "fo:background-color"), attribute(text, "fo:color"),
+            attribute(text, "fo:font-weight"))
+    checked = 0
+    for sheet in root.iter(f"{{{ns['table']}}}table"):
+        if attribute(sheet, "table:name") not in ("Activities", "Budget", "Tasks", "Plan"):
+            continue
+        row = sheet.find(".//table:table-row", ns)
+        cell = row.find("table:table-cell", ns)
+        assert looks[attribute(cell, "table:style-name")] == ("#1f4e78", "#ffffff", "bold")
+        checked += 1
+    assert checked == 4

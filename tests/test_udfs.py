@@ -44,6 +44,7 @@ def test_every_udf_registers_with_xlwings_and_gets_a_vba_wrapper(excel_udfs):
         info = getattr(module, name).__xlfunc__
         assert info["name"] == name and info["category"] == "MOM"
         assert info["ret"]["doc"].strip(), name                       # the wizard's description
+        assert "SPEC" not in info["ret"]["doc"] and "§" not in info["ret"]["doc"], name
         assert all(arg["doc"] and not arg["doc"].startswith("Positional")
                    for arg in info["args"]), name                     # every argument explained
     out = io.StringIO()

@@ -194,7 +194,7 @@ def _spend_book(activities, budget, purchase_orders, invoices, realignments, rat
 
 
 def spend_table(book: Book, by: str) -> pd.DataFrame:
-    """The §5 figures at one level, as the cells show them (units, 2 decimals)."""
+    """The spend figures at one level, as the cells show them (units, 2 decimals)."""
     from mom_engine.spend import roll_up_spend
     frame = roll_up_spend(book).by(by)
     out = frame[["key", *SPEND_HEADERS]].rename(columns={"key": SPEND_KEYS[by], **SPEND_HEADERS})
@@ -216,7 +216,7 @@ def _spend_udf(function):
 @cell_function
 def MOM_SPEND(activities, budget, purchase_orders=None, invoices=None, realignments=None,
               rates=None, by="activity", plan=None):
-    """Spend by level (SPEC §5): Budgeted, Planned, Committed, Spent, Remaining, Unplanned in
+    """Spend by level: Budgeted, Planned, Committed, Spent, Remaining, Unplanned in
     plan currency. Committed counts open POs net of what is invoiced on them; closed POs
     release their rest."""
     level = _choice(by, "by", tuple(SPEND_KEYS), "activity")
@@ -231,7 +231,7 @@ def MOM_SPEND(activities, budget, purchase_orders=None, invoices=None, realignme
 @cell_function
 def MOM_REMAINING(activities, budget, purchase_orders=None, invoices=None, realignments=None,
                   rates=None, activity_id=None, plan=None):
-    """Remaining budget (budgeted − committed − spent, SPEC §5) of one activity, or of the plan
+    """Remaining budget (budgeted − committed − spent) of one activity, or of the plan
     when no Activity ID is given: one number in plan currency."""
     from mom_engine.spend import roll_up_spend, spend_per_activity
     from mom_engine.values import text_of
@@ -265,7 +265,7 @@ SCHEDULE_KEYS = {"task": "Task ID", "activity": "Activity ID", "campaign": "Camp
 @xw.ret(**OUT)
 @cell_function
 def MOM_SCHEDULE(tasks, activities=None, by="activity", as_of=None, plan=None):
-    """Schedule rollup (SPEC §6): planned and actual dates, % complete (ΣEV ÷ Σduration),
+    """Schedule rollup: planned and actual dates, % complete (ΣEV ÷ Σduration),
     SPI (ΣEV ÷ ΣPV) and the number of late tasks, at the as-of date."""
     from mom_engine.schedule import roll_up_schedule
     level = _choice(by, "by", tuple(SCHEDULE_KEYS), "activity")
@@ -294,7 +294,7 @@ COVERAGE_HEADERS = {"rep": "Rep", "quota": "Quota", "won": "Won",
 @xw.ret(**OUT)
 @cell_function
 def MOM_COVERAGE(opportunities, quotas, as_of=None, target=None, plan=None):
-    """Pipeline coverage per rep for the fiscal quarter of the as-of date (SPEC §7): open
+    """Pipeline coverage per rep for the fiscal quarter of the as-of date: open
     pipeline ÷ remaining quota, weighted pipeline, gap to the target."""
     from mom_engine.pipeline import coverage
     day = _as_of(as_of)
@@ -323,7 +323,7 @@ FUNNEL_HEADERS = {"campaign_id": "Campaign ID", "campaign": "Campaign", "leads":
 @xw.ret(**OUT)
 @cell_function
 def MOM_FUNNEL(leads, campaigns=None, as_of=None, plan=None):
-    """Lead funnel per campaign (SPEC §7): leads reaching each stage, stage-to-stage
+    """Lead funnel per campaign: leads reaching each stage, stage-to-stage
     conversion, median working days between stages."""
     from mom_engine.funnel import roll_up_funnel
     day = _as_of(as_of)
@@ -347,7 +347,7 @@ ASSET_COLUMNS = ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "T
 @xw.ret(**OUT)
 @cell_function
 def MOM_ASSETS(assets, words="", asset_type=None, product=None, segment=None, region=None):
-    """Asset search (SPEC §9): assets whose Asset or Tags hold the words, filtered by Type,
+    """Asset search: assets whose Asset or Tags hold the words, filtered by Type,
     Product, Segment and Region, best match first — reuse before re-creating."""
     from mom_engine.assets import search_assets
     from mom_engine.values import text_of
@@ -375,7 +375,7 @@ CAPACITY_HEADERS = {"person": "Person", "week": "Week", "fiscal_week": "Fiscal W
 @xw.ret(**OUT)
 @cell_function
 def MOM_CAPACITY(tasks, people=None, person=None, plan=None):
-    """Load per person and week (SPEC §6): each task's Planned Hours spread evenly over its
+    """Load per person and week: each task's Planned Hours spread evenly over its
     working days; utilisation = hours ÷ Hours per Week. Weeks run Monday to Sunday."""
     from mom_engine.capacity import person_keys, roll_up_capacity
     book = _book({"Tasks": tasks, "People": people}, plan, required=("Tasks",))

@@ -151,8 +151,10 @@ class Consolidation:
             teams.append(row)
         tables = {key: self.combine(key, frames, rates)
                   for key, frames in self.all_frames().items()}
-        if "gl_month" in tables:
-            tables["gl_month"] = sum_gl_months(tables["gl_month"])
+        summed = {"gl_month": sum_gl_months,      # per-book rows → one across the books
+                  "burn": lambda frame: sum_burns(frame, self.as_of)}
+        tables.update({key: add_up(tables[key]) for key, add_up in summed.items()
+                       if key in tables})
         parts = tables.pop("coverage_parts", None)
         first = min((r for r in self.results if r.readable), key=lambda r: r.index,
                     default=None)
@@ -238,6 +240,36 @@ def sum_gl_months(frame: pd.DataFrame) -> pd.DataFrame:
     out.insert(2, "teams", grouped["book"].nunique().to_numpy())
     for column in money:
         out[column] = out[column].astype("Int64")
+    return out
+
+
+def sum_burns(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The plans' burns (`spend.spend_burn`, one per book: cumulative budget, actual to date,
+    projected) added up by calendar month, in the reporting currency, over every month from
+    the first fiscal month of any book to the last: a book counts 0 before its fiscal year and
+    its final figures after it. Actual runs through the as-of month, projected from it (as in
+    each book's). Books without a rate are left out, as in the totals."""
+    figures = ["budget", "actual", "projected"]
+    priced = frame[frame["budget"].notna().to_numpy()]
+    if priced.empty:
+        return pd.DataFrame(columns=["month", "books", *figures])
+    calendar = pd.period_range(min(priced["month"]), max(priced["month"]), freq="M").astype(str)
+    totals = {figure: np.zeros(len(calendar), dtype=np.int64) for figure in figures}
+    books = 0
+    for _, burn in priced.groupby("book", sort=False):
+        books += 1
+        for figure in figures:
+            carried = burn.set_index("month")[figure].astype("Float64").reindex(calendar).ffill()
+            totals[figure] += carried.fillna(0).to_numpy(dtype=np.int64)
+    month = as_of.strftime("%Y-%m")
+    to_date = calendar <= month
+    out = pd.DataFrame({"month": calendar, "books": books,
+                        "budget": pd.array(totals["budget"], dtype="Int64")})
+    out["actual"] = pd.array(np.where(to_date, totals["actual"], 0), dtype="Int64")
+    out.loc[~to_date, "actual"] = pd.NA
+    out["projected"] = pd.array(np.where(calendar >= month, totals["projected"], 0),
+                                dtype="Int64")
+    out.loc[calendar < month, "projected"] = pd.NA
     return out
 
 

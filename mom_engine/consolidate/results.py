@@ -18,7 +18,8 @@ TOTAL_FIGURES = ("budgeted", "committed", "spent", "remaining")
 MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quota", "gap",
                  "cost", "pipeline", "cost_per_lead", "cost_per_mql", "internal_cost",
                  "external_cost", "cost_change", "pipeline_change", "won_change",
-                 "cost_per_lead_change", "cost_per_mql_change", "projected", "forecast")
+                 "cost_per_lead_change", "cost_per_mql_change", "budget", "actual",
+                 "projected", "forecast")
 STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING, STATUS_TIMED_OUT = (
     "read", "unreadable", "encrypted", "missing", "timed out")
 

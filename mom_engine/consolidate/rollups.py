@@ -13,11 +13,11 @@ from .results import BookResult, Options
 
 
 def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
-    """Spend (SPEC §5): plan totals, per-campaign figures and G/L account × month, in plan
-    cents, as they stood on `options.spend_as_of` (every document when None) — the figures
-    `mom spend --as-of` shows; the plan's year-end forecast seen from `options.as_of`.
-    Overspend is Σ over activities of max(0, committed + spent − budgeted), so an activity
-    under budget never hides one over it."""
+    """Spend (SPEC §5): plan totals, per-campaign figures, G/L account × month and the burn
+    (`spend.spend_burn`), in plan cents, as they stood on `options.spend_as_of` (every
+    document when None) — the figures `mom spend --as-of` shows; the plan's year-end forecast
+    and burn seen from `options.as_of`. Overspend is Σ over activities of max(0, committed +
+    spent − budgeted), so an activity under budget never hides one over it."""
     from ..spend import forecast_spend, roll_up_spend
     spend = roll_up_spend(book, options.spend_as_of)
     result.totals = spend.total
@@ -43,6 +43,8 @@ def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> No
     by_month = figures.groupby(["gl_account", "month"], sort=True, as_index=False).sum()
     by_month["remaining"] = by_month["budgeted"] - by_month["committed"] - by_month["spent"]
     result.tables["gl_month"] = by_month
+    from ..spend import spend_burn   # the plan's, by fiscal month
+    result.tables["burn"] = spend_burn(book, options.as_of, options.spend_as_of)
 
 
 def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) -> None:

@@ -10,6 +10,7 @@ MONEY_AXIS = "#,##0"
 RATIO_AXIS = '0.0"×"'
 PERCENT_AXIS = "0%"
 TOP = 15                         # bars a chart shows before the rest become "All others"
+ITEMS = 20                       # campaigns or reps a chart shows (both Dashboards)
 ALL_OTHERS = "All others"
 
 

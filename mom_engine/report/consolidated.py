@@ -19,11 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from xlsxwriter.url import Url
 
-from ..consolidate import MONEY_COLUMNS, MONEY_FIGURES, ConsolidatedReport
+from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Finding, Severity
 from .calendar_sheet import write_calendar_sheet
-from .charts import MONEY_AXIS, RATIO_AXIS, TOP, set_axes, top_and_rest
+from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
+                    EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
+                    sheet_columns)
+from .table import Column, Kind, TableSpec
+from .charts import ALL_OTHERS, ITEMS, MONEY_AXIS, RATIO_AXIS, TOP, set_axes, top_and_rest
 from .files import atomic_path, new_workbook, set_up_printing
 
 MAX_URLS = 65_000          # Excel allows 65,530 hyperlinks per sheet; the rest stay text
@@ -31,24 +36,34 @@ MAX_URL_LENGTH = 2_000
 SPI_CHART_CAMPAIGNS = 30
 AT_RISK_SHOWN = 15         # at-risk campaigns listed on the Dashboard (all on At Risk)
 
-# (sheet title, report.tables key) in workbook order; absent keys are left out.
-DOMAIN_SHEETS = (("Campaigns", "campaigns"), ("GL by Month", "gl_month"),
-                 ("Schedule", "schedule"), ("At Risk", "at_risk"), ("Coverage", "coverage"),
-                 ("Funnel", "funnel"), ("Scorecard", "scorecard"),
-                 ("Scorecard by Quarter", "scorecard_quarters"), ("Capacity", "capacity"),
-                 ("Hours by Campaign", "campaign_hours"), ("Target Accounts", "accounts"),
-                 ("Assets", "assets"))
+# The rollup sheets in workbook order: (sheet title, report.tables key, the specs its headers
+# and kinds come from, what the sheet says when it has nothing to show).
+DOMAIN_SHEETS: tuple[tuple[str, str, tuple[TableSpec, ...], str], ...] = (
+    ("Campaigns", "campaigns", (SPEND,), "no workbook read has a campaign"),
+    ("GL by Month", "gl_month", (SPEND,),
+     "no workbook read has a budget, PO or invoice amount in the reporting currency"),
+    ("Schedule", "schedule", (SCHEDULE,), "no workbook read has a campaign"),
+    ("At Risk", "at_risk", (AT_RISK,),
+     "no campaign is behind schedule or underperforming as of {as_of}"),
+    ("Coverage", "coverage", (COVERAGE,),
+     "no workbook read has a quota or open pipeline in the fiscal quarter containing {as_of}"),
+    ("Funnel", "funnel", (FUNNEL,), "no workbook read has leads"),
+    ("Scorecard", "scorecard", (EFFECTIVENESS, EFFICIENCY), "no workbook read has a campaign"),
+    ("Scorecard by Quarter", "scorecard_quarters", (EFFECTIVENESS, EFFICIENCY),
+     "no workbook read has a campaign"),
+    ("Capacity", "capacity", (CAPACITY_WEEKS,), "no task has an assignee with planned hours"),
+    ("Hours by Campaign", "campaign_hours", (CAMPAIGN_HOURS,),
+     "no task has planned or actual hours"),
+    ("Target Accounts", "accounts", (ACCOUNTS,), "no workbook read has a target account"),
+    ("Assets", "assets", (ASSETS,), "no workbook read has an asset"),
+)
+TEAMS_SPECS = (SPEND, SPEND_FORECAST, SCHEDULE)
 
-TITLES = {"book": "Book", "team": "Team", "plan_id": "Plan ID", "currency": "Currency",
-          "rate": "Rate", "errors": "Errors", "warnings": "Warnings", "key": "Key",
-          "sha256": "SHA-256", "size": "Size (bytes)", "status": "Status", "sheet": "Sheet",
-          "read": "Rows read", "consolidated": "Rows consolidated", "rejected": "Rows rejected",
-          "reason": "Reason", "path": "Path", "likely_duplicate": "Likely duplicate",
-          "percent_complete": "% complete", "spi": "SPI", "late_tasks": "Late tasks",
-          "campaign_id": "Campaign ID", "campaign": "Campaign", "gl_account": "G/L account",
-          "month": "Month", "duration": "Duration (working days)", "ev": "EV (days)",
-          "pv": "PV (days)", "overspend": "Overspend", "rep": "Rep", "quarter": "Quarter",
-          "mqls": "MQLs", "account": "Account"}
+# Number formats of the cells by the kind of their column (money in cents is shown in units).
+NUMBER_FORMATS = {Kind.MONEY: "#,##0.00", Kind.AMOUNT: "#,##0.00", Kind.RATIO: "0.00",
+                  Kind.PERCENT: "0.0%", Kind.DAYS: "#,##0.0", Kind.HOURS: "#,##0.0",
+                  Kind.COUNT: "#,##0"}
+UNROUNDED = {"rate"}          # an exchange rate is shown with every decimal it has
 
 
 def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
@@ -60,15 +75,16 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
         dashboard = workbook.add_worksheet("Dashboard")
         positions: dict[str, tuple[str, int, dict[str, int]]] = {}
         teams = _teams_frame(report)
-        positions["teams"] = write_frame(workbook, styles, "Teams", teams)
-        for title, key in DOMAIN_SHEETS:
-            frame = report.tables.get(key)
-            if frame is not None and len(frame.columns):   # a domain with no rows: headers only
-                positions[key] = write_frame(workbook, styles, title, frame)
+        positions["teams"] = write_frame(workbook, styles, "Teams", teams, TEAMS_SPECS,
+                                         "no workbook could be read")
+        for title, key, specs, empty in DOMAIN_SHEETS:
+            positions[key] = write_frame(workbook, styles, title, report.tables.get(key), specs,
+                                         empty.format(as_of=report.as_of.isoformat()))
         if "calendar" in report.tables:
             write_calendar_sheet(workbook, report.tables["calendar"], report.as_of)
         write_findings(workbook, styles, report, path.parent)
-        write_frame(workbook, styles, "Sources", report.sources)
+        write_frame(workbook, styles, "Sources", report.sources, (SOURCES,),
+                    "no workbook was given")
         write_dashboard(workbook, dashboard, styles, report, positions)
         set_up_printing(workbook, "MOM consolidated plans", report.as_of.isoformat())
         workbook.close()
@@ -80,10 +96,7 @@ class Styles:
         add = workbook.add_format
         self.header = add({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF",
                            "text_wrap": True, "valign": "top", "border": 1})
-        self.money = add({"num_format": "#,##0.00"})
-        self.integer = add({"num_format": "#,##0"})
-        self.ratio = add({"num_format": "0.00"})
-        self.percent = add({"num_format": "0.0%"})
+        self.number = {kind: add({"num_format": shown}) for kind, shown in NUMBER_FORMATS.items()}
         self.date = add({"num_format": "yyyy-mm-dd"})
         self.text = add({})
         self.title = add({"bold": True, "font_size": 16, "font_color": "#1F3864"})
@@ -108,89 +121,132 @@ def _teams_frame(report: ConsolidatedReport) -> pd.DataFrame:
     return frame[[c for c in order if c in frame.columns]]
 
 
-def _kind(name: str, series: pd.Series) -> str:
-    base = name.removesuffix("_local")
-    if base in MONEY_FIGURES or base in MONEY_COLUMNS :
-        return "money"
-    if name in ("percent_complete", "conversion", "win_rate") or name.endswith(
-            ("_rate", "_attainment")):
-        return "percent"
-    if name == "rate":
-        return "number"
-    if pd.api.types.is_bool_dtype(series):
-        return "bool"
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
-    if pd.api.types.is_integer_dtype(series):
-        return "integer"
-    if pd.api.types.is_float_dtype(series):
-        return "ratio"
-    return "text"
+def frame_spec(frame: pd.DataFrame, specs: tuple[TableSpec, ...]) -> TableSpec:
+    """The sheet's columns from the report specs; a column no spec declares gets its kind from
+    its values (dates, yes/no, whole numbers; other numbers as ratios) and keeps its name."""
+    spec = sheet_columns([str(c) for c in frame.columns], *specs)
+    columns = []
+    for column, name in zip(spec.columns, frame.columns, strict=True):
+        if column.header == column.name and column.kind is Kind.TEXT:
+            series = frame[name]
+            kind = (Kind.DATE if pd.api.types.is_datetime64_any_dtype(series) else
+                    Kind.FLAG if pd.api.types.is_bool_dtype(series) else
+                    Kind.COUNT if pd.api.types.is_integer_dtype(series) else
+                    Kind.RATIO if pd.api.types.is_float_dtype(series) else Kind.TEXT)
+            column = Column(column.name, column.header, kind, column.priority)
+        columns.append(column)
+    return TableSpec(*columns)
 
 
-def _title(name: str) -> str:
-    if name in TITLES:
-        return TITLES[name]
-    if name.endswith("_local"):
-        return _title(name.removesuffix("_local")) + " (local)"
-    return name.replace("_", " ").capitalize() if name.islower() else name
+def table_headers(spec: TableSpec) -> list[str]:
+    """The headers of a sheet, unique ignoring case as an Excel table needs ("X (2)")."""
+    seen: set[str] = set()
+    headers = []
+    for column in spec.columns:
+        header, number = column.header, 1
+        while header.casefold() in seen:
+            number += 1
+            header = f"{column.header} ({number})"
+        seen.add(header.casefold())
+        headers.append(header)
+    return headers
 
 
-def write_frame(workbook: Any, styles: Styles, title: str,
-                frame: pd.DataFrame) -> tuple[str, int, dict[str, int]]:
-    """A DataFrame as a formatted table: header row, typed cells, widths, frozen header,
-    autofilter, overspend/negative remaining highlighted. Returns (sheet, rows, column index)."""
+def write_frame(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame | None,
+                specs: tuple[TableSpec, ...], empty: str) -> tuple[str, int, dict[str, int]]:
+    """A DataFrame as an Excel table (a ListObject users filter, sort and pivot) named after the
+    sheet: human headers from the report specs, cells formatted by kind, widths, frozen header,
+    overspend/negative remaining highlighted. A frame with no rows keeps its headers and says
+    on the next line why there is nothing (`empty`); no frame at all, that line alone.
+    Returns (sheet, rows, column index)."""
     sheet = workbook.add_worksheet(title)
+    if frame is None or not len(frame.columns):
+        sheet.set_column(0, 0, 100)
+        sheet.write_string(0, 0, f"Nothing to show: {empty}.", styles.label)
+        return title, 0, {}
+    spec = frame_spec(frame, specs)
     columns = list(frame.columns)
-    kinds = {c: _kind(str(c), frame[c]) for c in columns}
-    for index, column in enumerate(columns):
-        sheet.write_string(0, index, _title(str(column)), styles.header)
-    writers = [cell_writer(sheet, styles, kinds[c]) for c in columns]
+    headers = table_headers(spec)
+    kinds = [c.kind for c in spec.columns]
+    rows = len(frame)
+    if rows:
+        add_streamed_table(sheet, rows, headers, table_name(title))
+    for index, header in enumerate(headers):
+        sheet.write_string(0, index, header, styles.header)
+    writers = [cell_writer(sheet, styles, kind, str(name) in UNROUNDED)
+               for kind, name in zip(kinds, columns, strict=True)]
     for index, column in enumerate(columns):   # widths from the header and the first rows
         head = frame[column].iloc[:200].tolist()
-        width = max([len(_title(str(column)))] + [len(str(v)) for v in head])
-        width = min(max(width + 2, 10), 60) if kinds[column] == "text" else \
-            max(len(_title(str(column))) + 2, 13)
+        width = max([len(headers[index])] + [len(str(v)) for v in head])
+        width = min(max(width + 2, 10), 60) if kinds[index] is Kind.TEXT else \
+            max(len(headers[index]) + 2, 13)
         sheet.set_column(index, index, width)
+    if not rows:
+        sheet.write_string(1, 0, f"Nothing to show: {empty}.", styles.label)
     # row by row (constant-memory mode flushes each finished row), one column list at a time
     values = [frame[c].tolist() for c in columns]
     for row, cells in enumerate(zip(*values, strict=True), start=1):
         for index, value in enumerate(cells):
             if not _blank(value):
                 writers[index](row, index, value)
-    rows = len(frame)
     sheet.freeze_panes(1, 0)
-    if columns:
-        sheet.autofilter(0, 0, max(rows, 1), len(columns) - 1)
-    for index, column in enumerate(columns):
-        if rows and column in ("overspend", "late_tasks", "gap"):
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": ">", "value": 0, "format": styles.bad})
-        if rows and column in ("remaining", "rejected"):
-            criteria = "<" if column == "remaining" else ">"
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": criteria, "value": 0, "format": styles.bad})
-        if rows and column == "utilisation":          # a person above 100 % that week
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": ">", "value": 1, "format": styles.bad})
-        if rows and column == "likely_duplicate":
-            sheet.conditional_format(1, index, rows, index, {
-                "type": "cell", "criteria": "==", "value": "TRUE", "format": styles.bad})
+    _highlight(sheet, styles, columns, rows)
     return title, rows, {str(c): i for i, c in enumerate(columns)}
 
 
-def cell_writer(sheet: Any, styles: Styles, kind: str) -> Any:
+def _highlight(sheet: Any, styles: Styles, columns: list[Any], rows: int) -> None:
+    """Overspend, late tasks, a gap, negative remaining, rejected rows, a person above 100 %
+    that week and likely duplicate assets in red, by conditional format (it follows edits)."""
+    rules = {"overspend": (">", 0), "late_tasks": (">", 0), "gap": (">", 0),
+             "remaining": ("<", 0), "rejected": (">", 0), "utilisation": (">", 1),
+             "likely_duplicate": ("==", "TRUE")}
+    for index, column in enumerate(columns):
+        if rows and column in rules:
+            criteria, value = rules[column]
+            sheet.conditional_format(1, index, rows, index, {
+                "type": "cell", "criteria": criteria, "value": value, "format": styles.bad})
+
+
+def table_name(title: str) -> str:
+    """An Excel table name from a sheet title: letters, digits and underscores."""
+    return "".join(ch if ch.isalnum() else "_" for ch in title)
+
+
+class _AnyCells(dict[Any, Any]):
+    """A cell index that remembers nothing (see `add_streamed_table`)."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
+def add_streamed_table(sheet: Any, rows: int, headers: list[str], name: str) -> None:
+    """An Excel table over the header row and `rows` rows below it, on a sheet written in
+    constant-memory mode. XlsxWriter refuses tables there only because `add_table` writes the
+    header cells itself and records every cell of the range to check overlaps (a million dict
+    entries at 1,000 books); a sheet of ours has one table, written before any row, and the
+    caller writes the header cells right after (so they are the inline strings the stream
+    needs). Call it first thing on a fresh sheet."""
+    streaming, cells = sheet.constant_memory, sheet.table_cells
+    sheet.constant_memory, sheet.table_cells = False, _AnyCells()
+    try:
+        sheet.add_table(0, 0, rows, len(headers) - 1, {
+            "name": name, "style": "Table Style Light 9",
+            "columns": [{"header": header} for header in headers]})
+    finally:
+        sheet.constant_memory, sheet.table_cells = streaming, cells
+
+
+def cell_writer(sheet: Any, styles: Styles, kind: Kind, unrounded: bool = False) -> Any:
     """A function (row, column, value) that writes one non-blank value of a column's kind."""
-    if kind == "money":
-        return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.money)
-    if kind in ("integer", "ratio", "percent", "number"):
-        fmt = {"integer": styles.integer, "ratio": styles.ratio, "percent": styles.percent,
-               "number": styles.text}[kind]
+    if kind is Kind.MONEY:
+        return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.number[kind])
+    if kind in NUMBER_FORMATS:
+        fmt = styles.text if unrounded else styles.number[kind]
         return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
-    if kind == "date":
+    if kind is Kind.DATE:
         return lambda r, c, v: sheet.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(),
                                                     styles.date)
-    if kind == "bool":
+    if kind is Kind.FLAG:
         return lambda r, c, v: sheet.write_boolean(r, c, bool(v))
 
     def text(r: int, c: int, v: Any) -> None:
@@ -212,7 +268,8 @@ def _blank(value: Any) -> bool:
 
 
 def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> str:
-    """`external:teams/x.xlsx#'Budget'!C7` — relative to the output so the folder can move.
+    """`external:teams/x.xlsx#'Budget'!C7` — relative to the output's folder, so the link
+    works from the folder the workbook is in and the folders can move together.
 
     The path is percent-escaped whole (its bytes, so an undecodable name links too): a book
     named `http:evil.example.xlsx` stays a file beside the report, never a web address, and
@@ -227,6 +284,26 @@ def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> s
     if sheet:
         target += "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
     return target
+
+
+class FileLink(Url):
+    """A link to a file with forward slashes (`../teams/x.xlsx`): XlsxWriter writes a relative
+    file link the way Windows Excel does (`..\\teams\\x.xlsx`), but a backslash separates
+    folders only on Windows, while a relationship target is a URI, whose separator `/` every
+    client (Windows, Mac, web, LibreOffice) follows."""
+
+    _link: str
+    _relationship_link: str
+
+    def __init__(self, target: str, text: str, tip: str) -> None:
+        super().__init__(target)
+        self.text = text
+        self.tip = tip[:120]       # Excel's limit is 255 UTF-16 units
+
+    def _escape_strings(self) -> None:
+        super()._escape_strings()
+        self._link = self._link.replace("\\", "/")
+        self._relationship_link = self._relationship_link.replace("\\", "/")
 
 
 FINDING_COLUMNS = ("Severity", "Code", "Book", "Sheet", "Cell", "Row", "Column", "Message",
@@ -279,8 +356,9 @@ def write_findings_sheet(sheet: Any, styles: Styles, report: ConsolidatedReport,
             target = link_target(source, finding.sheet, finding.cell, base)
             if len(target) <= MAX_URL_LENGTH:
                 label = finding.cell or finding.sheet or "open"
-                sheet.write_url(row, 9, target, styles.link, string=f"{label}",
-                                tip=f"open {finding.book} at {finding.sheet or ''}!{finding.cell or ''}")
+                sheet.write_url(row, 9, FileLink(
+                    target, label, f"open {finding.book} at {finding.sheet or ''}!"
+                                   f"{finding.cell or ''}"), styles.link)
                 links += 1
     for index, width in enumerate((9, 22, 32, 16, 7, 7, 16, 90, 16, 10)):
         sheet.set_column(index, index, width)
@@ -374,63 +452,87 @@ def _team_charts(workbook: Any, data: _ChartData, report: ConsolidatedReport,
 
 def _domain_charts(workbook: Any, data: _ChartData, report: ConsolidatedReport,
                    positions: dict[str, tuple[str, int, dict[str, int]]]) -> list[Any]:
-    """Lowest SPIs, coverage (reps below target first) and the cumulative burn."""
+    """The lowest SPIs, coverage (reps below target first) — 20 each and "All others" — and
+    the cumulative burn."""
     charts: list[Any] = []
-    money = f"Amount ({report.currency})" if report.currency else "Amount"
-    if "schedule" in positions and positions["schedule"][1]:
-        title, rows, columns = positions["schedule"]
-        if "spi" in columns and "campaign_id" in columns:
-            # the Schedule sheet lists campaigns lowest SPI first: chart the ones that need help
-            shown = min(rows, TOP)
-            chart = workbook.add_chart({"type": "bar"})
-            chart.add_series({"name": "SPI",
-                              "categories": [title, 1, columns["team"], shown,
-                                             columns["campaign_id"]],
-                              "values": [title, 1, columns["spi"], shown, columns["spi"]]})
-            set_axes(chart, f"Lowest {shown} SPIs (team, campaign)", "SPI", "Campaign",
-                     "0.00", legend=False)
-            chart.set_x_axis({"name": "SPI (earned ÷ planned)", "num_format": "0.00"})
-            chart.set_y_axis({"name": "Campaign", "reverse": True})
-            charts.append(chart)
+    schedule = report.tables.get("schedule")
+    if schedule is not None and len(schedule) and {"spi", "ev", "pv"} <= set(schedule.columns):
+        block = data.write(lowest_spis(schedule), ["Campaign", "SPI"], cents=False)
+        chart = workbook.add_chart({"type": "bar"})
+        block.series(chart, 1)
+        set_axes(chart, f"Lowest {ITEMS} SPIs (team · campaign)", "SPI", "Campaign", "0.00",
+                 legend=False)
+        chart.set_x_axis({"name": "SPI (earned ÷ planned)", "num_format": "0.00"})
+        chart.set_y_axis({"name": "Campaign", "reverse": True})
+        charts.append(chart)
     coverage = report.tables.get("coverage")
     if coverage is not None and len(coverage) and {"rep", "coverage"} <= set(coverage.columns):
-        ranked = coverage.assign(
-            _below=~coverage.get("below_target", pd.Series(False, index=coverage.index))
-            .fillna(False).astype(bool),
-            _coverage=pd.to_numeric(coverage["coverage"], errors="coerce").fillna(0))
-        ranked = ranked.sort_values(["_below", "_coverage"], kind="stable").iloc[:TOP]
-        shown = ranked[["rep", "coverage"]].copy()
-        target = coverage["target"] if "target" in coverage.columns else None
-        headers = ["Rep", "Coverage"]
-        if target is not None:
-            shown["target"] = ranked["target"]
-            headers.append("Target")
-        block = data.write(shown, headers, cents=False)
+        shown = reps_below_target_first(coverage)
+        block = data.write(shown, ["Rep", "Coverage", "Target"], cents=False)
         chart = workbook.add_chart({"type": "column"})
         block.series(chart, 1)
-        if target is not None:
-            line = workbook.add_chart({"type": "line"})
-            block.series(line, 2, line={"color": "#C00000", "dash_type": "dash"})
-            chart.combine(line)
-        set_axes(chart, f"Pipeline coverage, reps below target first ({len(shown)} shown)",
+        line = workbook.add_chart({"type": "line"})
+        block.series(line, 2, line={"color": "#C00000", "dash_type": "dash"})
+        chart.combine(line)
+        set_axes(chart, f"Pipeline coverage, reps below target first (at most {ITEMS})",
                  "Rep", "Coverage (open ÷ remaining quota)", RATIO_AXIS)
         charts.append(chart)
-    burn = report.tables.get("gl_month")
-    if burn is not None and len(burn) and {"month", "spent", "committed"} <= set(burn.columns):
-        by_month = burn.groupby("month", sort=True)[["budgeted", "committed", "spent"]].sum() \
-            if "budgeted" in burn.columns else None
-        if by_month is not None:
-            # the finance engineer's cumulative-burn figure replaces this sum once it lands
-            cumulative = by_month.cumsum().reset_index()
-            block = data.write(cumulative, ["Month", "Cumulative Budgeted",
-                                            "Cumulative Committed", "Cumulative Spent"])
-            chart = workbook.add_chart({"type": "line"})
-            for column in (1, 2, 3):
-                block.series(chart, column)
-            set_axes(chart, "Cumulative burn: budget vs committed and spent", "Month", money,
-                     MONEY_AXIS)
-            charts.append(chart)
+    burn = report.tables.get("burn")
+    if burn is not None and len(burn):
+        money = f"Amount ({report.currency})" if report.currency else "Amount"
+        block = data.write(burn[["month", "budget", "actual", "projected"]],
+                           ["Month", "Budget", "Committed + spent", "Projected"])
+        chart = workbook.add_chart({"type": "line"})
+        block.series(chart, 1, line={"color": "#1F3864"})
+        block.series(chart, 2, line={"color": "#C55A11"})
+        block.series(chart, 3, line={"color": "#C55A11", "dash_type": "dash"})
+        set_axes(chart, f"Cumulative burn, as of {report.as_of.isoformat()}: budget vs "
+                        "committed + spent, and the year-end projection", "Month", money,
+                 MONEY_AXIS)
+        charts.append(chart)
     return charts
+
+
+def lowest_spis(schedule: pd.DataFrame) -> pd.DataFrame:
+    """The Schedule sheet's first campaigns with an SPI (it lists the lowest first), then one
+    "All others" bar whose SPI is the rest's ΣEV ÷ ΣPV (a ratio of sums, never an average)."""
+    spi = pd.to_numeric(schedule["spi"], errors="coerce")
+    labels = schedule["team"].astype("string").fillna("") + " · " + \
+        schedule["campaign_id"].astype("string").fillna("")
+    has = spi.notna().to_numpy()
+    shown = pd.DataFrame({"campaign": labels[has], "spi": spi[has]}).iloc[:ITEMS]
+    rest = schedule.drop(index=shown.index)
+    planned = float(pd.to_numeric(rest["pv"]).sum())
+    if planned:           # (campaigns with nothing planned yet have no SPI, alone or together)
+        earned = float(pd.to_numeric(rest["ev"]).sum())
+        others = {"campaign": f"{ALL_OTHERS} ({len(rest)})", "spi": earned / planned}
+        shown = pd.concat([shown, pd.DataFrame([others])], ignore_index=True)
+    return shown.reset_index(drop=True)
+
+
+def reps_below_target_first(coverage: pd.DataFrame) -> pd.DataFrame:
+    """Reps below target first (lowest coverage first), at most 20, then one "All others"
+    column whose coverage is the rest's Σ open ÷ Σ remaining quota (floored at 0), as the team
+    coverage is; each with the coverage target."""
+    below = coverage.get("below_target", pd.Series(False, index=coverage.index))
+    ranked = coverage.assign(_above=~below.fillna(False).astype(bool),
+                             _coverage=pd.to_numeric(coverage["coverage"], errors="coerce")
+                             .fillna(0))
+    ranked = ranked.sort_values(["_above", "_coverage"], kind="stable")
+    target = coverage["target"].iloc[0] if "target" in coverage.columns else None
+    shown = pd.DataFrame({"rep": ranked["rep"].iloc[:ITEMS],
+                          "coverage": pd.to_numeric(ranked["coverage"].iloc[:ITEMS],
+                                                    errors="coerce"),
+                          "target": target})
+    rest = ranked.iloc[ITEMS:]
+    if len(rest):
+        remaining = pd.to_numeric(rest["remaining_quota"]).fillna(0).clip(lower=0).sum()
+        open_ = pd.to_numeric(rest["open"]).fillna(0).sum()
+        others = {"rep": f"{ALL_OTHERS} ({len(rest)})",
+                  "coverage": float(open_) / float(remaining) if remaining else None,
+                  "target": target}
+        shown = pd.concat([shown, pd.DataFrame([others])], ignore_index=True)
+    return shown.reset_index(drop=True)
 
 
 def _left_out_headline(sheet: Any, styles: Styles, report: ConsolidatedReport, row: int) -> int:

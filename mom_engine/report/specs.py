@@ -2,14 +2,17 @@
 
 Declared once here; the JSON document, the terminal table, CSV and Markdown are all rendered
 from these (`report.table`, `report.text`, `report.writers`). Priority 0 is the row key, 1 the
-figures a report is about, 2–3 detail that a narrow terminal moves to a second table.
+figures a report is about, 2–3 detail that a narrow terminal moves to a second table. The
+consolidated workbook's sheets are rendered from them too (`sheet_columns`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .table import Column, Kind, TableSpec
 
-M, A, R, P, DAYS, N, D, T, F = (Kind.MONEY, Kind.AMOUNT, Kind.RATIO, Kind.PERCENT, Kind.DAYS,
-                                Kind.COUNT, Kind.DATE, Kind.TEXT, Kind.FLAG)
+M, A, R, P, DAYS, H, N, D, T, F = (Kind.MONEY, Kind.AMOUNT, Kind.RATIO, Kind.PERCENT, Kind.DAYS,
+                                   Kind.HOURS, Kind.COUNT, Kind.DATE, Kind.TEXT, Kind.FLAG)
 
 SPEND_KEY_HEADERS = {"activity": "Activity", "campaign": "Campaign", "plan": "Plan",
                      "gl": "G/L account", "month": "Month", "quarter": "Quarter", "year": "Year"}
@@ -216,3 +219,105 @@ COUNTS = TableSpec(
     Column("figure", "Figure", T, 0),
     Column("value", "Value", N, 1),
 )
+
+# --- the consolidated workbook ----------------------------------------------------------------
+# Its rollup sheets take each column's header and kind from the command's own spec above (the
+# Scorecard sheet from EFFECTIVENESS and EFFICIENCY, Coverage from COVERAGE, …), so the terminal,
+# CSV and the workbook say the same; these declare what only a consolidation (or only its
+# sheets) has. `sheet_columns` picks them.
+
+BOOK_ROWS = TableSpec(          # which books a row comes from, on every sheet alike
+    Column("book", "Book", T, 0),
+    Column("team", "Team", T, 0),
+    Column("teams", "Teams", N, 2),
+)
+CONSOLIDATED = TableSpec(
+    Column("plan_id", "Plan ID", T, 0),
+    Column("currency", "Currency", T, 2),
+    Column("rate", "Rate", R, 2),
+    Column("overspend", "Overspend", M, 1),
+    Column("errors", "Errors", N, 1),
+    Column("warnings", "Warnings", N, 1),
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("campaign", "Campaign", T, 1),
+    Column("gl_account", "G/L account", T, 0),
+    Column("month", "Month", T, 0),
+    Column("quarter", "Quarter", T, 0),
+    Column("target", "Target", R, 2),
+    Column("duration", "Duration (working days)", N, 2),
+    Column("ev", "EV (days)", DAYS, 2),
+    Column("pv", "PV (days)", DAYS, 2),
+    Column("likely_duplicate", "Likely duplicate", F, 1),
+)
+SOURCES = TableSpec(
+    Column("book", "Book", T, 0),
+    Column("path", "Path", T, 2),
+    Column("sha256", "SHA-256", T, 3),
+    Column("size", "Size (bytes)", N, 3),
+    Column("status", "Status", T, 1),
+    Column("sheet", "Sheet", T, 0),
+    Column("read", "Rows read", N, 1),
+    Column("consolidated", "Rows consolidated", N, 1),
+    Column("rejected", "Rows rejected", N, 1),
+    Column("reason", "Reason", T, 2),
+)
+AT_RISK = TableSpec(
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("campaign", "Campaign", T, 1),
+    Column("status", "Status", T, 1),
+    Column("start", "Start", D, 2),
+    Column("end", "End", D, 2),
+    Column("expected_share", "Expected share", P, 2),
+    Column("leads_attainment", "Leads attainment", P, 1),
+    Column("pipeline_attainment", "Pipeline attainment", P, 1),
+    Column("revenue_attainment", "Revenue attainment", P, 1),
+    Column("underperforming", "Underperforming", F, 1),
+    Column("spi", "SPI", R, 1),
+    Column("behind_schedule", "Behind schedule", F, 1),
+    Column("late_tasks", "Late tasks", N, 1),
+    Column("reasons", "Reasons", T, 1),
+)
+CAPACITY_WEEKS = TableSpec(
+    Column("person", "Person", T, 0),
+    Column("week", "Week", D, 0),
+    Column("fiscal_week", "Fiscal week", T, 1),
+    Column("hours", "Hours", H, 1),
+    Column("capacity", "Capacity (hours)", H, 1),
+    Column("utilisation", "Utilisation", P, 1),
+    Column("tasks", "Tasks", T, 2),
+    Column("books", "Workbooks", T, 3),
+)
+CAMPAIGN_HOURS = TableSpec(
+    Column("campaign_id", "Campaign ID", T, 0),
+    Column("campaign", "Campaign", T, 1),
+    Column("internal_hours", "Internal hours", H, 1),
+    Column("external_hours", "External hours", H, 1),
+    Column("actual_internal_hours", "Actual internal hours", H, 2),
+    Column("actual_external_hours", "Actual external hours", H, 2),
+    Column("internal_cost", "Internal cost", M, 1),
+    Column("external_cost", "External cost", M, 1),
+    Column("unpriced_hours", "Unpriced hours", H, 2),
+)
+
+
+def sheet_columns(names: Sequence[str], *specs: TableSpec) -> TableSpec:
+    """The spec of a sheet whose columns are `names`, in that order: each from the first of
+    BOOK_ROWS, `specs`, CONSOLIDATED that declares it; `x_local` is x's figure in the book's own
+    currency and `x_change` its change from the previous quarter, both of x's kind. A column
+    no spec declares keeps its own name as header and is TEXT (the writer then keeps numbers
+    and dates as they are): the Assets sheet's columns are the sheet's own headers."""
+    declared: dict[str, Column] = {}
+    for spec in (BOOK_ROWS, *specs, CONSOLIDATED):
+        for column in spec.columns:
+            declared.setdefault(column.name, column)
+
+    def one(name: str) -> Column:
+        if name in declared:
+            return declared[name]
+        for suffix, shown in (("_local", "{} (local)"), ("_change", "{} change")):
+            base = name.removesuffix(suffix)
+            if base != name and base in declared:
+                column = declared[base]
+                return Column(name, shown.format(column.header), column.kind, column.priority)
+        return Column(name, name, T, 3)
+    return TableSpec(*(one(str(n)) for n in names))

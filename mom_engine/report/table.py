@@ -1,7 +1,7 @@
 """Reports as data: a table is rows plus a spec of its columns (STYLE "Render from table specs").
 
 A `Column` names a figure, gives it a human header and a kind (money, ratio, percent, date,
-text, count, days, flag) and a priority. `TableSpec.rows` turns engine values (integer cents,
+text, count, days, hours, flag) and a priority. `TableSpec.rows` turns engine values (integer cents,
 numpy dates, NaN for blank) into plain values once: money in units with 2 decimals, ratios
 with 4, dates in ISO form, blanks as None — the JSON document carries exactly these. Every
 writer (JSON, terminal, CSV, Markdown) reads the spec; no command converts a figure itself.
@@ -31,6 +31,7 @@ class Kind(str, Enum):
     RATIO = "ratio"        # a multiple such as SPI or coverage, 4 decimals
     PERCENT = "percent"    # a fraction shown as a percent, 4 decimals
     DAYS = "days"          # working days, a median may be fractional: 2 decimals
+    HOURS = "hours"        # hours of work, 2 decimals
     COUNT = "count"        # a whole number
     DATE = "date"          # ISO date text
     TEXT = "text"
@@ -42,7 +43,7 @@ class Kind(str, Enum):
 
 
 NUMERIC_KINDS = frozenset({Kind.MONEY, Kind.AMOUNT, Kind.RATIO, Kind.PERCENT, Kind.DAYS,
-                           Kind.COUNT})
+                           Kind.HOURS, Kind.COUNT})
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ CONVERT: dict[Kind, Callable[[Any], Any]] = {
     Kind.RATIO: _blank_or(lambda v: round(float(v), 4)),
     Kind.PERCENT: _blank_or(lambda v: round(float(v), 4)),
     Kind.DAYS: _blank_or(lambda v: round(float(v), 2)),
+    Kind.HOURS: _blank_or(lambda v: round(float(v), 2)),
     Kind.COUNT: _blank_or(int),
     Kind.DATE: _blank_or(iso_date),
     Kind.TEXT: _blank_or(_text),
@@ -176,6 +178,7 @@ DISPLAY: dict[Kind, Callable[[Any], str]] = {
     Kind.RATIO: lambda v: f"{v:,.2f}",
     Kind.PERCENT: lambda v: f"{v:.1%}",
     Kind.DAYS: lambda v: f"{v:,.1f}",
+    Kind.HOURS: lambda v: f"{v:,.1f}",
     Kind.COUNT: lambda v: f"{v:,}",
     Kind.DATE: str,
     Kind.TEXT: str,

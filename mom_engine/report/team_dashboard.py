@@ -10,7 +10,8 @@ Blocks, top to bottom (`LAYOUT` names every cell a test or reader needs):
   % complete (ΣEV ÷ Σduration over its tasks), late tasks and tasks planned to start in the
   week of As of (Monday–Sunday).
 - The fiscal-year month grid (FY Start Month respected): budgeted, committed, spent per month
-  and cumulatively.
+  and cumulatively, and the burn the chart draws — `spend.spend_burn`'s cumulative budget and
+  committed + spent through the month of As of (its projection needs the engine: `mom spend`).
 - Pipeline for the fiscal quarter of As of: per rep with a quota in that quarter quota, won,
   open, coverage, gap against the Coverage Target; the team line (Σ open of every rep ÷ Σ of the
   reps' remaining quota floored at 0, and how many reps are below target).
@@ -27,11 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..formulas import COUNTED, PLAN_CURRENCY_NAME
-from .charts import MONEY_AXIS, RATIO_AXIS, set_axes
+from .charts import ITEMS, MONEY_AXIS, RATIO_AXIS, set_axes
 
 SHEET = "Dashboard"
-CAMPAIGN_ROWS = 20          # campaigns shown (the Campaigns sheet's first rows)
-REP_ROWS = 20               # reps with a quota in the quarter shown
+CAMPAIGN_ROWS = ITEMS       # campaigns shown (the Campaigns sheet's first rows)
+REP_ROWS = ITEMS            # reps with a quota in the quarter shown
 MONTHS = 12
 AS_OF_CELL = "$B$3"
 
@@ -85,8 +86,10 @@ CAMPAIGNS = Block("Campaigns", ("Campaign ID", "Campaign", "Budgeted", "Committe
                                 "Starting This Week"), 17, CAMPAIGN_ROWS)
 MONTH_GRID = Block("Fiscal year by month", ("Month", "Budgeted", "Committed", "Spent",
                                             "Cumulative Budgeted", "Cumulative Committed",
-                                            "Cumulative Spent"),
+                                            "Cumulative Spent", "Burn: Budget",
+                                            "Burn: Committed + Spent"),
                    CAMPAIGNS.first + CAMPAIGN_ROWS + 3, MONTHS)
+BURN_COLUMNS = (7, 8)       # the burn chart's columns (`spend.spend_burn`'s budget and actual)
 PIPELINE = Block("Pipeline coverage, fiscal quarter of As of", (
     "Rep", "Quota", "Won", "Open", "Remaining Quota", "Coverage", "Gap", "Status"),
     MONTH_GRID.first + MONTHS + 3, REP_ROWS)
@@ -141,14 +144,30 @@ def month_formulas(index: int) -> list[str]:
     def within(column: str) -> str:
         return f"({column}>={month})*({column}<=EOMONTH({month},0))"
 
+    def through(column: str, amounts: str, counted: str = "") -> str:
+        """Σ amounts dated up to the month's end; in the last month, all of them. (Amounts as
+        SUMPRODUCT's own argument: a blank helper cell ("") counts 0, it is no #VALUE!.)"""
+        dated = "" if index == MONTHS - 1 else f"*({column}<=EOMONTH({month},0))"
+        if not counted + dated:
+            return f"SUM({amounts})"
+        return f"SUMPRODUCT(--(1{counted}{dated}),{amounts})"
+
+    counted = f"(Budget[{COUNTED}]=1)"
     return [
         f"=EDATE(MOM_FYFirst,{index})",
-        f"=SUMPRODUCT((Budget[{COUNTED}]=1)*(Budget[Month Start]={month})*Budget[Budgeted])",
+        f"=SUMPRODUCT({counted}*(Budget[Month Start]={month})*Budget[Budgeted])",
         f"=SUMPRODUCT({within('PurchaseOrders[Issue Date]')},PurchaseOrders[Open Commitment])",
         f"=SUMPRODUCT({within('Invoices[Invoice Date]')},Invoices[Amount in Plan Currency])",
         f"=SUM(B${first}:B{row + 1})",
         f"=SUM(C${first}:C{row + 1})",
         f"=SUM(D${first}:D{row + 1})",
+        # the burn (`spend.spend_burn`): rows before the fiscal year count in its first month,
+        # rows after it in its last; committed + spent runs through the month of As of (blank
+        # after it: its chart draws it as columns, so a blank is no bar, never a drop to 0)
+        "=" + through("Budget[Month Start]", "Budget[Budgeted]", f"*{counted}"),
+        f'=IF({month}>MOM_AsOf,"",'
+        + through("PurchaseOrders[Issue Date]", "PurchaseOrders[Open Commitment]") + "+"
+        + through("Invoices[Invoice Date]", "Invoices[Amount in Plan Currency]") + ")",
     ]
 
 
@@ -227,6 +246,8 @@ def cached_cells(book: Any) -> dict[tuple[int, int], Any]:
                   (budgeted - committed - spent) / 100, OVER_BUDGET if over else ""]
         for col, value in enumerate(values):
             cached[(row, col)] = value if key or col == 0 else ""
+    from ..spend import spend_burn
+    burn = spend_burn(book, dt.date.today())["budget"].tolist()
     months = report.by("month").set_index("key")
     start = int(book.plan.fy_start_month or 1)
     year = int(book.plan.fiscal_year or dt.date.today().year + 1) - (start > 1)
@@ -239,7 +260,7 @@ def cached_cells(book: Any) -> dict[tuple[int, int], Any]:
         running = [a + b for a, b in zip(running, figures, strict=True)]
         row = MONTH_GRID.first + index
         cached[(row, 0)] = (month - dt.date(1899, 12, 30)).days
-        for col, value in enumerate([*figures, *running], start=1):
+        for col, value in enumerate([*figures, *running, burn[index]], start=1):
             cached[(row, col)] = value / 100
     return cached
 
@@ -294,7 +315,7 @@ class DashboardWriter:
         sheet.conditional_format(CAMPAIGNS.first, 8, last, 8, {
             "type": "cell", "criteria": ">", "value": 0, "format": f["late"]})
         self.block_header(sheet, MONTH_GRID)
-        month_kinds = ("month", *["money"] * 6)
+        month_kinds = ("month", *["money"] * 8)
         for index in range(MONTHS):
             row = MONTH_GRID.first + index
             for col, formula in enumerate(month_formulas(index)):
@@ -349,13 +370,20 @@ class DashboardWriter:
             months.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
                                "categories": [SHEET, m0, 0, m1, 0],
                                "values": [SHEET, m0, col, m1, col]})
-        burn = workbook.add_chart({"type": "line"})
-        for col in (4, 5, 6):
-            burn.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
-                             "categories": [SHEET, m0, 0, m1, 0],
-                             "values": [SHEET, m0, col, m1, col]})
+        # the burn: committed + spent to date as columns (a blank month after As of is no
+        # column; a line would drop to 0 there) under the cumulative budget line
+        burn = workbook.add_chart({"type": "column"})
+        budget_line = workbook.add_chart({"type": "line"})
+        for chart, col in zip((budget_line, burn), BURN_COLUMNS, strict=True):
+            chart.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
+                              "categories": [SHEET, m0, 0, m1, 0],
+                              "values": [SHEET, m0, col, m1, col],
+                              **({"fill": {"color": "#C55A11"}} if chart is burn else
+                                 {"line": {"color": "#1F4E78"}})})
+        burn.combine(budget_line)
         set_axes(months, "Budget, committed and spent by month", "Month", "Amount", MONEY_AXIS)
-        set_axes(burn, "Cumulative budget vs committed and spent", "Month", "Amount", MONEY_AXIS)
+        set_axes(burn, "Burn: cumulative budget vs committed + spent to As of", "Month",
+                 "Amount", MONEY_AXIS)
         months.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         burn.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         coverage = workbook.add_chart({"type": "column"})

@@ -254,6 +254,8 @@ class _Writer:
     def __init__(self, workbook: Any, values: FormulaValues | None = None) -> None:
         self.workbook = workbook
         self.values = values or FormulaValues({})
+        # Table header cells carry their fill and font themselves, not only through the table
+        # style: LibreOffice and Excel for the web do not draw table styles' headers.
         self.header = workbook.add_format({"bold": True, "font_color": "#FFFFFF",
                                            "bg_color": "#1F4E78", "border": 1})
         self.title = workbook.add_format({"bold": True, "font_size": 14})
@@ -308,7 +310,8 @@ class _Writer:
         rows = len(PLAN_FIELDS)
         sheet.add_table(0, 0, rows, 2, {
             "name": "Plan", "style": TABLE_STYLE,
-            "columns": [{"header": "Field"}, {"header": "Value"}, {"header": "Help"}],
+            "columns": [{"header": h, "header_format": self.header}
+                        for h in ("Field", "Value", "Help")],
         })
         for index, column in enumerate(PLAN_FIELDS, start=1):
             sheet.write_string(index, 0, column.name)
@@ -341,9 +344,9 @@ class _Writer:
         table_name = _table_name(declaration.name)
         sheet.add_table(0, 0, last_row, len(headers) + len(formulas) - 1, {
             "name": table_name, "style": TABLE_STYLE,
-            "columns": [{"header": h} for h in headers] + [
-                {"header": name, "formula": formula, "format": self.formula_format(name)}
-                for name, formula in formulas],
+            "columns": [{"header": h, "header_format": self.header} for h in headers] + [
+                {"header": name, "formula": formula, "format": self.formula_format(name),
+                 "header_format": self.header} for name, formula in formulas],
         })
         for col, column in enumerate(columns):
             sheet.set_column(col, col, column.width, self.fmt(_number_format(column)))
@@ -468,7 +471,7 @@ class _Writer:
                      + [1])
         sheet.add_table(0, 0, height, len(names) - 1, {
             "name": "Lists", "style": TABLE_STYLE,
-            "columns": [{"header": n} for n in names],
+            "columns": [{"header": n, "header_format": self.header} for n in names],
         })
         for col, name in enumerate(names):
             items: Iterable[str] = ENUM_LISTS.get(name) or user_lists.get(name, [])
