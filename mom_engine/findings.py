@@ -45,6 +45,11 @@ CATALOGUE: dict[str, Code] = _catalogue(
     Code("book-encrypted", E, "Workbook is password-protected",
          "The workbook is encrypted. Save a copy without a password (File > Info > Protect "
          "Workbook > Encrypt with Password, clear it) and run again.", "§10"),
+    Code("book-timeout", E, "Workbook took too long",
+         "Reading and checking the workbook in `mom consolidate` took longer than the limit "
+         "for one workbook (--book-timeout, 300 seconds unless set). Its worker was stopped "
+         "and the rest of the batch went on; the book's figures are not in the totals. Split "
+         "the workbook, or raise the limit.", "§10"),
     Code("internal-error", E, "Internal error",
          "A check or rollup crashed on this workbook: a bug in MOM, not in the workbook. The "
          "rest of the book was still checked; please report it with the workbook.", "§10"),

@@ -355,10 +355,13 @@ def test_user_config_sets_defaults_and_the_command_line_wins(make_book, tmp_path
     done = run_mom("spend", path, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr == (f"mom spend: {tmp_path / 'mom.toml'}: unknown key 'colour'; the keys "
-                           "are currency, rates, target, workers, format\n")
+                           "are currency, rates, target, workers, book-timeout, format\n")
     (tmp_path / "mom.toml").write_text("workers = 0\n")
     done = run_mom("spend", path, cwd=tmp_path)
     assert "'workers' must be a whole number of at least 1" in done.stderr
+    (tmp_path / "mom.toml").write_text("book-timeout = 0\n")
+    done = run_mom("spend", path, cwd=tmp_path)
+    assert "'book-timeout' must be a number of seconds above 0 and at most a week" in done.stderr
 
 
 def test_user_config_folder(make_book, tmp_path, run_mom, monkeypatch):

@@ -5,6 +5,7 @@ subprocess on files built here.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import subprocess
@@ -312,6 +313,7 @@ def test_findings_links_are_relative_escaped_file_links(tmp_path, run_mom):
 
 # --- worker lifetime and the per-book time limit --------------------------------------------------
 
+@pytest.mark.slow
 def test_killing_the_parent_kills_its_workers(tmp_path):
     """SIGKILL to `mom consolidate` (no chance to clean up): its pool workers die with it."""
     import shutil
@@ -387,3 +389,171 @@ def test_without_prctl_a_watching_thread_ends_a_worker_whose_parent_died(tmp_pat
     else:
         child.kill()
         pytest.fail("the worker outlived its parent by 10 s")
+
+
+def slow_book(path: Path, rows: int = 100_000) -> Path:
+    """A legal team book whose Budget has `rows` rows (4 cells each, inside every size bound):
+    it takes tens of seconds to read and check, far past a small --book-timeout."""
+    import zipfile
+    team_book(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    row = ('<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>A{0}</t></is></c><c r="B{0}" s="1">'
+           '<v>46388</v></c><c r="C{0}"><v>1000</v></c><c r="D{0}"><v>900</v></c></row>')
+    body = "".join(row.format(r) for r in range(2, rows + 2))
+    budget = next(name for name in parts if name.endswith("sheet4.xml"))
+    sheet = parts[budget].decode()
+    assert "</row></sheetData>" in sheet
+    sheet = sheet.replace('<dimension ref="A1:D2" />', f'<dimension ref="A1:D{rows + 1}" />')
+    parts[budget] = sheet.replace("</row></sheetData>", "</row>" + body + "</sheetData>", 1).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_book_past_the_time_limit_is_a_finding_and_the_batch_completes(teams, tmp_path,
+                                                                          run_mom, workers):
+    slow_book(teams / "a-slow.xlsx")          # first in the batch: later books need a new worker
+    team_book(teams / "more.xlsx", plan={"Plan ID": "P-2"},
+              Budget=[{"Activity ID": "A1", "Month": dt.date(2027, 2, 1), "Budgeted": 250.25,
+                       "Planned": 200}])
+    if workers == "2":                        # the limit from mom.toml this time
+        (tmp_path / "mom.toml").write_text("book-timeout = 3\n")
+        limit: tuple[str, ...] = ()
+    else:
+        limit = ("--book-timeout", "3")
+    done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--json",
+                   "--workers", workers, *limit)
+    assert done.returncode == 1, done.stderr
+    no_traceback(done)
+    report = strict_json(done.stdout)
+    assert report["books"] == {"read": 2, "failed": 1}
+    assert [(f["book"], f["code"], f["severity"], f["message"]) for f in report["findings"]
+            if f["book"] == "a-slow.xlsx"] == [
+        ("a-slow.xlsx", "book-timeout", "error",
+         "a-slow.xlsx took longer than the 3-second limit for one workbook (--book-timeout); "
+         "its worker was stopped and the rest of the batch went on — split the workbook or "
+         "raise --book-timeout")]
+    assert report["totals"]["budgeted"] == 1250.25          # good.xlsx 1000 + more.xlsx 250.25
+    slow = next(s for s in report["sources"] if s["book"] == "a-slow.xlsx")
+    assert slow["status"] == "timed out" and slow["sheets"] == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "ten"])
+def test_a_book_timeout_out_of_range_is_a_usage_error(teams, tmp_path, run_mom, value):
+    done = run_mom("consolidate", teams, "-o", tmp_path / "out.xlsx", "--book-timeout", value)
+    assert done.returncode == 2
+    assert "--book-timeout" in done.stderr
+    no_traceback(done)
+
+
+# --- findings past Excel's row limit ------------------------------------------------------------
+
+def books_with_findings(folder: Path, books: int = 3, rows: int = 3) -> list[Path]:
+    """`books` team books, each with `rows` Budget rows missing their Month (one error each)."""
+    folder.mkdir()
+    budget = [{"Activity ID": "A1", "Month": None, "Budgeted": 100 + index, "Planned": 90}
+              for index in range(rows)]
+    return [team_book(folder / f"team-{index}.xlsx", Budget=budget, plan={"Plan ID": f"P-{index}"})
+            for index in range(books)]
+
+
+def test_findings_past_the_sheet_row_limit_continue_on_numbered_sheets(tmp_path, monkeypatch):
+    import python_calamine
+
+    from mom_engine.consolidate import consolidate
+    from mom_engine.report import consolidated
+    files = books_with_findings(tmp_path / "teams")
+    report = consolidate(files, workers=1)
+    expected = [(f.code, f.book, f.sheet or "", f.cell or "", f.message) for f in report.findings]
+    assert len(expected) == 9
+    monkeypatch.setattr(consolidated, "FINDINGS_SHEET_ROWS", 4)
+    out = consolidated.write_consolidated(tmp_path / "out.xlsx", report)
+    workbook = python_calamine.CalamineWorkbook.from_path(str(out))
+    names = workbook.sheet_names
+    parts = ["Findings", "Findings (2)", "Findings (3)"]
+    assert [n for n in names if n.startswith("Findings")] == parts
+    assert names.index("Findings (3)") - names.index("Findings") == 2   # side by side
+    written = []
+    for part in parts:
+        rows = workbook.get_sheet_by_name(part).to_python()
+        assert tuple(rows[0]) == consolidated.FINDING_COLUMNS
+        assert 1 <= len(rows) - 1 <= 4
+        written += [(r[1], r[2], r[3], r[4], r[7]) for r in rows[1:]]
+    assert written == expected                      # every finding once, in order
+    assert consolidated.findings_sheet_titles(len(expected)) == parts
+
+
+def test_the_summary_says_which_sheets_hold_the_findings(tmp_path, monkeypatch, capsys):
+    from mom_engine import cli
+    from mom_engine.cli import consolidate as command
+    from mom_engine.report import consolidated
+    books_with_findings(tmp_path / "teams")
+    monkeypatch.setattr(consolidated, "FINDINGS_SHEET_ROWS", 4)
+    monkeypatch.setattr(command, "TEXT_FINDINGS_SHOWN", 2)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out.xlsx"
+    assert cli.main(["consolidate", "teams", "-o", str(out), "--workers", "1", "--json"]) == 1
+    report = strict_json(capsys.readouterr().out)
+    assert report["findings_sheets"] == ["Findings", "Findings (2)", "Findings (3)"]
+    assert cli.main(["consolidate", "teams", "-o", str(out), "--workers", "1"]) == 1
+    text = capsys.readouterr().out
+    assert "all of them are in the Findings sheet" not in text
+    assert (f"… and 7 more — the sheets Findings, Findings (2) and Findings (3) of {out} "
+            "list them all") in text
+    assert ("the 9 findings fill 3 sheets (Findings, Findings (2) and Findings (3)): a sheet "
+            "holds at most 4 rows") in text
+
+
+def test_a_subfolder_that_cannot_be_listed_is_a_finding_naming_it(capsys):
+    """`mom validate FOLDER` run as an unprivileged user (root lists any folder): a forked
+    child drops to uid/gid 65534 (nobody) and runs the real CLI; the modules are already
+    imported, so the user needs no access to this Python's site-packages."""
+    import shutil
+    import sys
+    import tempfile
+
+    from mom_engine import cli
+    if not hasattr(os, "fork") or os.geteuid() != 0:
+        pytest.skip("needs root (to become another user) on a system with fork")
+    shared = Path(tempfile.mkdtemp(prefix="mom-unlisted-"))   # pytest's tmp_path is root-only
+    teams = shared / "teams"
+    try:
+        (teams / "locked").mkdir(parents=True)
+        team_book(teams / "good.xlsx")
+        team_book(teams / "locked" / "hidden.xlsx")
+        for path in (shared, teams, teams / "good.xlsx"):
+            path.chmod(0o755)
+        cli.main(["validate", str(teams), "--json"])   # imports what it imports lazily
+        capsys.readouterr()
+        (teams / "locked").chmod(0)
+        read_end, write_end = os.pipe()
+        child = os.fork()
+        if child == 0:                                       # the unprivileged run
+            status = 3
+            try:
+                os.close(read_end)
+                sys.stdout = os.fdopen(write_end, "w")
+                os.environ["MOM_CONFIG"] = ""
+                os.setgroups([])
+                os.setegid(65534)
+                os.seteuid(65534)
+                status = cli.main(["validate", str(teams), "--json"])
+                sys.stdout.flush()
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            output = pipe.read()
+        _, status = os.waitpid(child, 0)
+        findings = [(f["book"], f["code"], f["message"])
+                    for f in strict_json(output)["findings"]]
+        assert findings == [("locked", "book-unreadable",
+                             "locked cannot be opened (Permission denied)")]
+        assert os.waitstatus_to_exitcode(status) == 1
+    finally:
+        (teams / "locked").chmod(0o755)
+        shutil.rmtree(shared, ignore_errors=True)

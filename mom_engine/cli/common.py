@@ -43,6 +43,17 @@ def coverage_target(text: str) -> float:
         raise argparse.ArgumentTypeError(f"the target is a coverage multiple: {error}") from None
 
 
+MAX_BOOK_SECONDS = Decimal(7 * 24 * 3600)   # a week: past that a limit means "none"
+
+
+def book_timeout(text: str | float) -> float:
+    """`--book-timeout SECONDS` (and mom.toml's `book-timeout`): above 0, at most a week."""
+    try:
+        return float(number_in_range(text, Decimal(0), MAX_BOOK_SECONDS, low_open=True))
+    except NumberError as error:
+        raise argparse.ArgumentTypeError(f"the time limit is in seconds: {error}") from None
+
+
 def add_as_of(parser: argparse.ArgumentParser, help: str | None = None) -> None:
     parser.add_argument("--as-of", type=as_of_date, default=None, metavar="DATE",
                         help=help or "the date figures are computed at (default: today), "

@@ -8,6 +8,7 @@ option given on the command line always wins. Keys:
     rates = "rates.csv"         # its rates file (relative to the file's folder)
     target = 3                  # coverage target of `mom pipeline` and `mom consolidate`
     workers = 4                 # worker processes of `mom consolidate` and `mom demo`
+    book-timeout = 600          # seconds one workbook may take in `mom consolidate`
     format = "table"            # table | csv | markdown | json, for every report command
 
 `MOM_CONFIG=FILE` uses that file instead, `MOM_CONFIG=` none. A key the file does not know,
@@ -66,6 +67,16 @@ def _target(value: Any) -> float:
     return float(value)
 
 
+def _seconds(value: Any) -> float:
+    from .common import book_timeout
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("a number of seconds")
+    try:
+        return book_timeout(value)
+    except argparse.ArgumentTypeError:
+        raise ValueError("a number of seconds above 0 and at most a week") from None
+
+
 def _format(value: Any) -> str:
     from ..report.writers import FORMATS
     if value not in FORMATS:
@@ -79,6 +90,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "rates": (_text, "rates"),
     "target": (_target, "target"),
     "workers": (_workers, "workers"),
+    "book-timeout": (_seconds, "book_timeout"),
     "format": (_format, "format"),
 }
 

@@ -10,20 +10,19 @@ import argparse
 from decimal import Decimal
 import sys
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..consolidate import (TOTAL_FIGURES, BookResult, ConsolidatedReport, Options, RatesError,
-                           SchedulerUnreachable,
-                           consolidate, read_rates)
+from ..consolidate import (DEFAULT_BOOK_TIMEOUT, TOTAL_FIGURES, BookResult, ConsolidatedReport,
+                           Options, RatesError, SchedulerUnreachable, consolidate, read_rates)
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
 from ..report.specs import AT_RISK, CONSOLIDATION, CONSOLIDATION_TEAMS, COUNTS
 from ..report.table import Report, Table
 from ..report.text import console
 from . import EXIT_USAGE, UsageError
-from .common import (add_as_of, add_exports, add_json, book_names, coverage_target, exports_of,
-                     input_books, output_format, show)
+from .common import (add_as_of, add_exports, add_json, book_names, book_timeout, coverage_target,
+                     exports_of, input_books, output_format, show)
 
 DEFAULT_OUTPUT = "consolidated.xlsx"
 PROGRESS_MIN_BOOKS = 8
@@ -50,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "in the current folder; the command says where it wrote)")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="worker processes on this machine (default: CPU count)")
+    parser.add_argument("--book-timeout", type=book_timeout, default=None, metavar="SECONDS",
+                        help=f"the longest one workbook may take (default: "
+                             f"{DEFAULT_BOOK_TIMEOUT:g} seconds); a book past it becomes a "
+                             "book-timeout error and its worker is replaced (local workers; "
+                             "a Dask cluster keeps its own limits)")
     parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                         help="run the workers on this Dask scheduler instead")
     parser.add_argument("--currency", default=None, metavar="C",
@@ -97,22 +101,27 @@ def run(args: argparse.Namespace) -> int:
             report = consolidate(files, options=options, names=book_names(files),
                                  workers=args.workers, scheduler=args.scheduler,
                                  currency=args.currency, rates=rates, progress=advance,
-                                 exports=exports_of(args))
+                                 exports=exports_of(args),
+                                 book_timeout=args.book_timeout or DEFAULT_BOOK_TIMEOUT)
     except SchedulerUnreachable as error:
         raise UsageError(str(error)) from None
+    from ..report.consolidated import (findings_sheet_titles, findings_sheets_named,
+                                       write_consolidated)
     if report.books_read:
-        from ..report.consolidated import write_consolidated
         write_consolidated(output, report)
     written = output if report.books_read else None
+    sheets = findings_sheet_titles(len(report.findings)) if written else []
     wrote = None
     if written:
         wrote = f"wrote {written}" + ("" if args.output else
                                       " (no -o given: the default name, in the current folder)")
         if output_format(args) in ("json", "csv"):   # stdout holds the data: say it aside
             print(f"mom consolidate: {wrote}", file=sys.stderr)
-    status = show(args, consolidation_report(report, written, wrote), report.findings,
-                  limit=TEXT_FINDINGS_SHOWN,
-                  more=f"the Findings sheet of {written} lists them all" if written else "")
+    more = ("" if not written else f"the Findings sheet of {written} lists them all"
+            if len(sheets) == 1 else
+            f"the sheets {findings_sheets_named(sheets)} of {written} list them all")
+    status = show(args, consolidation_report(report, written, wrote, sheets), report.findings,
+                  limit=TEXT_FINDINGS_SHOWN, more=more)
     return EXIT_USAGE if not report.books_read else status
 
 
@@ -126,9 +135,11 @@ def left_out(report: ConsolidatedReport) -> dict[str, list[str]]:
             "currencies": sorted({str(c) for c in missing["currency"]})}
 
 
-def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[str, Any]:
+def consolidation_json(report: ConsolidatedReport, output: Path | None,
+                       sheets: Sequence[str] = ()) -> dict[str, Any]:
     """books, rows, totals (+ currency, output, what the totals leave out, per-book sources),
-    per team its spend and year-end forecast, and the campaigns at risk across teams."""
+    per team its spend and year-end forecast, the campaigns at risk across teams, and the
+    sheets of the output that hold the findings."""
     totals = {f: money(report.totals[f]) if report.totals else None for f in TOTAL_FIGURES}
     sources: dict[str, dict[str, Any]] = {}
     for row in report.sources.to_dict("records"):
@@ -145,7 +156,7 @@ def consolidation_json(report: ConsolidatedReport, output: Path | None) -> dict[
             "rows": dict(report.rows), "totals": totals, "left_out": left_out(report),
             "sources": list(sources.values()),
             "teams": CONSOLIDATION_TEAMS.rows(report.teams),
-            "at_risk": at_risk_rows(report)}
+            "at_risk": at_risk_rows(report), "findings_sheets": list(sheets)}
 
 
 def at_risk_rows(report: ConsolidatedReport) -> list[dict[str, Any]]:
@@ -181,7 +192,7 @@ def headline_rows(report: ConsolidatedReport) -> list[dict[str, Any]]:
 
 
 def consolidation_report(report: ConsolidatedReport, output: Path | None,
-                         wrote: str | None = None) -> Report:
+                         wrote: str | None = None, sheets: Sequence[str] = ()) -> Report:
     rows = headline_rows(report)
     counts = Table(COUNTS, rows[:5], title="Consolidation")
     money_rows = Table(CONSOLIDATION, rows[5:], title="Totals")
@@ -189,7 +200,13 @@ def consolidation_report(report: ConsolidatedReport, output: Path | None,
     tables = [counts, *([money_rows] if money_rows.rows else [])]
     if wrote:
         tables[-1].notes.append(wrote)
-    return Report(consolidation_json(report, output), tables, notes)
+    if len(sheets) > 1:
+        from ..report.consolidated import FINDINGS_SHEET_ROWS, findings_sheets_named
+        tables[-1].notes.append(
+            f"the {len(report.findings):,} findings fill {len(sheets)} sheets "
+            f"({findings_sheets_named(list(sheets))}): a sheet holds at most "
+            f"{FINDINGS_SHEET_ROWS:,} rows")
+    return Report(consolidation_json(report, output, sheets), tables, notes)
 
 
 class progress_bar:

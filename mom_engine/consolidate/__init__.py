@@ -9,11 +9,12 @@ One job per module:
   `analyze.analyze_book`; it never raises. `rollups` holds each domain's roll-up of one book.
 - `detail`: with `options.detail_dir` the worker hands back the book's accepted rows as Arrow
   tables and the parent appends them to one Parquet file per sheet (`DetailWriter`).
-- `executors`: the same worker runs in a local `ProcessPoolExecutor` (`LocalExecutor`) or on a
-  Dask cluster (`DaskExecutor`). Both stream results back as they complete, keeping only a
-  bounded window of books in flight, so memory does not grow with the number of books.
-  A worker process that dies (BrokenProcessPool, KilledWorker) becomes a `book-unreadable`
-  finding for the book that killed it; the rest of the batch goes on.
+- `executors`: the same worker runs in local worker processes (`LocalExecutor`, one book at a
+  time each) or on a Dask cluster (`DaskExecutor`). Both stream results back as they complete,
+  keeping only a bounded window of books in flight, so memory does not grow with the number
+  of books. A worker process that dies (a reader crash, KilledWorker) becomes a
+  `book-unreadable` finding for the book that killed it, a local book that runs past the time
+  limit a `book-timeout`; the rest of the batch goes on. Local workers die with the parent.
 - `merge`: `Consolidation.add(result)` folds each result in as it arrives (row accounting,
   small tables) and `Consolidation.report()` returns a `ConsolidatedReport` of DataFrames;
   `crossbook` holds the cross-book checks (`duplicate-plan`, `duplicate-po`,
@@ -40,7 +41,11 @@ Decisions where the SPEC is silent:
   `--detail`. Schedule lists campaigns lowest SPI first.
 - A bug in one domain's roll-up costs that domain's figures for the book (a `book-unreadable`
   warning names it), not the book. A worker process that dies is retried alone in a fresh
-  process; if it dies again the book is `book-unreadable`. There is no per-book time limit.
+  process; if it dies again the book is `book-unreadable`.
+- Per-book time limit (local workers only; a Dask cluster has its own): `book_timeout`
+  seconds, 300 by default, from the moment a worker is handed the book. Past it the worker
+  is killed and replaced and the book is one `book-timeout` error (status "timed out"): a
+  hung book costs its own figures, never the batch.
 - `--crm` / `--leads` (`shared_jobs`): a first pass (`claim_book`) collects each book's Quotas
   reps and campaigns; the parent reads each export once and shares its rows out as
   `exports.share_exports` does for one command over several workbooks; each job carries its
@@ -64,13 +69,13 @@ from ..report.files import OutputError, write_error
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import RatesError, convert_cents, convert_rows, read_rates
 from .detail import DetailWriter, clear_detail, detail_tables
-from .executors import (DIED_REASON, DaskExecutor, Job, LocalExecutor, SchedulerUnreachable,
-                        Worker, failed_job)
+from .executors import (DEFAULT_BOOK_TIMEOUT, DIED_REASON, DaskExecutor, Job, LocalExecutor,
+                        SchedulerUnreachable, Worker, failed_job, timed_out_job)
 from .merge import (CHUNK_BOOKS, SOURCE_COLUMNS, ConsolidatedReport, Consolidation,
                     combine_coverage, mark_duplicate_assets, source_rows, sum_gl_months)
 from .results import (MONEY_COLUMNS, MONEY_FIGURES, STATUS_ENCRYPTED, STATUS_MISSING,
-                      STATUS_READ, STATUS_UNREADABLE, TOTAL_FIGURES, BookResult, Options,
-                      SheetCount)
+                      STATUS_READ, STATUS_TIMED_OUT, STATUS_UNREADABLE, TOTAL_FIGURES, BookResult,
+                      Options, SheetCount)
 from .rollups import (DOMAIN_ROLLUPS, roll_up_assets, roll_up_coverage_parts,
                       roll_up_funnel_tables, roll_up_schedule_tables, roll_up_scorecard_tables,
                       roll_up_spend_tables)
@@ -78,17 +83,17 @@ from .worker import (claim_book, failed_result, file_identity, fill_result, po_k
                      quota_keys, sheet_counts)
 
 __all__ = [
-    "CHUNK_BOOKS", "DIED_REASON", "DOMAIN_ROLLUPS", "MONEY_COLUMNS", "MONEY_FIGURES",
-    "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ", "STATUS_UNREADABLE",
-    "TOTAL_FIGURES", "BookResult", "ConsolidatedReport", "Consolidation", "CrossBookChecks",
-    "CrossBookKeys", "DaskExecutor", "DetailWriter", "Job", "LocalExecutor", "Options", "RatesError",
-    "SchedulerUnreachable", "SheetCount", "Worker", "clear_detail", "combine_coverage",
-    "claim_book", "consolidate", "convert_cents", "convert_rows", "detail_tables", "failed_job",
-    "failed_result",
-    "file_identity", "fill_result", "mark_duplicate_assets", "po_keys", "process_book",
-    "quota_keys", "read_rates", "shared_jobs", "roll_up_assets", "roll_up_coverage_parts",
-    "roll_up_funnel_tables", "roll_up_schedule_tables", "roll_up_scorecard_tables",
-    "roll_up_spend_tables", "sheet_counts", "source_rows", "sum_gl_months",
+    "BookResult", "CHUNK_BOOKS", "ConsolidatedReport", "Consolidation", "CrossBookChecks",
+    "CrossBookKeys", "DEFAULT_BOOK_TIMEOUT", "DIED_REASON", "DOMAIN_ROLLUPS", "DaskExecutor",
+    "DetailWriter", "Job", "LocalExecutor", "MONEY_COLUMNS", "MONEY_FIGURES", "Options",
+    "RatesError", "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ",
+    "STATUS_TIMED_OUT", "STATUS_UNREADABLE", "SchedulerUnreachable", "SheetCount", "TOTAL_FIGURES",
+    "Worker", "claim_book", "clear_detail", "combine_coverage", "consolidate", "convert_cents",
+    "convert_rows", "detail_tables", "failed_job", "failed_result", "file_identity", "fill_result",
+    "mark_duplicate_assets", "po_keys", "process_book", "quota_keys", "read_rates",
+    "roll_up_assets", "roll_up_coverage_parts", "roll_up_funnel_tables", "roll_up_schedule_tables",
+    "roll_up_scorecard_tables", "roll_up_spend_tables", "shared_jobs", "sheet_counts",
+    "source_rows", "sum_gl_months", "timed_out_job"
 ]
 
 
@@ -98,9 +103,12 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
                 rates: dict[str, Decimal] | None = None,
                 progress: Callable[[BookResult], None] | None = None,
                 worker: Worker = process_book,
-                exports: ExportFiles | None = None) -> ConsolidatedReport:
-    """Run the worker over every file (pool or Dask), merging results as they stream in.
-    With `exports` (--crm / --leads), each book gets its rows of them (`shared_jobs`)."""
+                exports: ExportFiles | None = None,
+                book_timeout: float | None = DEFAULT_BOOK_TIMEOUT) -> ConsolidatedReport:
+    """Run the worker over every file (local processes or Dask), merging results as they
+    stream in. With `exports` (--crm / --leads), each book gets its rows of them
+    (`shared_jobs`). `book_timeout`: seconds one book may take in a local worker (None: no
+    limit)."""
     options = options or Options()
     if exports is not None and exports.mapping is not None:   # --map reads every book too
         options = dataclasses.replace(options, mapping=exports.mapping)
@@ -113,7 +121,8 @@ def consolidate(files: Sequence[Path], *, options: Options | None = None,
         executor: Any = DaskExecutor(scheduler)
         window = 4 * max(1, sum(executor.client.nthreads().values()))
     else:
-        executor = LocalExecutor(min(workers or os.cpu_count() or 1, max(1, len(files))))
+        executor = LocalExecutor(min(workers or os.cpu_count() or 1, max(1, len(files))),
+                                 book_timeout=book_timeout)
         window = 4 * executor.workers
     try:
         with executor, detail or contextlib.nullcontext():

@@ -20,8 +20,8 @@ MONEY_COLUMNS = ("overspend", "open", "won", "quota", "weighted", "remaining_quo
                  "external_cost", "cost_change", "pipeline_change", "won_change",
                  "cost_per_lead_change", "cost_per_mql_change", "budget", "actual",
                  "projected", "forecast")
-STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING = (
-    "read", "unreadable", "encrypted", "missing")
+STATUS_READ, STATUS_UNREADABLE, STATUS_ENCRYPTED, STATUS_MISSING, STATUS_TIMED_OUT = (
+    "read", "unreadable", "encrypted", "missing", "timed out")
 
 
 @dataclass(frozen=True)

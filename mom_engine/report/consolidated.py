@@ -2,7 +2,8 @@
 
 Sheets: Dashboard (headline figures and native Excel charts), Teams, then one sheet per domain
 rollup that is available (Campaigns, GL by Month, Schedule, Coverage, Funnel, Scorecard, Assets),
-Findings (each linked to the cell in its source workbook) and Sources (file identity and rows
+Findings (each linked to the cell in its source workbook; past Excel's row limit they go on
+in Findings (2), Findings (3)…) and Sources (file identity and rows
 read / consolidated / rejected per sheet). It holds rollups and findings, never every source
 row (`--detail DIR` writes those as Parquet). Written with XlsxWriter through
 `files.new_workbook` (user text never becomes a formula) into `files.atomic_path` (a crash
@@ -21,7 +22,7 @@ import pandas as pd
 from xlsxwriter.url import Url
 
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
-from ..findings import Severity
+from ..findings import Finding, Severity
 from .calendar_sheet import write_calendar_sheet
 from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
                     EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
@@ -307,14 +308,29 @@ class FileLink(Url):
 
 FINDING_COLUMNS = ("Severity", "Code", "Book", "Sheet", "Cell", "Row", "Column", "Message",
                    "Value", "Link")
+FINDINGS_SHEET_ROWS = 1_048_575   # Excel's 1,048,576 rows a sheet, less the header
+
+
+def findings_sheet_titles(count: int) -> list[str]:
+    """The sheets `count` findings fill: Findings, then Findings (2), Findings (3)… each
+    holding at most FINDINGS_SHEET_ROWS of them — never a finding dropped at the row limit."""
+    parts = max(1, -(-count // FINDINGS_SHEET_ROWS))
+    return ["Findings", *(f"Findings ({part})" for part in range(2, parts + 1))]
 
 
 def write_findings(workbook: Any, styles: Styles, report: ConsolidatedReport, base: Path) -> None:
-    sheet = workbook.add_worksheet("Findings")
+    for part, title in enumerate(findings_sheet_titles(len(report.findings))):
+        start = part * FINDINGS_SHEET_ROWS
+        write_findings_sheet(workbook.add_worksheet(title), styles, report,
+                             report.findings[start:start + FINDINGS_SHEET_ROWS], base)
+
+
+def write_findings_sheet(sheet: Any, styles: Styles, report: ConsolidatedReport,
+                         findings: list[Finding], base: Path) -> None:
     for index, title in enumerate(FINDING_COLUMNS):
         sheet.write_string(0, index, title, styles.header)
     links = 0
-    for row, finding in enumerate(report.findings, start=1):
+    for row, finding in enumerate(findings, start=1):
         severity = finding.severity.value
         sheet.write_string(row, 0, severity, styles.error if finding.severity is Severity.ERROR
                            else styles.warning if finding.severity is Severity.WARNING
@@ -347,7 +363,12 @@ def write_findings(workbook: Any, styles: Styles, report: ConsolidatedReport, ba
     for index, width in enumerate((9, 22, 32, 16, 7, 7, 16, 90, 16, 10)):
         sheet.set_column(index, index, width)
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(report.findings), 1), len(FINDING_COLUMNS) - 1)
+    sheet.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
+
+
+def findings_sheets_named(titles: list[str]) -> str:
+    """`Findings`, or `Findings, Findings (2) and Findings (3)`."""
+    return titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
 
 
 def write_dashboard(workbook: Any, sheet: Any, styles: Styles, report: ConsolidatedReport,
