@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shlex
 import subprocess
+import sys
 
 import pytest
 
@@ -23,6 +25,7 @@ from mom_engine.report.table import Column, Kind
 from mom_engine.report.text import findings_lines, use_colour
 
 from .builders import D
+from .conftest import ROOT
 
 AS_OF = dt.date(2027, 2, 15)
 FINDING_LINE = re.compile(r"^\S+  (error|warning|info)  [a-z-]+  ")
@@ -390,3 +393,15 @@ def test_completion_lists_every_command(shell, capsys):
             capture_output=True, text=True, check=True)
         assert probe.stdout.split() == ["activity", "campaign", "plan", "gl", "month",
                                         "quarter", "year"]
+
+
+def test_a_reader_that_stops_reading_is_no_internal_error(demo):
+    """`mom validate teams/ | true`: the reader is gone before MOM writes a line (as after
+    `| head -1` once head has its line); no traceback, no "internal error"."""
+    folder, _ = demo
+    done = subprocess.run(f"{shlex.quote(sys.executable)} -m mom_engine validate "
+                          f"{shlex.quote(str(folder / 'teams'))} | true; "
+                          "echo ${PIPESTATUS[0]}", shell=True, capture_output=True, text=True,
+                          cwd=ROOT, executable="/bin/bash")
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.strip() == "141"         # as a program stopped by SIGPIPE

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import textwrap
 import traceback
@@ -24,6 +25,7 @@ COMMAND_MODULES = ("template", "demo", "validate", "schedule", "assets", "spend"
                    "consolidate", "completion")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE, what `yes | head` gives
 DESCRIPTION = ("MOM — marketing operations: validate, roll up, reconcile and consolidate team "
                "planning workbooks.")
 
@@ -130,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mom … | head`: the reader stopped reading — not a bug of ours
+        # Python would fail again flushing stdout at exit; exit as a program killed by SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as error:  # a bug: say so plainly, never "findings"; a traceback on --debug
         print(f"mom {args.command}: internal error ({type(error).__name__}: {error}); "
               "please report it with the command you ran", file=sys.stderr)
