@@ -156,13 +156,8 @@ def with_changes(spec: TableSpec, key: str = "quarter") -> TableSpec:
 
 QUARTER_EFFECTIVENESS = with_changes(TableSpec(
     Column("quarter", "Quarter", T, 0),
-    Column("cost", "Cost", M, 1),
-    Column("leads", "Leads", N, 1),
-    Column("mqls", "MQLs", N, 2),
-    Column("pipeline", "Pipeline", M, 1),
-    Column("won", "Won", M, 1),
-    Column("roi", "ROI", P, 1),
-    Column("pipeline_per_cost", "Pipeline per cost", R, 2),
+    *EFFECTIVENESS.only("cost", "leads", "mqls", "pipeline", "won", "roi",
+                        "pipeline_per_cost").columns,
 ))
 QUARTER_EFFICIENCY = with_changes(TableSpec(
     Column("quarter", "Quarter", T, 0),
