@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import safety
 from .findings import Finding
 from .model import Book, Table
 from .money import exchange_rates, in_plan_currency
@@ -138,14 +139,21 @@ def mapping_of_book(book: Book) -> tuple[Mapping, list[Finding]]:
     return Mapping(stages, headers, campaigns), findings
 
 
+MAX_TOML_BYTES = 2**20   # a mapping or ledger map is a few kB
+
+
 def read_toml(path: Path, label: str, error: type[Exception]) -> dict[str, Any]:
     """A TOML file given on the command line (--map, --ledger-map): its data, or `error`
     saying plainly why not."""
+    if not path.exists() and not path.is_symlink():
+        raise error(f"{label} {path} not found")
+    try:   # only a regular file of a bounded size (a FIFO would hang the run, /dev/zero fill memory)
+        data = safety.read_regular_file(path, "settings", MAX_TOML_BYTES, f"a {label}")
+    except safety.Refused as refusal:
+        raise error(f"{label} {refusal.message}") from None
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise error(f"{label} {path} not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as problem:
+        return tomllib.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as problem:
         raise error(f"{label} {path.name} cannot be read as TOML ({problem})") from None
 
 

@@ -107,6 +107,23 @@ def test_rates_on_a_fifo_or_dev_zero_is_a_usage_error_at_once(teams, tmp_path, r
         no_traceback(done)
 
 
+def test_side_files_on_a_fifo_or_dev_zero_are_usage_errors_at_once(teams, tmp_path, run_mom):
+    """--crm, --map and --ledger-map are read like --rates: only a regular file, bounded."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.toml"
+    zero.symlink_to("/dev/zero")
+    book = teams / "good.xlsx"
+    for side, kind in ((fifo, "a named pipe"), (zero, "a device")):
+        for command in (("pipeline", book, "--crm", side), ("pipeline", book, "--map", side),
+                        ("reconcile", book, "--ledger", teams / "good.xlsx",
+                         "--ledger-map", side)):
+            done = run_mom(*command)
+            assert done.returncode == 2, (command, done.stderr)
+            assert f"{side.name} is not a regular file ({kind})" in done.stderr, done.stderr
+            no_traceback(done)
+
+
 def test_a_huge_ledger_is_refused_by_its_size_before_it_is_read(teams, tmp_path, run_mom):
     ledger = tmp_path / "huge.csv"
     with ledger.open("wb") as handle:       # sparse: 1.5 GB that take no disk space
