@@ -223,7 +223,11 @@ _TASK_DURATION = this_row("Tasks", "Duration")
 _TASK_DONE = _fraction(this_row("Tasks", "% Complete"))
 _WEEK_START = "MOM_AsOf-WEEKDAY(MOM_AsOf,2)+1"
 _STAGE = f'UPPER(TRIM(""&{this_row("Opportunities", "Stage")}))'
-_AMOUNT = f'ROUND({this_row("Opportunities", "Amount")},2)'
+# An opportunity's Amount in plan currency (0 when its currency has no rate: the engine leaves
+# it out with rate-missing); open only when its stage is in the Plan's Pipeline Stages.
+_AMOUNT = f'IFERROR({_converted("Opportunities")},0)'
+_IN_PIPELINE = (f'OR(MOM_PipelineStages=",,",ISNUMBER(SEARCH(","&SUBSTITUTE({_STAGE}," ","")&",",'
+                f'MOM_PipelineStages)))')
 _CLOSE = this_row("Opportunities", "Close Date")
 
 DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -259,7 +263,8 @@ DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("Won", _counted_only("Opportunities", (
             f'IF(AND({_in_quarter(_CLOSE)},{_STAGE}="CLOSED WON"),{_AMOUNT},0)'))),
         ("Open", _counted_only("Opportunities", (
-            f'IF(AND({_in_quarter(_CLOSE)},{_STAGE}<>"CLOSED WON",{_STAGE}<>"CLOSED LOST"),'
+            f'IF(AND({_in_quarter(_CLOSE)},{_STAGE}<>"CLOSED WON",{_STAGE}<>"CLOSED LOST",'
+            f'{_IN_PIPELINE}),'
             f'{_AMOUNT},0)'))),
     ],
     "Quotas": [

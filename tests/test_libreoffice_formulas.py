@@ -204,6 +204,7 @@ def generated_plan(seed: int) -> dict:
               "Closed Lost")
     opportunities = [{"Opportunity ID": f"O{o}", "Rep": rng.choice(("Ana", "Ben", "Cy")),
                       "Stage": rng.choice(stages), "Amount": cents(90000),
+                      "Currency": rng.choice([None, currency, *others, "CHF"]),  # CHF: no rate
                       "Close Date": day()} for o in range(rng.randint(8, 20))]
     opportunities.append({**opportunities[0], "Amount": 5})            # a later duplicate
     quarter_first = [first.replace(year=first.year + (first.month + 3 * q - 1) // 12,
@@ -215,7 +216,8 @@ def generated_plan(seed: int) -> dict:
     plan = {"Plan ID": f"GEN-{seed}", "Team": f"Team {seed}", "Fiscal Year": 2027,
             "FY Start Month": start, "Currency": currency, "Status": "Approved",
             "Approved By": "CMO", "Approved On": first,
-            "Overspend Tolerance %": (0, 0.05)[seed % 2]}
+            "Overspend Tolerance %": (0, 0.05)[seed % 2],
+            "Pipeline Stages": (None, "Proposal, negotiation")[seed % 2]}   # narrowed: odd seeds
     return {"plan": plan, "tables": {
         "Campaigns": [{"Campaign ID": "C0", "Campaign": "One"}, {"Campaign ID": "C1",
                                                                  "Campaign": "Two"}],

@@ -18,8 +18,11 @@ Blocks, top to bottom (`LAYOUT` names every cell a test or reader needs):
 - Native charts over those ranges.
 
 Every figure reads the formula columns of the input sheets (`formulas.FORMULA_COLUMNS`), which
-leave out exactly the rows the engine leaves out. Open pipeline counts every open stage (the
-Plan's Pipeline Stages, when narrowed, are not applied here: `mom pipeline` applies them).
+leave out exactly the rows the engine leaves out. Opportunity amounts are converted to plan
+currency with the Rates sheet (an amount whose currency has no rate counts 0, as the engine
+leaves it out with rate-missing), and open pipeline counts the stages of the Plan's Pipeline
+Stages (blank: every open stage). One difference: when every stage listed there is closed or
+unknown, the engine falls back to every open stage (and warns); the formulas then count none.
 """
 from __future__ import annotations
 
@@ -59,6 +62,9 @@ NAMES = {
                       + plan_value("Overspend Tolerance %", "0") + "/100,"
                       + plan_value("Overspend Tolerance %", "0") + ")"),
     "MOM_CoverageTarget": "=" + plan_value("Coverage Target", "2.5"),
+    # ",PROPOSAL,NEGOTIATION," (",," when blank: every open stage counts)
+    "MOM_PipelineStages": ('=","&UPPER(SUBSTITUTE(' + plan_value("Pipeline Stages", '""')
+                           + '," ",""))&","'),
     "MOM_Quarter": "=" + quarter_label("MOM_AsOf"),
     "MOM_QuarterStart": "=DATE(YEAR(MOM_AsOf),MONTH(MOM_AsOf)-MOD(MONTH(MOM_AsOf)-MOM_FYStart,3),1)",
     "MOM_QuarterEnd": "=EDATE(MOM_QuarterStart,3)-1",
