@@ -15,8 +15,8 @@ import python_calamine
 from mom_engine.analyze import Context, analyze_book
 from mom_engine.demo import demo_team_data
 from mom_engine.pipeline import coverage
-from mom_engine.report.team_dashboard import (CAMPAIGNS, HEADLINE_FIGURES, LAYOUT, MONTH_GRID,
-                                              OVER_BUDGET, PIPELINE, TEAM_ROW)
+from mom_engine.report.team_dashboard import (CAMPAIGN_ROWS, CAMPAIGNS, HEADLINE_FIGURES, LAYOUT,
+                                              MONTH_GRID, OVER_BUDGET, PIPELINE, TEAM_ROW)
 from mom_engine.report.team_workbook import write_team_workbook
 from mom_engine.schedule import roll_up_schedule
 from mom_engine.spend import roll_up_spend
@@ -182,3 +182,27 @@ def test_burn_columns_equal_spend_burn(dashboards):
             else:
                 assert cents(row[actual]) == expected, (name, row[0])
         assert burn["actual"].notna().any() or as_of < rows[0][0], name
+
+
+def test_rows_beyond_the_dashboard_blocks_are_announced_not_dropped(dashboards, tmp_path):
+    """22 campaigns and 22 reps with a quota this quarter: the blocks show 20 each and say so
+    under them; with fewer (every other book) those cells stay blank."""
+    for name, (_, recalculated, _) in dashboards.items():
+        rows = grid(recalculated)
+        assert rows[CAMPAIGNS.first + CAMPAIGN_ROWS][0] == "", name
+        assert rows[TEAM_ROW + 1][0] == "", name
+    data = generated_plan(0)
+    as_of = as_of_for(0, data["plan"])
+    tables = data["tables"]
+    tables["Campaigns"] = [{"Campaign ID": f"C{n}", "Campaign": f"Campaign {n}"}
+                           for n in range(22)]
+    tables["Quotas"] = [{"Rep": f"Rep {n:02d}", "Quarter": "FY2027-Q1", "Quota": 100_000}
+                        for n in range(22)]
+    written = write_team_workbook(tmp_path / "many.xlsx", **data, fiscal_year=2027,
+                                  dashboard_as_of=as_of)
+    rows = grid(recalculate([written], tmp_path / "out", tmp_path / "profile")[written])
+    assert rows[CAMPAIGNS.first + CAMPAIGN_ROWS][0] == (
+        "Showing the first 20 of 22 campaigns: mom spend BOOK --by campaign lists every one")
+    assert rows[TEAM_ROW + 1][0] == (
+        "Showing 20 of 22 reps with a quota this quarter (the team line adds up these): "
+        "mom pipeline BOOK lists every one")

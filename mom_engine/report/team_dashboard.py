@@ -196,6 +196,20 @@ def rep_formulas(n: int) -> list[str]:
     ]
 
 
+def campaigns_left_out_note() -> str:
+    """Under the campaign rows: says so when the Campaigns sheet has more than they show."""
+    count = 'SUMPRODUCT(--(TRIM(""&Campaigns[Campaign ID])<>""))'
+    return (f'=IF({count}>{CAMPAIGN_ROWS},"Showing the first {CAMPAIGN_ROWS} of "&{count}&'
+            f'" campaigns: mom spend BOOK --by campaign lists every one","")')
+
+
+def reps_left_out_note() -> str:
+    """Under the team line: says so when more reps have a quota this quarter than are shown."""
+    count = f"SUMPRODUCT(--(Quotas[{COUNTED}]=1),--(Quotas[Quarter Key]=MOM_Quarter))"
+    return (f'=IF({count}>{REP_ROWS},"Showing {REP_ROWS} of "&{count}&" reps with a quota '
+            f'this quarter (the team line adds up these): mom pipeline BOOK lists every one","")')
+
+
 def team_formulas() -> list[str]:
     first, last = PIPELINE.first + 1, PIPELINE.first + REP_ROWS
     r = TEAM_ROW + 1
@@ -318,6 +332,8 @@ class DashboardWriter:
         sheet.conditional_format(CAMPAIGNS.first, 0, last, len(CAMPAIGNS.headers) - 1, {
             "type": "formula", "criteria": f'=$G{CAMPAIGNS.first + 1}="{OVER_BUDGET}"',
             "format": f["over"]})
+        sheet.write_formula(CAMPAIGNS.first + CAMPAIGN_ROWS, 0, campaigns_left_out_note(),
+                            f["note"], "")
         sheet.conditional_format(CAMPAIGNS.first, 8, last, 8, {
             "type": "cell", "criteria": ">", "value": 0, "format": f["late"]})
         self.block_header(sheet, MONTH_GRID)
@@ -339,6 +355,7 @@ class DashboardWriter:
                 sheet.write_formula(TEAM_ROW, col, formula, style, "")
             else:
                 sheet.write(TEAM_ROW, col, formula, style)
+        sheet.write_formula(TEAM_ROW + 1, 0, reps_left_out_note(), f["note"], "")
         sheet.conditional_format(PIPELINE.first, 0, PIPELINE.first + REP_ROWS - 1, 7, {
             "type": "formula", "criteria": f'=$H{PIPELINE.first + 1}="{BELOW_TARGET}"',
             "format": f["late"]})
