@@ -120,16 +120,14 @@ def workbook_rows(path: Path, data: bytes, sheet: Sheet) -> tuple[str, list[list
         workbook.close()
 
 
-MAX_EXPORT_BYTES = 200 * 2**20   # a year of CRM or ledger lines is tens of MB
+MAX_EXPORT_BYTES = 200 * 2**20   # a year of CRM or ledger lines is tens of MB (the workbook limit)
 
 
-def export_bytes(path: Path) -> bytes:
+def export_bytes(path: Path, what: str = "an export") -> bytes:
     """An export's bytes: only a regular file (a FIFO or a device would hang the run), of a
     bounded size, read once — whoever parses it parses these bytes."""
-    if not path.exists() and not path.is_symlink():
-        raise ExportError(f"{path} not found")
     try:
-        return safety.read_regular_file(path, "export", MAX_EXPORT_BYTES, "an export")
+        return safety.read_side_file(path, MAX_EXPORT_BYTES, what)
     except safety.Refused as refusal:
         raise ExportError(refusal.message) from None
 

@@ -40,12 +40,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import safety
 from .calendar import fiscal_quarters, fiscal_years
 from .findings import Finding, make_finding, sort_findings
 from .keys import id_key_series, id_keys
 from .model import Book
-from .exports import Dialect, ExportError, load_rows, number_of_text, typed_cells
+from .exports import Dialect, ExportError, export_bytes, load_rows, number_of_text, typed_cells
 from .ledger_maps import BUILT_IN_MAPS, OWN, LedgerMap
 from .read import SheetReader, find_header
 from .sheets import Column, Kind, Sheet, normalise_name
@@ -90,9 +89,6 @@ class Ledger:
 
 
 # --- reading the ledger ----------------------------------------------------------------------
-
-MAX_LEDGER_BYTES = 200 * 2**20   # a year of ERP lines is tens of MB; the workbook limit
-
 
 def _header_sheet(ledger_map: LedgerMap) -> Sheet:
     """An ERP map's headers as a sheet declaration, to find its header row and delimiter."""
@@ -194,14 +190,9 @@ def read_ledger(path: str | Path, ledger_map: LedgerMap | None = None) -> Ledger
     """Read an ERP export through its header map (the one given, else the built-in map that
     fits it best); bad cells become findings at their line, an unusable file a LedgerError."""
     path = Path(path)
-    if not path.exists() and not path.is_symlink():
-        raise LedgerError(f"ledger {path} not found")
-    try:   # only a regular file, of a bounded size, read once (a FIFO would hang the run)
-        data = safety.read_regular_file(path, "ledger", MAX_LEDGER_BYTES, "a ledger")
-    except safety.Refused as refusal:
-        raise LedgerError(f"ledger {refusal.message}") from None
     candidates = (ledger_map,) if ledger_map else BUILT_IN_MAPS
     try:
+        data = export_bytes(path, "a ledger")   # read once, as every export is
         chosen = _choose_map(path, data, candidates)
         if chosen is None:
             missing = _missing_columns(path, data, ledger_map or OWN)

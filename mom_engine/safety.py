@@ -112,6 +112,14 @@ _FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
                (stat.S_ISSOCK, "a socket"))
 
 
+def read_side_file(path: Path, limit: int, what: str) -> bytes:
+    """A file given beside the workbooks (--crm, --leads, --ledger, --map, --ledger-map): read as
+    `read_regular_file` reads it; `Refused` saying `PATH not found` when nothing is there."""
+    if not path.exists() and not path.is_symlink():
+        raise Refused("side-file", f"{path} not found")
+    return read_regular_file(path, "side-file", limit, what)
+
+
 def read_regular_file(path: Path, code: str, limit: int, what: str) -> bytes:
     """Open once, refuse anything but a regular file (a FIFO or a device would block or never
     end), bound the size, read it whole: `Refused(code, ...)` naming the file otherwise."""
