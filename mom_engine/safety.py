@@ -442,7 +442,7 @@ def _check_directory(name: str, file_size: int, members: list[zipfile.ZipInfo]) 
 
 # The fast pass reads only the common spelling every writer uses: `<c r="AB12"` (r first,
 # double quotes) and `<row r="12"`. `_WorksheetExtent.feed` checks that a part holds nothing
-# else — the count of `<c ` tags equals the count of `<c r="`, and no reference has another
+# else — every `<c` tag is `<c r="`, and no reference has another
 # shape — and any other spelling (single quotes, lowercase, spaces around `=`, a prefix the
 # root did not declare, cells or rows without `r`, a reference of 8 digits) sends the part to
 # the exact pass, which reads every tag the way calamine does.
@@ -454,8 +454,12 @@ _ROW_DIGITS = {length: re.compile(rb'r="[A-Za-z]+[0-9]{%d%s}"[^>]*(?<!/)>'
 _COLUMN_LETTERS = {length: re.compile(rb'r="[A-Za-z]{%d%s}[0-9]+"[^>]*(?<!/)>'
                                       % (length, b"," if length == 3 else b""))
                    for length in (2, 3)}
+# a value cell past column Z or row 99,999: only then are the digits and letters counted
+_FAR_CELL = re.compile(rb'r="(?:[A-Za-z]{2,}[0-9]|[A-Za-z][0-9]{6})[0-9]*"[^>]*(?<!/)>')
 _PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
-_C_NAMES = (b"o", b"f", b"u", b"h", b"e")   # <col(s)>, <cfRule>, <customSheetView>, <chartsheet>…
+# `<c` / `<row` not followed by ` r="`: another spelling of a cell or a row — unless the tag is
+# <col(s)>, <cfRule>, <customSheetView>, <chartsheet>, <ce…> or <rowBreaks>
+_OTHER_CELL_TAG = re.compile(rb'<(?:c(?! r="|[ofuhe])|row(?! r="|B))')
 _SHEET_DATA = re.compile(rb"<([\w.-]+:)?sheetData[\s>/]")
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
 _R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*([\"'])(.*?)\1", re.DOTALL)
@@ -489,6 +493,14 @@ class _WorksheetExtent:
             self.prefix = found[1] or b""
         if self.regular:
             self.regular = self._regular(text)
+        if not self.regular:
+            return            # the exact pass decides
+        if not _FAR_CELL.search(text):
+            # every value cell here is within column Z and row 99,999: one search bounds
+            # the piece (the common case) — within the limit, so no count is needed
+            self.row_digits = max(self.row_digits, 5)
+            self.column_letters = max(self.column_letters, 1)
+            return
         self.row_digits = max([self.row_digits] + [
             length for length in range(7, self.row_digits, -1)
             if _ROW_DIGITS[length].search(text)][:1])
@@ -501,17 +513,12 @@ class _WorksheetExtent:
 
     def _regular(self, text: bytes) -> bool:
         """Every cell and row tag of this piece is `<c r="…"` / `<row r="…"` with a reference
-        of the common shape (counts of literals, at C speed; a tag name that only starts with
-        c — `<cols>`, `<cfRule>` — is taken off, so what is left bounds the cell tags)."""
-        if self.prefix or (b":c" in text and _PREFIXED_TAG.search(text)):
+        of the common shape: one search, at C speed, for a `<c` or `<row` tag spelled any
+        other way (a tag name that only starts with c or row — `<cols>`, `<cfRule>`,
+        `<rowBreaks>` — is not a cell or a row)."""
+        if self.prefix or _PREFIXED_TAG.search(text):
             return False
-        cells, referenced = text.count(b"<c"), text.count(b'<c r="')
-        if cells != referenced:
-            cells -= sum(text.count(b"<c" + other) for other in _C_NAMES)
-        rows, referenced_rows = text.count(b"<row"), text.count(b'<row r="')
-        if rows != referenced_rows:
-            rows -= text.count(b"<rowB")
-        return cells == referenced and rows == referenced_rows
+        return _OTHER_CELL_TAG.search(text) is None
 
     def bounded(self) -> bool:
         if not self.regular:
@@ -690,7 +697,7 @@ def _xml_texts(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
 
 def _scan_text(name: str, part: str, text: bytes,
                extent: _WorksheetExtent | _OdsExtent | None) -> None:
-    if b"<!" in text and _DTD.search(text):
+    if b"!" in text and _DTD.search(text):   # a one-byte search first (memchr)
         raise Refused("book-unreadable", (
             f"{name}: part {part} declares a DTD (XML entities); refused as unsafe — open the "
             "file in Excel and save it again"))
