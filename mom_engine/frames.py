@@ -103,7 +103,7 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
         if not rows:
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
-        reader = (TableReader if fast else SheetReader)(book, sheet, title, {})
+        reader = (TableReader if fast else SheetReader)(book, sheet, title)
         book.tables[sheet.name] = reader.read(rows)
     if check:
         book.findings.extend(check_given(book, set(by_sheet)))
@@ -174,7 +174,7 @@ def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None) -> P
         if not rows:
             return PlanSettings()
     book.plan_sheet = book.plan_sheet or "Plan"
-    settings = read_plan(book, rows, {})
+    settings = read_plan(book, rows)
     if isinstance(plan, Mapping):
         # A mapping names only what it wants to set: no findings for the fields it leaves out.
         book.findings[:] = [f for f in book.findings if f.code != "value-required"]
