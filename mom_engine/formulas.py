@@ -230,6 +230,20 @@ _IN_PIPELINE = (f'OR(MOM_PipelineStages=",,",ISNUMBER(SEARCH(","&SUBSTITUTE({_ST
                 f'MOM_PipelineStages)))')
 _CLOSE = this_row("Opportunities", "Close Date")
 
+_REMAINING = this_row("Quotas", "Remaining Quota")
+
+
+def _this_quarter(formula: str) -> str:
+    """On a counted quota row of the quarter of As of (it has a Quarter Rank), else ""."""
+    return f'=IF({this_row("Quotas", "Quarter Rank")}="","",{formula})'
+
+
+def _rep_deals(column: str) -> str:
+    """Σ an Opportunities helper column over the deals of this quota row's rep."""
+    return (f'SUMPRODUCT(--(TRIM(""&Opportunities[Rep])={key_of("Quotas", "Rep")}),'
+            f'Opportunities[{column}])')
+
+
 DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "Budget": [
         ("Month Start", (f'=IF({_present("Budget")},IFERROR(DATE(YEAR({this_row("Budget", "Month")}),'
@@ -279,6 +293,14 @@ DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
             f'=IF(AND({this_row("Quotas", COUNTED)}=1,{this_row("Quotas", "Quarter Key")}=MOM_Quarter),'
             f'SUMPRODUCT(--(Quotas[{COUNTED}]=1),--(Quotas[Quarter Key]=MOM_Quarter),'
             f'--(ROW(Quotas[Quarter Key])<=ROW())),"")')),
+        # every rep with a quota this quarter (the team line adds these up, however many)
+        ("Won", _this_quarter(_rep_deals("Won"))),
+        ("Open", _this_quarter(_rep_deals("Open"))),
+        ("Remaining Quota", _this_quarter(
+            f'ROUND({this_row("Quotas", "Quota")},2)-{this_row("Quotas", "Won")}')),
+        ("Below Target", _this_quarter(
+            f'IF({_REMAINING}<=0,0,IF({this_row("Quotas", "Open")}/{_REMAINING}'
+            '<MOM_CoverageTarget,1,0))')),
     ],
 }
 
@@ -287,7 +309,7 @@ DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
 # (as-of dependent, computed when the workbook opens).
 TEMPLATE_FORMULA_COLUMNS = {**FORMULA_COLUMNS, **DASHBOARD_COLUMNS}
 MONEY_FORMULA_COLUMNS = {"Amount in Plan Currency", "Invoiced in Plan Currency",
-                         "Open Commitment", *FIGURES}
+                         "Open Commitment", *FIGURES, "Won", "Open", "Remaining Quota"}
 
 
 # --- the cached values: the engine's figures, row by row ---------------------------------------

@@ -184,9 +184,24 @@ def test_burn_columns_equal_spend_burn(dashboards):
         assert burn["actual"].notna().any() or as_of < rows[0][0], name
 
 
+def test_pipeline_stages_all_closed_or_unknown_count_every_open_stage(dashboards):
+    """Generated plan 0 lists only a closed and an unknown stage: the engine warns and counts
+    every open stage, and so do the formulas (not none)."""
+    written, recalculated, as_of = dashboards["generated0"]
+    analysis = analyze_book(written, context=Context(as_of=as_of))
+    assert analysis.book.plan.pipeline_stages == ("Prospecting", "Qualification", "Proposal",
+                                                  "Negotiation")
+    assert ("Plan", "value-enum") in {(f.sheet, f.code) for f in analysis.findings}
+    report = coverage([analysis.book], as_of)
+    team = grid(recalculated)[TEAM_ROW]
+    assert report.team["open"] > 0
+    assert cents(team[3]) == report.team["open"]
+
+
 def test_rows_beyond_the_dashboard_blocks_are_announced_not_dropped(dashboards, tmp_path):
     """22 campaigns and 22 reps with a quota this quarter: the blocks show 20 each and say so
-    under them; with fewer (every other book) those cells stay blank."""
+    under them; with fewer (every other book) those cells stay blank. The team line counts all
+    22 reps — Ana and Ben, the two with pipeline, are the last two, beyond the 20 shown."""
     for name, (_, recalculated, _) in dashboards.items():
         rows = grid(recalculated)
         assert rows[CAMPAIGNS.first + CAMPAIGN_ROWS][0] == "", name
@@ -196,13 +211,25 @@ def test_rows_beyond_the_dashboard_blocks_are_announced_not_dropped(dashboards, 
     tables = data["tables"]
     tables["Campaigns"] = [{"Campaign ID": f"C{n}", "Campaign": f"Campaign {n}"}
                            for n in range(22)]
-    tables["Quotas"] = [{"Rep": f"Rep {n:02d}", "Quarter": "FY2027-Q1", "Quota": 100_000}
-                        for n in range(22)]
+    tables["Quotas"] = [{"Rep": rep, "Quarter": "FY2027-Q1", "Quota": 100_000}
+                        for rep in [*(f"Rep {n:02d}" for n in range(20)), "Ana", "Ben"]]
     written = write_team_workbook(tmp_path / "many.xlsx", **data, fiscal_year=2027,
                                   dashboard_as_of=as_of)
     rows = grid(recalculate([written], tmp_path / "out", tmp_path / "profile")[written])
     assert rows[CAMPAIGNS.first + CAMPAIGN_ROWS][0] == (
         "Showing the first 20 of 22 campaigns: mom spend BOOK --by campaign lists every one")
     assert rows[TEAM_ROW + 1][0] == (
-        "Showing 20 of 22 reps with a quota this quarter (the team line adds up these): "
+        "Showing 20 of 22 reps with a quota this quarter (the team line counts every one): "
         "mom pipeline BOOK lists every one")
+    assert [r[0] for r in rows[PIPELINE.first:PIPELINE.first + PIPELINE.rows]] == [
+        f"Rep {n:02d}" for n in range(20)]
+    book = analyze_book(written, context=Context(as_of=as_of)).book
+    report = coverage([book], as_of)
+    assert len(report.reps.dropna(subset=["quota"])) == 22
+    shown = {r["rep"]: r for r in report.reps.to_dict("records")}
+    assert shown["Ana"]["won"] + shown["Ben"]["won"] > 0 or shown["Ana"]["open"] > 0
+    team = rows[TEAM_ROW]
+    assert cents(team[3]) == report.team["open"]
+    assert cents(team[4]) == report.team["remaining_quota"]
+    assert round(team[5], 4) == round(report.team["coverage"], 4)
+    assert team[7] == f"{report.team['reps_below_target']} below target"

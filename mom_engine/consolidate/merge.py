@@ -254,13 +254,16 @@ def sum_burns(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     if priced.empty:
         return pd.DataFrame(columns=["month", "books", *figures])
     calendar = pd.period_range(min(priced["month"]), max(priced["month"]), freq="M").astype(str)
-    totals = {figure: np.zeros(len(calendar), dtype=np.int64) for figure in figures}
-    books = 0
-    for _, burn in priced.groupby("book", sort=False):
-        books += 1
-        for figure in figures:
-            carried = burn.set_index("month")[figure].astype("Float64").reindex(calendar).ffill()
-            totals[figure] += carried.fillna(0).to_numpy(dtype=np.int64)
+    book = np.unique(priced["book"].astype(object).to_numpy(), return_inverse=True)[1]
+    books = int(book.max()) + 1
+    column = np.searchsorted(np.asarray(calendar, dtype=object), priced["month"].to_numpy())
+    totals = {}
+    for figure in figures:   # books × months, each book's figures carried forward, summed
+        grid = np.full((books, len(calendar)), np.nan)
+        grid[book.reshape(-1), column] = priced[figure].to_numpy(dtype="float64", na_value=np.nan)
+        known = np.where(np.isnan(grid), 0, np.arange(len(calendar)))
+        carried = grid[np.arange(books)[:, None], np.maximum.accumulate(known, axis=1)]
+        totals[figure] = np.nan_to_num(carried, nan=0).astype(np.int64).sum(axis=0)
     month = as_of.strftime("%Y-%m")
     to_date = calendar <= month
     out = pd.DataFrame({"month": calendar, "books": books,

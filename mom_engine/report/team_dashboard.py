@@ -13,16 +13,17 @@ Blocks, top to bottom (`LAYOUT` names every cell a test or reader needs):
   and cumulatively, and the burn the chart draws — `spend.spend_burn`'s cumulative budget and
   committed + spent through the month of As of (its projection needs the engine: `mom spend`).
 - Pipeline for the fiscal quarter of As of: per rep with a quota in that quarter quota, won,
-  open, coverage, gap against the Coverage Target; the team line (Σ open of every rep ÷ Σ of the
-  reps' remaining quota floored at 0, and how many reps are below target).
+  open, coverage, gap against the Coverage Target (the first 20; the Quotas helpers hold every
+  rep's); the team line (Σ open of every rep ÷ Σ of every quota rep's remaining quota floored
+  at 0, and how many of them are below target — shown or not).
 - Native charts over those ranges.
 
 Every figure reads the formula columns of the input sheets (`formulas.FORMULA_COLUMNS`), which
 leave out exactly the rows the engine leaves out. Opportunity amounts are converted to plan
 currency with the Rates sheet (an amount whose currency has no rate counts 0, as the engine
 leaves it out with rate-missing), and open pipeline counts the stages of the Plan's Pipeline
-Stages (blank: every open stage). One difference: when every stage listed there is closed or
-unknown, the engine falls back to every open stage (and warns); the formulas then count none.
+Stages (blank, or every stage listed there closed or unknown: every open stage, as the engine
+falls back with a warning).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..formulas import COUNTED, PLAN_CURRENCY_NAME
+from ..sheets import OPEN_STAGES, normalise_name
 from .charts import ITEMS, MONEY_AXIS, RATIO_AXIS, set_axes
 
 SHEET = "Dashboard"
@@ -52,6 +54,14 @@ def quarter_label(day: str) -> str:
             f'&"-Q"&(INT(MOD(MONTH({day})-MOM_FYStart,12)/3)+1)')
 
 
+def _without_separators(text: str) -> str:
+    """A list's text with spaces, hyphens and underscores removed and ";" read as ","
+    (names match ignoring them, lists split on either)."""
+    for junk, by in ((" ", ""), ("-", ""), ("_", ""), (";", ",")):
+        text = f'SUBSTITUTE({text},"{junk}","{by}")'
+    return text
+
+
 # Defined names every sheet's formulas may use (the helper columns read MOM_AsOf and the quarter).
 NAMES = {
     "MOM_AsOf": f"={SHEET}!{AS_OF_CELL}",
@@ -62,9 +72,14 @@ NAMES = {
                       + plan_value("Overspend Tolerance %", "0") + "/100,"
                       + plan_value("Overspend Tolerance %", "0") + ")"),
     "MOM_CoverageTarget": "=" + plan_value("Coverage Target", "2.5"),
-    # ",PROPOSAL,NEGOTIATION," (",," when blank: every open stage counts)
-    "MOM_PipelineStages": ('=","&UPPER(SUBSTITUTE(' + plan_value("Pipeline Stages", '""')
-                           + '," ",""))&","'),
+    # ",PROPOSAL,NEGOTIATION," as listed (spaces, hyphens and underscores ignored, ";" = ",")
+    "MOM_PipelineStagesListed": ('=","&UPPER(' + _without_separators(
+        plan_value("Pipeline Stages", '""')) + ')&","'),
+    # what counts: the listed open stages; ",," (every open stage) when none is listed or
+    # every stage listed is closed or unknown — the engine's fallback (read._pipeline_stages)
+    "MOM_PipelineStages": ("=IF(OR(" + ",".join(
+        f'ISNUMBER(SEARCH(",{normalise_name(stage).upper()},",MOM_PipelineStagesListed))'
+        for stage in OPEN_STAGES) + '),MOM_PipelineStagesListed,",,")'),
     "MOM_Quarter": "=" + quarter_label("MOM_AsOf"),
     "MOM_QuarterStart": "=DATE(YEAR(MOM_AsOf),MONTH(MOM_AsOf)-MOD(MONTH(MOM_AsOf)-MOM_FYStart,3),1)",
     "MOM_QuarterEnd": "=EDATE(MOM_QuarterStart,3)-1",
@@ -178,21 +193,24 @@ def month_formulas(index: int) -> list[str]:
 
 
 def rep_formulas(n: int) -> list[str]:
+    """Row n (1-based) of the pipeline block: the n-th quota row of the quarter, its figures
+    from the Quotas helpers (`formulas.DASHBOARD_COLUMNS`)."""
     row = PIPELINE.first + n - 1
     r = row + 1
     position = f"MATCH({n},Quotas[Quarter Rank],0)"
     blank = f'IF($A{r}="","",'
-    def deals(column: str) -> str:
-        return f'SUMPRODUCT(--(TRIM(""&Opportunities[Rep])=$A{r}),Opportunities[{column}])'
+
+    def quota(column: str) -> str:
+        return f"INDEX(Quotas[{column}],{position})"
     return [
         f'=IFERROR(TRIM(""&INDEX(Quotas[Rep],{position})),"")',
-        f"={blank}ROUND(INDEX(Quotas[Quota],{position}),2))",
-        f"={blank}{deals('Won')})",
-        f"={blank}{deals('Open')})",
-        f"={blank}B{r}-C{r})",
+        f"={blank}ROUND({quota('Quota')},2))",
+        f"={blank}{quota('Won')})",
+        f"={blank}{quota('Open')})",
+        f"={blank}{quota('Remaining Quota')})",
         f'={blank}IF(E{r}<=0,"",D{r}/E{r}))',
         f"={blank}MAX(0,ROUND(MOM_CoverageTarget*E{r}-D{r},2)))",
-        f'={blank}IF(E{r}<=0,"{QUOTA_MET}",IF(D{r}/E{r}<MOM_CoverageTarget,"{BELOW_TARGET}","")))',
+        f'={blank}IF(E{r}<=0,"{QUOTA_MET}",IF({quota("Below Target")}=1,"{BELOW_TARGET}","")))',
     ]
 
 
@@ -207,21 +225,23 @@ def reps_left_out_note() -> str:
     """Under the team line: says so when more reps have a quota this quarter than are shown."""
     count = f"SUMPRODUCT(--(Quotas[{COUNTED}]=1),--(Quotas[Quarter Key]=MOM_Quarter))"
     return (f'=IF({count}>{REP_ROWS},"Showing {REP_ROWS} of "&{count}&" reps with a quota '
-            f'this quarter (the team line adds up these): mom pipeline BOOK lists every one","")')
+            f'this quarter (the team line counts every one): mom pipeline BOOK lists every '
+            f'one","")')
 
 
 def team_formulas() -> list[str]:
-    first, last = PIPELINE.first + 1, PIPELINE.first + REP_ROWS
+    """The team line over every rep, shown or not: Σ open ÷ Σ remaining quota floored at 0
+    (the Quotas helpers of every quota row of the quarter), and how many reps are below."""
     r = TEAM_ROW + 1
     return [
         "Team",
         "",
         "=SUM(Opportunities[Won])",
         "=SUM(Opportunities[Open])",
-        f'=SUMIF(E{first}:E{last},">0")',
+        '=SUMIF(Quotas[Remaining Quota],">0")',
         f'=IF(E{r}>0,D{r}/E{r},"")',
         "",
-        f'=COUNTIF(H{first}:H{last},"{BELOW_TARGET}")&" below target"',
+        '=SUM(Quotas[Below Target])&" below target"',
     ]
 
 
