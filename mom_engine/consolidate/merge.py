@@ -62,7 +62,8 @@ class Consolidation:
         self.sources: list[dict[str, Any]] = []
         self.crossbook = CrossBookChecks()
         self.frames: dict[str, list[pd.DataFrame]] = defaultdict(list)    # chunks of books
-        self.pending: dict[str, list[pd.DataFrame]] = defaultdict(list)   # not yet chunked
+        # not yet chunked: (book index, frame) — the index column is added once per chunk
+        self.pending: dict[str, list[tuple[int, pd.DataFrame]]] = defaultdict(list)
         self.rows = {"read": 0, "consolidated": 0, "rejected": 0}
         self.keys: list[CrossBookKeys] = []
 
@@ -80,9 +81,9 @@ class Consolidation:
         self.keys.append(CrossBookKeys.of(result))
         for key, frame in result.tables.items():
             pending = self.pending[key]
-            pending.append(frame.assign(_index=np.int64(result.index)))
+            pending.append((result.index, frame))
             if len(pending) >= CHUNK_BOOKS:   # many small frames → one: little overhead each
-                self.frames[key].append(pd.concat(pending, ignore_index=True))
+                self.frames[key].append(_chunk(pending))
                 pending.clear()
         self.results.append(_summary_only(result))
 
@@ -189,7 +190,9 @@ class Consolidation:
 
     def all_frames(self) -> dict[str, list[pd.DataFrame]]:
         keys = list(dict.fromkeys([*self.frames, *self.pending]))
-        return {key: [*self.frames.get(key, []), *self.pending.get(key, [])] for key in keys}
+        return {key: [*self.frames.get(key, []),
+                      *([_chunk(self.pending[key])] if self.pending.get(key) else [])]
+                for key in keys}
 
     def combine(self, key: str, frames: list[pd.DataFrame],
                 rates: dict[int, Decimal]) -> pd.DataFrame:
@@ -324,6 +327,14 @@ def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
     frame["likely_duplicate"] = [(b, a) in marked for b, a in
                                  zip(books, frame["Asset ID"].astype(object), strict=True)]
     return frame
+
+
+def _chunk(pending: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
+    """Per-book frames as one, each row with its book's `_index`."""
+    chunk = pd.concat([frame for _, frame in pending], ignore_index=True)
+    chunk["_index"] = np.repeat(np.array([index for index, _ in pending], dtype=np.int64),
+                                [len(frame) for _, frame in pending])
+    return chunk
 
 
 def _summary_only(result: BookResult) -> BookResult:
