@@ -19,7 +19,7 @@ import os
 import re
 import zipfile
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -265,14 +265,8 @@ class SheetReader:
                          f"required column '{column.name}' is missing from the header in row "
                          f"{header + 1}; add it", column=column.name,
                          row=header + 1)
-        data_rows: list[tuple[int, list[Any]]] = []
-        for index in range(header + 1, len(rows)):
-            row = rows[index]
-            if _blank_row(row):
-                continue
-            data_rows.append((index + 1, row))
-        numbers = np.fromiter((n for n, _ in data_rows), dtype=np.int64, count=len(data_rows))
-        rejected = np.zeros(len(data_rows), dtype=bool)
+        numbers, cells = self.data_cells(rows, header)
+        rejected = np.zeros(len(numbers), dtype=bool)
         if missing:
             rejected[:] = True
         special = self.cells.specials(positions[c.name] for c in sheet.columns
@@ -281,9 +275,9 @@ class SheetReader:
         for column in sheet.columns:
             position = positions.get(column.name)
             if position is None:
-                columns[column.name] = _typed([column.default] * len(data_rows), column)
+                columns[column.name] = _typed([column.default] * len(numbers), column)
                 continue
-            raw = [row[position] if position < len(row) else "" for _, row in data_rows]
+            raw = cells(position, "")
             if position in special:
                 raw = self.apply_special(raw, numbers, position, column, special[position])
             if column.name in self.percent_columns:
@@ -293,12 +287,23 @@ class SheetReader:
             values = self.parse_column(column, raw, numbers, rejected, table.letters[column.name])
             columns[column.name] = _typed(values, column)
         for header_text, position in table_extra(positions, table):
-            columns[header_text] = [row[position] if position < len(row) else None
-                                    for _, row in data_rows]
+            columns[header_text] = cells(position, None)
         columns["_row"] = numbers
         columns["_rejected"] = rejected
         table.frame = pd.DataFrame(columns)
         return table
+
+    def data_cells(self, rows: list[list[Any]], header: int
+                   ) -> tuple[np.ndarray, Callable[[int, Any], list[Any]]]:
+        """The Excel row numbers of the rows below the header that are not blank, and a function
+        giving one column's cells in those rows (`missing` where a short row ends first)."""
+        data_rows = [(index + 1, rows[index]) for index in range(header + 1, len(rows))
+                     if not _blank_row(rows[index])]
+        numbers = np.fromiter((n for n, _ in data_rows), dtype=np.int64, count=len(data_rows))
+
+        def cells(position: int, missing: Any) -> list[Any]:
+            return [row[position] if position < len(row) else missing for _, row in data_rows]
+        return numbers, cells
 
     def map_columns(self, header: list[Any], row_number: int, table: Table) -> dict[str, int]:
         """Header cells → declared column positions; extra and duplicate headers noted.
