@@ -231,6 +231,38 @@ _IN_PIPELINE = (f'OR(MOM_PipelineStages=",,",ISNUMBER(SEARCH(","&SUBSTITUTE({_ST
 _CLOSE = this_row("Opportunities", "Close Date")
 
 _REMAINING = this_row("Quotas", "Remaining Quota")
+_MONTH_START = this_row("Budget", "Month Start")
+_PLANNED_AHEAD = this_row("Budget", "Planned Ahead")
+_BUDGET_ACTIVITY = key_of("Budget", "Activity ID")
+# Σ Planned Ahead of this row's activity over the rows of earlier months and, in its own
+# month, over the rows up to this one
+_AHEAD_THROUGH = (
+    f'SUMPRODUCT((TRIM(""&Budget[Activity ID])={_BUDGET_ACTIVITY})*((Budget[Month Start]'
+    f'<{_MONTH_START})+(Budget[Month Start]={_MONTH_START})*(ROW(Budget[Month Start])<=ROW())),'
+    'Budget[Planned Ahead])')
+_COMMITTED_OF_ROW = (f'INDEX(Activities[Committed],MATCH({_BUDGET_ACTIVITY},'
+                     f'Activities[{KEYS["Activities"]}],0))')
+_ACTIVITY_PLANNED_AHEAD = this_row("Activities", "Planned Ahead")
+_RUN_RATE_AHEAD = this_row("Activities", "Run Rate Ahead")
+# The year-end forecast per activity (spend.forecast_spend), as of the Dashboard's As of:
+# the months ahead cost the activity's Planned amounts for them when it has any, else its run
+# rate (spent ÷ fiscal months elapsed × months ahead, to the cent); projected = max(0, that −
+# committed); forecast = committed + spent + projected.
+FORECAST_COLUMNS = [
+    ("Planned Ahead", _counted_only("Activities", (
+        f'ROUND(SUMPRODUCT(--(TRIM(""&Budget[Activity ID])={ACTIVITY}),Budget[Planned Ahead]),'
+        '2)'))),
+    ("Run Rate Ahead", _counted_only("Activities", (
+        f'IF(OR({_ACTIVITY_PLANNED_AHEAD}>0,MOM_MonthsElapsed=0,MOM_MonthsAhead=0),0,'
+        f'ROUND(ROUND({this_row("Activities", "Spent")}*100,0)*MOM_MonthsAhead'
+        '/MOM_MonthsElapsed,0)/100)'))),
+    ("Projected", _counted_only("Activities", (
+        f'MAX(0,ROUND({_ACTIVITY_PLANNED_AHEAD}+{_RUN_RATE_AHEAD}'
+        f'-{this_row("Activities", "Committed")},2))'))),
+    ("Forecast", _counted_only("Activities", (
+        f'ROUND({this_row("Activities", "Committed")}+{this_row("Activities", "Spent")}'
+        f'+{this_row("Activities", "Projected")},2)'))),
+]
 
 
 def _this_quarter(formula: str) -> str:
@@ -245,10 +277,22 @@ def _rep_deals(column: str) -> str:
 
 
 DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "Activities": FORECAST_COLUMNS,
     "Budget": [
         ("Month Start", (f'=IF({_present("Budget")},IFERROR(DATE(YEAR({this_row("Budget", "Month")}),'
                          f'MONTH({this_row("Budget", "Month")}),1),""),"")')),
         (COUNTED, _counted_row("Budget", _counted_activity(key_of("Budget", "Activity ID")))),
+        # the year-end forecast (spend.forecast_spend): Planned of the fiscal months after the
+        # month of As of, and this row's part of its activity's projection beyond what the
+        # activity's open POs already commit (they pay for the months ahead first) — rows
+        # taken in month, then row order, so that Σ over the rows through a month is the
+        # activity's projection through that month
+        ("Planned Ahead", _counted_only("Budget", (
+            f'IF(AND(ISNUMBER({_MONTH_START}),{_MONTH_START}>=MOM_AheadFirst,'
+            f'{_MONTH_START}<MOM_NextFYFirst),ROUND({this_row("Budget", "Planned")},2),0)'))),
+        ("Projected", _counted_only("Budget", (
+            f'IF({_PLANNED_AHEAD}=0,0,ROUND(MAX(0,{_AHEAD_THROUGH}-{_COMMITTED_OF_ROW})'
+            f'-MAX(0,{_AHEAD_THROUGH}-{_PLANNED_AHEAD}-{_COMMITTED_OF_ROW}),2))'))),
     ],
     "Tasks": [
         ("Task Key", f'=IF({_present("Tasks")},{key_of("Tasks", "Task ID")},"")'),
@@ -307,9 +351,11 @@ DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
 # Every formula column the team workbook carries: the spend figures and their helpers (cached
 # from the engine) and the Dashboard's helpers on Budget, Tasks, Opportunities and Quotas
 # (as-of dependent, computed when the workbook opens).
-TEMPLATE_FORMULA_COLUMNS = {**FORMULA_COLUMNS, **DASHBOARD_COLUMNS}
+TEMPLATE_FORMULA_COLUMNS = {sheet: FORMULA_COLUMNS.get(sheet, []) + DASHBOARD_COLUMNS.get(sheet, [])
+                            for sheet in dict.fromkeys([*FORMULA_COLUMNS, *DASHBOARD_COLUMNS])}
 MONEY_FORMULA_COLUMNS = {"Amount in Plan Currency", "Invoiced in Plan Currency",
-                         "Open Commitment", *FIGURES, "Won", "Open", "Remaining Quota"}
+                         "Open Commitment", *FIGURES, "Won", "Open", "Remaining Quota",
+                         "Planned Ahead", "Run Rate Ahead", "Projected", "Forecast"}
 
 
 # --- the cached values: the engine's figures, row by row ---------------------------------------

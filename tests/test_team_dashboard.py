@@ -15,13 +15,14 @@ import python_calamine
 from mom_engine.analyze import Context, analyze_book
 from mom_engine.demo import demo_team_data
 from mom_engine.pipeline import coverage
-from mom_engine.report.team_dashboard import (CAMPAIGN_ROWS, CAMPAIGNS, HEADLINE_FIGURES, LAYOUT,
+from mom_engine.report.team_dashboard import (BURN_LINE_COLUMN, CAMPAIGN_ROWS, CAMPAIGNS,
+                                              FORECAST_OVER, HEADLINE_FIGURES, LAYOUT,
                                               MONTH_GRID, OVER_BUDGET, PIPELINE, TEAM_ROW)
 from mom_engine.report.team_workbook import write_team_workbook
 from mom_engine.schedule import roll_up_schedule
 from mom_engine.spend import roll_up_spend
 
-from .test_libreoffice_formulas import GENERATED, generated_plan, recalculate
+from .test_libreoffice_formulas import GENERATED, generated_plan, recalculate, sheet_records
 
 pytestmark = pytest.mark.libreoffice
 D = dt.date
@@ -49,6 +50,14 @@ def dashboards(tmp_path_factory):
         books[f"generated{seed}"] = (write_team_workbook(
             base / f"generated{seed}.xlsx", **data, fiscal_year=2027, dashboard_as_of=as_of),
             as_of)
+    # As of before the fiscal year (no month elapsed) and after it (none ahead)
+    for seed, days in ((1, -20), (2, 385)):
+        data = generated_plan(seed)
+        start = data["plan"]["FY Start Month"]
+        as_of = D(2026 if start > 1 else 2027, start, 1) + dt.timedelta(days=days)
+        books[f"generated{seed}-{days}"] = (write_team_workbook(
+            base / f"generated{seed}-{days}.xlsx", **data, fiscal_year=2027,
+            dashboard_as_of=as_of), as_of)
     out = recalculate([p for p, _ in books.values()], base / "out", base / "profile")
     return {name: (path, out[path], as_of) for name, (path, as_of) in books.items()}
 
@@ -174,14 +183,51 @@ def test_burn_columns_equal_spend_burn(dashboards):
         book = analyze_book(written, context=Context(as_of=as_of)).book
         burn = spend_burn(book, as_of)
         rows = grid(recalculated)[MONTH_GRID.first:MONTH_GRID.first + MONTH_GRID.rows]
-        budget, actual = BURN_COLUMNS
+        budget, actual, projected = BURN_COLUMNS
         assert [cents(r[budget]) for r in rows] == burn["budget"].tolist(), name
-        for row, expected in zip(rows, burn["actual"], strict=True):
-            if pd.isna(expected):
-                assert row[actual] == "", (name, row[0], row[actual])
-            else:
-                assert cents(row[actual]) == expected, (name, row[0])
+        for column, figure in ((actual, "actual"), (projected, "projected")):
+            for row, expected in zip(rows, burn[figure], strict=True):
+                if pd.isna(expected):
+                    assert row[column] == "", (name, row[0], figure, row[column])
+                else:
+                    assert cents(row[column]) == expected, (name, row[0], figure)
+        # the chart's line: to date, then projected
+        assert [cents(r[BURN_LINE_COLUMN]) for r in rows] == [
+            a if pd.isna(p) else p for a, p in zip(burn["actual"], burn["projected"],
+                                                     strict=True)], name
         assert burn["actual"].notna().any() or as_of < rows[0][0], name
+
+
+def test_year_end_forecast_equals_the_engine(dashboards):
+    """The headline's projected and year-end forecast, its over-budget note and every
+    activity's Projected and Forecast equal `spend.forecast_spend` as of As of, to the cent —
+    both methods (Planned amounts ahead, run rate) with a projection beyond commitments."""
+    from fractions import Fraction
+
+    from mom_engine.spend import forecast_spend
+    methods = set()
+    for name, (written, recalculated, as_of) in dashboards.items():
+        book = analyze_book(written, context=Context(as_of=as_of)).book
+        forecast = forecast_spend(book, as_of)
+        plan = forecast.by("plan").iloc[0]
+        rows = grid(recalculated)
+        row, col = LAYOUT["headline"]["Year-end forecast"]
+        assert cents(rows[row][col]) == plan["forecast"], name
+        row, col = LAYOUT["headline"]["Projected, months ahead"]
+        assert cents(rows[row][col]) == plan["projected"], name
+        limit = plan["budgeted"] * (1 + Fraction(str(book.plan.overspend_tolerance or 0)))
+        assert rows[LAYOUT["headline"]["Year-end forecast"][0]][2] == (
+            FORECAST_OVER if plan["forecast"] > limit else ""), name
+        engine = forecast.by("activity").set_index("key")
+        shown = [r for r in sheet_records(recalculated, "Activities") if r["Counted"] == 1]
+        assert sorted(r["Activity ID"] for r in shown) == sorted(engine.index), name
+        for record in shown:
+            expected = engine.loc[record["Activity ID"]]
+            assert [cents(record["Projected"]), cents(record["Forecast"])] == [
+                expected["projected"], expected["forecast"]], (name, record["Activity ID"])
+            if expected["projected"] > 0:
+                methods.add(expected["method"])
+    assert methods == {"planned", "run rate"}
 
 
 def test_pipeline_stages_all_closed_or_unknown_count_every_open_stage(dashboards):

@@ -4,14 +4,17 @@ LibreOffice both evaluate, so the Dashboard is live without Python (issue 13; SP
 Blocks, top to bottom (`LAYOUT` names every cell a test or reader needs):
 - As of (B3, `MOM_AsOf`): `=TODAY()` unless overwritten with a date — the day the schedule and
   the pipeline quarter are measured at.
-- Plan headline: budgeted, planned, committed, spent, remaining, % of budget used (plan currency).
+- Plan headline: budgeted, planned, committed, spent, remaining, % of budget used, projected for
+  the months ahead and the year-end forecast, said when over budget (plan currency).
 - One row per campaign (the Campaigns sheet, in sheet order): budgeted, committed, spent,
   remaining, an over-budget flag (committed + spent > budgeted × (1 + Overspend Tolerance %)),
   % complete (ΣEV ÷ Σduration over its tasks), late tasks and tasks planned to start in the
   week of As of (Monday–Sunday).
 - The fiscal-year month grid (FY Start Month respected): budgeted, committed, spent per month
-  and cumulatively, and the burn the chart draws — `spend.spend_burn`'s cumulative budget and
-  committed + spent through the month of As of (its projection needs the engine: `mom spend`).
+  and cumulatively, and the burn the chart draws — `spend.spend_burn`'s cumulative budget,
+  committed + spent through the month of As of, and the projection from it to the year-end
+  forecast (`spend.forecast_spend`, as of As of: the `Planned Ahead`, `Run Rate Ahead`,
+  `Projected`, `Forecast` helpers on Activities and `Planned Ahead`, `Projected` on Budget).
 - Pipeline for the fiscal quarter of As of: per rep with a quota in that quarter quota, won,
   open, coverage, gap against the Coverage Target (the first 20; the Quotas helpers hold every
   rep's); the team line (Σ open of every rep ÷ Σ of every quota rep's remaining quota floored
@@ -68,6 +71,12 @@ NAMES = {
     "MOM_FYStart": "=" + plan_value("FY Start Month", "1"),
     "MOM_FiscalYear": "=" + plan_value("Fiscal Year", "YEAR(TODAY())"),
     "MOM_FYFirst": "=DATE(MOM_FiscalYear-IF(MOM_FYStart>1,1,0),MOM_FYStart,1)",
+    "MOM_NextFYFirst": "=EDATE(MOM_FYFirst,12)",
+    # the forecast's months: fiscal months elapsed (the month of As of included), and ahead
+    "MOM_MonthsElapsed": ("=MAX(0,MIN(12,(YEAR(MOM_AsOf)-YEAR(MOM_FYFirst))*12"
+                          "+MONTH(MOM_AsOf)-MONTH(MOM_FYFirst)+1))"),
+    "MOM_MonthsAhead": "=12-MOM_MonthsElapsed",
+    "MOM_AheadFirst": "=EDATE(MOM_FYFirst,MOM_MonthsElapsed)",
     "MOM_Tolerance": ("=IF(" + plan_value("Overspend Tolerance %", "0") + ">1,"
                       + plan_value("Overspend Tolerance %", "0") + "/100,"
                       + plan_value("Overspend Tolerance %", "0") + ")"),
@@ -100,17 +109,21 @@ class Block:
         return self.first - 1
 
 
-HEADLINE = Block("Plan headline", ("Figure", "Amount"), 8, 6)
-HEADLINE_FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining", "% of budget used")
+HEADLINE_FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining", "% of budget used",
+                    "Projected, months ahead", "Year-end forecast")
+HEADLINE = Block("Plan headline", ("Figure", "Amount"), 8, len(HEADLINE_FIGURES))
+FORECAST_OVER = "Over budget at year end"
 CAMPAIGNS = Block("Campaigns", ("Campaign ID", "Campaign", "Budgeted", "Committed", "Spent",
                                 "Remaining", "Over budget", "% Complete", "Late Tasks",
-                                "Starting This Week"), 17, CAMPAIGN_ROWS)
+                                "Starting This Week"), HEADLINE.first + HEADLINE.rows + 3,
+                  CAMPAIGN_ROWS)
 MONTH_GRID = Block("Fiscal year by month", ("Month", "Budgeted", "Committed", "Spent",
                                             "Cumulative Budgeted", "Cumulative Committed",
                                             "Cumulative Spent", "Burn: Budget",
-                                            "Burn: Committed + Spent"),
+                                            "Burn: Committed + Spent", "Burn: Projected"),
                    CAMPAIGNS.first + CAMPAIGN_ROWS + 3, MONTHS)
-BURN_COLUMNS = (7, 8)       # the burn chart's columns (`spend.spend_burn`'s budget and actual)
+BURN_COLUMNS = (7, 8, 9)    # the burn's columns: `spend.spend_burn`'s budget, actual, projected
+BURN_LINE_COLUMN = 11       # the chart's committed + spent line: to date, then projected
 PIPELINE = Block("Pipeline coverage, fiscal quarter of As of", (
     "Rep", "Quota", "Won", "Open", "Remaining Quota", "Coverage", "Gap", "Status"),
     MONTH_GRID.first + MONTHS + 3, REP_ROWS)
@@ -128,7 +141,14 @@ def cell(row: int, col: int) -> str:
 def headline_formulas() -> list[str]:
     sums = [f"=SUM(Activities[{name}])" for name in HEADLINE_FIGURES[:5]]
     budgeted, committed, spent = (cell(HEADLINE.first + i, 1) for i in (0, 2, 3))
-    return [*sums, f'=IF({budgeted}=0,"",({committed}+{spent})/{budgeted})']
+    return [*sums, f'=IF({budgeted}=0,"",({committed}+{spent})/{budgeted})',
+            "=SUM(Activities[Projected])", "=SUM(Activities[Forecast])"]
+
+
+def forecast_note() -> str:
+    """Beside the year-end forecast: said when it exceeds budgeted × (1 + tolerance)."""
+    budgeted, forecast = cell(HEADLINE.first, 1), cell(HEADLINE.first + 7, 1)
+    return f'=IF({forecast}>{budgeted}*(1+MOM_Tolerance),"{FORECAST_OVER}","")'
 
 
 def campaign_formulas(n: int) -> list[str]:
@@ -189,7 +209,32 @@ def month_formulas(index: int) -> list[str]:
         f'=IF({month}>MOM_AsOf,"",'
         + through("PurchaseOrders[Issue Date]", "PurchaseOrders[Open Commitment]") + "+"
         + through("Invoices[Invoice Date]", "Invoices[Amount in Plan Currency]") + ")",
+        projected_formula(index),
     ]
+
+
+def projected_formula(index: int) -> str:
+    """The burn's projected line in month `index` (`spend.spend_burn`): from the month of As of
+    on, every committed + spent to date plus each activity's projection through the month —
+    the Budget rows' share of it for activities with Planned amounts ahead, else the run rate
+    spread evenly over the months ahead (to the cent, cumulatively) beyond what the activity's
+    open POs commit. An array formula (the per-activity max needs array IF, which Excel
+    before 365 evaluates only array-entered); blank before the month of As of."""
+    month = f"$A{MONTH_GRID.first + index + 1}"
+    committed, spent = (cell(HEADLINE.first + i, 1) for i in (2, 3))
+    share = (f"ROUND(ROUND(Activities[Run Rate Ahead]*100,0)*MAX(0,{index + 1}-MOM_MonthsElapsed)"
+             "/MOM_MonthsAhead,0)/100-Activities[Committed]")
+    run_rate = f"IF(MOM_MonthsAhead=0,0,SUM(IF(Activities[{COUNTED}]=1,({share}>0)*({share}),0)))"
+    planned = f"SUMPRODUCT(--(Budget[Month Start]<=EOMONTH({month},0)),Budget[Projected])"
+    return (f'{{=IF({index}<MAX(MOM_MonthsElapsed-1,0),"",'
+            f"ROUND({committed}+{spent}+{planned}+{run_rate},2))}}")
+
+
+def burn_line_formula(index: int) -> str:
+    """The chart's committed + spent line (a formula's blank would plot as 0 on a line): to
+    date before the month of As of, projected from it."""
+    r = MONTH_GRID.first + index + 1
+    return f'=IF($J{r}="",$I{r},$J{r})'
 
 
 def rep_formulas(n: int) -> list[str]:
@@ -341,6 +386,7 @@ class DashboardWriter:
             sheet.write_string(row, 0, name, f["label"])
             sheet.write_formula(row, 1, formula, f["percent" if i == 5 else "money"],
                                 cached.get((row, 1), ""))
+        sheet.write_formula(HEADLINE.first + 7, 2, forecast_note(), f["flag"], "")
         self.block_header(sheet, CAMPAIGNS)
         kinds = ("text", "text", "money", "money", "money", "money", "flag", "percent",
                  "count", "count")
@@ -357,12 +403,18 @@ class DashboardWriter:
         sheet.conditional_format(CAMPAIGNS.first, 8, last, 8, {
             "type": "cell", "criteria": ">", "value": 0, "format": f["late"]})
         self.block_header(sheet, MONTH_GRID)
-        month_kinds = ("month", *["money"] * 8)
+        month_kinds = ("month", *["money"] * 9)
         for index in range(MONTHS):
             row = MONTH_GRID.first + index
             for col, formula in enumerate(month_formulas(index)):
-                sheet.write_formula(row, col, formula, f[month_kinds[col]],
-                                    cached.get((row, col), ""))
+                if formula.startswith("{"):
+                    sheet.write_array_formula(row, col, row, col, formula, f[month_kinds[col]],
+                                              cached.get((row, col), ""))
+                else:
+                    sheet.write_formula(row, col, formula, f[month_kinds[col]],
+                                        cached.get((row, col), ""))
+            sheet.write_formula(row, BURN_LINE_COLUMN, burn_line_formula(index), f["note"], "")
+        sheet.write_string(MONTH_GRID.header_row, BURN_LINE_COLUMN, "Burn line", f["note"])
         self.block_header(sheet, PIPELINE)
         rep_kinds = ("text", "money", "money", "money", "money", "coverage", "money", "flag")
         for n in range(1, REP_ROWS + 1):
@@ -414,19 +466,27 @@ class DashboardWriter:
                                "categories": [SHEET, m0, 0, m1, 0],
                                "values": [SHEET, m0, col, m1, col]})
         # the burn: committed + spent to date as columns (a blank month after As of is no
-        # column; a line would drop to 0 there) under the cumulative budget line
+        # column; a line would drop to 0 there) under the cumulative budget line and the
+        # committed + spent line, to date and then projected to the year-end forecast
         burn = workbook.add_chart({"type": "column"})
-        budget_line = workbook.add_chart({"type": "line"})
-        for chart, col in zip((budget_line, burn), BURN_COLUMNS, strict=True):
-            chart.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
-                              "categories": [SHEET, m0, 0, m1, 0],
-                              "values": [SHEET, m0, col, m1, col],
-                              **({"fill": {"color": "#C55A11"}} if chart is burn else
-                                 {"line": {"color": "#1F4E78"}})})
-        burn.combine(budget_line)
+        lines = workbook.add_chart({"type": "line"})
+        budget, actual, _ = BURN_COLUMNS
+        burn.add_series({"name": [SHEET, MONTH_GRID.header_row, actual],
+                         "categories": [SHEET, m0, 0, m1, 0],
+                         "values": [SHEET, m0, actual, m1, actual],
+                         "fill": {"color": "#C55A11"}})
+        lines.add_series({"name": [SHEET, MONTH_GRID.header_row, budget],
+                          "categories": [SHEET, m0, 0, m1, 0],
+                          "values": [SHEET, m0, budget, m1, budget],
+                          "line": {"color": "#1F4E78"}})
+        lines.add_series({"name": "Committed + spent, projected",
+                          "categories": [SHEET, m0, 0, m1, 0],
+                          "values": [SHEET, m0, BURN_LINE_COLUMN, m1, BURN_LINE_COLUMN],
+                          "line": {"color": "#C55A11", "dash_type": "dash"}})
+        burn.combine(lines)
         set_axes(months, "Budget, committed and spent by month", "Month", "Amount", MONEY_AXIS)
-        set_axes(burn, "Burn: cumulative budget vs committed + spent to As of", "Month",
-                 "Amount", MONEY_AXIS)
+        set_axes(burn, "Burn: cumulative budget vs committed + spent, projected to year end",
+                 "Month", "Amount", MONEY_AXIS)
         months.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         burn.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         coverage = workbook.add_chart({"type": "column"})
