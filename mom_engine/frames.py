@@ -35,7 +35,7 @@ import pandas as pd
 from .findings import Finding
 from .model import Book, PlanSettings, Table, empty_frame
 from .normalise import normalise
-from .read import HEADER_SEARCH_ROWS, SheetReader, read_lists, read_plan
+from .read import HEADER_SEARCH_ROWS, SheetCells, SheetReader, read_lists, read_plan
 from .sheets import SHEET_NAMES, SHEETS, Column, Kind, leads_sheet, normalise_name
 from .structure import check_structure
 from .values import ERROR_VALUES
@@ -120,9 +120,9 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
         if fast:
-            book.tables[sheet.name] = TableReader(book, sheet, title, {}, clean).read(rows)
+            book.tables[sheet.name] = TableReader(book, sheet, title, clean=clean).read(rows)
         else:
-            book.tables[sheet.name] = SheetReader(book, sheet, title, {}).read(rows)
+            book.tables[sheet.name] = SheetReader(book, sheet, title).read(rows)
     if check:
         book.findings.extend(check_given(book, set(by_sheet)))
     return book
@@ -143,9 +143,9 @@ class TableReader(SheetReader):
     what the cell-by-cell parser gives (tests/test_udfs_frames.py checks it on random input);
     anything else takes the cell-by-cell path. A UDF over 10,000 rows spends its time here."""
 
-    def __init__(self, book: Book, sheet: Any, title: str, special: dict[tuple[int, int], str],
+    def __init__(self, book: Book, sheet: Any, title: str, cells: SheetCells | None = None,
                  clean: Clean | None = None) -> None:
-        super().__init__(book, sheet, title, special)
+        super().__init__(book, sheet, title, cells)
         self.clean = clean
 
     def data_cells(self, rows: list[list[Any]], header: int
@@ -284,7 +284,7 @@ def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None,
         if not rows:
             return PlanSettings()
     book.plan_sheet = book.plan_sheet or "Plan"
-    settings = read_plan(book, rows, {})
+    settings = read_plan(book, rows)
     if isinstance(plan, Mapping):
         # A mapping names only what it wants to set: no findings for the fields it leaves out.
         book.findings[:] = [f for f in book.findings if f.code != "value-required"]
