@@ -65,8 +65,8 @@ def reject_duplicate_ids(book: Book, table: Table) -> list[Finding]:
     codes = pd.factorize(pd.Series(keys, dtype=object))[0]
     counted = np.flatnonzero((codes >= 0) & ~rejected)
     first_of = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
-    used, first = np.unique(codes[counted], return_index=True)
-    first_of[used] = counted[first]
+    used, earliest = np.unique(codes[counted], return_index=True)
+    first_of[used] = counted[earliest]
     repeats = counted[first_of[codes[counted]] != counted]
     duplicates = [(int(position), int(rows[first_of[codes[position]]]))   # (position, first row)
                   for position in repeats]
