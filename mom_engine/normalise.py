@@ -92,13 +92,11 @@ def _known_values(book: Book, sheet: str, column: str,
     else:
         target = book.table(sheet)
         frame = target.rows if accepted_only else target.frame
-        spelled = list(frame[column].to_numpy(dtype=object, na_value=None))
-    known: dict[str, str] = {}
-    for value in spelled:
-        key = id_key(value) if isinstance(value, str) else None
-        if key is not None:
-            known.setdefault(key, value)
-    return known
+        spelled = frame[column].to_numpy(dtype=object, na_value=None).tolist()
+    keys = id_keys(spelled)
+    # the first spelling of each key (later ones are overwritten in reverse); text IDs only
+    return {key: value for key, value in zip(reversed(keys), reversed(spelled), strict=True)
+            if key is not None and isinstance(value, str)}
 
 
 def resolve_references(book: Book, table: Table,

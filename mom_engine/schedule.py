@@ -122,16 +122,15 @@ def _one_of(values: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
     return found
 
 
-def _campaign_of_activity(book: Book) -> dict[object, object]:
-    """Activity ID → Campaign ID (first row wins, so an unchecked book with a duplicate ID works)."""
-    def first_use() -> dict[object, object]:
+def _campaign_of_activity(book: Book) -> tuple[pd.Index, np.ndarray]:
+    """(Activity IDs, the Campaign ID of each): the first row of each Activity ID, so an
+    unchecked book with a duplicate ID works."""
+    def first_use() -> tuple[pd.Index, np.ndarray]:
         activities = book.rows("Activities")
-        mapping: dict[object, object] = {}
-        for activity, campaign in zip(activities["Activity ID"].to_numpy(dtype=object),
-                                      activities["Campaign ID"].to_numpy(dtype=object),
-                                      strict=True):
-            mapping.setdefault(activity, campaign)
-        return mapping
+        ids = activities["Activity ID"].to_numpy(dtype=object)
+        first = ~pd.Index(ids, dtype=object).duplicated()
+        return (pd.Index(ids[first], dtype=object),
+                activities["Campaign ID"].to_numpy(dtype=object)[first])
     return book.memo("schedule-campaign-of-activity", first_use)
 
 
@@ -139,26 +138,24 @@ def _campaigns_of(book: Book, activity_ids: np.ndarray, source: pd.Series) -> np
     """The Campaign ID of each Activity ID (taken from the column `source`), NaN where the
     activity is unknown. Without any Campaign ID to give (no Activities sheet) the column is
     float NaN — or, taken from no row of a text column, empty object — the types it had."""
-    campaign_of = _campaign_of_activity(book)
-    if not any(isinstance(campaign, str) for campaign in campaign_of.values()):
+    activities, campaigns = _campaign_of_activity(book)
+    if pd.isna(campaigns).all():
         if not len(activity_ids) and source.dtype != object:
             return np.array([], dtype=object)
         return np.full(len(activity_ids), np.nan)
-    out = np.empty(len(activity_ids), dtype=object)
-    out[:] = [campaign_of.get(activity, np.nan) for activity in activity_ids]
+    positions = activities.get_indexer(activity_ids)
+    out = np.full(len(activity_ids), np.nan, dtype=object)
+    out[positions >= 0] = campaigns[positions[positions >= 0]]
     return out
 
 
-def _first_campaigns(tasks: dict[str, np.ndarray], activities: np.ndarray) -> np.ndarray:
-    """The campaign of each activity of the activity level (its tasks all share it); float NaN
-    when none has one, object (no rows) when there are no activities — the types it had."""
-    if not len(activities):
+def _first_campaigns(campaigns: np.ndarray) -> np.ndarray:
+    """The activity level's campaign_id column from each activity's first task's campaign
+    (its tasks all share it): float NaN when none has one, object when there are no
+    activities — the types it had."""
+    if not len(campaigns):
         return np.array([], dtype=object)
-    campaign_of = dict(zip(tasks["activity_id"], tasks["campaign_id"], strict=True))
-    campaigns = np.empty(len(activities), dtype=object)
-    campaigns[:] = [campaign_of.get(activity, np.nan) for activity in activities]
-    missing = pd.isna(campaigns)
-    return np.full(len(activities), np.nan) if missing.all() else campaigns
+    return np.full(len(campaigns), np.nan) if pd.isna(campaigns).all() else campaigns
 
 
 # --- rollups --------------------------------------------------------------------------------
@@ -199,14 +196,13 @@ class ScheduleReport:
                 "late_tasks": tasks["late"].astype(np.int64),
                 "duration": tasks["duration"], "ev": tasks["ev"], "pv": tasks["pv"]})
         if level == "activity":
-            rolled = _roll_up(tasks, tasks["activity_id"])
-            return pd.DataFrame({"key": rolled["key"],
-                                 "campaign_id": _first_campaigns(tasks, rolled["key"]),
-                                 **rolled})
+            rolled = _roll_up(tasks, "activity_id")
+            campaigns = _first_campaigns(rolled.pop("campaign_id"))
+            return pd.DataFrame({"key": rolled.pop("key"), "campaign_id": campaigns, **rolled})
         if level == "campaign":
-            return pd.DataFrame(_roll_up(tasks, tasks["campaign_id"]))
+            return pd.DataFrame(_roll_up(tasks, "campaign_id"))
         plan = np.full(len(tasks["task_id"]), self.plan_key, dtype=object)
-        return pd.DataFrame(_roll_up(tasks, plan))
+        return pd.DataFrame(_roll_up({**tasks, "plan": plan}, "plan"))
 
 
 def roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
@@ -216,14 +212,14 @@ def roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
         as_of, book.plan.plan_id or book.name, _task_columns(book, as_of)))
 
 
-def _roll_up(tasks: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np.ndarray]:
-    """Tasks grouped by `keys` (sorted keys, blanks left out): min/max dates, sums, ratios of
-    sums — the columns of a level's table.
+def _roll_up(tasks: dict[str, np.ndarray], by: str) -> dict[str, np.ndarray]:
+    """Tasks grouped by the column `by` (sorted keys, blanks left out): min/max dates, sums,
+    ratios of sums — the columns of a level's table (an activity's also its campaign_id).
 
     Grouped with numpy (sort once, reduce each run of equal keys): on the few hundred tasks of
     a team workbook, pandas' groupby machinery costs ten times the arithmetic.
     """
-    keys = np.asarray(keys, dtype=object)
+    keys = np.asarray(tasks[by], dtype=object)
     present = ~pd.isna(keys)
     keys = keys[present].astype(str)
     order = np.argsort(keys, kind="stable")
@@ -255,7 +251,7 @@ def _roll_up(tasks: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np.nda
     duration = reduce(np.add, column("duration").astype(np.int64))
     ev = reduce(np.add, column("ev").astype(float))
     pv = reduce(np.add, column("pv").astype(float))
-    return {
+    level = {
         "key": keys[starts].astype(object),
         "planned_start": earliest("planned_start"),
         "planned_finish": latest("planned_finish"),
@@ -268,6 +264,9 @@ def _roll_up(tasks: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np.nda
         "ev": ev,
         "pv": pv,
     }
+    if by == "activity_id":     # an activity's tasks share its campaign: take the first's
+        level["campaign_id"] = column("campaign_id")[starts]
+    return level
 
 
 def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
