@@ -242,7 +242,7 @@ def read_export(path: str | Path, sheet: Sheet, mapping: Mapping | None = None) 
     path = Path(path)
     title, rows, dialect, _ = load_rows(path, sheet)
     holder = Book(path=path, name=path.name, mapping=mapping)
-    table = SheetReader(holder, sheet, title, {}).read(typed_cells(rows, sheet, dialect, mapping))
+    table = SheetReader(holder, sheet, title).read(typed_cells(rows, sheet, dialect, mapping))
     missing = [f.column for f in holder.findings if f.code == "column-missing"]
     if missing:
         names = ", ".join(dict.fromkeys(c for c in missing if c))

@@ -14,13 +14,19 @@ Decisions where the SPEC is silent:
 - Plan settings may be a `{field: value}` mapping, a Field/Value table, or nothing (defaults,
   no findings about missing Plan fields: a UDF over a Budget range has no Plan to speak of).
 - Table names match like sheet names (`Purchase Orders` = `POs` = `PurchaseOrders`).
+
+Ranges are read column by column (`TableReader`): a column of plain text, numbers or dates is
+typed in one step; only the odd cells take the careful per-cell path. The caller may hand over
+its cells untouched and say how its odd cells are cleaned (`clean`): the UDFs pass COM's values
+straight from Excel and xlwings' own cleaning for the few that need it (dates, error codes,
+empty strings), so a cell means exactly what it meant through xlwings' converter.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
 from pathlib import Path
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -29,12 +35,14 @@ import pandas as pd
 from .findings import Finding
 from .model import Book, PlanSettings, Table, empty_frame
 from .normalise import normalise
-from .read import SheetReader, read_lists, read_plan
+from .read import HEADER_SEARCH_ROWS, SheetCells, SheetReader, read_lists, read_plan
 from .sheets import SHEET_NAMES, SHEETS, Column, Kind, leads_sheet, normalise_name
 from .structure import check_structure
 from .values import ERROR_VALUES
 
 TableInput: TypeAlias = "pd.DataFrame | Sequence[Sequence[Any]]"
+# How a caller's odd cells become reader values: a list of cells in, the cleaned list out.
+Clean: TypeAlias = Callable[[list[Any]], list[Any]]
 
 
 class TableNameError(ValueError):
@@ -76,13 +84,17 @@ def canonical_sheet(name: str) -> str:
 
 def book_from_tables(tables: Mapping[str, TableInput | None],
                      plan: Mapping[str, Any] | TableInput | None = None, *,
-                     name: str = "ranges", check: bool = True, fast: bool = True) -> Book:
+                     name: str = "ranges", check: bool = True, fast: bool = True,
+                     clean: Clean | None = None) -> Book:
     """A Book from in-memory tables, read and (with `check`) structure-checked like a file.
 
     Findings (value types, missing headers, duplicate IDs, unknown references…) are on
     `book.findings`; sheets absent from `tables` are empty. Never raises for bad cell data;
     raises `TableNameError` only for a table name that is no sheet (a programming slip).
-    `fast` reads clean columns in bulk (`TableReader`); the result is the same.
+    `fast` reads column by column (`TableReader`); the result is the same. `clean` turns the
+    odd cells — anything but non-empty text, a float, a yes/no or a blank — into reader values
+    (xlwings' cleaning of COM values, for the UDFs); every cell of the Plan and Lists tables and
+    of the rows a header is looked for in goes through it too, as all cells would without `fast`.
     """
     book = Book(path=Path(name), name=name)
     by_sheet: dict[str, tuple[str, Any]] = {}
@@ -90,21 +102,27 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
         by_sheet.setdefault(canonical_sheet(key), (key, value))
     if plan is None and "Plan" in by_sheet:
         book.plan_sheet, plan = by_sheet["Plan"]
-    book.plan = _plan_settings(book, plan)
+    book.plan = _plan_settings(book, plan, clean)
     if "Lists" in by_sheet:
-        book.lists = read_lists(rows_of(by_sheet["Lists"][1]))
+        book.lists = read_lists(_cleaned_rows(rows_of(by_sheet["Lists"][1]), clean))
     for sheet in SHEETS.values():
         if sheet.name in ("Plan", "Lists"):
             continue
         if sheet.name == "Leads":
             sheet = leads_sheet(book.plan.lead_stages)
         title, table = by_sheet.get(sheet.name, (sheet.name, None))
-        rows = rows_of(table)
+        if fast and not isinstance(table, pd.DataFrame):
+            rows = _row_lists(table)     # cleaned column by column in TableReader, but for
+            rows[:HEADER_SEARCH_ROWS] = _cleaned_rows(rows_of(rows[:HEADER_SEARCH_ROWS]), clean)
+        else:
+            rows = _cleaned_rows(rows_of(table), clean)
         if not rows:
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
-        reader = (TableReader if fast else SheetReader)(book, sheet, title, {})
-        book.tables[sheet.name] = reader.read(rows)
+        if fast:
+            book.tables[sheet.name] = TableReader(book, sheet, title, clean=clean).read(rows)
+        else:
+            book.tables[sheet.name] = SheetReader(book, sheet, title).read(rows)
     if check:
         book.findings.extend(check_given(book, set(by_sheet)))
     return book
@@ -118,31 +136,122 @@ def check_given(book: Book, given: set[str]) -> list[Finding]:
 
 
 class TableReader(SheetReader):
-    """`read.SheetReader` with bulk paths for the columns live ranges mostly hold — all plain
-    text, all dates, all amounts in whole cents — that give exactly what the cell-by-cell parser
-    gives (tests/test_udfs_frames.py checks it on random input); anything else takes the
-    cell-by-cell path. A UDF over 10,000 rows spends its time here, not in the engine."""
+    """`read.SheetReader` reading column by column: the rows below the header are turned into
+    columns once, blank rows are found per column, odd cells are cleaned (`clean`) and NaN/NaT
+    become blanks per column, and the columns live ranges mostly hold — all plain text, all
+    dates, all amounts in whole cents, all whole-number IDs — are typed in bulk with exactly
+    what the cell-by-cell parser gives (tests/test_udfs_frames.py checks it on random input);
+    anything else takes the cell-by-cell path. A UDF over 10,000 rows spends its time here."""
+
+    def __init__(self, book: Book, sheet: Any, title: str, cells: SheetCells | None = None,
+                 clean: Clean | None = None) -> None:
+        super().__init__(book, sheet, title, cells)
+        self.clean = clean
+
+    def data_cells(self, rows: list[list[Any]], header: int
+                   ) -> tuple[np.ndarray, Callable[[int, Any], list[Any]]]:
+        body = rows[header + 1:]
+        width = max(map(len, body), default=0)
+        ragged = len(set(map(len, body))) > 1
+        if ragged:
+            body = [[*row, *[_PAST_END] * (width - len(row))] for row in body]
+        columns = [_cells_of(column, self.clean) for column in zip(*body, strict=True)]
+        filled: np.ndarray | None = np.zeros(len(body), dtype=bool)
+        for column in columns:
+            column_filled = _filled(column)
+            if column_filled is True:
+                filled = None                      # no blank row: the usual case
+                break
+            filled |= column_filled
+        keep = None if filled is None else np.flatnonzero(filled)
+        count = len(body) if keep is None else len(keep)
+        numbers = (np.arange(count, dtype=np.int64) if keep is None else keep.astype(np.int64)) \
+            + (header + 2)
+
+        def cells(position: int, missing: Any) -> list[Any]:
+            if position >= width:
+                return [missing] * count
+            column = columns[position]
+            values = list(column) if keep is None else [column[i] for i in keep.tolist()]
+            if ragged:
+                values = [missing if v is _PAST_END else v for v in values]
+            return values
+        return numbers, cells
 
     def parse_column(self, column: Column, raw: list[Any], numbers: np.ndarray,
                      rejected: np.ndarray, letter: str) -> list[Any]:
         kind = column.kind
-        if kind in (Kind.TEXT, Kind.ID) and _plain_texts(raw):
-            return list(raw)
-        if kind is Kind.ID and raw and all(type(v) is float and v.is_integer() for v in raw):
+        kinds = set(map(type, raw))
+        if kind in (Kind.TEXT, Kind.ID) and kinds == {str} and _plain_texts(raw):
+            return raw
+        if kind is Kind.ID and kinds == {float} and all(map(float.is_integer, raw)):
             return [str(int(v)) for v in raw]          # 4500012345.0 → "4500012345"
-        if kind is Kind.DATE and all(isinstance(v, dt.datetime) for v in raw):
+        if kind is Kind.DATE and kinds == {dt.datetime}:
             return [v.date() for v in raw]
-        if kind is Kind.MONTH and all(isinstance(v, dt.datetime) for v in raw):
+        if kind is Kind.MONTH and kinds == {dt.datetime}:
             return [v.date().replace(day=1) for v in raw]
-        if kind is Kind.MONEY and raw and all(type(v) is float for v in raw):
+        if kind is Kind.MONEY and kinds == {float}:
             cents = _whole_cents(raw, column)
             if cents is not None:
                 return cents
         return super().parse_column(column, raw, numbers, rejected, letter)
 
 
-def _plain_texts(raw: list[Any]) -> bool:
-    return all(type(v) is str and v and v == v.strip() and v not in ERROR_VALUES for v in raw)
+class _PastEnd:
+    """A cell beyond the end of a short row: blank, never cleaned, `missing` when handed out."""
+
+
+_PAST_END = _PastEnd()
+_PLAIN = frozenset({str, float, bool, type(None), _PastEnd})   # cells no caller needs to clean
+
+
+def _cells_of(column: Sequence[Any], clean: Clean | None) -> list[Any]:
+    """One column's cells as the reader takes them: the odd cells through `clean` (each distinct
+    value once: a column of dates holds a few hundred days), then NaN and NaT as blanks."""
+    values = list(column)
+    kinds = set(map(type, values))
+    odd_kinds = kinds - _PLAIN
+    if clean is not None and len(odd_kinds) == 1 and not (str in kinds and "" in values):
+        odd_kind = odd_kinds.pop()     # one odd type (a column of dates): its values are keys
+        distinct = list(dict.fromkeys(v for v in values if v.__class__ is odd_kind))
+        cleaned = dict(zip(distinct, clean(distinct), strict=True))
+        values = [cleaned[v] if v.__class__ is odd_kind else v for v in values]
+        kinds = set(map(type, values))
+    elif clean is not None and (odd_kinds or (str in kinds and "" in values)):
+        odd = [i for i, v in enumerate(values)
+               if v.__class__ not in _PLAIN or v.__class__ is str and v == ""]
+        keys = list(dict.fromkeys((values[i].__class__, values[i]) for i in odd))
+        cleaned = dict(zip(keys, clean([v for _, v in keys]), strict=True))
+        for i in odd:
+            values[i] = cleaned[values[i].__class__, values[i]]
+        kinds = set(map(type, values))
+    if kinds == {float}:
+        if np.isnan(np.array(values, dtype=float)).any():
+            values = [None if v != v else v for v in values]
+    elif any(issubclass(kind, float) or kind is _NAT for kind in kinds):
+        values = [None if _missing(v) else v for v in values]
+    return values
+
+
+_NAT = type(pd.NaT)
+
+
+def _filled(column: list[Any]) -> Any:
+    """True when no cell of the column is blank, else which cells are not (as `_blank_row`
+    sees a cell: None, "" or only spaces is blank)."""
+    kinds = set(map(type, column))
+    if not kinds & {type(None), str, _PastEnd}:
+        return True
+    if kinds == {str} and all(map(str.strip, column)):
+        return True
+    return np.fromiter((v is not None and v is not _PAST_END and v != ""
+                        and not (isinstance(v, str) and not v.strip()) for v in column),
+                       dtype=bool, count=len(column))
+
+
+def _plain_texts(raw: list[str]) -> bool:
+    """Every text non-empty, trimmed and no error text: the reader would keep each as it is."""
+    return "" not in raw and ERROR_VALUES.isdisjoint(raw) and list(map(str.strip, raw)) == raw
 
 
 def _whole_cents(raw: list[float], column: Column) -> list[int] | None:
@@ -164,18 +273,34 @@ def _whole_cents(raw: list[float], column: Column) -> list[int] | None:
     return nearest.astype(np.int64).tolist()
 
 
-def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None) -> PlanSettings:
+def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None,
+                   clean: Clean | None) -> PlanSettings:
     if plan is None:
         return PlanSettings()
     if isinstance(plan, Mapping):
         rows: list[list[Any]] = [["Field", "Value"], *([k, v] for k, v in plan.items())]
     else:
-        rows = rows_of(plan)
+        rows = _cleaned_rows(rows_of(plan), clean)
         if not rows:
             return PlanSettings()
     book.plan_sheet = book.plan_sheet or "Plan"
-    settings = read_plan(book, rows, {})
+    settings = read_plan(book, rows)
     if isinstance(plan, Mapping):
         # A mapping names only what it wants to set: no findings for the fields it leaves out.
         book.findings[:] = [f for f in book.findings if f.code != "value-required"]
     return settings
+
+
+def _row_lists(table: Sequence[Sequence[Any]] | None) -> list[Any]:
+    """Raw rows as they came (a flat sequence is a single column, as in `rows_of`)."""
+    if table is None:
+        return []
+    return [row if isinstance(row, (list, tuple)) else (row,) for row in table]
+
+
+def _cleaned_rows(rows: list[list[Any]], clean: Clean | None) -> list[list[Any]]:
+    """`rows_of` rows with every cell through `clean` (small tables: Plan, Lists, the rows a
+    header is looked for in; every table when read cell by cell)."""
+    if clean is None:
+        return rows
+    return [[None if _missing(v) else v for v in clean(row)] for row in rows]

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from .calendar import working_days
 from .findings import Finding
-from .keys import id_key_index
+from .keys import id_keys
 from .model import Book, Context
 from .sheets import normalise_name
 
@@ -51,7 +52,14 @@ class FunnelReport:
     stages: tuple[str, ...]
     campaigns: pd.DataFrame
     plan: pd.DataFrame
-    findings: list[Finding] = field(default_factory=list)
+    book: Book = field(repr=False, compare=False)
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        """The funnel checks over the same leads, worked out when first asked for (a UDF
+        wants only the tables)."""
+        leads, dates, campaign = _lead_inputs(self.book)
+        return check_funnel_rules(self.book, self.as_of, leads, dates, campaign)
 
 
 def stage_column(stage: str) -> str:
@@ -71,20 +79,25 @@ def canonical_ids(values: pd.Series, known: pd.Series) -> np.ndarray:
     return _respelled(values, _spellings(known))
 
 
-def _spellings(known: pd.Series) -> tuple[pd.Index, np.ndarray]:
-    """(keys, spelling) of each distinct ID of `known`, its first spelling."""
+def _spellings(known: pd.Series) -> dict[str | None, object]:
+    """key → spelling of each distinct ID of `known`, its first spelling."""
     spelled = known.to_numpy(dtype=object)
-    folded = id_key_index(spelled)
-    first = ~folded.duplicated()
-    return pd.Index(folded[first]), spelled[first]
+    spellings: dict[str | None, object] = {}
+    for key, spelling in zip(id_keys(spelled), spelled, strict=True):
+        spellings.setdefault(key, spelling)
+    return spellings
 
 
-def _respelled(values: pd.Series, spellings: tuple[pd.Index, np.ndarray]) -> np.ndarray:
-    keys, spelled = spellings
-    position = keys.get_indexer(id_key_index(values.to_numpy(dtype=object)))
-    typed = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
-    return np.where(position >= 0, spelled[np.maximum(position, 0)] if len(spelled)
-                    else typed, typed)
+def _respelled(values: pd.Series, spellings: dict[str | None, object]) -> np.ndarray:
+    """Each value's known spelling; unknown values as typed, blanks None. Each distinct value
+    is folded once (a dict lookup, not pandas' string methods), then spread to its rows."""
+    codes, distinct = pd.factorize(values)          # blank → code -1
+    typed = np.asarray(distinct, dtype=object)
+    respelled = np.empty(len(typed) + 1, dtype=object)
+    respelled[:-1] = [spellings.get(key, value)
+                      for key, value in zip(id_keys(typed), typed, strict=True)]
+    respelled[-1] = spellings.get(None)
+    return respelled[codes]
 
 
 def campaign_ids(book: Book, values: pd.Series) -> np.ndarray:
@@ -109,11 +122,20 @@ def _stage_dates(leads: pd.DataFrame, stages: tuple[str, ...]) -> np.ndarray:
                             for s in stages]).astype("datetime64[D]")
 
 
+def _lead_inputs(book: Book) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(accepted leads, their stage dates, their Campaign IDs in the Campaigns spelling), once
+    per book state: the funnel and its checks share them."""
+    def inputs() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        leads = book.rows("Leads")
+        return (leads, _stage_dates(leads, tuple(book.plan.lead_stages)),
+                campaign_ids(book, leads["Campaign ID"]))
+    return book.memo("funnel-leads", inputs)
+
+
 def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     """Per-campaign and plan funnel of one book, with its findings (SPEC §7)."""
     stages = tuple(book.plan.lead_stages)
-    leads = book.rows("Leads")
-    dates = _stage_dates(leads, stages)
+    leads, dates, campaign = _lead_inputs(book)
     reached = np.flip(np.logical_or.accumulate(np.flip(~np.isnat(dates), axis=1), axis=1),
                       axis=1) if len(stages) else np.zeros((len(leads), 0), dtype=bool)
     before = np.column_stack([leads["Inquiry Date"].to_numpy().astype("datetime64[D]"),
@@ -122,7 +144,6 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     days = np.where(both, working_days_after(before, dates), 0).astype(float)
     days[~both] = np.nan
 
-    campaign = campaign_ids(book, leads["Campaign ID"])
     campaign = np.where(pd.isna(campaign), "", campaign).astype(str)
     keys, group = np.unique(campaign, return_inverse=True)
     counts = np.bincount(group, minlength=len(keys))
@@ -143,8 +164,7 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     return FunnelReport(
         as_of=as_of, stages=stages,
         campaigns=pd.DataFrame(rows, columns=FUNNEL_COLUMNS),
-        plan=pd.DataFrame(plan_rows, columns=FUNNEL_COLUMNS),
-        findings=check_funnel_rules(book, as_of, leads, dates, campaign))
+        plan=pd.DataFrame(plan_rows, columns=FUNNEL_COLUMNS), book=book)
 
 
 def _medians(days: np.ndarray) -> list[float]:
@@ -170,12 +190,10 @@ def _stage_rows(key: str, name: str, leads: int, stages: tuple[str, ...], reache
 
 def check_funnel(book: Book, context: Context) -> list[Finding]:
     """Funnel findings for `analyze_book`: stage order, SLA, consent (SPEC §7)."""
-    leads = book.rows("Leads")
+    leads, dates, campaign = _lead_inputs(book)
     if leads.empty:
         return []
-    stages = tuple(book.plan.lead_stages)
-    return check_funnel_rules(book, context.as_of, leads, _stage_dates(leads, stages),
-                              campaign_ids(book, leads["Campaign ID"]))
+    return check_funnel_rules(book, context.as_of, leads, dates, campaign)
 
 
 def check_funnel_rules(book: Book, as_of: dt.date, leads: pd.DataFrame, dates: np.ndarray,
@@ -245,20 +263,22 @@ def _sla(book: Book, as_of: dt.date, leads: pd.DataFrame, stages: tuple[str, ...
     waited = working_days_after(entered, np.full(len(leads), np.datetime64(as_of, "D")))
     breach = ((leads["Status"].to_numpy(dtype=object) == "Open") & ~np.isnat(entered)
               & ~moved_on & (waited > plan.sla_days))
-    findings = []
+    positions = np.flatnonzero(breach)
+    if not len(positions):
+        return []
     stage, following = stages[index], stages[index + 1]
-    lead_ids = leads["Lead ID"].to_numpy(dtype=object)
-    row_numbers = leads["_row"].to_numpy()
-    for position in np.flatnonzero(breach):
-        findings.append(book.finding(
-            "lead-sla-breach",
-            f"lead {lead_ids[position]} entered {stage} on "
-            f"{entered[position].astype(object)} and has waited {int(waited[position])} working "
-            f"days by {as_of} without reaching {following} (SLA {plan.sla_days:g} days); "
-            f"follow it up, or set its Status to Recycled or Disqualified",
-            sheet="Leads", column=stage_column(stage), row=int(row_numbers[position]),
-            value=int(waited[position])))
-    return findings
+    column = stage_column(stage)
+    lead_ids = leads["Lead ID"].to_numpy(dtype=object)[positions]
+    rows = leads["_row"].to_numpy()[positions].tolist()
+    days = entered[positions].astype(object)      # datetime.date, one conversion for all
+    return [book.finding(
+        "lead-sla-breach",
+        f"lead {lead_id} entered {stage} on {day} and has waited {wait} working days by "
+        f"{as_of} without reaching {following} (SLA {plan.sla_days:g} days); follow it up, "
+        f"or set its Status to Recycled or Disqualified",
+        sheet="Leads", column=column, row=row, value=wait)
+        for lead_id, day, wait, row in zip(lead_ids, days, waited[positions].tolist(), rows,
+                                           strict=True)]
 
 
 def _consent(book: Book, leads: pd.DataFrame, campaign: np.ndarray) -> list[Finding]:

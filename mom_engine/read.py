@@ -3,8 +3,9 @@
 Stages: open (refuse what is not a safe workbook) → map sheet names → read Plan settings →
 read each declared sheet (find the header, map columns, parse values) → note formula cells
 that were never calculated. Values come from python-calamine (Rust), which reads .xlsx, .xlsm,
-.xlsb, .xls and .ods. For .xlsx/.xlsm the sheet XML is also scanned (zlib + a regex, no DOM)
-for the two things calamine hides: formula cells without a cached value and error cells.
+.xlsb, .xls and .ods. For .xlsx/.xlsm the sheet XML (as the safety check inflated it) is also
+scanned with regexes, no DOM, for the two things calamine hides: error cells and formula cells
+without a cached value.
 Nothing here raises for bad user data; problems become findings on the Book.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import re
 import zipfile
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -56,8 +57,9 @@ def read_book(path: str | Path, *, name: str | None = None,
     """
     path = Path(path)
     book = Book(path=path, name=name or safety.display_name(path), mapping=mapping)
+    kept = safety.KeptParts()
     try:
-        data = safety.checked_bytes(path)    # read once: calamine parses what was checked
+        data = safety.checked_bytes(path, kept)   # read once: calamine parses what was checked
     except safety.Refused as refusal:
         _refuse(book, refusal.code, refusal.message)
         return book
@@ -74,7 +76,7 @@ def read_book(path: str | Path, *, name: str | None = None,
                                          "as .xlsx")
         return book
     try:
-        _read_workbook(book, workbook, data)
+        _read_sheets(book, workbook, XmlFacts.of(book.path, data, kept))
     except safety.Refused as refusal:
         _refuse(book, refusal.code, refusal.message)
     except calamine.PasswordError:
@@ -89,13 +91,13 @@ def read_book(path: str | Path, *, name: str | None = None,
     return book
 
 
-def _restore_errors(rows: list[list[Any]], special: dict[tuple[int, int], str]) -> None:
+def _restore_errors(rows: list[list[Any]], errors: dict[tuple[int, int], str]) -> None:
     """Error cells (#N/A, #DIV/0!…) come back from calamine as '': put their text back, so a
     row holding only an error is still read and the error reported — never dropped silently
     as a blank row (SPEC §11). Formula cells without a value stay blank (SheetReader notes
     them)."""
-    for (number, position), kind in special.items():
-        if kind == "formula" or number > len(rows):
+    for (number, position), kind in errors.items():
+        if number > len(rows):
             continue
         row = rows[number - 1]
         if position < len(row) and row[position] == "":
@@ -132,11 +134,6 @@ def _reason(error: BaseException) -> str:
     return text[:200]
 
 
-def _read_workbook(book: Book, workbook: calamine.CalamineWorkbook, data: bytes) -> None:
-    with XmlFacts.of(book.path, data) as xml:
-        _read_sheets(book, workbook, xml)
-
-
 def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts) -> None:
     book.date1904 = xml.date1904
     titles: dict[str, str] = {}
@@ -154,24 +151,25 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
                 "sheet-missing", f"the required sheet '{sheet.name}' is missing; add it from "
                                  "the team template", sheet=sheet.name))
 
-    def raw_rows(title: str) -> list[list[Any]]:
+    def raw_rows(title: str) -> tuple[list[list[Any]], SheetCells]:
         worksheet = workbook.get_sheet_by_name(title)
         last_row, last_column = worksheet.end if worksheet.end else (-1, -1)
         safety.check_sheet_size(book.name, title, last_row + 1, last_column + 1)
         rows = worksheet.to_python(skip_empty_area=False)
-        _restore_errors(rows, xml.special_cells(title))
-        _blank_template_rows(rows, xml.formula_cells(title))
-        return rows
+        cells = xml.cells(title)
+        _restore_errors(rows, cells.errors)
+        _blank_template_rows(rows, cells.formulas)
+        return rows, cells
 
     if "Plan" in titles:
         book.plan_sheet = titles["Plan"]
-        book.plan = read_plan(book, raw_rows(titles["Plan"]), xml.special_cells(titles["Plan"]))
+        book.plan = read_plan(book, *raw_rows(titles["Plan"]))
     if "Lists" in titles:
-        book.lists = read_lists(raw_rows(titles["Lists"]))
+        book.lists = read_lists(raw_rows(titles["Lists"])[0])
     if "Mappings" in titles:   # first: its Header rows say how the other sheets' headers read
         title = titles["Mappings"]
-        book.tables["Mappings"] = SheetReader(book, MAPPINGS, title,
-                                              xml.special_cells(title)).read(raw_rows(title))
+        rows, cells = raw_rows(title)
+        book.tables["Mappings"] = SheetReader(book, MAPPINGS, title, cells).read(rows)
     own, problems = mapping_of_book(book)
     book.mapping = own.merged(book.mapping)
     book.findings += problems
@@ -184,8 +182,8 @@ def _read_sheets(book: Book, workbook: calamine.CalamineWorkbook, xml: XmlFacts)
         if sheet_title is None:
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
-        reader = SheetReader(book, sheet, sheet_title, xml.special_cells(sheet_title))
-        book.tables[sheet.name] = reader.read(raw_rows(sheet_title))
+        rows, cells = raw_rows(sheet_title)
+        book.tables[sheet.name] = SheetReader(book, sheet, sheet_title, cells).read(rows)
         if sheet.name == "Leads":
             _check_stage_columns(book, book.tables["Leads"])
     resolve_book(book)
@@ -232,8 +230,9 @@ class SheetReader:
     """Reads one declared sheet of one book into a Table, adding findings to the book."""
 
     def __init__(self, book: Book, sheet: Sheet, title: str,
-                 special: dict[tuple[int, int], str]) -> None:
-        self.book, self.sheet, self.title, self.special = book, sheet, title, special
+                 cells: SheetCells | None = None) -> None:
+        self.book, self.sheet, self.title = book, sheet, title
+        self.cells = cells or NO_CELLS
         self.fy_start_month = book.plan.fy_start_month
         self.percent_columns: set[str] = set()   # read from a header that says (%)
 
@@ -266,26 +265,21 @@ class SheetReader:
                          f"required column '{column.name}' is missing from the header in row "
                          f"{header + 1}; add it", column=column.name,
                          row=header + 1)
-        special = self.special
-        data_rows: list[tuple[int, list[Any]]] = []
-        for index in range(header + 1, len(rows)):
-            row = rows[index]
-            if _blank_row(row):
-                continue
-            data_rows.append((index + 1, row))
-        numbers = np.fromiter((n for n, _ in data_rows), dtype=np.int64, count=len(data_rows))
-        rejected = np.zeros(len(data_rows), dtype=bool)
+        numbers, cells = self.data_cells(rows, header)
+        rejected = np.zeros(len(numbers), dtype=bool)
         if missing:
             rejected[:] = True
+        special = self.cells.specials(positions[c.name] for c in sheet.columns
+                                      if c.name in positions)
         columns: dict[str, Any] = {}
         for column in sheet.columns:
             position = positions.get(column.name)
             if position is None:
-                columns[column.name] = _typed([column.default] * len(data_rows), column)
+                columns[column.name] = _typed([column.default] * len(numbers), column)
                 continue
-            raw = [row[position] if position < len(row) else "" for _, row in data_rows]
-            if special:
-                raw = self.apply_special(raw, numbers, position, column)
+            raw = cells(position, "")
+            if position in special:
+                raw = self.apply_special(raw, numbers, position, column, special[position])
             if column.name in self.percent_columns:
                 raw = [_hundredth(value) for value in raw]
             if column.mapped:   # resolved through Mappings after reading (mappings.py)
@@ -293,12 +287,23 @@ class SheetReader:
             values = self.parse_column(column, raw, numbers, rejected, table.letters[column.name])
             columns[column.name] = _typed(values, column)
         for header_text, position in table_extra(positions, table):
-            columns[header_text] = [row[position] if position < len(row) else None
-                                    for _, row in data_rows]
+            columns[header_text] = cells(position, None)
         columns["_row"] = numbers
         columns["_rejected"] = rejected
-        table.frame = pd.DataFrame(columns)
+        table.frame = pd.DataFrame(columns, copy=False)   # the arrays are the frame's own
         return table
+
+    def data_cells(self, rows: list[list[Any]], header: int
+                   ) -> tuple[np.ndarray, Callable[[int, Any], list[Any]]]:
+        """The Excel row numbers of the rows below the header that are not blank, and a function
+        giving one column's cells in those rows (`missing` where a short row ends first)."""
+        data_rows = [(index + 1, rows[index]) for index in range(header + 1, len(rows))
+                     if not _blank_row(rows[index])]
+        numbers = np.fromiter((n for n, _ in data_rows), dtype=np.int64, count=len(data_rows))
+
+        def cells(position: int, missing: Any) -> list[Any]:
+            return [row[position] if position < len(row) else missing for _, row in data_rows]
+        return numbers, cells
 
     def map_columns(self, header: list[Any], row_number: int, table: Table) -> dict[str, int]:
         """Header cells → declared column positions; extra and duplicate headers noted.
@@ -343,12 +348,15 @@ class SheetReader:
         return positions
 
     def apply_special(self, raw: list[Any], numbers: np.ndarray, position: int,
-                      column: Column) -> list[Any]:
-        """Formula cells with no cached value count as blank (warning); error cells are typed."""
+                      column: Column, special: dict[int, str]) -> list[Any]:
+        """Formula cells with no cached value count as blank (warning); error cells are typed.
+        `special`: row → 'formula' or the error text, for this column."""
         letter = column_letter(position)
-        for index, number in enumerate(numbers):
-            kind = self.special.get((int(number), position))
-            if kind is None or not is_blank(raw[index]):
+        found = np.flatnonzero(np.isin(numbers, np.fromiter(special, dtype=np.int64)))
+        for index in found.tolist():
+            number = int(numbers[index])
+            kind = special[number]
+            if not is_blank(raw[index]):
                 continue
             if kind == "formula":
                 self.finding("formula-not-calculated",
@@ -369,6 +377,8 @@ class SheetReader:
         fy_start = self.fy_start_month
         date1904 = self.book.date1904
         quick = _quick_values(column, raw)
+        if quick is not None and _SLOW not in quick:
+            return quick                  # a clean column: every cell read in bulk
         for index, value in enumerate(raw):
             if quick is not None and quick[index] is not _SLOW:
                 append(quick[index])
@@ -433,6 +443,8 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
     of the reader's hot path, SPEC §15; behaviour is `parse_value`'s)."""
     kind = column.kind
     if kind in (Kind.TEXT, Kind.ID):
+        if plain_texts(raw):
+            return raw
         errors = ERROR_VALUES
         return [v if v.__class__ is str and v and not v[0].isspace() and not v[-1].isspace()
                 and v not in errors else _SLOW for v in raw]
@@ -441,6 +453,8 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
         return [v.date() if v.__class__ is datetime else v if v.__class__ is date else _SLOW
                 for v in raw]
     if kind is Kind.MONEY:
+        if raw and set(map(type, raw)) == {float}:
+            return _whole_cents(raw, column)
         ranged = column.minimum is not None or column.maximum is not None or \
             column.above is not None
 
@@ -454,6 +468,33 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
             return value
         return [cents(v) for v in raw]
     return None
+
+
+def plain_texts(raw: list[Any]) -> bool:
+    """Every cell is text, not empty, trimmed and no error text: each reads as it is (C-level
+    checks over the whole column)."""
+    return set(map(type, raw)) == {str} and "" not in raw and ERROR_VALUES.isdisjoint(raw) \
+        and list(map(str.strip, raw)) == raw
+
+
+def _whole_cents(raw: list[float], column: Column) -> list[Any]:
+    """A column of floats as cents in one numpy step: what `cents_of_float` gives where the
+    amount is within 1e-7 of a whole cent (its first branch, the same float operations), inside
+    the column's range and ±`MAX_MONEY_CENTS`; every other cell `_SLOW`."""
+    scaled = np.asarray(raw, dtype=np.float64) * 100
+    nearest = np.round(scaled)
+    with np.errstate(invalid="ignore"):
+        usable = np.abs(scaled - nearest) < 1e-7
+        usable &= np.abs(nearest) <= MAX_MONEY_CENTS
+    cents = np.where(usable, nearest, 0).astype(np.int64)
+    units = cents / 100
+    if column.minimum is not None:
+        usable &= ~(units < column.minimum)
+    if column.maximum is not None:
+        usable &= ~(units > column.maximum)
+    if column.above is not None:
+        usable &= ~(units <= column.above)
+    return [c if ok else _SLOW for c, ok in zip(cents.tolist(), usable.tolist(), strict=True)]
 
 
 def table_extra(positions: dict[str, int], table: Table) -> Iterable[tuple[str, int]]:
@@ -536,7 +577,8 @@ def _unreadable_rows(sheet: Sheet, numbers: list[int]) -> pd.DataFrame:
 
 # --- Plan and Lists --------------------------------------------------------------------------
 
-def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], str]) -> PlanSettings:
+def read_plan(book: Book, rows: list[list[Any]],
+              cells: SheetCells | None = None) -> PlanSettings:
     """The Plan sheet's Field/Value rows → PlanSettings, with findings at each Value cell."""
     title = book.plan_sheet or "Plan"
     header = find_header(rows, PLAN)
@@ -550,6 +592,7 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
     names = [normalise_name(text_of(v)) for v in rows[header]]
     field_position, value_position = names.index("field"), names.index("value")
     value_letter = column_letter(value_position)
+    special = (cells or NO_CELLS).specials([value_position]).get(value_position, {})
     by_key = {c.key: c for c in PLAN_FIELDS}
     found: dict[str, Any] = {}
     fy_start = 1
@@ -564,7 +607,7 @@ def read_plan(book: Book, rows: list[list[Any]], special: dict[tuple[int, int], 
         raw = row[value_position] if value_position < len(row) else None
         number = index + 1
         book.plan_cells[column.name] = f"{value_letter}{number}"
-        if is_blank(raw) and special.get((number, value_position)) == "formula":
+        if is_blank(raw) and special.get(number) == "formula":
             book.findings.append(book.plan_finding(
                 "formula-not-calculated", "the formula here has no calculated value and counts "
                                           "as blank; open and save the workbook in Excel",
@@ -674,99 +717,128 @@ def read_lists(rows: list[list[Any]]) -> dict[str, list[str]]:
 
 # --- what calamine does not tell: formula cells without values, error cells ------------------
 
-_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
 _FORMULA_ONLY = re.compile(rb'^\s*<f[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*$',
                            re.DOTALL)
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?t="e"[^>]*(?<!/)>(.*?)</c>',
+                         re.DOTALL)
 _ERROR_VALUE = re.compile(rb"<v>([^<]*)</v>")
-_ANY_FORMULA = re.compile(rb"<f[ >/]")   # a formula element, not <formula1> of a validation
+
+
+@functools.lru_cache(maxsize=256)
+def _uncalculated_cells(letters: tuple[str, ...]) -> re.Pattern[bytes]:
+    """The formula cells without a cached value (a formula and at most an empty `<v>`) of the
+    columns named `letters`: (letters, row digits) of each, in one pass over the sheet."""
+    columns = "|".join(sorted(letters, key=len, reverse=True)).encode()
+    return re.compile(rb'<c r="(' + columns + rb')([0-9]{1,7})"[^>]*(?<!/)>\s*<f[^<>]*?'
+                      rb'(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
+class SheetCells:
+    """What calamine's values do not show of one sheet's cells.
+
+    calamine reads an error cell (#N/A, #DIV/0!…) and a formula cell without a cached value
+    both as blank. For .xlsx/.xlsm the sheet XML says which they are: the error cells are
+    found for the whole sheet at once (a row holding only an error is a record, so every read
+    needs them); the formula cells without a value only in the columns a reader asks for
+    (`specials`) — the template's own formula columns fill most sheets and are never read.
+    Other formats give their error cells (and, .xls, every formula cell) as found."""
+
+    def __init__(self, xml: bytes = b"", errors: dict[tuple[int, int], str] | None = None,
+                 formulas: set[tuple[int, int]] | None = None) -> None:
+        self.xml = xml
+        self.errors = _error_cells(xml) if errors is None else errors   # (row, column) → text
+        self.formulas = formulas or set()    # .xls: every formula cell, cached values and all
+
+    def specials(self, positions: Iterable[int]) -> dict[int, dict[int, str]]:
+        """Column index → {row: 'formula' (no cached value) or the error text}, for the
+        columns at `positions` that have any."""
+        wanted = {column_letter(position): position for position in positions}
+        columns = set(wanted.values())
+        found: dict[int, dict[int, str]] = {}
+        for (number, position), text in self.errors.items():
+            if position in columns:
+                found.setdefault(position, {})[number] = text
+        if self.xml and wanted:
+            for letters, number in _uncalculated_cells(tuple(wanted)).findall(self.xml):
+                found.setdefault(wanted[letters.decode()], {})[int(number)] = "formula"
+        return found
+
+
+def _error_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """(row, column index) → the error text of every error cell (`t="e"`) in a sheet's XML
+    that is not a formula without a cached value."""
+    found: dict[tuple[int, int], str] = {}
+    if b't="e"' not in xml:
+        return found
+    for letters, number, body in _ERROR_CELL.findall(xml):
+        if not body or (b"<f" in body and _FORMULA_ONLY.match(body)):
+            continue
+        error = _ERROR_VALUE.search(body)
+        if error:
+            found[(int(number), _column_index(letters))] = error[1].decode() or "#N/A"
+    return found
+
+
+NO_CELLS = SheetCells()
 
 
 class XmlFacts:
-    """Facts from an .xlsx/.xlsm package that values alone do not show.
+    """Facts from a workbook package that values alone do not show: each sheet's `SheetCells`
+    and whether dates count from 1904.
 
-    Use as a context manager: the package stays open (read-only) while sheets are read and is
-    closed after, so no file handle outlives `read_book` (a held handle locks the file on
-    Windows). The parts were already checked by `safety` (sizes, CRC, no DTD)."""
+    For .xlsx/.xlsm the sheet XML comes from the safety check's own inflation (`kept`); a part
+    it did not keep is inflated again from the checked bytes."""
 
-    def __init__(self, archive: zipfile.ZipFile | None, sheets: dict[str, str],
-                 date1904: bool) -> None:
-        self.archive, self.sheets, self.date1904 = archive, sheets, date1904
-        self._special: dict[str, dict[tuple[int, int], str]] = {}   # per title, scanned once
-        self._formulas: dict[str, set[tuple[int, int]]] = {}   # .xls: every formula cell
-
-    def __enter__(self) -> XmlFacts:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self.archive is not None:
-            self.archive.close()
-            self.archive = None
+    def __init__(self, data: bytes, sheets: dict[str, str], date1904: bool,
+                 kept: dict[str, bytes] | None = None,
+                 cells: dict[str, SheetCells] | None = None) -> None:
+        self.data, self.sheets, self.date1904 = data, sheets, date1904
+        self.kept = kept if kept is not None else {}
+        self._cells = cells if cells is not None else {}     # per title, scanned once
 
     @classmethod
-    def of(cls, path: Path, data: bytes) -> XmlFacts:
+    def of(cls, path: Path, data: bytes, kept: dict[str, bytes] | None = None) -> XmlFacts:
         """The facts of the file's bytes `data` (the ones the safety scan checked)."""
         suffix = path.suffix.lower()
         if suffix == ".ods":
-            facts = cls(None, {}, False)
-            facts._special = safety.ods_error_cells(data)
-            return facts
+            return cls(b"", {}, False, cells={
+                title: SheetCells(errors=errors)
+                for title, errors in safety.ods_error_cells(data).items()})
         if suffix == ".xls":
             # Legacy .xls: calamine shows error cells as blanks too; their records tell.
-            facts = cls(None, {}, False)
-            biff = safety.biff_sheets(data)
-            facts._special = {title: dict(sheet.errors) for title, sheet in biff.items()}
-            facts._formulas = {title: sheet.formulas for title, sheet in biff.items()}
-            return facts
+            return cls(b"", {}, False, cells={
+                title: SheetCells(errors=dict(sheet.errors), formulas=sheet.formulas)
+                for title, sheet in safety.biff_sheets(data).items()})
         if suffix not in (".xlsx", ".xlsm") or not data.startswith(safety.ZIP_MAGIC):
-            return cls(None, {}, False)
-        archive = None
+            return cls(b"", {}, False)
+        facts = cls(data, {}, False, kept)
+        workbook = facts._part("xl/workbook.xml")
+        rels = facts._part("xl/_rels/workbook.xml.rels")
+        if workbook is None or rels is None:
+            return cls(b"", {}, False)
+        facts.sheets = safety.sheet_parts(workbook, rels)
+        facts.date1904 = bool(re.search(rb'date1904="(1|true)"', workbook))
+        return facts
+
+    def _part(self, name: str) -> bytes | None:
+        """A part's inflated text: kept by the safety check, else inflated here (None when the
+        package has no such part)."""
+        text = self.kept.pop(name, None)
+        if text is not None:
+            return text
         try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-            workbook = archive.read("xl/workbook.xml")
-            rels = archive.read("xl/_rels/workbook.xml.rels")
+            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
+                return archive.read(name)
         except (KeyError, zipfile.BadZipFile, OSError):
-            if archive is not None:
-                archive.close()
-            return cls(None, {}, False)
-        sheets = safety.sheet_parts(workbook, rels)
-        date1904 = bool(re.search(rb'date1904="(1|true)"', workbook))
-        return cls(archive, sheets, date1904)
+            return None
 
-    def formula_cells(self, title: str) -> set[tuple[int, int]]:
-        """(row, column index) of every formula cell, where the format shows them with their
-        cached values (.xls); empty for the others (.xlsx marks only uncalculated ones)."""
-        return self._formulas.get(title, set())
-
-    def special_cells(self, title: str) -> dict[tuple[int, int], str]:
-        """(row, column index) → 'formula' (no cached value) or the error text ('#N/A')."""
-        if title in self._special:
-            return self._special[title]
-        if self.archive is None or title not in self.sheets:
-            return {}
-        if title not in self._special:
-            self._special[title] = self._scan_special(self.archive, title)
-        return self._special[title]
-
-    def _scan_special(self, archive: zipfile.ZipFile, title: str) -> dict[tuple[int, int], str]:
-        try:
-            xml = archive.read(self.sheets[title])
-        except (KeyError, zipfile.BadZipFile, OSError):
-            return {}
-        if not _ANY_FORMULA.search(xml) and b't="e"' not in xml:
-            return {}
-        found: dict[tuple[int, int], str] = {}
-        for letters, number, attributes, body in _CELL.findall(xml):
-            if body and b"<f" in body and _FORMULA_ONLY.match(body):
-                found[(int(number), _column_index(letters))] = "formula"
-            elif b't="e"' in attributes and body:
-                error = _ERROR_VALUE.search(body)
-                if error:
-                    found[(int(number), _column_index(letters))] = error[1].decode() or "#N/A"
-        return found
+    def cells(self, title: str) -> SheetCells:
+        """The sheet's `SheetCells` (none known: `NO_CELLS`). Asked once per sheet: an .xlsx
+        sheet's XML is let go with its `SheetCells` once the sheet is read."""
+        if title in self._cells:
+            return self._cells[title]
+        xml = self._part(self.sheets[title]) if title in self.sheets else None
+        return SheetCells(xml) if xml else NO_CELLS
 
 
 def _column_index(letters: bytes) -> int:

@@ -206,7 +206,7 @@ def read_ledger(path: str | Path, ledger_map: LedgerMap | None = None) -> Ledger
     used, title, rows, header, dialect = chosen
     rows = typed_cells(canonical_rows(rows, header, used, dialect), LEDGER, dialect)
     holder = Book(path=path, name=path.name)
-    table = SheetReader(holder, LEDGER, title, {}).read(rows)
+    table = SheetReader(holder, LEDGER, title).read(rows)
     frame = table.frame
     findings = list(holder.findings)
     # An invoice line needs its vendor: invoices match on Invoice No + Vendor.

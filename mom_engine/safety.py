@@ -90,15 +90,16 @@ def inspect_file(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def checked_bytes(path: Path) -> bytes:
+def checked_bytes(path: Path, kept: KeptParts | None = None) -> bytes:
     """The file's bytes, read once and checked; raises `Refused`.
 
     Whoever parses the file afterwards parses these bytes, never the path again: a file
-    swapped between the check and the read cannot slip past the check."""
+    swapped between the check and the read cannot slip past the check. With `kept`, the
+    inflated text of the parts the reader scans again is handed over (see `KeptParts`)."""
     path = Path(path)
     data = read_regular_file(path, "book-unreadable", MAX_FILE_BYTES, "a team workbook")
     try:
-        inspect_data(path.name, path.suffix, data)
+        inspect_data(path.name, path.suffix, data, kept)
     except Refused:
         raise
     except Exception as error:  # noqa: BLE001 - a check must not crash the read (SPEC §15)
@@ -178,13 +179,28 @@ def readable_text(text: str) -> str:
     return text
 
 
-def inspect_data(name: str, suffix: str, data: bytes) -> None:
+class KeptParts(dict[str, bytes]):
+    """Part name → inflated text of the parts of a zip package that the reader scans again
+    (every worksheet, xl/workbook.xml and its relationships), kept from the check's own
+    inflation so no part is inflated twice; only while they add up to `KEPT_BYTES` (a part
+    not kept is inflated again by whoever needs it)."""
+
+    def wants(self, key: str, sheet: bool, size: int) -> bool:
+        return (sheet or key in _WORKBOOK_PARTS) and \
+            sum(map(len, self.values())) + size <= KEPT_BYTES
+
+
+KEPT_BYTES = 64 * 1024 * 1024
+_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+def inspect_data(name: str, suffix: str, data: bytes, kept: KeptParts | None = None) -> None:
     """Check a file's bytes before any parser sees them; raises `Refused`."""
     name = display_name(Path(name))
     if data[:8] == OLE_MAGIC:
         _inspect_ole(name, data)
     elif data.startswith(ZIP_MAGIC) or zipfile.is_zipfile(io.BytesIO(data)):
-        _inspect_zip(name, data)
+        _inspect_zip(name, data, kept)
     elif suffix.lower() in ZIP_SUFFIXES:
         raise Refused("book-unreadable", f"{name} is not a workbook (an {suffix} file is a "
                                          "zip package; this one is not); it may be truncated "
@@ -387,7 +403,7 @@ def _sheet_targets(archive: zipfile.ZipFile, by_key: dict[str, zipfile.ZipInfo]
     return found
 
 
-def _inspect_zip(name: str, data: bytes) -> None:
+def _inspect_zip(name: str, data: bytes, kept: KeptParts | None = None) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -406,7 +422,11 @@ def _inspect_zip(name: str, data: bytes) -> None:
                 if _BINARY_WORKSHEET.match(key) or (sheet and key.endswith(".bin")):
                     _scan_binary_sheet(name, archive, member)
                 elif (_XML_PART.search(key) and not _UNREAD_PART.match(key)) or sheet:
-                    _scan_part(name, archive, member, titles.get(key), sheet=sheet)
+                    keep = kept is not None and kept.wants(key, sheet, member.file_size)
+                    text = _scan_part(name, archive, member, titles.get(key), sheet=sheet,
+                                      keep=keep)
+                    if kept is not None and text is not None:
+                        kept[member.filename] = text
     except Refused:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as error:
@@ -442,7 +462,7 @@ def _check_directory(name: str, file_size: int, members: list[zipfile.ZipInfo]) 
 
 # The fast pass reads only the common spelling every writer uses: `<c r="AB12"` (r first,
 # double quotes) and `<row r="12"`. `_WorksheetExtent.feed` checks that a part holds nothing
-# else — the count of `<c ` tags equals the count of `<c r="`, and no reference has another
+# else — every `<c` tag is `<c r="`, and no reference has another
 # shape — and any other spelling (single quotes, lowercase, spaces around `=`, a prefix the
 # root did not declare, cells or rows without `r`, a reference of 8 digits) sends the part to
 # the exact pass, which reads every tag the way calamine does.
@@ -454,8 +474,12 @@ _ROW_DIGITS = {length: re.compile(rb'r="[A-Za-z]+[0-9]{%d%s}"[^>]*(?<!/)>'
 _COLUMN_LETTERS = {length: re.compile(rb'r="[A-Za-z]{%d%s}[0-9]+"[^>]*(?<!/)>'
                                       % (length, b"," if length == 3 else b""))
                    for length in (2, 3)}
+# a value cell past column Z or row 99,999: only then are the digits and letters counted
+_FAR_CELL = re.compile(rb'r="(?:[A-Za-z]{2,}[0-9]|[A-Za-z][0-9]{6})[0-9]*"[^>]*(?<!/)>')
 _PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
-_C_NAMES = (b"o", b"f", b"u", b"h", b"e")   # <col(s)>, <cfRule>, <customSheetView>, <chartsheet>…
+# `<c` / `<row` not followed by ` r="`: another spelling of a cell or a row — unless the tag is
+# <col(s)>, <cfRule>, <customSheetView>, <chartsheet>, <ce…> or <rowBreaks>
+_OTHER_CELL_TAG = re.compile(rb'<(?:c(?! r="|[ofuhe])|row(?! r="|B))')
 _SHEET_DATA = re.compile(rb"<([\w.-]+:)?sheetData[\s>/]")
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
 _R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*([\"'])(.*?)\1", re.DOTALL)
@@ -489,6 +513,14 @@ class _WorksheetExtent:
             self.prefix = found[1] or b""
         if self.regular:
             self.regular = self._regular(text)
+        if not self.regular:
+            return            # the exact pass decides
+        if not _FAR_CELL.search(text):
+            # every value cell here is within column Z and row 99,999: one search bounds
+            # the piece (the common case) — within the limit, so no count is needed
+            self.row_digits = max(self.row_digits, 5)
+            self.column_letters = max(self.column_letters, 1)
+            return
         self.row_digits = max([self.row_digits] + [
             length for length in range(7, self.row_digits, -1)
             if _ROW_DIGITS[length].search(text)][:1])
@@ -501,17 +533,12 @@ class _WorksheetExtent:
 
     def _regular(self, text: bytes) -> bool:
         """Every cell and row tag of this piece is `<c r="…"` / `<row r="…"` with a reference
-        of the common shape (counts of literals, at C speed; a tag name that only starts with
-        c — `<cols>`, `<cfRule>` — is taken off, so what is left bounds the cell tags)."""
-        if self.prefix or (b":c" in text and _PREFIXED_TAG.search(text)):
+        of the common shape: one search, at C speed, for a `<c` or `<row` tag spelled any
+        other way (a tag name that only starts with c or row — `<cols>`, `<cfRule>`,
+        `<rowBreaks>` — is not a cell or a row)."""
+        if self.prefix or _PREFIXED_TAG.search(text):
             return False
-        cells, referenced = text.count(b"<c"), text.count(b'<c r="')
-        if cells != referenced:
-            cells -= sum(text.count(b"<c" + other) for other in _C_NAMES)
-        rows, referenced_rows = text.count(b"<row"), text.count(b'<row r="')
-        if rows != referenced_rows:
-            rows -= text.count(b"<rowB")
-        return cells == referenced and rows == referenced_rows
+        return _OTHER_CELL_TAG.search(text) is None
 
     def bounded(self) -> bool:
         if not self.regular:
@@ -624,34 +651,39 @@ def ods_error_cells(source: Path | bytes) -> dict[str, dict[tuple[int, int], str
 
 
 def _scan_part(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
-               title: str | None = None, *, sheet: bool = False) -> None:
+               title: str | None = None, *, sheet: bool = False,
+               keep: bool = False) -> bytes | None:
     """Inflate one XML part as a stream: no DTD anywhere; a sheet's cells stay in bounds.
 
     zipfile stops at the declared size and checks the CRC, so a part that lies about its size
     raises BadZipFile here (→ refused) instead of inflating without end in a later parser.
     Any part holding a `<sheetData>` is measured as a worksheet, whatever its name or folder:
-    what calamine reads as a sheet is decided by relationships this scan need not follow."""
+    what calamine reads as a sheet is decided by relationships this scan need not follow.
+    With `keep`, the part's text is returned once it passed (else None)."""
     where = title or f"part {member.filename}"
     extent: _WorksheetExtent | _OdsExtent | None = None
     if sheet:
         extent = _WorksheetExtent(name, where)
     elif member.filename == "content.xml":
         extent = _OdsExtent(name)
+    pieces: list[bytes] = []
     first = True
     for text in _xml_texts(archive, member, name):
         if first:
             _check_encoding(name, where, text)
             first = False
+        if keep:
+            pieces.append(text)
         if extent is None and b"sheetData" in text:
             extent = _WorksheetExtent(name, where)
         _scan_text(name, member.filename, text, extent)
-    if isinstance(extent, _WorksheetExtent):
-        if extent.bounded():
-            return
+    if isinstance(extent, _WorksheetExtent) and not extent.bounded():
         for text in _xml_texts(archive, member, name):   # the rare second pass: count exactly
             extent.feed_exact(text)
-    if extent is not None:
         extent.finish()
+    elif isinstance(extent, _OdsExtent):
+        extent.finish()
+    return b"".join(pieces) if keep else None
 
 
 def _check_encoding(name: str, where: str, head: bytes) -> None:
@@ -690,7 +722,7 @@ def _xml_texts(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
 
 def _scan_text(name: str, part: str, text: bytes,
                extent: _WorksheetExtent | _OdsExtent | None) -> None:
-    if b"<!" in text and _DTD.search(text):
+    if b"!" in text and _DTD.search(text):   # a one-byte search first (memchr)
         raise Refused("book-unreadable", (
             f"{name}: part {part} declares a DTD (XML entities); refused as unsafe — open the "
             "file in Excel and save it again"))

@@ -56,6 +56,13 @@ def _days(series: pd.Series) -> np.ndarray:
 
 
 # --- per task figures -----------------------------------------------------------------------
+# A team has a few hundred tasks, a UDF range ten thousand: the figures are plain numpy columns
+# (pandas' fixed cost per operation would dominate), framed once when a table is asked for.
+
+TASK_COLUMNS = ("task_id", "activity_id", "campaign_id", "planned_start", "planned_finish",
+                "actual_start", "actual_finish", "percent_complete", "duration", "ev", "pv",
+                "late", "finished", "_row")
+
 
 def task_figures(book: Book, as_of: dt.date) -> pd.DataFrame:
     """One row per non-cancelled accepted task: its duration, EV, PV and lateness (SPEC §6).
@@ -63,106 +70,156 @@ def task_figures(book: Book, as_of: dt.date) -> pd.DataFrame:
     Columns: task_id, activity_id, campaign_id, the four dates (datetime64), percent_complete,
     duration, ev, pv, late, finished, _row.
     """
+    return roll_up_schedule(book, as_of).tasks
+
+
+def _task_columns(book: Book, as_of: dt.date) -> dict[str, np.ndarray]:
+    """`task_figures`' columns as arrays."""
     tasks = book.rows("Tasks")
-    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
-    campaign_of = _campaign_of_activity(book)
-    planned_start, planned_finish = _days(tasks["Planned Start"]), _days(tasks["Planned Finish"])
+    status = tasks["Status"].to_numpy(dtype=object)
+    live = status != "Cancelled"
+    status = status[live]
+
+    def column(name: str) -> np.ndarray:
+        return tasks[name].to_numpy()[live]
+
+    dates = {name: column(name) for name in ("Planned Start", "Planned Finish", "Actual Start",
+                                             "Actual Finish")}
+    planned_start = dates["Planned Start"].astype("datetime64[D]")
+    planned_finish = dates["Planned Finish"].astype("datetime64[D]")
     as_of_day = np.datetime64(as_of, "D")
     duration = duration_days(planned_start, planned_finish).astype(np.int64)
     elapsed = np.minimum(working_days(planned_start, as_of_day), duration)
     elapsed = np.where(planned_finish <= as_of_day, duration, elapsed)
-    percent = tasks["% Complete"].fillna(0.0).clip(0.0, 1.0).to_numpy(dtype=float)
-    status = tasks["Status"]
-    late = ((planned_finish < as_of_day) & (percent < 1.0)
-            & ~status.isin(CLOSED_TASK_STATUSES).to_numpy())
-    return pd.DataFrame({
-        "task_id": tasks["Task ID"].to_numpy(),
-        "activity_id": tasks["Activity ID"].to_numpy(),
-        "campaign_id": tasks["Activity ID"].map(campaign_of).to_numpy(),
-        "planned_start": tasks["Planned Start"].to_numpy(),
-        "planned_finish": tasks["Planned Finish"].to_numpy(),
-        "actual_start": tasks["Actual Start"].to_numpy(),
-        "actual_finish": tasks["Actual Finish"].to_numpy(),
+    percent = np.clip(np.nan_to_num(tasks["% Complete"].to_numpy(dtype=float, na_value=np.nan)
+                                    [live], nan=0.0), 0.0, 1.0)
+    closed = _one_of(status, CLOSED_TASK_STATUSES)
+    late = (planned_finish < as_of_day) & (percent < 1.0) & ~closed
+    activity_ids = column("Activity ID")
+    return {
+        "task_id": column("Task ID"),
+        "activity_id": activity_ids,
+        "campaign_id": _campaigns_of(book, activity_ids, tasks["Activity ID"]),
+        "planned_start": dates["Planned Start"],
+        "planned_finish": dates["Planned Finish"],
+        "actual_start": dates["Actual Start"],
+        "actual_finish": dates["Actual Finish"],
         "percent_complete": percent,
         "duration": duration,
         "ev": duration * percent,
         "pv": elapsed.astype(float),
         "late": late,
-        "finished": tasks["Actual Finish"].notna().to_numpy(),
-        "_row": tasks["_row"].to_numpy(),
-    })
+        "finished": ~np.isnat(dates["Actual Finish"]),
+        "_row": column("_row"),
+    }
 
 
-def _campaign_of_activity(book: Book) -> pd.Series:
-    """Activity ID → Campaign ID (first row wins, so an unchecked book with a duplicate ID works)."""
-    activities = book.rows("Activities")
-    mapping = pd.Series(activities["Campaign ID"].to_numpy(dtype=object),
-                        index=activities["Activity ID"].to_numpy(dtype=object))
-    return mapping[~mapping.index.duplicated()]
+def _one_of(values: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
+    """values (object array) equal to one of `choices`; a blank is none of them."""
+    found = np.zeros(len(values), dtype=bool)
+    for choice in choices:
+        found |= values == choice
+    return found
+
+
+def _campaign_of_activity(book: Book) -> tuple[pd.Index, np.ndarray]:
+    """(Activity IDs, the Campaign ID of each): the first row of each Activity ID, so an
+    unchecked book with a duplicate ID works."""
+    def first_use() -> tuple[pd.Index, np.ndarray]:
+        activities = book.rows("Activities")
+        ids = activities["Activity ID"].to_numpy(dtype=object)
+        first = ~pd.Index(ids, dtype=object).duplicated()
+        return (pd.Index(ids[first], dtype=object),
+                activities["Campaign ID"].to_numpy(dtype=object)[first])
+    return book.memo("schedule-campaign-of-activity", first_use)
+
+
+def _campaigns_of(book: Book, activity_ids: np.ndarray, source: pd.Series) -> np.ndarray:
+    """The Campaign ID of each Activity ID (taken from the column `source`), NaN where the
+    activity is unknown. Without any Campaign ID to give (no Activities sheet) the column is
+    float NaN — or, taken from no row of a text column, empty object — the types it had."""
+    activities, campaigns = _campaign_of_activity(book)
+    if pd.isna(campaigns).all():
+        if not len(activity_ids) and source.dtype != object:
+            return np.array([], dtype=object)
+        return np.full(len(activity_ids), np.nan)
+    positions = activities.get_indexer(activity_ids)
+    out = np.full(len(activity_ids), np.nan, dtype=object)
+    out[positions >= 0] = campaigns[positions[positions >= 0]]
+    return out
+
+
+def _first_campaigns(campaigns: np.ndarray) -> np.ndarray:
+    """The activity level's campaign_id column from each activity's first task's campaign
+    (its tasks all share it): float NaN when none has one, object when there are no
+    activities — the types it had."""
+    if not len(campaigns):
+        return np.array([], dtype=object)
+    return np.full(len(campaigns), np.nan) if pd.isna(campaigns).all() else campaigns
 
 
 # --- rollups --------------------------------------------------------------------------------
 
 @dataclass
 class ScheduleReport:
-    """Schedule figures at one as-of date, one table per level (SPEC §6)."""
+    """Schedule figures at one as-of date, one table per level (SPEC §6); each table is
+    framed when first asked for."""
 
     as_of: dt.date
     plan_key: str
-    tasks: pd.DataFrame
+    columns: dict[str, np.ndarray]          # task_figures' columns
     levels: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @cached_property
+    def tasks(self) -> pd.DataFrame:
+        """task_figures: one row per non-cancelled task."""
+        return pd.DataFrame(self.columns)
 
     def by(self, level: str) -> pd.DataFrame:
         """The rollup at `level` (one of SCHEDULE_LEVELS)."""
         if level not in SCHEDULE_LEVELS:
             raise ValueError(f"unknown schedule level {level!r}; use one of {SCHEDULE_LEVELS}")
+        if level not in self.levels:
+            self.levels[level] = self._level(level)
         return self.levels[level]
+
+    def _level(self, level: str) -> pd.DataFrame:
+        tasks = self.columns
+        if level == "task":
+            return pd.DataFrame({
+                "key": tasks["task_id"], "activity_id": tasks["activity_id"],
+                "campaign_id": tasks["campaign_id"],
+                **{name: tasks[name] for name in ("planned_start", "planned_finish",
+                                                  "actual_start", "actual_finish",
+                                                  "percent_complete")},
+                "spi": _safe_ratio(tasks["ev"], tasks["pv"]),
+                "late_tasks": tasks["late"].astype(np.int64),
+                "duration": tasks["duration"], "ev": tasks["ev"], "pv": tasks["pv"]})
+        if level == "activity":
+            rolled = _roll_up(tasks, "activity_id")
+            campaigns = _first_campaigns(rolled.pop("campaign_id"))
+            return pd.DataFrame({"key": rolled.pop("key"), "campaign_id": campaigns, **rolled})
+        if level == "campaign":
+            return pd.DataFrame(_roll_up(tasks, "campaign_id"))
+        plan = np.full(len(tasks["task_id"]), self.plan_key, dtype=object)
+        return pd.DataFrame(_roll_up({**tasks, "plan": plan}, "plan"))
 
 
 def roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
     """Task figures and their rollups to activity, campaign and plan (ratios of sums);
     computed once per book and as-of date, shared by checks, reports and consolidation."""
-    return book.memo(("schedule-report", as_of), lambda: _roll_up_schedule(book, as_of))
+    return book.memo(("schedule-report", as_of), lambda: ScheduleReport(
+        as_of, book.plan.plan_id or book.name, _task_columns(book, as_of)))
 
 
-def _roll_up_schedule(book: Book, as_of: dt.date) -> ScheduleReport:
-    tasks = task_figures(book, as_of)
-    plan_key = book.plan.plan_id or book.name
-    task_level = pd.DataFrame({
-        "key": tasks["task_id"],
-        "activity_id": tasks["activity_id"],
-        "campaign_id": tasks["campaign_id"],
-        "planned_start": tasks["planned_start"],
-        "planned_finish": tasks["planned_finish"],
-        "actual_start": tasks["actual_start"],
-        "actual_finish": tasks["actual_finish"],
-        "percent_complete": tasks["percent_complete"],
-        "spi": _safe_ratio(tasks["ev"].to_numpy(), tasks["pv"].to_numpy()),
-        "late_tasks": tasks["late"].astype(np.int64),
-        "duration": tasks["duration"],
-        "ev": tasks["ev"],
-        "pv": tasks["pv"],
-    })
-    activity = _roll_up(tasks, "activity_id")
-    if not activity.empty:
-        first_campaign = tasks.groupby("activity_id", sort=True)["campaign_id"].first()
-        activity.insert(1, "campaign_id", activity["key"].map(first_campaign).to_numpy())
-    else:
-        activity.insert(1, "campaign_id", pd.Series([], dtype=object))
-    campaign = _roll_up(tasks, "campaign_id")
-    plan = _roll_up(tasks.assign(plan=plan_key), "plan")
-    return ScheduleReport(as_of, plan_key, tasks, {
-        "task": task_level.reset_index(drop=True), "activity": activity,
-        "campaign": campaign, "plan": plan})
-
-
-def _roll_up(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Tasks grouped by `by` (sorted keys, blanks left out): min/max dates, sums, ratios of sums.
+def _roll_up(tasks: dict[str, np.ndarray], by: str) -> dict[str, np.ndarray]:
+    """Tasks grouped by the column `by` (sorted keys, blanks left out): min/max dates, sums,
+    ratios of sums — the columns of a level's table (an activity's also its campaign_id).
 
     Grouped with numpy (sort once, reduce each run of equal keys): on the few hundred tasks of
     a team workbook, pandas' groupby machinery costs ten times the arithmetic.
     """
-    keys = tasks[by].to_numpy(dtype=object)
+    keys = np.asarray(tasks[by], dtype=object)
     present = ~pd.isna(keys)
     keys = keys[present].astype(str)
     order = np.argsort(keys, kind="stable")
@@ -171,7 +228,7 @@ def _roll_up(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
         np.array([], dtype=np.int64)
 
     def column(name: str) -> np.ndarray:
-        return tasks[name].to_numpy()[present][order]
+        return tasks[name][present][order]
 
     def reduce(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
         return ufunc.reduceat(values, starts) if len(starts) else values[:0]
@@ -194,7 +251,7 @@ def _roll_up(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
     duration = reduce(np.add, column("duration").astype(np.int64))
     ev = reduce(np.add, column("ev").astype(float))
     pv = reduce(np.add, column("pv").astype(float))
-    return pd.DataFrame({
+    level = {
         "key": keys[starts].astype(object),
         "planned_start": earliest("planned_start"),
         "planned_finish": latest("planned_finish"),
@@ -206,7 +263,10 @@ def _roll_up(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
         "duration": duration,
         "ev": ev,
         "pv": pv,
-    })
+    }
+    if by == "activity_id":     # an activity's tasks share its campaign: take the first's
+        level["campaign_id"] = column("campaign_id")[starts]
+    return level
 
 
 def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -274,39 +334,50 @@ def execution_metrics(book: Book, as_of: dt.date | None = None) -> ExecutionRepo
 
 def _execution_metrics(book: Book, as_of: dt.date | None) -> ExecutionReport:
     tasks = book.rows("Tasks")
-    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
-    campaign_of = _campaign_of_activity(book)
+    live = tasks["Status"].to_numpy(dtype=object) != "Cancelled"
 
-    submitted = tasks["Submitted On"].notna().to_numpy()
-    subs = tasks[submitted]
-    submitted_on, approved_on = _days(subs["Submitted On"]), _days(subs["Approved On"])
+    def column(name: str, dtype: object = None) -> np.ndarray:
+        return tasks[name].to_numpy(dtype=dtype)[live]
+
+    def named(name: str) -> np.ndarray:     # a text column, blank → NO_KEY
+        values = column(name, object)
+        values[pd.isna(values)] = NO_KEY
+        return values
+
+    task_ids, activity_ids = column("Task ID"), column("Activity ID")
+    submitted_on = column("Submitted On").astype("datetime64[D]")
+    submitted = ~np.isnat(submitted_on)
+    submitted_on = submitted_on[submitted]
+    approved_on = column("Approved On").astype("datetime64[D]")[submitted]
     approved = ~np.isnat(approved_on)
     cycle = working_days(submitted_on + np.timedelta64(1, "D"), approved_on).astype(float)
     reviews = pd.DataFrame({
-        "task_id": subs["Task ID"].to_numpy(),
-        "approver": subs["Approver"].fillna(NO_KEY).to_numpy(dtype=object),
-        "role": subs["Role"].fillna(NO_KEY).to_numpy(dtype=object),
+        "task_id": task_ids[submitted],
+        "approver": named("Approver")[submitted],
+        "role": named("Role")[submitted],
         "cycle_days": np.where(approved, cycle, np.nan),
         "open": ~approved,
         "waiting_days": _waiting_days(submitted_on, approved, as_of),
     })
 
-    started = tasks["Actual Start"].notna() & tasks["Actual Finish"].notna()
-    done = tasks[started.to_numpy()]
+    actual_start = column("Actual Start").astype("datetime64[D]")
+    actual_finish = column("Actual Finish").astype("datetime64[D]")
+    done = ~np.isnat(actual_start) & ~np.isnat(actual_finish)
     task_cycle = pd.DataFrame({
-        "key": done["Task ID"].to_numpy(),
-        "activity_id": done["Activity ID"].to_numpy(),
-        "campaign_id": done["Activity ID"].map(campaign_of).to_numpy(),
-        "cycle_days": duration_days(_days(done["Actual Start"]),
-                                    _days(done["Actual Finish"])).astype(np.int64),
+        "key": task_ids[done],
+        "activity_id": activity_ids[done],
+        "campaign_id": _campaigns_of(book, activity_ids[done], tasks["Activity ID"]),
+        "cycle_days": duration_days(actual_start[done], actual_finish[done]).astype(np.int64),
     })
 
-    booked = (tasks["Planned Hours"].notna() & tasks["Actual Hours"].notna()).to_numpy()
+    planned_hours = column("Planned Hours", float)
+    actual_hours = column("Actual Hours", float)
+    booked = ~np.isnan(planned_hours) & ~np.isnan(actual_hours)
     hours = pd.DataFrame({
-        "deliverable": tasks["Deliverable"][booked].fillna(NO_KEY).to_numpy(dtype=object),
-        "assignee": tasks["Assignee"][booked].fillna(NO_KEY).to_numpy(dtype=object),
-        "planned_hours": tasks["Planned Hours"][booked].to_numpy(dtype=float),
-        "actual_hours": tasks["Actual Hours"][booked].to_numpy(dtype=float),
+        "deliverable": named("Deliverable")[booked],
+        "assignee": named("Assignee")[booked],
+        "planned_hours": planned_hours[booked],
+        "actual_hours": actual_hours[booked],
     })
     return ExecutionReport(reviews=reviews, task_cycle=task_cycle, hours=hours)
 
@@ -378,12 +449,15 @@ def check_schedule(book: Book, context: Context) -> list[Finding]:
 
 def _late_tasks(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding]:
     as_of_day = np.datetime64(as_of, "D")
-    percent = tasks["% Complete"].fillna(0.0).to_numpy(dtype=float)
-    late = ((_days(tasks["Planned Finish"]) < as_of_day) & (percent < 1.0)
-            & ~tasks["Status"].isin(CLOSED_TASK_STATUSES).to_numpy())
+    percent = np.nan_to_num(tasks["% Complete"].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
+    finish = _days(tasks["Planned Finish"])
+    late = ((finish < as_of_day) & (percent < 1.0)
+            & ~_one_of(tasks["Status"].to_numpy(dtype=object), CLOSED_TASK_STATUSES))
     positions = np.flatnonzero(late)
+    if not len(positions):
+        return []
     ids, rows = tasks["Task ID"].to_numpy()[positions], tasks["_row"].to_numpy()[positions]
-    finishes = _days(tasks["Planned Finish"])[positions].astype(str)
+    finishes = finish[positions].astype(str)
     return [book.finding(
         "task-late",
         f"task {task_id} was due {finish} and is {percent[position]:.0%} complete on {as_of}; "
@@ -394,12 +468,15 @@ def _late_tasks(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding
 
 def _missed_starts(book: Book, tasks: pd.DataFrame, as_of: dt.date) -> list[Finding]:
     as_of_day = np.datetime64(as_of, "D")
-    percent = tasks["% Complete"].fillna(0.0).to_numpy(dtype=float)
-    missed = ((_days(tasks["Planned Start"]) < as_of_day) & tasks["Actual Start"].isna().to_numpy()
-              & (percent == 0.0) & (tasks["Status"] != "Cancelled").to_numpy())
+    percent = np.nan_to_num(tasks["% Complete"].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
+    start = _days(tasks["Planned Start"])
+    missed = ((start < as_of_day) & np.isnat(_days(tasks["Actual Start"])) & (percent == 0.0)
+              & (tasks["Status"].to_numpy(dtype=object) != "Cancelled"))
     positions = np.flatnonzero(missed)
+    if not len(positions):
+        return []
     ids, rows = tasks["Task ID"].to_numpy()[positions], tasks["_row"].to_numpy()[positions]
-    starts = _days(tasks["Planned Start"])[positions].astype(str)
+    starts = start[positions].astype(str)
     return [book.finding(
         "task-start-missed",
         f"task {task_id} was planned to start {start} and has no Actual Start on {as_of}; "
@@ -412,14 +489,17 @@ def _campaigns_behind(book: Book, as_of: dt.date) -> list[Finding]:
     """`schedule-behind` at the campaign's Campaign ID cell when its SPI < SPI Threshold."""
     threshold = book.plan.spi_threshold
     campaign = roll_up_schedule(book, as_of).by("campaign")
-    behind = campaign[(campaign["spi"] < threshold).to_numpy()]
-    if behind.empty:
+    spis = campaign["spi"].to_numpy(dtype=float)
+    behind = spis < threshold
+    if not behind.any():
         return []
     campaigns = book.rows("Campaigns")
-    campaigns = campaigns[(campaigns["Status"] != "Cancelled").to_numpy()]
-    row_of = dict(zip(campaigns["Campaign ID"], campaigns["_row"], strict=True))
+    live = campaigns["Status"].to_numpy(dtype=object) != "Cancelled"
+    row_of = dict(zip(campaigns["Campaign ID"].to_numpy(dtype=object)[live],
+                      campaigns["_row"].to_numpy()[live], strict=True))
     findings = []
-    for key, spi in zip(behind["key"], behind["spi"], strict=True):
+    for key, spi in zip(campaign["key"].to_numpy(dtype=object)[behind], spis[behind],
+                        strict=True):
         if key not in row_of:
             continue
         findings.append(book.finding(

@@ -41,8 +41,8 @@ import pandas as pd
 
 from .calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quarter_label
 from .findings import Finding
-from .funnel import campaign_ids, canonical_ids, mql_stage, stage_column
-from .keys import id_key_index
+from .funnel import campaign_ids, mql_stage, stage_column
+from .keys import id_keys
 from .model import Book
 from .schedule import execution_metrics
 from .spend import roll_up_spend
@@ -87,8 +87,104 @@ def _money_per(cents, count) -> pd.array:
     return out
 
 
-def _lead_counts(book: Book) -> pd.DataFrame:
-    """leads and mqls per Campaign ID."""
+# --- grouping on plain arrays ----------------------------------------------------------------
+# A team's book has a handful of campaigns and quarters and a few hundred rows: pandas' fixed
+# cost per groupby / reindex / frame is what a scorecard paid for, so groups are positions
+# found with a dict and reduced with numpy.
+
+def _positions(keys, labels) -> np.ndarray:
+    """Position in `labels` of each key (exact match); -1 for a key not there or blank."""
+    where: dict = {}
+    for position, label in enumerate(labels):
+        if label is not None and label == label:
+            where.setdefault(label, position)
+    return np.array([where.get(key, -1) if key == key else -1 for key in keys], dtype=np.int64)
+
+
+def _taken(values: np.ndarray, positions: np.ndarray, missing: object) -> np.ndarray:
+    """values[position] for each position; `missing` where the position is -1."""
+    out = np.full(len(positions), missing, dtype=values.dtype)
+    out[positions >= 0] = values[positions[positions >= 0]]
+    return out
+
+
+def _int_sums(positions: np.ndarray, size: int, weights=None) -> np.ndarray:
+    """Σ integer weights (count when None) per group position, exact; 0 for an empty group."""
+    hit = positions >= 0
+    if weights is None:
+        return np.bincount(positions[hit], minlength=size).astype(np.int64)
+    sums = np.zeros(size, dtype=np.int64)
+    np.add.at(sums, positions[hit], np.asarray(weights, dtype=np.int64)[hit])
+    return sums
+
+
+def _float_sums(positions: np.ndarray, size: int, values) -> np.ndarray:
+    """Σ values per group position, NaN for a group without one. Compensated (Kahan) exactly
+    as pandas' group sum adds, so an hours variance reads the same to the last bit."""
+    sums, compensation, seen = [0.0] * size, [0.0] * size, [False] * size
+    for group, value in zip(positions.tolist(), np.asarray(values, dtype=float).tolist(),
+                            strict=True):
+        if group < 0 or value != value:
+            continue
+        seen[group] = True
+        y = value - compensation[group]
+        t = sums[group] + y
+        compensation[group] = t - sums[group] - y
+        if compensation[group] != compensation[group]:   # an infinity: keep it, not NaN
+            compensation[group] = 0.0
+        sums[group] = t
+    return np.where(seen, sums, np.nan)
+
+
+def _count_median(positions: np.ndarray, size: int, days) -> tuple[np.ndarray, np.ndarray]:
+    """(count, median) of the non-blank days per group position; median NaN when none."""
+    days = np.asarray(days, dtype=float)
+    hit = (positions >= 0) & ~np.isnan(days)
+    counts = np.bincount(positions[hit], minlength=size).astype(np.int64)
+    medians = np.full(size, np.nan)
+    groups, values = positions[hit], days[hit]
+    for group in np.flatnonzero(counts):
+        medians[group] = np.median(values[groups == group])
+    return counts, medians
+
+
+@dataclass(frozen=True)
+class PlanCampaigns:
+    """The Campaigns sheet's accepted rows, first row per Campaign ID, as plain arrays."""
+
+    ids: np.ndarray
+    names: np.ndarray
+    status: np.ndarray
+    start: np.ndarray             # datetime64[D]
+    end: np.ndarray
+    expected_leads: np.ndarray    # float, NaN where blank
+    expected_pipeline: np.ndarray
+    expected_revenue: np.ndarray
+    rows: np.ndarray              # Excel row numbers
+
+
+def plan_campaigns(book: Book) -> PlanCampaigns:
+    """The plan's campaigns (see PlanCampaigns), once per book state."""
+    return book.memo("scorecard-campaigns", lambda: _plan_campaigns(book))
+
+
+def _plan_campaigns(book: Book) -> PlanCampaigns:
+    campaigns = book.rows("Campaigns")
+    ids = campaigns["Campaign ID"].to_numpy(dtype=object)
+    first = np.flatnonzero(~pd.Index(ids).duplicated())
+    return PlanCampaigns(
+        ids=ids[first], names=campaigns["Campaign"].to_numpy(dtype=object)[first],
+        status=campaigns["Status"].to_numpy(dtype=object)[first],
+        start=_dates(campaigns["Start"])[first], end=_dates(campaigns["End"])[first],
+        expected_leads=campaigns["Expected Leads"].to_numpy(dtype=float)[first],
+        **{name: campaigns[column].to_numpy(dtype=float, na_value=np.nan)[first]
+           for name, column in (("expected_pipeline", "Expected Pipeline"),
+                                ("expected_revenue", "Expected Revenue"))},
+        rows=campaigns["_row"].to_numpy(dtype=np.int64)[first])
+
+
+def _lead_counts(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(leads, mqls) per campaign of `ids`."""
     leads = book.rows("Leads")
     stages = tuple(book.plan.lead_stages)
     mql = mql_stage(book)
@@ -99,42 +195,52 @@ def _lead_counts(book: Book) -> pd.DataFrame:
         later = stages[stages.index(mql):]
         reached = np.asarray(np.column_stack(
             [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1))
-    frame = pd.DataFrame({"campaign_id": campaign_ids(book, leads["Campaign ID"]),
-                          "leads": 1, "mqls": reached.astype(np.int64)})
-    return frame.groupby("campaign_id").sum()
+    positions = _positions(campaign_ids(book, leads["Campaign ID"]), ids)
+    return _int_sums(positions, len(ids)), _int_sums(positions, len(ids), reached)
 
 
-def _opportunity_sums(book: Book) -> pd.DataFrame:
-    """pipeline (every stage) and won per Campaign ID, cents."""
+def _opportunity_sums(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pipeline (every stage), won) per campaign of `ids`, cents."""
     opps = book.rows("Opportunities")
     amount = opps["Amount"].to_numpy(dtype=np.int64)
-    frame = pd.DataFrame({
-        "campaign_id": campaign_ids(book, opps["Campaign ID"]),
-        "pipeline": amount,
-        "won": np.where(opps["Stage"].to_numpy(dtype=object) == "Closed Won", amount, 0),
-    })
-    return frame.groupby("campaign_id").sum()
+    won = np.where(opps["Stage"].to_numpy(dtype=object) == "Closed Won", amount, 0)
+    positions = _positions(campaign_ids(book, opps["Campaign ID"]), ids)
+    return _int_sums(positions, len(ids), amount), _int_sums(positions, len(ids), won)
 
 
 def _campaign_of_activities(book: Book, activity_ids: pd.Series) -> np.ndarray:
-    """Activity IDs (any case) → the Campaign ID of that activity, Campaigns spelling."""
-    activities = book.rows("Activities").drop_duplicates("Activity ID")
-    campaign_of = pd.Series(campaign_ids(book, activities["Campaign ID"]),
-                            index=activities["Activity ID"].to_numpy(dtype=object))
-    ids = canonical_ids(pd.Series(activity_ids, dtype=object), activities["Activity ID"])
-    return pd.Series(ids, dtype=object).map(campaign_of).to_numpy(dtype=object)
+    """Activity IDs (any case) → the Campaign ID of that activity (the first row with that
+    ID ignoring case), Campaigns spelling; None where the activity is unknown."""
+    activities = book.rows("Activities")
+    campaign_of: dict[str | None, object] = {}
+    for key, campaign in zip(id_keys(activities["Activity ID"]),
+                             campaign_ids(book, activities["Campaign ID"]), strict=True):
+        campaign_of.setdefault(key, campaign)
+    return np.array([campaign_of.get(key) for key in id_keys(activity_ids)], dtype=object)
 
 
-def _cost_by_campaign(book: Book) -> pd.Series:
-    """Committed + spent per Campaign ID in plan cents, from the spend engine (SPEC §5)."""
+def _cost_by_campaign(book: Book, ids: np.ndarray) -> np.ndarray:
+    """Committed + spent per campaign of `ids` in plan cents, from the spend engine (SPEC §5)."""
     by_campaign = roll_up_spend(book).by("campaign")
     cost = by_campaign["committed"].to_numpy(dtype=np.int64) + by_campaign["spent"].to_numpy(
         dtype=np.int64)
-    return pd.Series(cost, index=by_campaign["key"].to_numpy(dtype=object))
+    return _int_sums(_positions(by_campaign["key"].to_numpy(dtype=object), ids), len(ids), cost)
 
 
-def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(task cycles, review cycles, hours variances), each with the task's campaign_id.
+@dataclass(frozen=True)
+class _Execution:
+    """Per finished task / done review / booked task: its campaign and figure."""
+
+    cycle_campaigns: np.ndarray
+    cycle_days: np.ndarray
+    review_campaigns: np.ndarray
+    review_days: np.ndarray
+    hours_campaigns: np.ndarray
+    hours_variance: np.ndarray
+
+
+def _execution_by_campaign(book: Book) -> _Execution:
+    """Task cycles, review cycles and hours variances, each with the task's campaign.
 
     Cycle times come from the schedule engine (`schedule.execution_metrics`, SPEC §6); tasks are
     attributed to campaigns here by Task ID, matching IDs ignoring case like the reference
@@ -144,28 +250,22 @@ def _execution_by_campaign(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     metrics = execution_metrics(book)
     tasks = book.rows("Tasks")
     task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
-    campaign_of_task = pd.Series(task_campaign,
-                                 index=id_key_index(tasks["Task ID"].to_numpy(dtype=object)))
+    campaign_of_task = dict(zip(id_keys(tasks["Task ID"]), task_campaign, strict=True))
 
     def campaigns_of(task_ids: pd.Series) -> np.ndarray:
-        position = campaign_of_task.index.get_indexer(id_key_index(task_ids.to_numpy(dtype=object)))
-        values = campaign_of_task.to_numpy(dtype=object)
-        campaigns = np.full(len(position), None, dtype=object)
-        campaigns[position >= 0] = values[position[position >= 0]]
-        return campaigns
+        return np.array([campaign_of_task.get(key) for key in id_keys(task_ids)], dtype=object)
 
-    task_cycle = pd.DataFrame({"campaign_id": campaigns_of(metrics.task_cycle["key"]),
-                               "days": metrics.task_cycle["cycle_days"].to_numpy(dtype=float)})
     done = ~metrics.reviews["open"].to_numpy(dtype=bool)
-    review_cycle = pd.DataFrame({
-        "campaign_id": campaigns_of(metrics.reviews["task_id"])[done],
-        "days": metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]})
-    booked = ((tasks["Status"] != "Cancelled") & tasks["Planned Hours"].notna()
-              & tasks["Actual Hours"].notna()).to_numpy()
-    hours = pd.DataFrame({
-        "campaign_id": task_campaign[booked],
-        "variance": (tasks["Actual Hours"] - tasks["Planned Hours"]).to_numpy(dtype=float)[booked]})
-    return task_cycle, review_cycle, hours
+    planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
+    actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
+    booked = ((tasks["Status"].to_numpy(dtype=object) != "Cancelled") & ~np.isnan(planned)
+              & ~np.isnan(actual))
+    return _Execution(
+        cycle_campaigns=campaigns_of(metrics.task_cycle["key"]),
+        cycle_days=metrics.task_cycle["cycle_days"].to_numpy(dtype=float),
+        review_campaigns=campaigns_of(metrics.reviews["task_id"])[done],
+        review_days=metrics.reviews["cycle_days"].to_numpy(dtype=float)[done],
+        hours_campaigns=task_campaign[booked], hours_variance=(actual - planned)[booked])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,109 +277,107 @@ def score_campaigns(book: Book) -> Scorecard:
 
 
 def _score_campaigns(book: Book) -> Scorecard:
-    campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
-    ids = campaigns["Campaign ID"].to_numpy(dtype=object)
-    cost = _cost_by_campaign(book).reindex(ids).fillna(0).to_numpy(dtype=np.int64)
-    leads = _lead_counts(book).reindex(ids).fillna(0).astype(np.int64)
-    opps = _opportunity_sums(book).reindex(ids).fillna(0).astype(np.int64)
-    expected_leads = campaigns["Expected Leads"].to_numpy(dtype=float)
-    expected_pipeline = campaigns["Expected Pipeline"].to_numpy(dtype=float, na_value=np.nan)
-    expected_revenue = campaigns["Expected Revenue"].to_numpy(dtype=float, na_value=np.nan)
+    campaigns = plan_campaigns(book)
+    ids = campaigns.ids
+    cost = _cost_by_campaign(book, ids)
+    leads, mqls = _lead_counts(book, ids)
+    pipeline, won = _opportunity_sums(book, ids)
+    figures = {"cost": cost, "leads": leads, "mqls": mqls, "pipeline": pipeline, "won": won,
+               "roi": _ratio(won - cost, cost), "pipeline_per_cost": _ratio(pipeline, cost),
+               "leads_attainment": _ratio(leads, campaigns.expected_leads),
+               "pipeline_attainment": _ratio(pipeline, campaigns.expected_pipeline),
+               "revenue_attainment": _ratio(won, campaigns.expected_revenue)}
+    order = np.array(_ranking(ids, figures["roi"], figures["pipeline_attainment"]),
+                     dtype=np.int64)
+    ranked = ids[order]
+    effect = _frame(EFFECTIVENESS_COLUMNS, {
+        "rank": np.arange(1, len(ids) + 1), "campaign_id": ranked,
+        "campaign": campaigns.names[order],
+        **{name: values[order] for name, values in figures.items()}})
 
-    effect = pd.DataFrame({
-        "campaign_id": ids,
-        "campaign": campaigns["Campaign"].to_numpy(dtype=object),
-        "cost": cost,
-        "leads": leads["leads"].to_numpy(),
-        "mqls": leads["mqls"].to_numpy(),
-        "pipeline": opps["pipeline"].to_numpy(),
-        "won": opps["won"].to_numpy(),
-    })
-    effect["roi"] = _ratio(effect["won"] - cost, cost)
-    effect["pipeline_per_cost"] = _ratio(effect["pipeline"], cost)
-    effect["leads_attainment"] = _ratio(effect["leads"], expected_leads)
-    effect["pipeline_attainment"] = _ratio(effect["pipeline"], expected_pipeline)
-    effect["revenue_attainment"] = _ratio(effect["won"], expected_revenue)
-    order = effect.assign(
-        _roi=effect["roi"].fillna(-np.inf), _pipe=effect["pipeline_attainment"].fillna(-np.inf)
-    ).sort_values(["_roi", "_pipe", "campaign_id"], ascending=[False, False, True],
-                  kind="stable").index
-    effect = effect.loc[order].reset_index(drop=True)
-    effect.insert(0, "rank", np.arange(1, len(effect) + 1))
+    execution = _execution_by_campaign(book)
+    cycles = _count_median(_positions(execution.cycle_campaigns, ranked), len(ranked),
+                           execution.cycle_days)
+    reviews = _count_median(_positions(execution.review_campaigns, ranked), len(ranked),
+                            execution.review_days)
+    hours = _float_sums(_positions(execution.hours_campaigns, ranked), len(ranked),
+                        execution.hours_variance)
+    efficiency = _frame(EFFICIENCY_COLUMNS, {
+        "campaign_id": ranked, "campaign": campaigns.names[order],
+        **_efficiency_figures(cost[order], leads[order], mqls[order], cycles, reviews, hours)})
 
-    task_cycle, review_cycle, hours = _execution_by_campaign(book)
-    order = effect["campaign_id"].to_numpy(dtype=object)
-    task_stats = task_cycle.groupby("campaign_id")["days"].agg(["count", "median"]).reindex(order)
-    review_stats = review_cycle.groupby("campaign_id")["days"].agg(["count", "median"]).reindex(
-        order)
-    hours_stats = hours.groupby("campaign_id")["variance"].agg(["count", "sum"]).reindex(order)
-    efficiency = pd.DataFrame({
-        "campaign_id": effect["campaign_id"], "campaign": effect["campaign"],
-        **_efficiency_figures(effect, task_stats, review_stats, np.where(
-            hours_stats["count"].fillna(0).to_numpy() > 0,
-            hours_stats["sum"].to_numpy(dtype=float), np.nan)),
-    })[EFFICIENCY_COLUMNS]
-
-    known = set(ids)
-    in_plan = [frame[frame["campaign_id"].isin(known).to_numpy()]
-               for frame in (task_cycle, review_cycle, hours)]
-    plan_effect, plan_efficiency = _plan_figures(effect, expected_leads, expected_pipeline,
-                                                 expected_revenue, campaigns, *in_plan)
-    return Scorecard(book.plan.plan_id, book.plan.currency, effect[EFFECTIVENESS_COLUMNS],
-                     efficiency, plan_effect, plan_efficiency)
+    plan_effect, plan_efficiency = _plan_figures(figures, campaigns, execution)
+    return Scorecard(book.plan.plan_id, book.plan.currency, effect, efficiency, plan_effect,
+                     plan_efficiency)
 
 
-def _efficiency_figures(effect: pd.DataFrame, task_stats: pd.DataFrame,
-                        review_stats: pd.DataFrame, hours_variance: np.ndarray) -> dict:
-    """The efficiency columns from effectiveness rows and per-row cycle statistics (count,
+def _frame(columns: list[str], values: dict[str, object]) -> pd.DataFrame:
+    """A frame of exactly `columns`, in that order, built once."""
+    return pd.DataFrame({column: values[column] for column in columns})
+
+
+def _ranking(ids: np.ndarray, roi: np.ndarray, pipeline_attainment: np.ndarray) -> list[int]:
+    """Positions in rank order: ROI descending, then pipeline attainment descending (blanks
+    last in both), then Campaign ID."""
+    def key(position: int) -> tuple:
+        return (-np.nan_to_num(roi[position], nan=-np.inf),
+                -np.nan_to_num(pipeline_attainment[position], nan=-np.inf), ids[position])
+    return sorted(range(len(ids)), key=key)
+
+
+def _efficiency_figures(cost: np.ndarray, leads: np.ndarray, mqls: np.ndarray,
+                        cycles: tuple[np.ndarray, np.ndarray],
+                        reviews: tuple[np.ndarray, np.ndarray],
+                        hours_variance: np.ndarray) -> dict:
+    """The efficiency columns from cost, leads, MQLs and per-row cycle statistics (count,
     median): one definition for campaigns and quarters."""
     return {
-        "cost": effect["cost"], "leads": effect["leads"], "mqls": effect["mqls"],
-        "cost_per_lead": _money_per(effect["cost"], effect["leads"]),
-        "cost_per_mql": _money_per(effect["cost"], effect["mqls"]),
-        "tasks": task_stats["count"].fillna(0).to_numpy(dtype=np.int64),
-        "median_task_cycle": task_stats["median"].to_numpy(dtype=float),
-        "reviews": review_stats["count"].fillna(0).to_numpy(dtype=np.int64),
-        "median_review_cycle": review_stats["median"].to_numpy(dtype=float),
+        "cost": cost, "leads": leads, "mqls": mqls,
+        "cost_per_lead": _money_per(cost, leads),
+        "cost_per_mql": _money_per(cost, mqls),
+        "tasks": cycles[0], "median_task_cycle": cycles[1],
+        "reviews": reviews[0], "median_review_cycle": reviews[1],
         "hours_variance": hours_variance,
     }
 
 
-def _plan_figures(effect: pd.DataFrame, expected_leads: np.ndarray,
-                  expected_pipeline: np.ndarray, expected_revenue: np.ndarray,
-                  campaigns: pd.DataFrame, task_cycle: pd.DataFrame,
-                  review_cycle: pd.DataFrame, hours: pd.DataFrame) -> tuple[dict, dict]:
-    """Plan rows: ratios of sums; attainment over campaigns that carry the expectation."""
-    by_id = effect.set_index("campaign_id").reindex(campaigns["Campaign ID"].to_numpy(dtype=object))
-    cost, leads, mqls = (int(effect[c].sum()) for c in ("cost", "leads", "mqls"))
-    pipeline, won = int(effect["pipeline"].sum()), int(effect["won"].sum())
+def _plan_figures(figures: dict[str, np.ndarray], campaigns: PlanCampaigns,
+                  execution: _Execution) -> tuple[dict, dict]:
+    """Plan rows: ratios of sums; attainment over campaigns that carry the expectation; the
+    medians and hours over the tasks of the plan's campaigns."""
+    cost, leads, mqls, pipeline, won = (int(figures[c].sum()) for c in
+                                        ("cost", "leads", "mqls", "pipeline", "won"))
 
     def attainment(actual: str, expected: np.ndarray) -> float | None:
         has = ~np.isnan(expected)
         total = float(expected[has].sum())
-        return float(by_id[actual].to_numpy()[has].sum()) / total if total else None
+        return float(figures[actual][has].sum()) / total if total else None
 
-    def one(value) -> float | None:
-        value = float(value)
-        return None if np.isnan(value) else value
+    def in_plan(campaign_of: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return values[_positions(campaign_of, campaigns.ids) >= 0]
 
+    def median(values: np.ndarray) -> float | None:
+        values = values[~np.isnan(values)]
+        return float(np.median(values)) if len(values) else None
+
+    cycle_days = in_plan(execution.cycle_campaigns, execution.cycle_days)
+    review_days = in_plan(execution.review_campaigns, execution.review_days)
+    variance = in_plan(execution.hours_campaigns, execution.hours_variance)
     plan_effect = {
         "cost": cost, "leads": leads, "mqls": mqls, "pipeline": pipeline, "won": won,
         "roi": (won - cost) / cost if cost else None,
         "pipeline_per_cost": pipeline / cost if cost else None,
-        "leads_attainment": attainment("leads", expected_leads),
-        "pipeline_attainment": attainment("pipeline", expected_pipeline),
-        "revenue_attainment": attainment("won", expected_revenue),
+        "leads_attainment": attainment("leads", campaigns.expected_leads),
+        "pipeline_attainment": attainment("pipeline", campaigns.expected_pipeline),
+        "revenue_attainment": attainment("won", campaigns.expected_revenue),
     }
     plan_efficiency = {
         "cost": cost, "leads": leads, "mqls": mqls,
         "cost_per_lead": int(round_cents(cost / leads)) if leads else None,
         "cost_per_mql": int(round_cents(cost / mqls)) if mqls else None,
-        "tasks": len(task_cycle),
-        "median_task_cycle": one(task_cycle["days"].median()) if len(task_cycle) else None,
-        "reviews": len(review_cycle),
-        "median_review_cycle": one(review_cycle["days"].median()) if len(review_cycle) else None,
-        "hours_variance": float(hours["variance"].sum()) if len(hours) else None,
+        "tasks": len(cycle_days), "median_task_cycle": median(cycle_days),
+        "reviews": len(review_days), "median_review_cycle": median(review_days),
+        "hours_variance": float(variance.sum()) if len(variance) else None,
     }
     return plan_effect, plan_efficiency
 
@@ -299,19 +397,21 @@ def expected_shares(book: Book, as_of: dt.date) -> pd.DataFrame:
     (Completed, or End before as-of), the elapsed share of Start–End in calendar days (both
     ends counted) while it is Active, blank otherwise (Planned, Cancelled, or Active without
     dates: nothing can be due yet)."""
-    campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
-    start = campaigns["Start"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
-    end = campaigns["End"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
-    status = campaigns["Status"].to_numpy(dtype=object)
+    campaigns = plan_campaigns(book)
+    return pd.DataFrame({"campaign_id": campaigns.ids, "status": campaigns.status,
+                         "start": campaigns.start, "end": campaigns.end,
+                         "share": _due_shares(campaigns, as_of), "_row": campaigns.rows})
+
+
+def _due_shares(campaigns: PlanCampaigns, as_of: dt.date) -> np.ndarray:
+    """`expected_shares`' share column, per campaign of `campaigns`."""
+    start, end, status = campaigns.start, campaigns.end, campaigns.status
     day = np.datetime64(as_of, "D")
     ended = (status == "Completed") | ((status == "Active") & ~np.isnat(end) & (end < day))
     active = (status == "Active") & ~np.isnat(start) & ~np.isnat(end) & ~ended & (start <= day)
     length = np.maximum((end - start).astype(np.int64) + 1, 1)
     elapsed = np.clip((day - start).astype(np.int64) + 1, 0, length)
-    share = np.where(ended, 1.0, np.where(active, elapsed / length, np.nan))
-    return pd.DataFrame({"campaign_id": campaigns["Campaign ID"].to_numpy(dtype=object),
-                         "status": status, "start": start, "end": end, "share": share,
-                         "_row": campaigns["_row"].to_numpy(dtype=np.int64)})
+    return np.where(ended, 1.0, np.where(active, elapsed / length, np.nan))
 
 
 def underperforming_campaigns(book: Book, as_of: dt.date) -> pd.DataFrame:
@@ -324,19 +424,21 @@ def underperforming_campaigns(book: Book, as_of: dt.date) -> pd.DataFrame:
 
 def _underperforming(book: Book, as_of: dt.date) -> pd.DataFrame:
     threshold = book.plan.attainment_threshold
-    shares = expected_shares(book, as_of)
-    effect = score_campaigns(book).effectiveness.set_index("campaign_id")
-    due = shares["share"].to_numpy(dtype=float)
-    below: list[tuple[str, ...]] = [() for _ in range(len(shares))]
-    out = shares[["campaign_id", "share", "_row"]].copy()
+    campaigns = plan_campaigns(book)
+    effect = score_campaigns(book).effectiveness
+    ranked = _positions(campaigns.ids, effect["campaign_id"].to_numpy(dtype=object))
+    due = _due_shares(campaigns, as_of)
+    below: list[tuple[str, ...]] = [() for _ in range(len(due))]
+    columns: dict[str, object] = {"campaign_id": campaigns.ids, "share": due,
+                                  "_row": campaigns.rows}
     for name, _, column in ATTAINMENT_FIGURES:
-        attainment = effect[column].reindex(shares["campaign_id"]).to_numpy(dtype=float)
-        out[column] = attainment
+        attainment = _taken(effect[column].to_numpy(dtype=float), ranked, np.nan)
+        columns[column] = attainment
         short = ~np.isnan(due) & (due > 0) & ~np.isnan(attainment) & (
             attainment < threshold * due)
         below = [b + (name,) if s else b for b, s in zip(below, short, strict=True)]
-    out["below"] = below
-    return out
+    columns["below"] = below
+    return pd.DataFrame(columns)
 
 
 def check_performance(book: Book, context: Context) -> list[Finding]:
@@ -368,34 +470,28 @@ def campaigns_at_risk(book: Book, as_of: dt.date) -> pd.DataFrame:
     """Delayed (schedule-behind) and underperforming campaigns listed together, one row per
     campaign that is either, with the reasons in words: the table the Dashboards show."""
     from .schedule import roll_up_schedule
-    names = book.rows("Campaigns").drop_duplicates("Campaign ID").set_index("Campaign ID")
-    performance = underperforming_campaigns(book, as_of).set_index("campaign_id")
-    shares = expected_shares(book, as_of).set_index("campaign_id")
-    schedule = roll_up_schedule(book, as_of).by("campaign").set_index("key")
-    ids = performance.index.to_numpy(dtype=object)
-    spi = schedule["spi"].reindex(ids).to_numpy(dtype=float)
-    cancelled = shares["status"].reindex(ids).to_numpy(dtype=object) == "Cancelled"
-    behind = ~np.isnan(spi) & (spi < book.plan.spi_threshold) & ~cancelled
+    campaigns = plan_campaigns(book)
+    performance = underperforming_campaigns(book, as_of)
+    schedule = roll_up_schedule(book, as_of).by("campaign")
+    ids = campaigns.ids
+    scheduled = _positions(ids, schedule["key"].to_numpy(dtype=object))
+    spi = _taken(schedule["spi"].to_numpy(dtype=float), scheduled, np.nan)
+    late = _taken(schedule["late_tasks"].to_numpy(dtype=np.int64), scheduled, 0)
+    behind = ~np.isnan(spi) & (spi < book.plan.spi_threshold) & (campaigns.status != "Cancelled")
     below = performance["below"].to_numpy(dtype=object)
     reasons = [", ".join(([f"SPI {s:.2f}"] if b else [])
                          + [f"{name} below target" for name in short])
                for s, b, short in zip(spi, behind, below, strict=True)]
     table = pd.DataFrame({
-        "campaign_id": ids,
-        "campaign": names["Campaign"].reindex(ids).to_numpy(dtype=object),
-        "status": shares["status"].reindex(ids).to_numpy(dtype=object),
-        "start": shares["start"].reindex(ids).to_numpy(),
-        "end": shares["end"].reindex(ids).to_numpy(),
+        "campaign_id": ids, "campaign": campaigns.names, "status": campaigns.status,
+        "start": campaigns.start, "end": campaigns.end,
         "expected_share": performance["share"].to_numpy(dtype=float),
         **{column: performance[column].to_numpy(dtype=float)
            for _, _, column in ATTAINMENT_FIGURES},
         "underperforming": np.array([bool(b) for b in below], dtype=bool),
-        "spi": spi,
-        "behind_schedule": behind,
-        "late_tasks": schedule["late_tasks"].reindex(ids).fillna(0).to_numpy(dtype=np.int64),
-        "reasons": reasons,
+        "spi": spi, "behind_schedule": behind, "late_tasks": late, "reasons": reasons,
     })
-    keep = table["underperforming"].to_numpy() | table["behind_schedule"].to_numpy()
+    keep = table["underperforming"].to_numpy() | behind
     return table[keep].reset_index(drop=True)[AT_RISK_COLUMNS]
 
 
@@ -427,19 +523,6 @@ def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
                      for y, q in zip(years, quarters, strict=True)], dtype=object)
 
 
-def _count_by(keys: np.ndarray, weights: np.ndarray | None = None) -> pd.Series:
-    """Σ weights (count when None) per non-blank key, keys sorted. Integer weights are summed
-    exactly with numpy; float weights keep pandas' (compensated) group sum."""
-    present = pd.notna(keys)
-    if weights is not None and np.asarray(weights).dtype.kind not in "iu":
-        frame = pd.DataFrame({"key": keys, "value": weights})
-        return frame[present].groupby("key")["value"].sum()
-    labels, inverse = np.unique(np.asarray(keys, dtype=object)[present], return_inverse=True)
-    sums = np.zeros(len(labels), dtype=np.int64)
-    np.add.at(sums, inverse, 1 if weights is None else np.asarray(weights)[present])
-    return pd.Series(sums, index=pd.Index(labels, dtype=object))
-
-
 def score_quarters(book: Book) -> QuarterScorecard:
     """Per fiscal quarter of the plan (SPEC §8), each figure dated by when it happened:
     cost = committed + spent booked in the quarter (the spend ledger by quarter, SPEC §5); leads
@@ -453,67 +536,73 @@ def score_quarters(book: Book) -> QuarterScorecard:
 
 def _score_quarters(book: Book) -> QuarterScorecard:
     start_month = book.plan.fy_start_month
+
+    def quarter_of(series: pd.Series) -> np.ndarray:
+        return _quarter_keys(_dates(series), start_month)
+
     spend = roll_up_spend(book).by("quarter")
-    cost = pd.Series(spend["committed"].to_numpy(dtype=np.int64)
-                     + spend["spent"].to_numpy(dtype=np.int64),
-                     index=spend["key"].to_numpy(dtype=object))
-    known = set(book.rows("Campaigns")["Campaign ID"].dropna())
+    spend_cost = (spend["committed"].to_numpy(dtype=np.int64)
+                  + spend["spent"].to_numpy(dtype=np.int64))
+    known = {i for i in plan_campaigns(book).ids if i is not None and i == i}
+
+    def of_plan(frame: pd.DataFrame) -> np.ndarray:
+        return np.array([c in known for c in campaign_ids(book, frame["Campaign ID"])],
+                        dtype=bool)
 
     leads = book.rows("Leads")
-    in_plan = pd.Series(campaign_ids(book, leads["Campaign ID"])).isin(known).to_numpy()
-    leads = leads[in_plan]
-    lead_counts = _count_by(_quarter_keys(_dates(leads["Inquiry Date"]), start_month))
+    lead_in_plan = of_plan(leads)
     mql = mql_stage(book)
-    mql_counts = (_count_by(_quarter_keys(_dates(leads[stage_column(mql)]), start_month))
-                  if mql is not None and stage_column(mql) in leads.columns
-                  else pd.Series(dtype=np.int64))
+    mql_quarters = (quarter_of(leads[stage_column(mql)])[lead_in_plan]
+                    if mql is not None and stage_column(mql) in leads.columns
+                    else np.array([], dtype=object))
 
     opps = book.rows("Opportunities")
-    opps = opps[pd.Series(campaign_ids(book, opps["Campaign ID"])).isin(known).to_numpy()]
-    amount = opps["Amount"].to_numpy(dtype=np.int64)
-    pipeline = _count_by(_quarter_keys(_dates(opps["Created"]), start_month), amount)
-    won_rows = (opps["Stage"] == "Closed Won").to_numpy()
-    won = _count_by(_quarter_keys(_dates(opps["Close Date"][won_rows]), start_month),
-                    amount[won_rows])
+    opp_in_plan = of_plan(opps)
+    amount = opps["Amount"].to_numpy(dtype=np.int64)[opp_in_plan]
+    won_rows = (opps["Stage"].to_numpy(dtype=object) == "Closed Won")[opp_in_plan]
 
     tasks = book.rows("Tasks")
-    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
+    live = tasks["Status"].to_numpy(dtype=object) != "Cancelled"
+    task_keys = id_keys(tasks["Task ID"])
+    finished = quarter_of(tasks["Actual Finish"])
+    finished_of = {k: q for k, q, alive in zip(task_keys, finished, live, strict=True) if alive}
+    approved_of = {k: q for k, q, alive in zip(task_keys, quarter_of(tasks["Approved On"]),
+                                               live, strict=True) if alive}
     metrics = execution_metrics(book)
-    finished = pd.Series(_quarter_keys(_dates(tasks["Actual Finish"]), start_month),
-                         index=id_key_index(tasks["Task ID"].to_numpy(dtype=object)))
-    approved = pd.Series(_quarter_keys(_dates(tasks["Approved On"]), start_month),
-                         index=finished.index)
-    cycles = pd.DataFrame({"key": finished.reindex(id_key_index(
-        metrics.task_cycle["key"].to_numpy(dtype=object))).to_numpy(dtype=object),
-        "days": metrics.task_cycle["cycle_days"].to_numpy(dtype=float)})
     done = ~metrics.reviews["open"].to_numpy(dtype=bool)
-    reviews = pd.DataFrame({"key": approved.reindex(id_key_index(
-        metrics.reviews["task_id"].to_numpy(dtype=object)[done])).to_numpy(dtype=object),
-        "days": metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]})
-    booked = (tasks["Planned Hours"].notna() & tasks["Actual Hours"].notna()).to_numpy()
-    hours = _count_by(finished.to_numpy(dtype=object)[booked],
-                      (tasks["Actual Hours"] - tasks["Planned Hours"]).to_numpy(dtype=float)[
-                          booked])
+    planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
+    actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
+    booked = live & ~np.isnan(planned) & ~np.isnan(actual)
 
-    quarters = _quarters_listed(book, [cost, lead_counts, mql_counts, pipeline, won, hours,
-                                       _count_by(cycles["key"].to_numpy(dtype=object)),
-                                       _count_by(reviews["key"].to_numpy(dtype=object))])
-
-    def ints(series: pd.Series) -> np.ndarray:
-        return series.reindex(quarters).fillna(0).to_numpy(dtype=np.int64)
-
-    effect = pd.DataFrame({"quarter": quarters, "cost": ints(cost), "leads": ints(lead_counts),
-                           "mqls": ints(mql_counts), "pipeline": ints(pipeline),
-                           "won": ints(won)})
-    effect["roi"] = _ratio(effect["won"] - effect["cost"], effect["cost"])
-    effect["pipeline_per_cost"] = _ratio(effect["pipeline"], effect["cost"])
-    task_stats = cycles.groupby("key")["days"].agg(["count", "median"]).reindex(quarters)
-    review_stats = reviews.groupby("key")["days"].agg(["count", "median"]).reindex(quarters)
-    hours_sum = hours.reindex(quarters)
-    efficiency = pd.DataFrame({
-        "quarter": quarters,
-        **_efficiency_figures(effect, task_stats, review_stats, hours_sum.to_numpy(dtype=float)),
-    })
+    dated = {   # the quarter of each row of each figure
+        "cost": spend["key"].to_numpy(dtype=object),
+        "leads": quarter_of(leads["Inquiry Date"])[lead_in_plan],
+        "mqls": mql_quarters,
+        "pipeline": quarter_of(opps["Created"])[opp_in_plan],
+        "won": quarter_of(opps["Close Date"])[opp_in_plan][won_rows],
+        "hours": finished[booked],
+        "cycles": np.array([finished_of.get(k) for k in id_keys(metrics.task_cycle["key"])],
+                           dtype=object),
+        "reviews": np.array([approved_of.get(k) for k in id_keys(
+            metrics.reviews["task_id"].to_numpy(dtype=object)[done])], dtype=object),
+    }
+    quarters = _quarters_listed(book, list(dated.values()))
+    at = {figure: _positions(labels, quarters) for figure, labels in dated.items()}
+    count = len(quarters)
+    cost = _int_sums(at["cost"], count, spend_cost)
+    lead_counts, mql_counts = _int_sums(at["leads"], count), _int_sums(at["mqls"], count)
+    pipeline = _int_sums(at["pipeline"], count, amount)
+    won = _int_sums(at["won"], count, amount[won_rows])
+    effect = pd.DataFrame({"quarter": quarters, "cost": cost, "leads": lead_counts,
+                           "mqls": mql_counts, "pipeline": pipeline, "won": won,
+                           "roi": _ratio(won - cost, cost),
+                           "pipeline_per_cost": _ratio(pipeline, cost)})
+    efficiency = pd.DataFrame({"quarter": quarters, **_efficiency_figures(
+        cost, lead_counts, mql_counts,
+        _count_median(at["cycles"], count, metrics.task_cycle["cycle_days"].to_numpy(float)),
+        _count_median(at["reviews"], count,
+                      metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]),
+        _float_sums(at["hours"], count, (actual - planned)[booked]))})
     return QuarterScorecard(book.plan.plan_id, book.plan.currency, _with_changes(effect),
                             _with_changes(efficiency))
 
@@ -522,12 +611,13 @@ def _dates(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
 
 
-def _quarters_listed(book: Book, figures: list[pd.Series]) -> list[str]:
+def _quarters_listed(book: Book, labels: list[np.ndarray]) -> list[str]:
     """The plan's four fiscal quarters and every other quarter a figure falls in, in order."""
-    labels = {str(key) for series in figures for key in series.index}
+    listed = {str(label) for column in labels for label in column
+              if label is not None and label == label}
     if book.plan.fiscal_year is not None:
-        labels |= {quarter_label(book.plan.fiscal_year, q) for q in (1, 2, 3, 4)}
-    return sorted(labels, key=parse_quarter_label)
+        listed |= {quarter_label(book.plan.fiscal_year, q) for q in (1, 2, 3, 4)}
+    return sorted(listed, key=parse_quarter_label)
 
 
 def _with_changes(table: pd.DataFrame) -> pd.DataFrame:

@@ -96,13 +96,13 @@ class SpendData:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _activity_positions(activities: pd.DataFrame, ids: pd.Series) -> np.ndarray:
-    """Activity IDs → position in `activities` (−1 when unknown)."""
+def first_positions(keys: Any) -> dict[str, int]:
+    """Folded keys → the position of their first occurrence (blank keys left out)."""
     lookup: dict[str, int] = {}
-    for position, key in enumerate(id_keys(activities["activity_id"])):
+    for position, key in enumerate(keys):
         if key is not None:
             lookup.setdefault(key, position)
-    return positions_of(id_keys(ids), lookup)
+    return lookup
 
 
 def _rates(book: Book) -> dict[str, float]:
@@ -161,7 +161,8 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     campaign_lookup = dict(zip(id_keys(campaign_rows["Campaign ID"]),
                                campaign_rows["Campaign ID"], strict=True))
     campaign_of = [campaign_lookup.get(key, raw) for key, raw in
-                   zip(id_keys(frame["Campaign ID"]), frame["Campaign ID"], strict=True)]
+                   zip(id_keys(frame["Campaign ID"]), frame["Campaign ID"].to_numpy(dtype=object),
+                       strict=True)]
     activities = pd.DataFrame({
         "activity_id": frame["Activity ID"].astype(str).to_numpy(),
         "campaign_id": np.array([str(c) for c in campaign_of], dtype=object),
@@ -172,9 +173,14 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
         "campaign_id": campaign_rows["Campaign ID"].astype(str).to_numpy(),
         "_row": campaign_rows["_row"].to_numpy(dtype=np.int64),
     })
+    activity_lookup = first_positions(id_keys(activities["activity_id"]))
+
+    def activity_positions(ids: pd.Series) -> np.ndarray:
+        """Activity IDs → position in `activities` (−1 when unknown)."""
+        return positions_of(id_keys(ids), activity_lookup)
 
     rows = book.rows("Budget")
-    position = _activity_positions(activities, rows["Activity ID"])
+    position = activity_positions(rows["Activity ID"])
     known = position >= 0
     budget = pd.DataFrame({
         "activity": position[known],
@@ -184,8 +190,8 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     })
 
     rows = dated_on_or_before(book.rows("Realignments"), "Date", as_of)
-    source = _activity_positions(activities, rows["From Activity ID"])
-    target = _activity_positions(activities, rows["To Activity ID"])
+    source = activity_positions(rows["From Activity ID"])
+    target = activity_positions(rows["To Activity ID"])
     known = (source >= 0) & (target >= 0)
     realignments = pd.DataFrame({
         "from_activity": source[known], "to_activity": target[known],
@@ -197,7 +203,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     every_po = book.rows("PurchaseOrders")
     rows = dated_on_or_before(every_po, "Issue Date", as_of)
     amount, priced = _priced(book, "PurchaseOrders", rows, rates, findings)
-    position = _activity_positions(activities, rows["Activity ID"])
+    position = activity_positions(rows["Activity ID"])
     known = position >= 0
     pos = pd.DataFrame({
         "activity": position[known],
@@ -212,20 +218,18 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
 
     rows = dated_on_or_before(book.rows("Invoices"), "Invoice Date", as_of)
     amount, priced = _priced(book, "Invoices", rows, rates, findings)
-    po_lookup: dict[str, int] = {}
-    for index, key in enumerate(pos["po_key"]):
-        po_lookup.setdefault(key, index)
+    po_lookup = first_positions(pos["po_key"])
     po = positions_of(id_keys(rows["PO Number"]), po_lookup)
-    own = _activity_positions(activities, rows["Activity ID"])
+    own = activity_positions(rows["Activity ID"])
     if as_of is not None:
         # an invoice dated before its PO was issued (on the as-of day the PO did not exist
         # yet) is still spent on the PO's activity, as an invoice without PO
         later = dict(zip(id_keys(every_po["PO Number"]),
-                         _activity_positions(activities, every_po["Activity ID"]), strict=True))
+                         activity_positions(every_po["Activity ID"]), strict=True))
         own = np.where(po < 0, np.array([later.get(key, -1) if key is not None else -1
                                          for key in id_keys(rows["PO Number"])],
                                         dtype=np.int64), own)
-        own = np.where(own < 0, _activity_positions(activities, rows["Activity ID"]), own)
+        own = np.where(own < 0, activity_positions(rows["Activity ID"]), own)
     activity = np.where(po >= 0, pos["activity"].to_numpy()[np.maximum(po, 0)]
                         if len(pos) else -1, own)
     has_po_number = rows["PO Number"].notna().to_numpy()

@@ -213,14 +213,31 @@ def generated_plan(seed: int) -> dict:
                + dt.timedelta(days=20), "Quota": cents(200000)}
               for rep in ("Ana", "Ben") for q in range(4)]               # Cy has no quota
     quotas.append({**quotas[0], "Quota": 1})                           # a later duplicate
+    # expectations, leads and campaign attribution (by ID in any case, or by name)
+    campaigns = [{"Campaign ID": "C0", "Campaign": "One", "Status": "Active", "Start": first,
+                  "End": first + dt.timedelta(days=rng.randint(200, 360)),
+                  "Expected Leads": rng.randint(2, 12), "Expected Pipeline": cents(400000),
+                  "Expected Revenue": cents(150000)},
+                 {"Campaign ID": "C1", "Campaign": "Two", "Status": "Completed", "Start": first,
+                  "End": first + dt.timedelta(days=90), "Expected Leads": rng.randint(2, 8),
+                  "Expected Revenue": cents(50000)},
+                 {"Campaign ID": "C2", "Campaign": "Three", "Status": "Planned",
+                  "Expected Leads": 10}]
+    for opportunity in opportunities:
+        opportunity["Campaign ID"] = rng.choice([None, "C0", "c1", "Two", "C2"])
+    leads = [{"Lead ID": f"L{i}", "Campaign ID": rng.choice([None, "C0", "c1", "One", "two"])}
+             for i in range(rng.randint(4, 20))]
+    leads.append({**leads[0], "Campaign ID": "C1"})                   # a later duplicate
     plan = {"Plan ID": f"GEN-{seed}", "Team": f"Team {seed}", "Fiscal Year": 2027,
             "FY Start Month": start, "Currency": currency, "Status": "Approved",
             "Approved By": "CMO", "Approved On": first,
             "Overspend Tolerance %": (0, 0.05)[seed % 2],
-            "Pipeline Stages": (None, "Proposal, negotiation")[seed % 2]}   # narrowed: odd seeds
+            # narrowed on odd seeds; on seed 0 every stage listed is closed or unknown, so
+            # every open stage counts (the engine's fallback, with a warning)
+            "Pipeline Stages": ("Closed Won; Discovery", "Proposal, negotiation", None,
+                                "Proposal, negotiation")[seed % 4]}
     return {"plan": plan, "tables": {
-        "Campaigns": [{"Campaign ID": "C0", "Campaign": "One"}, {"Campaign ID": "C1",
-                                                                 "Campaign": "Two"}],
+        "Campaigns": campaigns, "Leads": leads,
         "Activities": activities, "Budget": budget, "Realignments": realignments,
         "PurchaseOrders": pos, "Invoices": invoices, "Rates": rates, "Tasks": tasks,
         "Opportunities": opportunities, "Quotas": quotas}}

@@ -15,13 +15,14 @@ import python_calamine
 from mom_engine.analyze import Context, analyze_book
 from mom_engine.demo import demo_team_data
 from mom_engine.pipeline import coverage
-from mom_engine.report.team_dashboard import (CAMPAIGN_ROWS, CAMPAIGNS, HEADLINE_FIGURES, LAYOUT,
+from mom_engine.report.team_dashboard import (AT_RISK, BURN_LINE_COLUMN, CAMPAIGN_ROWS, CAMPAIGNS,
+                                              FORECAST_OVER, HEADLINE_FIGURES, LAYOUT,
                                               MONTH_GRID, OVER_BUDGET, PIPELINE, TEAM_ROW)
 from mom_engine.report.team_workbook import write_team_workbook
 from mom_engine.schedule import roll_up_schedule
 from mom_engine.spend import roll_up_spend
 
-from .test_libreoffice_formulas import GENERATED, generated_plan, recalculate
+from .test_libreoffice_formulas import GENERATED, generated_plan, recalculate, sheet_records
 
 pytestmark = pytest.mark.libreoffice
 D = dt.date
@@ -49,6 +50,14 @@ def dashboards(tmp_path_factory):
         books[f"generated{seed}"] = (write_team_workbook(
             base / f"generated{seed}.xlsx", **data, fiscal_year=2027, dashboard_as_of=as_of),
             as_of)
+    # As of before the fiscal year (no month elapsed) and after it (none ahead)
+    for seed, days in ((1, -20), (2, 385)):
+        data = generated_plan(seed)
+        start = data["plan"]["FY Start Month"]
+        as_of = D(2026 if start > 1 else 2027, start, 1) + dt.timedelta(days=days)
+        books[f"generated{seed}-{days}"] = (write_team_workbook(
+            base / f"generated{seed}-{days}.xlsx", **data, fiscal_year=2027,
+            dashboard_as_of=as_of), as_of)
     out = recalculate([p for p, _ in books.values()], base / "out", base / "profile")
     return {name: (path, out[path], as_of) for name, (path, as_of) in books.items()}
 
@@ -174,19 +183,97 @@ def test_burn_columns_equal_spend_burn(dashboards):
         book = analyze_book(written, context=Context(as_of=as_of)).book
         burn = spend_burn(book, as_of)
         rows = grid(recalculated)[MONTH_GRID.first:MONTH_GRID.first + MONTH_GRID.rows]
-        budget, actual = BURN_COLUMNS
+        budget, actual, projected = BURN_COLUMNS
         assert [cents(r[budget]) for r in rows] == burn["budget"].tolist(), name
-        for row, expected in zip(rows, burn["actual"], strict=True):
-            if pd.isna(expected):
-                assert row[actual] == "", (name, row[0], row[actual])
-            else:
-                assert cents(row[actual]) == expected, (name, row[0])
+        for column, figure in ((actual, "actual"), (projected, "projected")):
+            for row, expected in zip(rows, burn[figure], strict=True):
+                if pd.isna(expected):
+                    assert row[column] == "", (name, row[0], figure, row[column])
+                else:
+                    assert cents(row[column]) == expected, (name, row[0], figure)
+        # the chart's line: to date, then projected
+        assert [cents(r[BURN_LINE_COLUMN]) for r in rows] == [
+            a if pd.isna(p) else p for a, p in zip(burn["actual"], burn["projected"],
+                                                     strict=True)], name
         assert burn["actual"].notna().any() or as_of < rows[0][0], name
+
+
+def test_year_end_forecast_equals_the_engine(dashboards):
+    """The headline's projected and year-end forecast, its over-budget note and every
+    activity's Projected and Forecast equal `spend.forecast_spend` as of As of, to the cent —
+    both methods (Planned amounts ahead, run rate) with a projection beyond commitments."""
+    from fractions import Fraction
+
+    from mom_engine.spend import forecast_spend
+    methods = set()
+    for name, (written, recalculated, as_of) in dashboards.items():
+        book = analyze_book(written, context=Context(as_of=as_of)).book
+        forecast = forecast_spend(book, as_of)
+        plan = forecast.by("plan").iloc[0]
+        rows = grid(recalculated)
+        row, col = LAYOUT["headline"]["Year-end forecast"]
+        assert cents(rows[row][col]) == plan["forecast"], name
+        row, col = LAYOUT["headline"]["Projected, months ahead"]
+        assert cents(rows[row][col]) == plan["projected"], name
+        limit = plan["budgeted"] * (1 + Fraction(str(book.plan.overspend_tolerance or 0)))
+        assert rows[LAYOUT["headline"]["Year-end forecast"][0]][2] == (
+            FORECAST_OVER if plan["forecast"] > limit else ""), name
+        engine = forecast.by("activity").set_index("key")
+        shown = [r for r in sheet_records(recalculated, "Activities") if r["Counted"] == 1]
+        assert sorted(r["Activity ID"] for r in shown) == sorted(engine.index), name
+        for record in shown:
+            expected = engine.loc[record["Activity ID"]]
+            assert [cents(record["Projected"]), cents(record["Forecast"])] == [
+                expected["projected"], expected["forecast"]], (name, record["Activity ID"])
+            if expected["projected"] > 0:
+                methods.add(expected["method"])
+    assert methods == {"planned", "run rate"}
+
+
+def test_pipeline_stages_all_closed_or_unknown_count_every_open_stage(dashboards):
+    """Generated plan 0 lists only a closed and an unknown stage: the engine warns and counts
+    every open stage, and so do the formulas (not none)."""
+    written, recalculated, as_of = dashboards["generated0"]
+    analysis = analyze_book(written, context=Context(as_of=as_of))
+    assert analysis.book.plan.pipeline_stages == ("Prospecting", "Qualification", "Proposal",
+                                                  "Negotiation")
+    assert ("Plan", "value-enum") in {(f.sheet, f.code) for f in analysis.findings}
+    report = coverage([analysis.book], as_of)
+    team = grid(recalculated)[TEAM_ROW]
+    assert report.team["open"] > 0
+    assert cents(team[3]) == report.team["open"]
+
+
+def test_campaigns_at_risk_equal_the_engine(dashboards):
+    """Delayed and underperforming campaigns together (`scorecard.campaigns_at_risk`): the flag
+    and the reasons on every campaign row of the Dashboard and of the Campaigns sheet, and the
+    count beside the block's title — on the demo books (one has a campaign trailing its
+    targets) and the generated plans (leads and opportunities attributed by ID or name)."""
+    from mom_engine.scorecard import campaigns_at_risk
+    seen = {"behind_schedule": 0, "underperforming": 0}
+    for name, (written, recalculated, as_of) in dashboards.items():
+        book = analyze_book(written, context=Context(as_of=as_of)).book
+        risk = campaigns_at_risk(book, as_of).set_index("campaign_id")
+        for figure in seen:
+            seen[figure] += int(risk[figure].sum())
+        rows = grid(recalculated)
+        for row in (r for r in rows[CAMPAIGNS.first:CAMPAIGNS.first + CAMPAIGNS.rows] if r[0]):
+            expected = (AT_RISK, risk.at[row[0], "reasons"]) if row[0] in risk.index else ("", "")
+            assert (row[10], row[11]) == expected, (name, row[0])
+        sheet = {r["Campaign ID"]: r["At Risk Reasons"]
+                 for r in sheet_records(recalculated, "Campaigns") if r["Counted"] == 1}
+        assert {k: v for k, v in sheet.items() if v} == dict(risk["reasons"]), name
+        assert rows[CAMPAIGNS.header_row - 1][2] == (
+            "" if risk.empty else f"{len(risk)} at risk — delayed (SPI below the SPI "
+            "Threshold) or below the Attainment Threshold of their expected leads, pipeline or "
+            "revenue"), name
+    assert seen["behind_schedule"] > 0 and seen["underperforming"] > 0, seen
 
 
 def test_rows_beyond_the_dashboard_blocks_are_announced_not_dropped(dashboards, tmp_path):
     """22 campaigns and 22 reps with a quota this quarter: the blocks show 20 each and say so
-    under them; with fewer (every other book) those cells stay blank."""
+    under them; with fewer (every other book) those cells stay blank. The team line counts all
+    22 reps — Ana and Ben, the two with pipeline, are the last two, beyond the 20 shown."""
     for name, (_, recalculated, _) in dashboards.items():
         rows = grid(recalculated)
         assert rows[CAMPAIGNS.first + CAMPAIGN_ROWS][0] == "", name
@@ -196,13 +283,25 @@ def test_rows_beyond_the_dashboard_blocks_are_announced_not_dropped(dashboards, 
     tables = data["tables"]
     tables["Campaigns"] = [{"Campaign ID": f"C{n}", "Campaign": f"Campaign {n}"}
                            for n in range(22)]
-    tables["Quotas"] = [{"Rep": f"Rep {n:02d}", "Quarter": "FY2027-Q1", "Quota": 100_000}
-                        for n in range(22)]
+    tables["Quotas"] = [{"Rep": rep, "Quarter": "FY2027-Q1", "Quota": 100_000}
+                        for rep in [*(f"Rep {n:02d}" for n in range(20)), "Ana", "Ben"]]
     written = write_team_workbook(tmp_path / "many.xlsx", **data, fiscal_year=2027,
                                   dashboard_as_of=as_of)
     rows = grid(recalculate([written], tmp_path / "out", tmp_path / "profile")[written])
     assert rows[CAMPAIGNS.first + CAMPAIGN_ROWS][0] == (
         "Showing the first 20 of 22 campaigns: mom spend BOOK --by campaign lists every one")
     assert rows[TEAM_ROW + 1][0] == (
-        "Showing 20 of 22 reps with a quota this quarter (the team line adds up these): "
+        "Showing 20 of 22 reps with a quota this quarter (the team line counts every one): "
         "mom pipeline BOOK lists every one")
+    assert [r[0] for r in rows[PIPELINE.first:PIPELINE.first + PIPELINE.rows]] == [
+        f"Rep {n:02d}" for n in range(20)]
+    book = analyze_book(written, context=Context(as_of=as_of)).book
+    report = coverage([book], as_of)
+    assert len(report.reps.dropna(subset=["quota"])) == 22
+    shown = {r["rep"]: r for r in report.reps.to_dict("records")}
+    assert shown["Ana"]["won"] + shown["Ben"]["won"] > 0 or shown["Ana"]["open"] > 0
+    team = rows[TEAM_ROW]
+    assert cents(team[3]) == report.team["open"]
+    assert cents(team[4]) == report.team["remaining_quota"]
+    assert round(team[5], 4) == round(report.team["coverage"], 4)
+    assert team[7] == f"{report.team['reps_below_target']} below target"

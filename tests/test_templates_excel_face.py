@@ -33,8 +33,8 @@ def test_xlwings_conf_names_the_udf_module(template):
 
 
 def test_formula_columns_follow_the_declared_columns(template):
-    for name, formulas in FORMULA_COLUMNS.items():
-        declared = [c.name for c in SHEETS[name].columns]
+    for name, formulas in TEMPLATE_FORMULA_COLUMNS.items():
+        declared = [c.name for c in SHEETS[name].columns if c.template]
         assert headers(template[name]) == declared + [h for h, _ in formulas], name
     assert [h for h, _ in FORMULA_COLUMNS["Activities"]] == list(SHEETS["Activities"].formula_columns)
 
@@ -43,15 +43,16 @@ def test_table_columns_carry_the_formulas_as_excel_stores_them(template):
     table = template["Activities"].tables["Activities"]
     stored = {c.name: c.calculatedColumnFormula.attr_text for c in table.tableColumns
               if c.calculatedColumnFormula is not None}
-    assert set(stored) == set(FIGURES) | {"Activity Key", "Counted"}
+    assert set(stored) == set(FIGURES) | {"Activity Key", "Counted", "Planned Ahead",
+                                          "Run Rate Ahead", "Projected", "Forecast"}
     assert stored["Remaining"] == (
         'IF(Activities[[#This Row],[Counted]]<>1,"",'
         "Activities[[#This Row],[Budgeted]]-Activities[[#This Row],[Committed]]"
         "-Activities[[#This Row],[Spent]])")
     assert "XLOOKUP" not in "".join(f for fs in FORMULA_COLUMNS.values() for _, f in fs)
     # every table row has the formula, so the spare rows are ready for data
-    assert table.ref == f"A1:P{2 + SPARE_ROWS}"
-    assert template["Activities"][f"P{2 + SPARE_ROWS}"].value.startswith("=IF(")
+    assert table.ref == f"A1:T{2 + SPARE_ROWS}"
+    assert template["Activities"][f"T{2 + SPARE_ROWS}"].value.startswith("=IF(")
 
 
 def test_formula_sheets_are_protected_without_password_inputs_unlocked(template):
@@ -63,9 +64,12 @@ def test_formula_sheets_are_protected_without_password_inputs_unlocked(template)
         letter = openpyxl.utils.get_column_letter(first_formula)
         assert sheet[f"{letter}2"].protection.locked is True, name
         assert sheet.column_dimensions["A"].protection.locked is False, name
-    # no formulas, no protection (Budget, Tasks, Opportunities and Quotas carry the Dashboard's
-    # helper columns since the native Dashboard)
-    assert template["Campaigns"].protection.sheet is False
+    # no formulas, no protection (Budget, Tasks, Opportunities, Quotas, Leads and Campaigns
+    # carry the Dashboard's helper columns since the native Dashboard)
+    plain = [name for name in SHEETS if name not in TEMPLATE_FORMULA_COLUMNS
+             and name not in ("Plan", "Lists") and name in template.sheetnames]
+    assert "Assets" in plain
+    assert all(template[name].protection.sheet is False for name in plain), plain
 
 
 def test_drop_downs_and_number_formats(template):
@@ -82,7 +86,7 @@ def test_drop_downs_and_number_formats(template):
 def test_conditional_formats_for_overspend_and_late_tasks(template):
     activities = [(str(r.sqref), rule.formula) for r in template["Activities"].conditional_formatting
                   for rule in r.rules]
-    assert activities == [("A2:P2001", ["AND(ISNUMBER($N2),$N2<0)"])]       # N = Remaining
+    assert activities == [("A2:T2001", ["AND(ISNUMBER($N2),$N2<0)"])]       # N = Remaining
     tasks = [rule.formula for r in template["Tasks"].conditional_formatting for rule in r.rules]
     # I = Planned Finish, L = % Complete, M = Status
     assert tasks == [['AND(ISNUMBER($I2),$I2<TODAY(),N($L2)<1,$M2<>"Done",$M2<>"Cancelled")']]
@@ -91,15 +95,20 @@ def test_conditional_formats_for_overspend_and_late_tasks(template):
 def test_dashboard_cells_call_the_udfs_and_plan_currency_is_named(template):
     formulas = [c.value.text for row in template["Dashboard"].iter_rows() for c in row
                 if isinstance(c.value, openpyxl.worksheet.formula.ArrayFormula)]
-    assert any("MOM_SPEND(Activities[#All],Budget[#All]" in f for f in formulas)
-    assert all(f.startswith("=IFERROR(") for f in formulas)
+    add_in = [f for f in formulas if "MOM_" in f.replace("MOM_Months", "")]
+    assert any("MOM_SPEND(Activities[#All],Budget[#All]" in f for f in add_in)
+    assert all(f.startswith("=IFERROR(") for f in add_in)
+    # the other array formulas are the burn's projected line (array IF), one per month
+    assert len(formulas) - len(add_in) == 12
     assert "Plan[Value]" in template.defined_names["MOM_PlanCurrency"].attr_text
 
 
 def test_blank_template_validates_clean_despite_the_formula_columns():
     book = read_book(ROOT / "workbook_templates" / "team_plan.xlsx")
     assert book.findings == []
-    assert book.table("Activities").extra_columns == [*FIGURES, "Activity Key", "Counted"]
+    assert book.table("Activities").extra_columns == [*FIGURES, "Activity Key", "Counted",
+                                                      "Planned Ahead", "Run Rate Ahead",
+                                                      "Projected", "Forecast"]
     assert book.rows("Activities").empty
 
 

@@ -78,14 +78,18 @@ def test_argument_names_are_legal_vba_names(excel_udfs):
             assert arg["name"][0].isalpha(), (name, arg["name"])
 
 
-def test_table_arguments_are_read_as_raw_rows_with_error_text(excel_udfs):
+def test_table_arguments_and_results_are_raw_com_values(excel_udfs):
     module, _ = excel_udfs
-    options = module.MOM_SCHEDULE.__xlfunc__["argmap"]["tasks"]["options"]
-    # raw 2-D values (no DataFrame converter): the engine types the columns itself
-    assert options.get("convert") is None and options["ndim"] == 2 and options["err_to_str"]
-    # native dynamic arrays spill; xlwings' legacy resize (expand) would turn them into
-    # fixed-size array formulas
-    assert module.MOM_SCHEDULE.__xlfunc__["ret"]["options"] == {"index": False, "header": True}
+    for name in UDF_NAMES:
+        info = getattr(module, name).__xlfunc__
+        tables = [arg for arg in info["args"] if "[#All]" in arg["doc"]]
+        assert tables, name
+        # COM's values untouched (no per-cell cleaning by xlwings): the engine types the
+        # columns itself and hands only the odd cells to xlwings' cleaning
+        assert all(arg["options"] == {"convert": "raw"} for arg in tables), name
+        # results are COM-ready rows; no `expand`: native dynamic arrays spill, xlwings'
+        # legacy resize would turn them into fixed-size array formulas
+        assert info["ret"]["options"] == ({} if name == "MOM_REMAINING" else {"convert": "raw"})
 
 
 # --- MOM_VALIDATE ------------------------------------------------------------------------------
@@ -400,3 +404,111 @@ def test_capacity_for_one_person_and_its_errors(excel_udfs):
     no_id = tuple(row[1:] for row in CAPACITY_TASKS)
     assert call_udf(module.MOM_CAPACITY, no_id, MISSING, MISSING, MISSING) == one_cell(
         "MOM: Tasks range has no 'Task ID' header")
+
+
+# --- raw ranges: COM's values, cleaned by xlwings only where a cell needs it -----------------
+
+def com_date(day: dt.date) -> dt.datetime:
+    """A date cell as COM hands it over: pywintypes' datetime, with its time zone."""
+    from .xlwings_windows import _TimeType
+    return _TimeType(day.year, day.month, day.day, tzinfo=UTC)
+
+
+DIV_ERROR = -2146826281       # #DIV/0!
+ODD_BUDGET = (
+    ("Activity ID", "Month", "Budgeted", "Planned", "Note"),
+    ("A1", com_date(dt.date(2027, 1, 1)), 1000.0, "", VALUE_ERROR),     # "" from a formula
+    (" a2 ", com_date(dt.date(2027, 2, 1)), "1,200.50", 5.0, com_date(dt.date(2027, 1, 9))),
+    ("", None, NA_ERROR, True, ""),                                     # blank required ID
+    (None, "", None, None, "  "),                                       # a blank row
+    ("A2", "2027-03", serial(dt.date(2027, 3, 1)), DIV_ERROR, "x"),
+    ("A1", com_date(dt.date(2027, 13 - 12, 1)), "12.5 EUR", -5.0, None))
+ODD_ACTIVITIES = (("Activity ID", "Campaign ID", "Activity", "GL Account", "Owner"),
+                  ("A1", "C1", "Booth", 610200.0, NA_ERROR), ("A2", " c1", "Ads", "610100", ""),
+                  ("", "", "", "", None), (None, None, None, None, None))
+ODD_TASKS = (
+    ("Task ID", "Activity ID", "Task", "Planned Start", "Planned Finish", "% Complete", "Status"),
+    ("T1", "A1", "Brief", com_date(dt.date(2027, 3, 1)), com_date(dt.date(2027, 3, 5)), 1.0,
+     "Done"),
+    ("T2", "A1", "Copy", serial(dt.date(2027, 3, 8)), "2027-03-12", "50%", ""),
+    ("T3", "A2", "Design", com_date(dt.date(2027, 3, 1)), NA_ERROR, VALUE_ERROR, None),
+    ("", "", "", "", "", "", ""))
+ODD_LEADS = (
+    ("Lead ID", "Campaign ID", "Inquiry Date", "MQL Date", "SQL Date"),
+    ("L1", "C1", com_date(dt.date(2027, 3, 1)), com_date(dt.date(2027, 3, 3)), ""),
+    ("L2", " c1", serial(dt.date(2027, 3, 1)), NA_ERROR, None),
+    ("L3", "C2", "2027-03-02", com_date(dt.date(2027, 3, 2)), com_date(dt.date(2027, 3, 9))))
+
+
+def as_before(table):
+    """The same range as the UDFs received it through xlwings' standard reader (2-D, blanks
+    None, errors as text, COM dates as plain datetimes): what every cell meant before."""
+    from xlwings import conversion
+    return conversion.read(None, table, {"ndim": 2, "empty": None, "err_to_str": True})
+
+
+def test_raw_ranges_mean_what_the_standard_reader_made_of_them(excel_udfs):
+    module, _ = excel_udfs
+    calls = [
+        (module.MOM_VALIDATE, (ODD_BUDGET, "Budget", MISSING)),
+        (module.MOM_VALIDATE, (ODD_TASKS, "Tasks", MISSING)),
+        (module.MOM_SPEND, (ODD_ACTIVITIES, ODD_BUDGET, POS, INVOICES, MISSING, RATES,
+                            "month", MISSING)),
+        (module.MOM_SCHEDULE, (ODD_TASKS, ODD_ACTIVITIES, "task", serial(dt.date(2027, 3, 10)),
+                               MISSING)),
+        (module.MOM_COVERAGE, (OPPORTUNITIES, QUOTAS, com_date(dt.date(2027, 2, 15)), MISSING,
+                               MISSING)),
+        (module.MOM_FUNNEL, (ODD_LEADS, CAMPAIGNS, serial(dt.date(2027, 3, 15)), MISSING)),
+        (module.MOM_ASSETS, (ASSETS, "launch", MISSING, MISSING, MISSING, MISSING)),
+        (module.MOM_CAPACITY, (CAPACITY_TASKS, MISSING, MISSING, MISSING)),
+    ]
+    for function, args in calls:
+        before = [as_before(a) if isinstance(a, tuple) else a for a in args]
+        assert call_udf(function, *args) == call_udf(function, *before), function.__name__
+    # and the answers are the real ones, cell by cell
+    assert [tuple(r[:2]) for r in call_udf(module.MOM_VALIDATE, ODD_BUDGET, "Budget",
+                                           MISSING)[1:]] == [
+        ("C3", "number-as-text"), ("A4", "value-required"), ("C4", "value-type"),
+        ("D4", "value-type"), ("D6", "value-type"), ("C7", "number-as-text"),
+        ("D7", "value-range")]
+    assert call_udf(module.MOM_VALIDATE, ODD_BUDGET, "Budget", MISSING)[3][3] == (
+        "the cell shows the error #N/A")                      # the COM error code, as its text
+    # January 1000 + 12.50 ("12.5 EUR" as text); February 1,200.50 (text) on " a2 " = A2;
+    # March the serial 46447 typed into Budgeted; blank and error Planned count 0
+    assert call_udf(module.MOM_SPEND, ODD_ACTIVITIES, ODD_BUDGET, POS, INVOICES, MISSING, RATES,
+                    "month", MISSING)[1:] == [
+        ["2027-01", 1012.5, 0.0, 830.0, 0.0, 182.5, 1012.5],
+        ["2027-02", 1200.5, 5.0, 0.0, 619.99, 580.51, 1195.5],
+        ["2027-03", 46447.0, 0.0, 0.0, 0.0, 46447.0, 46447.0]]
+    # T2: a serial start, an ISO-text finish, "50%" as text → EV 2.5 of PV 3; T3 (#N/A finish)
+    # is left out
+    assert call_udf(module.MOM_SCHEDULE, ODD_TASKS, ODD_ACTIVITIES, "task",
+                    serial(dt.date(2027, 3, 10)), MISSING)[1:] == [
+        ["T1", cell_date(dt.date(2027, 3, 1)), cell_date(dt.date(2027, 3, 5)), "", "", 1.0, 1.0,
+         0],
+        ["T2", cell_date(dt.date(2027, 3, 8)), cell_date(dt.date(2027, 3, 12)), "", "", 0.5,
+         2.5 / 3, 0]]
+
+
+def test_results_are_what_xlwings_standard_writer_made_of_the_frame(excel_udfs):
+    """`_cells` builds the rows per column; xlwings' DataFrame writer (how the UDFs returned
+    their frames before) gives the same rows from the same figures."""
+    import numpy as np
+    import pandas as pd
+    from xlwings import conversion
+    module, _ = excel_udfs
+    days = pd.to_datetime(["2027-03-01", None, "2027-03-01"]).to_numpy(dtype="datetime64[s]")
+    frame = pd.DataFrame({
+        "Key": pd.array(["A1", None, "A3"], dtype="string"), "Count": np.array([1, 0, 2]),
+        "Ratio": [0.5, float("nan"), 1.0], "Flag": [True, False, True],
+        "Money": pd.array([123456, None, -1], dtype="Int64"), "Day": days,
+        "Median": pd.array([1.5, None, 2.0], dtype="Float64"), "Text": ["x", None, ""]})
+    before = pd.DataFrame({
+        "Key": ["A1", None, "A3"], "Count": [1, 0, 2], "Ratio": [0.5, None, 1.0],
+        "Flag": [True, False, True], "Money": [1234.56, None, -0.01],
+        "Day": [dt.datetime(2027, 3, 1), None, dt.datetime(2027, 3, 1)],
+        "Median": [1.5, None, 2.0], "Text": ["x", None, ""]}, dtype=object)
+    expected = conversion.write(before, None, {"index": False, "header": True})
+    assert module._cells(frame, money=("Money",)) == expected
+    assert expected[2] == ["", 0, "", False, "", "", "", ""]
+    assert expected[1][5] == cell_date(dt.date(2027, 3, 1))

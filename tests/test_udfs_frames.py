@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mom_engine.frames import book_from_tables
 
 from .conftest import located
+from .xlwings_windows import NA_ERROR, VALUE_ERROR, _TimeType
 
 cell = st.one_of(
     st.none(), st.just(""), st.just("  A1 "), st.just("#N/A"), st.just("1,200.50"),
@@ -77,3 +78,32 @@ def test_a_title_row_above_the_header_is_fine():
               ("A1", "2027-01", 10.0)]
     book = book_from_tables({"Budget": budget}, check=False)
     assert list(book.rows("Budget")["_row"]) == [3]
+
+
+com_date = st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2028, 1, 1)).map(
+    lambda d: _TimeType(d.year, d.month, d.day, tzinfo=dt.UTC))      # a date cell through COM
+com_cell = st.one_of(cell, st.just(NA_ERROR), st.just(VALUE_ERROR), st.just("   "), st.just(7),
+                     com_date)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(HEADERS)), st.data())
+def test_raw_com_rows_read_like_the_standard_reader_cell_by_cell(excel_udfs, sheet, data):
+    """COM's values cleaned column by column (the odd cells through xlwings' cleaning) read
+    exactly like every cell cleaned by xlwings first and parsed one by one — blank and short
+    rows, COM dates and error codes included."""
+    module, _ = excel_udfs
+    header = (*HEADERS[sheet], "Note")
+    kinds = data.draw(st.lists(st.sampled_from(["text", "date", "any"]), min_size=len(header),
+                               max_size=len(header)))
+    makers = {"text": st.sampled_from(["A1", "A2", "x y", "PO-1"]),
+              "date": com_date | st.none(),
+              "any": com_cell}
+    rows = [header] + [tuple(data.draw(makers[k]) for k in kinds)[:data.draw(
+        st.integers(len(header) - 2, len(header)))] for _ in range(data.draw(st.integers(1, 14)))]
+    raw = book_from_tables({sheet: rows}, check=False, clean=module._excel_cells)
+    cleaned = [module._excel_cells(list(row)) for row in rows]
+    slow = book_from_tables({sheet: cleaned}, check=False, fast=False)
+    assert [(f.code, f.cell, f.message, f.value) for f in raw.findings] == [
+        (f.code, f.cell, f.message, f.value) for f in slow.findings]
+    pd.testing.assert_frame_equal(raw.table(sheet).frame, slow.table(sheet).frame)

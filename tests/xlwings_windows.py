@@ -13,7 +13,16 @@ dates → datetime, error ints → error text or None, "" → None). Here:
   tree and executed (the rest of the file needs COM and ctypes.windll and cannot load here).
 
 Nothing of MOM is stubbed: the UDF module is imported with xlwings' own decorators and called
-with the values Excel would pass.
+with the values Excel would pass. What COM hands over for a range (`Range.Value`, read by
+xlwings' `ReadValueFromRangeStage` when the argument is a range, or the value itself when it is
+an array or an expression): a tuple of row tuples (one cell: the bare value; a one-row array: a
+flat tuple); str for text ("" from a formula that shows nothing), float for numbers and for dates
+computed by expressions (TODAY()), bool, None for a blank cell, a `pywintypes` datetime (a
+datetime subclass with a time zone, `_TimeType` here) for a date cell, the COM error code (an int,
+`NA_ERROR` …) for an error cell — and, not modelled by the tests, `decimal.Decimal` for a cell
+formatted as Currency (VT_CY; the reader takes it as no amount today, through either converter).
+With `convert="raw"` (how the UDFs declare their tables) `conversion.read` hands that value on
+untouched.
 """
 from __future__ import annotations
 

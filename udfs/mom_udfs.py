@@ -21,8 +21,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlwings as xw
+from xlwings import conversion
 
 from mom_engine.findings import sort_findings
 from mom_engine.frames import book_from_tables, canonical_sheet
@@ -31,16 +33,24 @@ from mom_engine.plan import PLAN_DEFAULTS
 from mom_engine.values import parse_date
 
 CATEGORY = "MOM"
-# How every table argument is read: the range's raw 2-D values (first row = header), blanks as
-# None and error cells as their text (#N/A…) so the engine reports them as value-type problems.
-# Raw rows, not xlwings' DataFrame converter: `book_from_tables` builds typed columns from them
-# directly, with the reader's own parsers (the converter cost 9–58 ms on 10,000 rows, SPEC §15).
-TABLE = {"ndim": 2, "empty": None, "err_to_str": True}
-# Results spill natively in Excel 365/2021 (dynamic arrays). No `expand="table"`: that is
-# xlwings' resize emulation for older Excel, and its docs say not to use it where native dynamic
-# arrays exist (it rewrites the formula as a fixed-size array formula). In older Excel, select
-# the output range and enter the formula with Ctrl+Shift+Enter.
-OUT = {"index": False, "header": True}
+# How every table argument is read: the range's values exactly as COM hands them over
+# (`convert="raw"`: rows of str, float, bool, None, COM dates, error codes), with no per-cell
+# cleaning by xlwings. `book_from_tables` types each column in one step where it is clean and
+# hands the odd cells (dates, error codes, empty strings) to xlwings' own standard cleaning
+# (`_excel_cells`), so a cell means what it meant through xlwings' converter: blanks None,
+# errors their text (#N/A…). xlwings' per-cell cleaning cost 31–216 ms on 10,000 rows.
+TABLE = {"convert": "raw"}
+# What xlwings' standard reader does with a range (2-D, blanks None, errors as text): applied
+# here to the odd cells only.
+STANDARD = {"ndim": 2, "empty": None, "err_to_str": True}
+# Results go back as the rows COM takes (`convert="raw"`): `_cells` builds them per column and
+# runs only the cells that are not plain text or numbers through xlwings' standard writer
+# (blanks → empty cells, dates → COM dates), per distinct value. They spill natively in Excel
+# 365/2021 (dynamic arrays). No `expand="table"`: that is xlwings' resize emulation for older
+# Excel, and its docs say not to use it where native dynamic arrays exist (it rewrites the
+# formula as a fixed-size array formula). In older Excel, select the output range and enter the
+# formula with Ctrl+Shift+Enter.
+OUT = {"convert": "raw"}
 ERROR_PREFIX = "MOM: "
 
 
@@ -55,22 +65,42 @@ def cell_function(function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return function(*args)
         except InputError as problem:
-            return ERROR_PREFIX + str(problem)
+            return [[ERROR_PREFIX + str(problem)]]
         except Exception as error:   # a bug: still a readable cell, never a Python traceback
-            return f"{ERROR_PREFIX}internal error {type(error).__name__}: {error}"[:250]
+            return [[f"{ERROR_PREFIX}internal error {type(error).__name__}: {error}"[:250]]]
     return guarded
 
 
 # --- inputs --------------------------------------------------------------------------------
 
-def _book(tables: dict[str, Any], plan: Any = None, *, required: tuple[str, ...] = ()) -> Book:
+def _range(value: Any) -> Any:
+    """A raw table argument as rows, shaped as xlwings' standard reader shapes it (its
+    Ensure2DStage): COM hands one cell over as the bare value and a one-row array as a flat
+    tuple. None is a left-out argument — or a single blank cell, which COM hands over the same
+    way (through the standard reader it was a table without a header)."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [value] if value and not isinstance(value[0], (list, tuple)) else value
+    return [[value]]
+
+
+def _excel_cells(cells: list[Any]) -> list[Any]:
+    """Odd cells (COM dates, error codes, empty strings…) as xlwings' standard reader cleans
+    them: its own pipeline, the Excel engine's cleaning included."""
+    return conversion.read(None, (tuple(cells),), STANDARD)[0]
+
+
+def _book(tables: dict[str, Any], plan: Any = None, *,
+          required: tuple[str, ...] = ()) -> Book:
     """Ranges → Book; refuse ranges whose header lacks a required column (one readable line)."""
+    tables = {name: _range(table) for name, table in tables.items()}
     for name in required:
-        frame = tables.get(name)
-        if frame is None or _no_header(frame):
+        table = tables.get(name)
+        if table is None or _no_header(table):
             raise InputError(f"the {name} range is missing; pass the whole table, e.g. {name}[#All]")
-    given = {name: frame for name, frame in tables.items() if frame is not None}
-    book = book_from_tables(given, _plan_input(plan), name="ranges")
+    given = {name: table for name, table in tables.items() if table is not None}
+    book = book_from_tables(given, _plan_input(_range(plan)), name="ranges", clean=_excel_cells)
     for finding in book.findings:
         if finding.code == "column-missing" and finding.sheet in given:
             raise InputError(f"{finding.sheet} range has no '{finding.column}' header")
@@ -80,17 +110,14 @@ def _book(tables: dict[str, Any], plan: Any = None, *, required: tuple[str, ...]
 
 
 def _no_header(table: Any) -> bool:
-    """A range (raw rows or a DataFrame) with no header row at all."""
-    if isinstance(table, pd.DataFrame):
-        return table.columns.empty
-    return not isinstance(table, (list, tuple)) or not table
+    """A range with no header row at all."""
+    return not table
 
 
 def _plan_input(plan: Any) -> Any:
     if plan is None:
         return None
-    if isinstance(plan, pd.DataFrame) or (isinstance(plan, (list, tuple)) and plan
-                                          and all(isinstance(r, (list, tuple)) for r in plan)):
+    if plan and all(isinstance(r, (list, tuple)) for r in plan):
         return plan
     raise InputError("Plan must be the Plan table (Field and Value columns), e.g. Plan[#All]")
 
@@ -119,28 +146,84 @@ def _choice(value: Any, name: str, choices: tuple[str, ...], default: str) -> st
 # --- outputs -------------------------------------------------------------------------------
 
 def _money(cents: pd.Series) -> list[Any]:
-    values = cents.astype("Float64").div(100).round(2)
-    return [None if pd.isna(v) else float(v) for v in values.to_numpy(dtype=object)]
+    """Cents → units with 2 decimals (None for a blank)."""
+    units = np.round(cents.to_numpy(dtype=np.float64, na_value=np.nan) / 100, 2)
+    blank = np.isnan(units)
+    values = units.tolist()
+    if blank.any():
+        values = [None if gone else v for v, gone in zip(values, blank.tolist(), strict=True)]
+    return values
 
 
-def _sheet_frame(frame: pd.DataFrame, money: tuple[str, ...] = (),
-                 dates: tuple[str, ...] = ()) -> pd.DataFrame:
-    """An engine result → what a cell shows: money in units with 2 decimals, dates as dates,
-    blanks as empty cells."""
-    columns: dict[str, list[Any]] = {}
+def _excel_written(values: list[Any]) -> list[Any]:
+    """Values as xlwings' standard writer hands them to COM (its own pipeline, the Excel
+    engine's `prepare_xl_data_element` included): blanks "", dates COM dates…"""
+    return conversion.write([values], None, {})[0] if values else []
+
+
+def _dates(series: pd.Series) -> list[Any]:
+    """A date column as the writer hands it to COM, written once per distinct day."""
+    stamps = series.to_numpy(dtype="datetime64[us]")
+    distinct, where = np.unique(stamps, return_inverse=True)
+    days = [None if np.isnat(d) else d.astype(dt.datetime) for d in distinct]
+    written = np.empty(len(days), dtype=object)
+    written[:] = _excel_written(days)
+    return written[where.reshape(-1)].tolist()
+
+
+_PLAIN_OUT = frozenset({str, int, bool, float})   # the writer hands these on (a float not NaN)
+
+
+def _excel_out(values: list[Any]) -> list[Any]:
+    """One column's cells as xlwings' standard writer hands them to COM: text, whole numbers,
+    yes/no and floats as they are; everything else — blanks (None, NaN), dates, numpy numbers —
+    through the writer itself, once per distinct value."""
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_OUT | {type(None)} and not (float in kinds and _has_nan(values, kinds)):
+        if type(None) in kinds:                # only blanks to write: the usual case
+            blank = _excel_written([None])[0]
+            values = [blank if v is None else v for v in values]
+        return values
+    odd = [i for i, v in enumerate(values)
+           if v.__class__ not in _PLAIN_OUT or v != v]
+    distinct = list(dict.fromkeys((values[i].__class__, _key(values[i])) for i in odd))
+    cleaned = dict(zip(distinct, _excel_written([v for _, v in distinct]), strict=True))
+    for i in odd:
+        values[i] = cleaned[values[i].__class__, _key(values[i])]
+    return values
+
+
+def _has_nan(values: list[Any], kinds: set[type]) -> bool:
+    if kinds == {float}:
+        return bool(np.isnan(np.array(values, dtype=np.float64)).any())
+    return any(v != v for v in values)
+
+
+def _key(value: Any) -> Any:
+    """A value as a dictionary key: NaN is not equal to itself, so all NaNs share one key."""
+    return "NaN" if value != value else value
+
+
+def _cells(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[list[Any]]:
+    """An engine result → the rows Excel receives: a header row, then money in units with 2
+    decimals, dates as dates, blanks as empty cells — exactly what xlwings' standard writer makes
+    of the same frame, built column by column instead of cell by cell."""
+    columns: list[list[Any]] = []
     for column in frame.columns:
         series = frame[column]
         if column in money:
-            columns[column] = _money(series)
-        elif column in dates or pd.api.types.is_datetime64_any_dtype(series):
-            stamps = pd.to_datetime(series).dt.to_pydatetime()
-            columns[column] = [None if v is pd.NaT or v is None else v
-                               for v in (stamps.tolist() if hasattr(stamps, "tolist") else stamps)]
+            values = _excel_out(_money(series))
+        elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":
+            values = _dates(series)
         else:
-            values = series.to_numpy(dtype=object)
+            values = series.to_numpy(dtype=object).tolist()
             missing = series.isna().to_numpy()
-            columns[column] = [None if gone else v for v, gone in zip(values, missing, strict=True)]
-    return pd.DataFrame(columns, columns=list(frame.columns), dtype=object)
+            if missing.any():
+                values = [None if gone else v for v, gone in zip(values, missing, strict=True)]
+            values = _excel_out(values)
+        columns.append(values)
+    header = _excel_out(list(frame.columns))
+    return [header, *map(list, zip(*columns, strict=True))]
 
 
 # --- functions -----------------------------------------------------------------------------
@@ -161,7 +244,8 @@ def MOM_VALIDATE(table, sheet, plan=None):
         name = canonical_sheet(str(sheet or ""))
     except ValueError:
         raise InputError(f"'{sheet}' is not a sheet of the team workbook") from None
-    book = book_from_tables({name: table}, _plan_input(plan), name="ranges", check=False)
+    book = book_from_tables({name: _range(table)}, _plan_input(_range(plan)), name="ranges",
+                            check=False, clean=_excel_cells)
     from mom_engine.normalise import reject_duplicate_ids
     from mom_engine.structure import check_date_order
     findings = list(book.findings)
@@ -169,7 +253,7 @@ def MOM_VALIDATE(table, sheet, plan=None):
     findings += check_date_order(book, book.table(name))
     rows = [(f.cell or "", f.code, f.severity.value if hasattr(f.severity, "value") else f.severity,
              f.message) for f in sort_findings(findings) if f.sheet in (name, "Plan")]
-    return pd.DataFrame(rows, columns=["Cell", "Code", "Severity", "Message"], dtype=object)
+    return _cells(pd.DataFrame(rows, columns=["Cell", "Code", "Severity", "Message"], dtype=object))
 
 
 SPEND_KEYS = {"activity": "Activity ID", "campaign": "Campaign ID", "plan": "Plan ID",
@@ -198,7 +282,7 @@ def spend_table(book: Book, by: str) -> pd.DataFrame:
     from mom_engine.spend import roll_up_spend
     frame = roll_up_spend(book).by(by)
     out = frame[["key", *SPEND_HEADERS]].rename(columns={"key": SPEND_KEYS[by], **SPEND_HEADERS})
-    return _sheet_frame(out, money=tuple(SPEND_HEADERS.values()))
+    return _cells(out, money=tuple(SPEND_HEADERS.values()))
 
 
 def _spend_udf(function):
@@ -214,8 +298,8 @@ def _spend_udf(function):
 @xw.arg("plan", doc=PLAN_DOC, **TABLE)
 @xw.ret(**OUT)
 @cell_function
-def MOM_SPEND(activities, budget, purchase_orders=None, invoices=None, realignments=None,
-              rates=None, by="activity", plan=None):
+def MOM_SPEND(activities, budget, purchase_orders=None, invoices=None,
+              realignments=None, rates=None, by="activity", plan=None):
     """Spend by level: Budgeted, Planned, Committed, Spent, Remaining, Unplanned in
     plan currency. Committed counts open POs net of what is invoiced on them; closed POs
     release their rest."""
@@ -229,8 +313,8 @@ def MOM_SPEND(activities, budget, purchase_orders=None, invoices=None, realignme
 @xw.arg("activity_id", doc="Optional: one Activity ID; blank gives the plan's remaining budget")
 @xw.arg("plan", doc=PLAN_DOC, **TABLE)
 @cell_function
-def MOM_REMAINING(activities, budget, purchase_orders=None, invoices=None, realignments=None,
-                  rates=None, activity_id=None, plan=None):
+def MOM_REMAINING(activities, budget, purchase_orders=None, invoices=None,
+                  realignments=None, rates=None, activity_id=None, plan=None):
     """Remaining budget (budgeted − committed − spent) of one activity, or of the plan
     when no Activity ID is given: one number in plan currency."""
     from mom_engine.spend import roll_up_spend, spend_per_activity
@@ -274,7 +358,7 @@ def MOM_SCHEDULE(tasks, activities=None, by="activity", as_of=None, plan=None):
     frame = roll_up_schedule(book, day).by(level)
     out = frame[list(SCHEDULE_HEADERS)].rename(
         columns={**SCHEDULE_HEADERS, "key": SCHEDULE_KEYS[level]})
-    return _sheet_frame(out)
+    return _cells(out)
 
 
 COVERAGE_HEADERS = {"rep": "Rep", "quota": "Quota", "won": "Won",
@@ -304,8 +388,7 @@ def MOM_COVERAGE(opportunities, quotas, as_of=None, target=None, plan=None):
                  required=("Opportunities", "Quotas"))
     report = coverage([book], day, None if target in (None, "") else float(target))
     out = report.reps[list(COVERAGE_HEADERS)].rename(columns=COVERAGE_HEADERS)
-    return _sheet_frame(out, money=("Quota", "Won", "Remaining Quota", "Open", "Weighted",
-                                     "Gap"))
+    return _cells(out, money=("Quota", "Won", "Remaining Quota", "Open", "Weighted", "Gap"))
 
 
 FUNNEL_HEADERS = {"campaign_id": "Campaign ID", "campaign": "Campaign", "leads": "Leads",
@@ -329,7 +412,7 @@ def MOM_FUNNEL(leads, campaigns=None, as_of=None, plan=None):
     day = _as_of(as_of)
     book = _book({"Leads": leads, "Campaigns": campaigns}, plan, required=("Leads",))
     report = roll_up_funnel(book, day)
-    return _sheet_frame(report.campaigns[list(FUNNEL_HEADERS)].rename(columns=FUNNEL_HEADERS))
+    return _cells(report.campaigns[list(FUNNEL_HEADERS)].rename(columns=FUNNEL_HEADERS))
 
 
 ASSET_COLUMNS = ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "Tags", "Status",
@@ -351,12 +434,12 @@ def MOM_ASSETS(assets, words="", asset_type=None, product=None, segment=None, re
     Product, Segment and Region, best match first — reuse before re-creating."""
     from mom_engine.assets import search_assets
     from mom_engine.values import text_of
-    book = _book({"Assets": assets}, None, required=("Assets",))
+    book = _book({"Assets": assets}, required=("Assets",))
     filters = [None if v is None else text_of(v) for v in (asset_type, product, segment, region)]
     found = search_assets(book.rows("Assets"), "" if words is None else text_of(words),
                           *filters)
     out = found[list(ASSET_COLUMNS) + ["matches"]].rename(columns={"matches": "Matches"})
-    return _sheet_frame(out)
+    return _cells(out)
 
 
 CAPACITY_HEADERS = {"person": "Person", "week": "Week", "fiscal_week": "Fiscal Week",
@@ -384,4 +467,4 @@ def MOM_CAPACITY(tasks, people=None, person=None, plan=None):
         loads = loads[loads["person_key"].to_numpy(dtype=object) == person_keys([str(person)])[0]]
     out = loads[list(CAPACITY_HEADERS)].assign(
         week=pd.to_datetime(loads["week"]), tasks=[", ".join(map(str, t)) for t in loads["tasks"]])
-    return _sheet_frame(out.rename(columns=CAPACITY_HEADERS))
+    return _cells(out.rename(columns=CAPACITY_HEADERS))

@@ -62,7 +62,8 @@ class Consolidation:
         self.sources: list[dict[str, Any]] = []
         self.crossbook = CrossBookChecks()
         self.frames: dict[str, list[pd.DataFrame]] = defaultdict(list)    # chunks of books
-        self.pending: dict[str, list[pd.DataFrame]] = defaultdict(list)   # not yet chunked
+        # not yet chunked: (book index, frame) — the index column is added once per chunk
+        self.pending: dict[str, list[tuple[int, pd.DataFrame]]] = defaultdict(list)
         self.rows = {"read": 0, "consolidated": 0, "rejected": 0}
         self.keys: list[CrossBookKeys] = []
 
@@ -80,9 +81,9 @@ class Consolidation:
         self.keys.append(CrossBookKeys.of(result))
         for key, frame in result.tables.items():
             pending = self.pending[key]
-            pending.append(frame.assign(_index=np.int64(result.index)))
+            pending.append((result.index, frame))
             if len(pending) >= CHUNK_BOOKS:   # many small frames → one: little overhead each
-                self.frames[key].append(pd.concat(pending, ignore_index=True))
+                self.frames[key].append(_chunk(pending))
                 pending.clear()
         self.results.append(_summary_only(result))
 
@@ -189,7 +190,9 @@ class Consolidation:
 
     def all_frames(self) -> dict[str, list[pd.DataFrame]]:
         keys = list(dict.fromkeys([*self.frames, *self.pending]))
-        return {key: [*self.frames.get(key, []), *self.pending.get(key, [])] for key in keys}
+        return {key: [*self.frames.get(key, []),
+                      *([_chunk(self.pending[key])] if self.pending.get(key) else [])]
+                for key in keys}
 
     def combine(self, key: str, frames: list[pd.DataFrame],
                 rates: dict[int, Decimal]) -> pd.DataFrame:
@@ -254,13 +257,16 @@ def sum_burns(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     if priced.empty:
         return pd.DataFrame(columns=["month", "books", *figures])
     calendar = pd.period_range(min(priced["month"]), max(priced["month"]), freq="M").astype(str)
-    totals = {figure: np.zeros(len(calendar), dtype=np.int64) for figure in figures}
-    books = 0
-    for _, burn in priced.groupby("book", sort=False):
-        books += 1
-        for figure in figures:
-            carried = burn.set_index("month")[figure].astype("Float64").reindex(calendar).ffill()
-            totals[figure] += carried.fillna(0).to_numpy(dtype=np.int64)
+    book = np.unique(priced["book"].astype(object).to_numpy(), return_inverse=True)[1]
+    books = int(book.max()) + 1
+    column = np.searchsorted(np.asarray(calendar, dtype=object), priced["month"].to_numpy())
+    totals = {}
+    for figure in figures:   # books × months, each book's figures carried forward, summed
+        grid = np.full((books, len(calendar)), np.nan)
+        grid[book.reshape(-1), column] = priced[figure].to_numpy(dtype="float64", na_value=np.nan)
+        known = np.where(np.isnan(grid), 0, np.arange(len(calendar)))
+        carried = grid[np.arange(books)[:, None], np.maximum.accumulate(known, axis=1)]
+        totals[figure] = np.nan_to_num(carried, nan=0).astype(np.int64).sum(axis=0)
     month = as_of.strftime("%Y-%m")
     to_date = calendar <= month
     out = pd.DataFrame({"month": calendar, "books": books,
@@ -321,6 +327,14 @@ def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
     frame["likely_duplicate"] = [(b, a) in marked for b, a in
                                  zip(books, frame["Asset ID"].astype(object), strict=True)]
     return frame
+
+
+def _chunk(pending: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
+    """Per-book frames as one, each row with its book's `_index`."""
+    chunk = pd.concat([frame for _, frame in pending], ignore_index=True)
+    chunk["_index"] = np.repeat(np.array([index for index, _ in pending], dtype=np.int64),
+                                [len(frame) for _, frame in pending])
+    return chunk
 
 
 def _summary_only(result: BookResult) -> BookResult:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..calendar import fiscal_weeks, fiscal_year, fiscal_year_weeks, week_starts
 from ..findings import column_letter
+from .cells import Cells, write_rows
 
 ROW_COLUMNS = (("team", "Team"), ("kind", "Kind"), ("campaign_id", "Campaign ID"),
                ("activity_id", "Activity ID"), ("task_id", "Task ID"), ("name", "Name"),
@@ -60,24 +61,10 @@ def write_calendar_sheet(workbook: Any, frame: pd.DataFrame | None, as_of: dt.da
               "owner": 14, "start": 11, "end": 11, "late": 6, "kind": 10}
     for index, (key, _) in enumerate(ROW_COLUMNS):
         sheet.set_column(index, index, widths.get(key, 11))
-    week_index = {str(m): i for i, m in enumerate(mondays)}
-    records = frame.to_dict("records")
-    for row, record in enumerate(records, start=2):
-        for index, (key, _) in enumerate(ROW_COLUMNS):
-            value = record.get(key)
-            if value is None or (not isinstance(value, (bool, np.bool_)) and pd.isna(value)):
-                continue
-            if key in ("start", "end"):
-                sheet.write_datetime(row, index, pd.Timestamp(value).to_pydatetime(), date)
-            elif key == "late":
-                sheet.write_boolean(row, index, bool(value))
-            else:
-                sheet.write_string(row, index, str(value))
-        if record.get("kind") == "milestone" and not pd.isna(record.get("start")):
-            monday = str(week_starts(np.datetime64(pd.Timestamp(record["start"]).date(), "D")))
-            if monday in week_index:
-                sheet.write_string(row, first_week + week_index[monday], MILESTONE, mark)
-    last_row = max(len(records) + 1, 2)
+    cells = [_row_cells(sheet, frame, key, date) for key, _ in ROW_COLUMNS]
+    cells.append(_milestone_cells(sheet, frame, mondays, first_week, mark))
+    write_rows(cells, first_row=2)
+    last_row = max(len(frame) + 1, 2)
     last_column = first_week + len(mondays) - 1
     _bars(workbook, sheet, last_row, first_week, last_column)
     sheet.freeze_panes(2, first_week)
@@ -85,6 +72,41 @@ def write_calendar_sheet(workbook: Any, frame: pd.DataFrame | None, as_of: dt.da
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0, 1)
+
+
+def _row_cells(sheet: Any, frame: pd.DataFrame, key: str, date: Any) -> Cells:
+    """One row column's cells, converted once (None where blank): dates, the late flag, text."""
+    if key not in frame.columns:
+        return [None] * len(frame), sheet.write_string
+    series = frame[key]
+    blank = series.isna().to_numpy().tolist()
+    values = series.tolist()
+    if key in ("start", "end"):
+        return ([None if b else pd.Timestamp(v).to_pydatetime()
+                 for v, b in zip(values, blank, strict=True)],
+                lambda r, c, v: sheet.write_datetime(r, c, v, date))
+    if key == "late":
+        return [None if b else bool(v) for v, b in zip(values, blank, strict=True)], \
+            sheet.write_boolean
+    return [None if b else str(v) for v, b in zip(values, blank, strict=True)], \
+        sheet.write_string
+
+
+def _milestone_cells(sheet: Any, frame: pd.DataFrame, mondays: np.ndarray, first_week: int,
+                     mark: Any) -> Cells:
+    """The ◆ of each milestone row in the week of its date: (week column, mark) or None; the
+    last of a row's cells, right of the row columns as a streamed row needs."""
+    week_index = {str(m): first_week + i for i, m in enumerate(mondays)}
+    found: list[Any] = [None] * len(frame)
+    if len(frame) and {"kind", "start"} <= set(frame.columns):
+        starts = pd.to_datetime(frame["start"])
+        milestones = ((frame["kind"] == "milestone") & starts.notna()).to_numpy()
+        weeks = week_starts(starts[milestones].to_numpy().astype("datetime64[D]"))
+        for position, monday in zip(np.flatnonzero(milestones).tolist(), weeks, strict=True):
+            column = week_index.get(str(monday))
+            if column is not None:
+                found[position] = (column, MILESTONE)
+    return found, lambda r, _, v: sheet.write_string(r, v[0], v[1], mark)
 
 
 def _bars(workbook: Any, sheet: Any, last_row: int, first: int, last: int) -> None:

@@ -18,12 +18,14 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.url import Url
 
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Finding, Severity
 from .calendar_sheet import write_calendar_sheet
+from .cells import Cells, write_rows
 from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
                     EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
                     sheet_columns)
@@ -173,8 +175,6 @@ def write_frame(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame |
         add_streamed_table(sheet, rows, headers, table_name(title))
     for index, header in enumerate(headers):
         sheet.write_string(0, index, header, styles.header)
-    writers = [cell_writer(sheet, styles, kind, str(name) in UNROUNDED)
-               for kind, name in zip(kinds, columns, strict=True)]
     for index, column in enumerate(columns):   # widths from the header and the first rows
         head = frame[column].iloc[:200].tolist()
         width = max([len(headers[index])] + [len(str(v)) for v in head])
@@ -183,12 +183,11 @@ def write_frame(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame |
         sheet.set_column(index, index, width)
     if not rows:
         sheet.write_string(1, 0, f"Nothing to show: {empty}.", styles.label)
-    # row by row (constant-memory mode flushes each finished row), one column list at a time
-    values = [frame[c].tolist() for c in columns]
-    for row, cells in enumerate(zip(*values, strict=True), start=1):
-        for index, value in enumerate(cells):
-            if not _blank(value):
-                writers[index](row, index, value)
+    # row by row (constant-memory mode flushes each finished row); each column's cells are
+    # converted once, column-wise, so what is left per cell is XlsxWriter's own work
+    cells = [column_cells(sheet, styles, kind, frame[column], str(column) in UNROUNDED)
+             for kind, column in zip(kinds, columns, strict=True)]
+    write_rows(cells, first_row=1)
     sheet.freeze_panes(1, 0)
     _highlight(sheet, styles, columns, rows)
     return title, rows, {str(c): i for i, c in enumerate(columns)}
@@ -236,18 +235,28 @@ def add_streamed_table(sheet: Any, rows: int, headers: list[str], name: str) -> 
         sheet.constant_memory, sheet.table_cells = streaming, cells
 
 
-def cell_writer(sheet: Any, styles: Styles, kind: Kind, unrounded: bool = False) -> Any:
-    """A function (row, column, value) that writes one non-blank value of a column's kind."""
-    if kind is Kind.MONEY:
-        return lambda r, c, v: sheet.write_number(r, c, int(v) / 100, styles.number[kind])
-    if kind in NUMBER_FORMATS:
-        fmt = styles.text if unrounded else styles.number[kind]
-        return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
+def column_cells(sheet: Any, styles: Styles, kind: Kind, series: pd.Series,
+                 unrounded: bool = False) -> Cells:
+    """One column of a frame ready to write: its values converted once, column-wise, for its
+    kind (None where blank: None, NA, NaT, NaN), and the function (row, column, value) that
+    writes one of them. Money arrives as integer cents and is written in units."""
+    blank = series.isna().to_numpy().tolist()
+    if kind is Kind.MONEY or kind in NUMBER_FORMATS:
+        numbers = series.to_numpy(dtype="float64", na_value=math.nan)
+        if kind is Kind.MONEY:
+            numbers = np.trunc(numbers) / 100
+        fmt = styles.text if unrounded and kind is not Kind.MONEY else styles.number[kind]
+        return (_unless_blank(numbers.tolist(), blank),
+                lambda r, c, v: sheet.write_number(r, c, v, fmt))
     if kind is Kind.DATE:
-        return lambda r, c, v: sheet.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(),
-                                                    styles.date)
+        values = [None if b else pd.Timestamp(v).to_pydatetime()
+                  for v, b in zip(series.tolist(), blank, strict=True)]
+        return values, lambda r, c, v: sheet.write_datetime(r, c, v, styles.date)
     if kind is Kind.FLAG:
-        return lambda r, c, v: sheet.write_boolean(r, c, bool(v))
+        return ([None if b else bool(v) for v, b in zip(series.tolist(), blank, strict=True)],
+                sheet.write_boolean)
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        return _unless_blank(series.tolist(), blank), sheet.write_string
 
     def text(r: int, c: int, v: Any) -> None:
         if isinstance(v, (dt.date, dt.datetime)):
@@ -256,15 +265,11 @@ def cell_writer(sheet: Any, styles: Styles, kind: Kind, unrounded: bool = False)
             sheet.write_number(r, c, v)
         else:
             sheet.write_string(r, c, str(v))
-    return text
+    return _unless_blank(series.tolist(), blank), text
 
 
-def _blank(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return False
+def _unless_blank(values: list[Any], blank: list[bool]) -> list[Any]:
+    return [None if b else v for v, b in zip(values, blank, strict=True)]
 
 
 def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> str:

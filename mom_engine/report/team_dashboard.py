@@ -4,25 +4,32 @@ LibreOffice both evaluate, so the Dashboard is live without Python (issue 13; SP
 Blocks, top to bottom (`LAYOUT` names every cell a test or reader needs):
 - As of (B3, `MOM_AsOf`): `=TODAY()` unless overwritten with a date — the day the schedule and
   the pipeline quarter are measured at.
-- Plan headline: budgeted, planned, committed, spent, remaining, % of budget used (plan currency).
+- Plan headline: budgeted, planned, committed, spent, remaining, % of budget used, projected for
+  the months ahead and the year-end forecast, said when over budget (plan currency).
 - One row per campaign (the Campaigns sheet, in sheet order): budgeted, committed, spent,
   remaining, an over-budget flag (committed + spent > budgeted × (1 + Overspend Tolerance %)),
-  % complete (ΣEV ÷ Σduration over its tasks), late tasks and tasks planned to start in the
-  week of As of (Monday–Sunday).
+  % complete (ΣEV ÷ Σduration over its tasks), late tasks, tasks planned to start in the
+  week of As of (Monday–Sunday), and At risk with why (`scorecard.campaigns_at_risk`: SPI
+  below the SPI Threshold, or attainment of Expected Leads / Pipeline / Revenue below the
+  Attainment Threshold × the share due — the Campaigns helpers, with Leads and Opportunities
+  attributed to campaigns and Tasks' PV); beside the block's title, how many are at risk.
 - The fiscal-year month grid (FY Start Month respected): budgeted, committed, spent per month
-  and cumulatively, and the burn the chart draws — `spend.spend_burn`'s cumulative budget and
-  committed + spent through the month of As of (its projection needs the engine: `mom spend`).
+  and cumulatively, and the burn the chart draws — `spend.spend_burn`'s cumulative budget,
+  committed + spent through the month of As of, and the projection from it to the year-end
+  forecast (`spend.forecast_spend`, as of As of: the `Planned Ahead`, `Run Rate Ahead`,
+  `Projected`, `Forecast` helpers on Activities and `Planned Ahead`, `Projected` on Budget).
 - Pipeline for the fiscal quarter of As of: per rep with a quota in that quarter quota, won,
-  open, coverage, gap against the Coverage Target; the team line (Σ open of every rep ÷ Σ of the
-  reps' remaining quota floored at 0, and how many reps are below target).
+  open, coverage, gap against the Coverage Target (the first 20; the Quotas helpers hold every
+  rep's); the team line (Σ open of every rep ÷ Σ of every quota rep's remaining quota floored
+  at 0, and how many of them are below target — shown or not).
 - Native charts over those ranges.
 
 Every figure reads the formula columns of the input sheets (`formulas.FORMULA_COLUMNS`), which
 leave out exactly the rows the engine leaves out. Opportunity amounts are converted to plan
 currency with the Rates sheet (an amount whose currency has no rate counts 0, as the engine
 leaves it out with rate-missing), and open pipeline counts the stages of the Plan's Pipeline
-Stages (blank: every open stage). One difference: when every stage listed there is closed or
-unknown, the engine falls back to every open stage (and warns); the formulas then count none.
+Stages (blank, or every stage listed there closed or unknown: every open stage, as the engine
+falls back with a warning).
 """
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..formulas import COUNTED, PLAN_CURRENCY_NAME
+from ..sheets import OPEN_STAGES, normalise_name
 from .charts import ITEMS, MONEY_AXIS, RATIO_AXIS, set_axes
 
 SHEET = "Dashboard"
@@ -52,19 +60,40 @@ def quarter_label(day: str) -> str:
             f'&"-Q"&(INT(MOD(MONTH({day})-MOM_FYStart,12)/3)+1)')
 
 
+def _without_separators(text: str) -> str:
+    """A list's text with spaces, hyphens and underscores removed and ";" read as ","
+    (names match ignoring them, lists split on either)."""
+    for junk, by in ((" ", ""), ("-", ""), ("_", ""), (";", ",")):
+        text = f'SUBSTITUTE({text},"{junk}","{by}")'
+    return text
+
+
 # Defined names every sheet's formulas may use (the helper columns read MOM_AsOf and the quarter).
 NAMES = {
     "MOM_AsOf": f"={SHEET}!{AS_OF_CELL}",
     "MOM_FYStart": "=" + plan_value("FY Start Month", "1"),
     "MOM_FiscalYear": "=" + plan_value("Fiscal Year", "YEAR(TODAY())"),
     "MOM_FYFirst": "=DATE(MOM_FiscalYear-IF(MOM_FYStart>1,1,0),MOM_FYStart,1)",
+    "MOM_NextFYFirst": "=EDATE(MOM_FYFirst,12)",
+    # the forecast's months: fiscal months elapsed (the month of As of included), and ahead
+    "MOM_MonthsElapsed": ("=MAX(0,MIN(12,(YEAR(MOM_AsOf)-YEAR(MOM_FYFirst))*12"
+                          "+MONTH(MOM_AsOf)-MONTH(MOM_FYFirst)+1))"),
+    "MOM_MonthsAhead": "=12-MOM_MonthsElapsed",
+    "MOM_AheadFirst": "=EDATE(MOM_FYFirst,MOM_MonthsElapsed)",
     "MOM_Tolerance": ("=IF(" + plan_value("Overspend Tolerance %", "0") + ">1,"
                       + plan_value("Overspend Tolerance %", "0") + "/100,"
                       + plan_value("Overspend Tolerance %", "0") + ")"),
     "MOM_CoverageTarget": "=" + plan_value("Coverage Target", "2.5"),
-    # ",PROPOSAL,NEGOTIATION," (",," when blank: every open stage counts)
-    "MOM_PipelineStages": ('=","&UPPER(SUBSTITUTE(' + plan_value("Pipeline Stages", '""')
-                           + '," ",""))&","'),
+    "MOM_SPIThreshold": "=" + plan_value("SPI Threshold", "0.9"),
+    "MOM_AttainmentThreshold": "=" + plan_value("Attainment Threshold", "0.8"),
+    # ",PROPOSAL,NEGOTIATION," as listed (spaces, hyphens and underscores ignored, ";" = ",")
+    "MOM_PipelineStagesListed": ('=","&UPPER(' + _without_separators(
+        plan_value("Pipeline Stages", '""')) + ')&","'),
+    # what counts: the listed open stages; ",," (every open stage) when none is listed or
+    # every stage listed is closed or unknown — the engine's fallback (read._pipeline_stages)
+    "MOM_PipelineStages": ("=IF(OR(" + ",".join(
+        f'ISNUMBER(SEARCH(",{normalise_name(stage).upper()},",MOM_PipelineStagesListed))'
+        for stage in OPEN_STAGES) + '),MOM_PipelineStagesListed,",,")'),
     "MOM_Quarter": "=" + quarter_label("MOM_AsOf"),
     "MOM_QuarterStart": "=DATE(YEAR(MOM_AsOf),MONTH(MOM_AsOf)-MOD(MONTH(MOM_AsOf)-MOM_FYStart,3),1)",
     "MOM_QuarterEnd": "=EDATE(MOM_QuarterStart,3)-1",
@@ -85,17 +114,22 @@ class Block:
         return self.first - 1
 
 
-HEADLINE = Block("Plan headline", ("Figure", "Amount"), 8, 6)
-HEADLINE_FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining", "% of budget used")
+HEADLINE_FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining", "% of budget used",
+                    "Projected, months ahead", "Year-end forecast")
+HEADLINE = Block("Plan headline", ("Figure", "Amount"), 8, len(HEADLINE_FIGURES))
+FORECAST_OVER = "Over budget at year end"
 CAMPAIGNS = Block("Campaigns", ("Campaign ID", "Campaign", "Budgeted", "Committed", "Spent",
                                 "Remaining", "Over budget", "% Complete", "Late Tasks",
-                                "Starting This Week"), 17, CAMPAIGN_ROWS)
+                                "Starting This Week", "At Risk", "Why"),
+                  HEADLINE.first + HEADLINE.rows + 3, CAMPAIGN_ROWS)
+AT_RISK = "At risk"
 MONTH_GRID = Block("Fiscal year by month", ("Month", "Budgeted", "Committed", "Spent",
                                             "Cumulative Budgeted", "Cumulative Committed",
                                             "Cumulative Spent", "Burn: Budget",
-                                            "Burn: Committed + Spent"),
+                                            "Burn: Committed + Spent", "Burn: Projected"),
                    CAMPAIGNS.first + CAMPAIGN_ROWS + 3, MONTHS)
-BURN_COLUMNS = (7, 8)       # the burn chart's columns (`spend.spend_burn`'s budget and actual)
+BURN_COLUMNS = (7, 8, 9)    # the burn's columns: `spend.spend_burn`'s budget, actual, projected
+BURN_LINE_COLUMN = 11       # the chart's committed + spent line: to date, then projected
 PIPELINE = Block("Pipeline coverage, fiscal quarter of As of", (
     "Rep", "Quota", "Won", "Open", "Remaining Quota", "Coverage", "Gap", "Status"),
     MONTH_GRID.first + MONTHS + 3, REP_ROWS)
@@ -113,7 +147,14 @@ def cell(row: int, col: int) -> str:
 def headline_formulas() -> list[str]:
     sums = [f"=SUM(Activities[{name}])" for name in HEADLINE_FIGURES[:5]]
     budgeted, committed, spent = (cell(HEADLINE.first + i, 1) for i in (0, 2, 3))
-    return [*sums, f'=IF({budgeted}=0,"",({committed}+{spent})/{budgeted})']
+    return [*sums, f'=IF({budgeted}=0,"",({committed}+{spent})/{budgeted})',
+            "=SUM(Activities[Projected])", "=SUM(Activities[Forecast])"]
+
+
+def forecast_note() -> str:
+    """Beside the year-end forecast: said when it exceeds budgeted × (1 + tolerance)."""
+    budgeted, forecast = cell(HEADLINE.first, 1), cell(HEADLINE.first + 7, 1)
+    return f'=IF({forecast}>{budgeted}*(1+MOM_Tolerance),"{FORECAST_OVER}","")'
 
 
 def campaign_formulas(n: int) -> list[str]:
@@ -139,7 +180,17 @@ def campaign_formulas(n: int) -> list[str]:
         f'={blank}IF({tasks("Duration")}=0,"",{tasks("EV")}/{tasks("Duration")}))',
         f"={blank}{tasks('Late')})",
         f"={blank}{tasks('Starts This Week')})",
+        # delayed or underperforming (scorecard.campaigns_at_risk): the Campaigns helpers
+        f'={blank}IF(INDEX(Campaigns[At Risk],{n})=1,"{AT_RISK}",""))',
+        f'={blank}INDEX(Campaigns[At Risk Reasons],{n})&"")',
     ]
+
+
+def at_risk_note() -> str:
+    """Beside the campaign block's title: how many campaigns are at risk, every one counted."""
+    count = "SUM(Campaigns[At Risk])"
+    return (f'=IF({count}=0,"",{count}&" at risk — delayed (SPI below the SPI Threshold) or '
+            'below the Attainment Threshold of their expected leads, pipeline or revenue")')
 
 
 def month_formulas(index: int) -> list[str]:
@@ -174,25 +225,53 @@ def month_formulas(index: int) -> list[str]:
         f'=IF({month}>MOM_AsOf,"",'
         + through("PurchaseOrders[Issue Date]", "PurchaseOrders[Open Commitment]") + "+"
         + through("Invoices[Invoice Date]", "Invoices[Amount in Plan Currency]") + ")",
+        projected_formula(index),
     ]
 
 
+def projected_formula(index: int) -> str:
+    """The burn's projected line in month `index` (`spend.spend_burn`): from the month of As of
+    on, every committed + spent to date plus each activity's projection through the month —
+    the Budget rows' share of it for activities with Planned amounts ahead, else the run rate
+    spread evenly over the months ahead (to the cent, cumulatively) beyond what the activity's
+    open POs commit. An array formula (the per-activity max needs array IF, which Excel
+    before 365 evaluates only array-entered); blank before the month of As of."""
+    month = f"$A{MONTH_GRID.first + index + 1}"
+    committed, spent = (cell(HEADLINE.first + i, 1) for i in (2, 3))
+    share = (f"ROUND(ROUND(Activities[Run Rate Ahead]*100,0)*MAX(0,{index + 1}-MOM_MonthsElapsed)"
+             "/MOM_MonthsAhead,0)/100-Activities[Committed]")
+    run_rate = f"IF(MOM_MonthsAhead=0,0,SUM(IF(Activities[{COUNTED}]=1,({share}>0)*({share}),0)))"
+    planned = f"SUMPRODUCT(--(Budget[Month Start]<=EOMONTH({month},0)),Budget[Projected])"
+    return (f'{{=IF({index}<MAX(MOM_MonthsElapsed-1,0),"",'
+            f"ROUND({committed}+{spent}+{planned}+{run_rate},2))}}")
+
+
+def burn_line_formula(index: int) -> str:
+    """The chart's committed + spent line (a formula's blank would plot as 0 on a line): to
+    date before the month of As of, projected from it."""
+    r = MONTH_GRID.first + index + 1
+    return f'=IF($J{r}="",$I{r},$J{r})'
+
+
 def rep_formulas(n: int) -> list[str]:
+    """Row n (1-based) of the pipeline block: the n-th quota row of the quarter, its figures
+    from the Quotas helpers (`formulas.DASHBOARD_COLUMNS`)."""
     row = PIPELINE.first + n - 1
     r = row + 1
     position = f"MATCH({n},Quotas[Quarter Rank],0)"
     blank = f'IF($A{r}="","",'
-    def deals(column: str) -> str:
-        return f'SUMPRODUCT(--(TRIM(""&Opportunities[Rep])=$A{r}),Opportunities[{column}])'
+
+    def quota(column: str) -> str:
+        return f"INDEX(Quotas[{column}],{position})"
     return [
         f'=IFERROR(TRIM(""&INDEX(Quotas[Rep],{position})),"")',
-        f"={blank}ROUND(INDEX(Quotas[Quota],{position}),2))",
-        f"={blank}{deals('Won')})",
-        f"={blank}{deals('Open')})",
-        f"={blank}B{r}-C{r})",
+        f"={blank}ROUND({quota('Quota')},2))",
+        f"={blank}{quota('Won')})",
+        f"={blank}{quota('Open')})",
+        f"={blank}{quota('Remaining Quota')})",
         f'={blank}IF(E{r}<=0,"",D{r}/E{r}))',
         f"={blank}MAX(0,ROUND(MOM_CoverageTarget*E{r}-D{r},2)))",
-        f'={blank}IF(E{r}<=0,"{QUOTA_MET}",IF(D{r}/E{r}<MOM_CoverageTarget,"{BELOW_TARGET}","")))',
+        f'={blank}IF(E{r}<=0,"{QUOTA_MET}",IF({quota("Below Target")}=1,"{BELOW_TARGET}","")))',
     ]
 
 
@@ -207,21 +286,23 @@ def reps_left_out_note() -> str:
     """Under the team line: says so when more reps have a quota this quarter than are shown."""
     count = f"SUMPRODUCT(--(Quotas[{COUNTED}]=1),--(Quotas[Quarter Key]=MOM_Quarter))"
     return (f'=IF({count}>{REP_ROWS},"Showing {REP_ROWS} of "&{count}&" reps with a quota '
-            f'this quarter (the team line adds up these): mom pipeline BOOK lists every one","")')
+            f'this quarter (the team line counts every one): mom pipeline BOOK lists every '
+            f'one","")')
 
 
 def team_formulas() -> list[str]:
-    first, last = PIPELINE.first + 1, PIPELINE.first + REP_ROWS
+    """The team line over every rep, shown or not: Σ open ÷ Σ remaining quota floored at 0
+    (the Quotas helpers of every quota row of the quarter), and how many reps are below."""
     r = TEAM_ROW + 1
     return [
         "Team",
         "",
         "=SUM(Opportunities[Won])",
         "=SUM(Opportunities[Open])",
-        f'=SUMIF(E{first}:E{last},">0")',
+        '=SUMIF(Quotas[Remaining Quota],">0")',
         f'=IF(E{r}>0,D{r}/E{r},"")',
         "",
-        f'=COUNTIF(H{first}:H{last},"{BELOW_TARGET}")&" below target"',
+        '=SUM(Quotas[Below Target])&" below target"',
     ]
 
 
@@ -299,7 +380,8 @@ class DashboardWriter:
         f = self.formats
         sheet.set_column(0, 0, 22)
         sheet.set_column(1, 1, 26)
-        sheet.set_column(2, 9, 14)
+        sheet.set_column(2, 10, 14)
+        sheet.set_column(11, 11, 34)
         sheet.write_string(0, 0, "MOM dashboard — live from the formulas (no add-in needed)",
                            f["title"])
         sheet.write_formula(1, 0, '=' + plan_value("Team", '""') + '&"  ·  "&'
@@ -321,9 +403,11 @@ class DashboardWriter:
             sheet.write_string(row, 0, name, f["label"])
             sheet.write_formula(row, 1, formula, f["percent" if i == 5 else "money"],
                                 cached.get((row, 1), ""))
+        sheet.write_formula(HEADLINE.first + 7, 2, forecast_note(), f["flag"], "")
         self.block_header(sheet, CAMPAIGNS)
         kinds = ("text", "text", "money", "money", "money", "money", "flag", "percent",
-                 "count", "count")
+                 "count", "count", "flag", "text")
+        sheet.write_formula(CAMPAIGNS.header_row - 1, 2, at_risk_note(), f["flag"], "")
         for n in range(1, CAMPAIGN_ROWS + 1):
             row = CAMPAIGNS.first + n - 1
             for col, formula in enumerate(campaign_formulas(n)):
@@ -337,12 +421,18 @@ class DashboardWriter:
         sheet.conditional_format(CAMPAIGNS.first, 8, last, 8, {
             "type": "cell", "criteria": ">", "value": 0, "format": f["late"]})
         self.block_header(sheet, MONTH_GRID)
-        month_kinds = ("month", *["money"] * 8)
+        month_kinds = ("month", *["money"] * 9)
         for index in range(MONTHS):
             row = MONTH_GRID.first + index
             for col, formula in enumerate(month_formulas(index)):
-                sheet.write_formula(row, col, formula, f[month_kinds[col]],
-                                    cached.get((row, col), ""))
+                if formula.startswith("{"):
+                    sheet.write_array_formula(row, col, row, col, formula, f[month_kinds[col]],
+                                              cached.get((row, col), ""))
+                else:
+                    sheet.write_formula(row, col, formula, f[month_kinds[col]],
+                                        cached.get((row, col), ""))
+            sheet.write_formula(row, BURN_LINE_COLUMN, burn_line_formula(index), f["note"], "")
+        sheet.write_string(MONTH_GRID.header_row, BURN_LINE_COLUMN, "Burn line", f["note"])
         self.block_header(sheet, PIPELINE)
         rep_kinds = ("text", "money", "money", "money", "money", "coverage", "money", "flag")
         for n in range(1, REP_ROWS + 1):
@@ -394,19 +484,27 @@ class DashboardWriter:
                                "categories": [SHEET, m0, 0, m1, 0],
                                "values": [SHEET, m0, col, m1, col]})
         # the burn: committed + spent to date as columns (a blank month after As of is no
-        # column; a line would drop to 0 there) under the cumulative budget line
+        # column; a line would drop to 0 there) under the cumulative budget line and the
+        # committed + spent line, to date and then projected to the year-end forecast
         burn = workbook.add_chart({"type": "column"})
-        budget_line = workbook.add_chart({"type": "line"})
-        for chart, col in zip((budget_line, burn), BURN_COLUMNS, strict=True):
-            chart.add_series({"name": [SHEET, MONTH_GRID.header_row, col],
-                              "categories": [SHEET, m0, 0, m1, 0],
-                              "values": [SHEET, m0, col, m1, col],
-                              **({"fill": {"color": "#C55A11"}} if chart is burn else
-                                 {"line": {"color": "#1F4E78"}})})
-        burn.combine(budget_line)
+        lines = workbook.add_chart({"type": "line"})
+        budget, actual, _ = BURN_COLUMNS
+        burn.add_series({"name": [SHEET, MONTH_GRID.header_row, actual],
+                         "categories": [SHEET, m0, 0, m1, 0],
+                         "values": [SHEET, m0, actual, m1, actual],
+                         "fill": {"color": "#C55A11"}})
+        lines.add_series({"name": [SHEET, MONTH_GRID.header_row, budget],
+                          "categories": [SHEET, m0, 0, m1, 0],
+                          "values": [SHEET, m0, budget, m1, budget],
+                          "line": {"color": "#1F4E78"}})
+        lines.add_series({"name": "Committed + spent, projected",
+                          "categories": [SHEET, m0, 0, m1, 0],
+                          "values": [SHEET, m0, BURN_LINE_COLUMN, m1, BURN_LINE_COLUMN],
+                          "line": {"color": "#C55A11", "dash_type": "dash"}})
+        burn.combine(lines)
         set_axes(months, "Budget, committed and spent by month", "Month", "Amount", MONEY_AXIS)
-        set_axes(burn, "Burn: cumulative budget vs committed + spent to As of", "Month",
-                 "Amount", MONEY_AXIS)
+        set_axes(burn, "Burn: cumulative budget vs committed + spent, projected to year end",
+                 "Month", "Amount", MONEY_AXIS)
         months.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         burn.set_x_axis({"name": "Month", "num_format": "yyyy-mm"})
         coverage = workbook.add_chart({"type": "column"})

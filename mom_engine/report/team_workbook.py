@@ -128,10 +128,10 @@ INSTRUCTIONS = (
     "Unprotect Sheet, extend the table, Review ▸ Protect Sheet.",
     "Red activity rows are over budget (Remaining < 0); orange task rows are late.",
     "",
-    "Dashboard: live figures from formulas, nothing to install — the plan headline, one row "
-    "per campaign (red when over budget), the fiscal year by month, schedule and pipeline "
-    "coverage. They are measured on its As of date (today; type a date to look at another "
-    "day or quarter).",
+    "Dashboard: live figures from formulas, nothing to install — the plan headline with the "
+    "year-end forecast, one row per campaign (red when over budget), the fiscal year by month "
+    "with the burn projected to year end, schedule and pipeline coverage. They are measured "
+    "on its As of date (today; type a date to look at another day or quarter).",
     "",
     "The MOM add-in (cells at the bottom of the Dashboard) adds findings and what-if: install "
     "xlwings (pip install mom, then xlwings addin "
