@@ -100,12 +100,16 @@ def _respelled(values: pd.Series, spellings: dict[str | None, object]) -> np.nda
     return respelled[codes]
 
 
-def campaign_ids(book: Book, values: pd.Series) -> np.ndarray:
-    """A column of Campaign IDs in the Campaigns sheet's spelling (the Campaigns' keys are
-    folded once per book state)."""
-    spellings = book.memo("campaign-spellings",
-                          lambda: _spellings(book.rows("Campaigns")["Campaign ID"]))
-    return _respelled(values, spellings)
+def campaign_ids(book: Book, sheet: str) -> np.ndarray:
+    """The Campaign ID column of `sheet`'s accepted rows in the Campaigns sheet's spelling,
+    once per book state (read-only: the funnel, its checks and the scorecard share it)."""
+    def respell() -> np.ndarray:
+        spellings = book.memo("campaign-spellings",
+                              lambda: _spellings(book.rows("Campaigns")["Campaign ID"]))
+        ids = _respelled(book.rows(sheet)["Campaign ID"], spellings)
+        ids.setflags(write=False)
+        return ids
+    return book.memo(("campaign-ids", sheet), respell)
 
 
 def working_days_after(start, end) -> np.ndarray:
@@ -128,7 +132,7 @@ def _lead_inputs(book: Book) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     def inputs() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         leads = book.rows("Leads")
         return (leads, _stage_dates(leads, tuple(book.plan.lead_stages)),
-                campaign_ids(book, leads["Campaign ID"]))
+                campaign_ids(book, "Leads"))
     return book.memo("funnel-leads", inputs)
 
 

@@ -79,12 +79,10 @@ def _ratio(numerator, denominator) -> np.ndarray:
     return np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
 
 
-def _money_per(cents, count) -> pd.array:
+def _money_per(cents, count) -> pd.arrays.IntegerArray:
     """Cents per unit, rounded half away from zero; blank when the count is 0."""
     value = _ratio(cents, count)
-    out = pd.array(round_cents(np.nan_to_num(value)), dtype="Int64")
-    out[np.isnan(value)] = pd.NA
-    return out
+    return pd.arrays.IntegerArray(round_cents(np.nan_to_num(value)), np.isnan(value))
 
 
 # --- grouping on plain arrays ----------------------------------------------------------------
@@ -195,7 +193,7 @@ def _lead_counts(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         later = stages[stages.index(mql):]
         reached = np.asarray(np.column_stack(
             [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1))
-    positions = _positions(campaign_ids(book, leads["Campaign ID"]), ids)
+    positions = _positions(campaign_ids(book, "Leads"), ids)
     return _int_sums(positions, len(ids)), _int_sums(positions, len(ids), reached)
 
 
@@ -204,7 +202,7 @@ def _opportunity_sums(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarr
     opps = book.rows("Opportunities")
     amount = opps["Amount"].to_numpy(dtype=np.int64)
     won = np.where(opps["Stage"].to_numpy(dtype=object) == "Closed Won", amount, 0)
-    positions = _positions(campaign_ids(book, opps["Campaign ID"]), ids)
+    positions = _positions(campaign_ids(book, "Opportunities"), ids)
     return _int_sums(positions, len(ids), amount), _int_sums(positions, len(ids), won)
 
 
@@ -214,7 +212,7 @@ def _campaign_of_activities(book: Book, activity_ids: pd.Series) -> np.ndarray:
     activities = book.rows("Activities")
     campaign_of: dict[str | None, object] = {}
     for key, campaign in zip(id_keys(activities["Activity ID"]),
-                             campaign_ids(book, activities["Campaign ID"]), strict=True):
+                             campaign_ids(book, "Activities"), strict=True):
         campaign_of.setdefault(key, campaign)
     return np.array([campaign_of.get(key) for key in id_keys(activity_ids)], dtype=object)
 
@@ -517,10 +515,12 @@ class QuarterScorecard:
 
 def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
     """`FY2027-Q2` per date (None for a blank date)."""
-    years = fiscal_years(days, start_month)
-    quarters = fiscal_quarters(days, start_month)
-    return np.array([None if q == 0 else quarter_label(int(y), int(q))
-                     for y, q in zip(years, quarters, strict=True)], dtype=object)
+    years = fiscal_years(days, start_month).tolist()
+    quarters = fiscal_quarters(days, start_month).tolist()
+    out = np.empty(len(years), dtype=object)
+    out[:] = [None if q == 0 else quarter_label(y, q) for y, q in zip(years, quarters,
+                                                                       strict=True)]
+    return out
 
 
 def score_quarters(book: Book) -> QuarterScorecard:
@@ -545,19 +545,18 @@ def _score_quarters(book: Book) -> QuarterScorecard:
                   + spend["spent"].to_numpy(dtype=np.int64))
     known = {i for i in plan_campaigns(book).ids if i is not None and i == i}
 
-    def of_plan(frame: pd.DataFrame) -> np.ndarray:
-        return np.array([c in known for c in campaign_ids(book, frame["Campaign ID"])],
-                        dtype=bool)
+    def of_plan(sheet: str) -> np.ndarray:
+        return np.array([c in known for c in campaign_ids(book, sheet)], dtype=bool)
 
     leads = book.rows("Leads")
-    lead_in_plan = of_plan(leads)
+    lead_in_plan = of_plan("Leads")
     mql = mql_stage(book)
     mql_quarters = (quarter_of(leads[stage_column(mql)])[lead_in_plan]
                     if mql is not None and stage_column(mql) in leads.columns
                     else np.array([], dtype=object))
 
     opps = book.rows("Opportunities")
-    opp_in_plan = of_plan(opps)
+    opp_in_plan = of_plan("Opportunities")
     amount = opps["Amount"].to_numpy(dtype=np.int64)[opp_in_plan]
     won_rows = (opps["Stage"].to_numpy(dtype=object) == "Closed Won")[opp_in_plan]
 
@@ -593,16 +592,15 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     lead_counts, mql_counts = _int_sums(at["leads"], count), _int_sums(at["mqls"], count)
     pipeline = _int_sums(at["pipeline"], count, amount)
     won = _int_sums(at["won"], count, amount[won_rows])
-    effect = pd.DataFrame({"quarter": quarters, "cost": cost, "leads": lead_counts,
-                           "mqls": mql_counts, "pipeline": pipeline, "won": won,
-                           "roi": _ratio(won - cost, cost),
-                           "pipeline_per_cost": _ratio(pipeline, cost)})
-    efficiency = pd.DataFrame({"quarter": quarters, **_efficiency_figures(
+    effect = {"quarter": quarters, "cost": cost, "leads": lead_counts, "mqls": mql_counts,
+              "pipeline": pipeline, "won": won, "roi": _ratio(won - cost, cost),
+              "pipeline_per_cost": _ratio(pipeline, cost)}
+    efficiency = {"quarter": quarters, **_efficiency_figures(
         cost, lead_counts, mql_counts,
         _count_median(at["cycles"], count, metrics.task_cycle["cycle_days"].to_numpy(float)),
         _count_median(at["reviews"], count,
                       metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]),
-        _float_sums(at["hours"], count, (actual - planned)[booked]))})
+        _float_sums(at["hours"], count, (actual - planned)[booked]))}
     return QuarterScorecard(book.plan.plan_id, book.plan.currency, _with_changes(effect),
                             _with_changes(efficiency))
 
@@ -620,17 +618,22 @@ def _quarters_listed(book: Book, labels: list[np.ndarray]) -> list[str]:
     return sorted(listed, key=parse_quarter_label)
 
 
-def _with_changes(table: pd.DataFrame) -> pd.DataFrame:
-    """Each figure followed by `<figure>_change` = this quarter − the previous listed one.
-    Integer figures (int64 or Int64) change as Int64 (blank for the first quarter), others as
-    float; the frame is built once from its columns (one construction, not one insert each)."""
-    columns: dict[str, object] = {"quarter": table["quarter"].array}
-    for column in table.columns[1:]:
-        values = table[column]
-        columns[column] = values.array
-        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+def _with_changes(columns: dict[str, object]) -> pd.DataFrame:
+    """The quarters' figures (`quarter` first), each followed by `<figure>_change` = this
+    quarter − the previous listed one. Integer figures (int64 or Int64) change as Int64 (blank
+    for the first quarter), others as float; the frame is built once from its columns."""
+    out: dict[str, object] = {}
+    for name, values in columns.items():
+        out[name] = values
+        if name == "quarter":
+            continue
+        if isinstance(values, pd.arrays.IntegerArray):
+            integer, numbers = True, values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            array = np.asarray(values)
+            integer, numbers = array.dtype.kind in "iu", array.astype(float)
         change = np.full(len(numbers), np.nan)
         change[1:] = numbers[1:] - numbers[:-1]
-        integer = values.dtype.kind in "iu" or values.dtype == "Int64"
-        columns[f"{column}_change"] = pd.array(change, dtype="Int64") if integer else change
-    return pd.DataFrame(columns, index=table.index)
+        out[f"{name}_change"] = (pd.arrays.IntegerArray(
+            np.nan_to_num(change).astype(np.int64), np.isnan(change)) if integer else change)
+    return pd.DataFrame(out)
