@@ -250,19 +250,20 @@ def _execution_by_campaign(book: Book) -> _Execution:
     task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
     campaign_of_task = dict(zip(id_keys(tasks["Task ID"]), task_campaign, strict=True))
 
-    def campaigns_of(task_ids: pd.Series) -> np.ndarray:
+    def campaigns_of(task_ids: np.ndarray) -> np.ndarray:
         return np.array([campaign_of_task.get(key) for key in id_keys(task_ids)], dtype=object)
 
-    done = ~metrics.reviews["open"].to_numpy(dtype=bool)
+    reviews, cycles = metrics.review_columns, metrics.cycle_columns
+    done = ~reviews["open"]
     planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
     actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
     booked = ((tasks["Status"].to_numpy(dtype=object) != "Cancelled") & ~np.isnan(planned)
               & ~np.isnan(actual))
     return _Execution(
-        cycle_campaigns=campaigns_of(metrics.task_cycle["key"]),
-        cycle_days=metrics.task_cycle["cycle_days"].to_numpy(dtype=float),
-        review_campaigns=campaigns_of(metrics.reviews["task_id"])[done],
-        review_days=metrics.reviews["cycle_days"].to_numpy(dtype=float)[done],
+        cycle_campaigns=campaigns_of(cycles["key"]),
+        cycle_days=cycles["cycle_days"].astype(float),
+        review_campaigns=campaigns_of(reviews["task_id"])[done],
+        review_days=reviews["cycle_days"][done],
         hours_campaigns=task_campaign[booked], hours_variance=(actual - planned)[booked])
 
 
@@ -412,31 +413,37 @@ def _due_shares(campaigns: PlanCampaigns, as_of: dt.date) -> np.ndarray:
     return np.where(ended, 1.0, np.where(active, elapsed / length, np.nan))
 
 
-def underperforming_campaigns(book: Book, as_of: dt.date) -> pd.DataFrame:
-    """Campaigns with an attainment below Attainment Threshold × the share due by as-of.
+@dataclass(frozen=True)
+class Underperformance:
+    """Per campaign of the plan (`PlanCampaigns` order): the share due by as-of, the three
+    attainments and the names of the figures below Attainment Threshold × that share."""
 
-    Columns: campaign_id, share, the three attainments, below (tuple of figure names), _row.
-    Computed once per book state and as-of: the check and the campaigns at risk share it."""
+    share: np.ndarray
+    attainments: dict[str, np.ndarray]     # attainment column → per campaign
+    below: list[tuple[str, ...]]
+
+
+def underperforming_campaigns(book: Book, as_of: dt.date) -> Underperformance:
+    """Campaigns with an attainment below Attainment Threshold × the share due by as-of;
+    computed once per book state and as-of: the check and the campaigns at risk share it."""
     return book.memo(("underperforming", as_of), lambda: _underperforming(book, as_of))
 
 
-def _underperforming(book: Book, as_of: dt.date) -> pd.DataFrame:
+def _underperforming(book: Book, as_of: dt.date) -> Underperformance:
     threshold = book.plan.attainment_threshold
     campaigns = plan_campaigns(book)
     effect = score_campaigns(book).effectiveness
     ranked = _positions(campaigns.ids, effect["campaign_id"].to_numpy(dtype=object))
     due = _due_shares(campaigns, as_of)
     below: list[tuple[str, ...]] = [() for _ in range(len(due))]
-    columns: dict[str, object] = {"campaign_id": campaigns.ids, "share": due,
-                                  "_row": campaigns.rows}
+    attainments = {}
     for name, _, column in ATTAINMENT_FIGURES:
         attainment = _taken(effect[column].to_numpy(dtype=float), ranked, np.nan)
-        columns[column] = attainment
+        attainments[column] = attainment
         short = ~np.isnan(due) & (due > 0) & ~np.isnan(attainment) & (
             attainment < threshold * due)
         below = [b + (name,) if s else b for b, s in zip(below, short, strict=True)]
-    columns["below"] = below
-    return pd.DataFrame(columns)
+    return Underperformance(due, attainments, below)
 
 
 def check_performance(book: Book, context: Context) -> list[Finding]:
@@ -444,23 +451,24 @@ def check_performance(book: Book, context: Context) -> list[Finding]:
     if book.rows("Campaigns").empty:
         return []
     threshold = book.plan.attainment_threshold
-    table = underperforming_campaigns(book, context.as_of)
+    campaigns = plan_campaigns(book)
+    performance = underperforming_campaigns(book, context.as_of)
     findings = []
-    for record in table[[bool(b) for b in table["below"]]].to_dict("records"):
-        parts = [f"{name} {record[column]:.0%}" for name, _, column in ATTAINMENT_FIGURES
-                 if name in record["below"]]
-        share = record["share"]
+    for position in (p for p, below in enumerate(performance.below) if below):
+        below = performance.below[position]
+        reached = {name: float(performance.attainments[column][position])
+                   for name, _, column in ATTAINMENT_FIGURES if name in below}
+        parts = [f"{name} {value:.0%}" for name, value in reached.items()]
+        share = float(performance.share[position])
         due = ("it has ended" if share >= 1 else
                f"pro rata: {threshold * share:.0%} is due with {share:.0%} of its run elapsed")
-        worst = min(record[column] for name, _, column in ATTAINMENT_FIGURES
-                    if name in record["below"])
         findings.append(book.finding(
             "campaign-underperforming",
-            f"campaign {record['campaign_id']} has reached {', '.join(parts)} of what it "
+            f"campaign {campaigns.ids[position]} has reached {', '.join(parts)} of what it "
             f"expected on {context.as_of}, below the plan's Attainment Threshold {threshold:g} "
             f"({due}); review its channel and spend, or re-forecast its expectations",
-            sheet="Campaigns", column="Campaign ID", row=int(record["_row"]),
-            value=round(float(worst), 4)))
+            sheet="Campaigns", column="Campaign ID", row=int(campaigns.rows[position]),
+            value=round(min(reached.values()), 4)))
     return findings
 
 
@@ -476,21 +484,18 @@ def campaigns_at_risk(book: Book, as_of: dt.date) -> pd.DataFrame:
     spi = _taken(schedule["spi"].to_numpy(dtype=float), scheduled, np.nan)
     late = _taken(schedule["late_tasks"].to_numpy(dtype=np.int64), scheduled, 0)
     behind = ~np.isnan(spi) & (spi < book.plan.spi_threshold) & (campaigns.status != "Cancelled")
-    below = performance["below"].to_numpy(dtype=object)
+    underperforming = np.array([bool(b) for b in performance.below], dtype=bool)
     reasons = [", ".join(([f"SPI {s:.2f}"] if b else [])
                          + [f"{name} below target" for name in short])
-               for s, b, short in zip(spi, behind, below, strict=True)]
-    table = pd.DataFrame({
+               for s, b, short in zip(spi, behind, performance.below, strict=True)]
+    table = _frame(AT_RISK_COLUMNS, {
         "campaign_id": ids, "campaign": campaigns.names, "status": campaigns.status,
-        "start": campaigns.start, "end": campaigns.end,
-        "expected_share": performance["share"].to_numpy(dtype=float),
-        **{column: performance[column].to_numpy(dtype=float)
-           for _, _, column in ATTAINMENT_FIGURES},
-        "underperforming": np.array([bool(b) for b in below], dtype=bool),
-        "spi": spi, "behind_schedule": behind, "late_tasks": late, "reasons": reasons,
+        "start": campaigns.start, "end": campaigns.end, "expected_share": performance.share,
+        **performance.attainments, "underperforming": underperforming, "spi": spi,
+        "behind_schedule": behind, "late_tasks": late, "reasons": reasons,
     })
-    keep = table["underperforming"].to_numpy() | behind
-    return table[keep].reset_index(drop=True)[AT_RISK_COLUMNS]
+    keep = underperforming | behind
+    return table if keep.all() else table[keep].reset_index(drop=True)
 
 
 # --- by fiscal quarter (SPEC §8 "by fiscal quarter too, with the change from the previous") ---
@@ -568,7 +573,8 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     approved_of = {k: q for k, q, alive in zip(task_keys, quarter_of(tasks["Approved On"]),
                                                live, strict=True) if alive}
     metrics = execution_metrics(book)
-    done = ~metrics.reviews["open"].to_numpy(dtype=bool)
+    reviews, cycles = metrics.review_columns, metrics.cycle_columns
+    done = ~reviews["open"]
     planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
     actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
     booked = live & ~np.isnan(planned) & ~np.isnan(actual)
@@ -580,10 +586,10 @@ def _score_quarters(book: Book) -> QuarterScorecard:
         "pipeline": quarter_of(opps["Created"])[opp_in_plan],
         "won": quarter_of(opps["Close Date"])[opp_in_plan][won_rows],
         "hours": finished[booked],
-        "cycles": np.array([finished_of.get(k) for k in id_keys(metrics.task_cycle["key"])],
+        "cycles": np.array([finished_of.get(k) for k in id_keys(cycles["key"])],
                            dtype=object),
-        "reviews": np.array([approved_of.get(k) for k in id_keys(
-            metrics.reviews["task_id"].to_numpy(dtype=object)[done])], dtype=object),
+        "reviews": np.array([approved_of.get(k) for k in id_keys(reviews["task_id"][done])],
+                            dtype=object),
     }
     quarters = _quarters_listed(book, list(dated.values()))
     at = {figure: _positions(labels, quarters) for figure, labels in dated.items()}
@@ -597,9 +603,8 @@ def _score_quarters(book: Book) -> QuarterScorecard:
               "pipeline_per_cost": _ratio(pipeline, cost)}
     efficiency = {"quarter": quarters, **_efficiency_figures(
         cost, lead_counts, mql_counts,
-        _count_median(at["cycles"], count, metrics.task_cycle["cycle_days"].to_numpy(float)),
-        _count_median(at["reviews"], count,
-                      metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]),
+        _count_median(at["cycles"], count, cycles["cycle_days"].astype(float)),
+        _count_median(at["reviews"], count, reviews["cycle_days"][done]),
         _float_sums(at["hours"], count, (actual - planned)[booked]))}
     return QuarterScorecard(book.plan.plan_id, book.plan.currency, _with_changes(effect),
                             _with_changes(efficiency))
