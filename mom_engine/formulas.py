@@ -47,7 +47,8 @@ import pandas as pd
 
 from .findings import Finding, Severity
 from .model import Book
-from .sheets import GL_LIST, SHEETS
+from .scorecard import ATTAINMENT_FIGURES
+from .sheets import GL_LIST, OPPORTUNITY_STAGES, SHEETS
 
 FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining")
 PLAN_CURRENCY_NAME = "MOM_PlanCurrency"
@@ -220,12 +221,15 @@ def _in_quarter(day: str) -> str:
 
 
 _TASK_DURATION = this_row("Tasks", "Duration")
+_PLANNED_FINISH = this_row("Tasks", "Planned Finish")
 _TASK_DONE = _fraction(this_row("Tasks", "% Complete"))
 _WEEK_START = "MOM_AsOf-WEEKDAY(MOM_AsOf,2)+1"
 _STAGE = f'UPPER(TRIM(""&{this_row("Opportunities", "Stage")}))'
 # An opportunity's Amount in plan currency (0 when its currency has no rate: the engine leaves
 # it out with rate-missing); open only when its stage is in the Plan's Pipeline Stages.
-_AMOUNT = f'IFERROR({_converted("Opportunities")},0)'
+_AMOUNT = this_row("Opportunities", "Amount in Plan Currency")
+# a stage that is none of ours is left out (stage-unmapped), so is an amount without a rate
+_STAGE_OURS = "OR(" + ",".join(f'{_STAGE}="{stage.upper()}"' for stage in OPPORTUNITY_STAGES) + ")"
 _IN_PIPELINE = (f'OR(MOM_PipelineStages=",,",ISNUMBER(SEARCH(","&SUBSTITUTE({_STAGE}," ","")&",",'
                 f'MOM_PipelineStages)))')
 _CLOSE = this_row("Opportunities", "Close Date")
@@ -263,6 +267,50 @@ FORECAST_COLUMNS = [
         f'ROUND({this_row("Activities", "Committed")}+{this_row("Activities", "Spent")}'
         f'+{this_row("Activities", "Projected")},2)'))),
 ]
+
+
+def _attributed_campaign(table: str) -> str:
+    """The campaign a lead or opportunity counts under (mappings.resolve_campaigns): its
+    Campaign ID when that is a campaign's ID, else the one campaign with that name; "" when
+    blank, unknown or a name two campaigns share. (A Mappings sheet's Kind Campaign rows are
+    the engine's alone.)"""
+    value = key_of(table, "Campaign ID")
+    named = f'(TRIM(""&Campaigns[Campaign])={value})*(Campaigns[{COUNTED}]=1)'
+    return (f'IF({value}="","",IF(SUMPRODUCT(--(Campaigns[Campaign Key]={value}))>0,{value},'
+            f'IF(SUMPRODUCT({named})=1,INDEX(Campaigns[Campaign Key],SUMPRODUCT({named}'
+            f'*ROW(Campaigns[Campaign]))-ROW(Campaigns[[#Headers],[Campaign]])),"")))')
+
+
+_CAMPAIGN = this_row("Campaigns", "Campaign Key")
+_CAMPAIGN_STATUS = f'UPPER(TRIM(""&{this_row("Campaigns", "Status")}))'
+_CAMPAIGN_START, _CAMPAIGN_END = this_row("Campaigns", "Start"), this_row("Campaigns", "End")
+# scorecard.expected_shares: 1 once ended (Completed, or Active with End before As of), the
+# elapsed share of Start–End in calendar days (both ends counted) while Active, else blank
+_ENDED = (f'OR({_CAMPAIGN_STATUS}="COMPLETED",AND({_CAMPAIGN_STATUS}="ACTIVE",'
+          f'ISNUMBER({_CAMPAIGN_END}),{_CAMPAIGN_END}<MOM_AsOf))')
+_ACTIVE = (f'AND({_CAMPAIGN_STATUS}="ACTIVE",ISNUMBER({_CAMPAIGN_START}),'
+           f'ISNUMBER({_CAMPAIGN_END}),{_CAMPAIGN_START}<=MOM_AsOf)')
+_LENGTH = f"MAX({_CAMPAIGN_END}-{_CAMPAIGN_START}+1,1)"
+_ACTUAL = {"leads": "Leads", "pipeline": "Pipeline", "revenue": "Won"}
+_SHARE_DUE = this_row("Campaigns", "Share Due")
+# scorecard.campaigns_at_risk: behind schedule (SPI below the SPI Threshold, not Cancelled)
+_BEHIND = (f'IF({this_row("Campaigns", "SPI")}="",FALSE,AND({this_row("Campaigns", "SPI")}'
+           f'<MOM_SPIThreshold,{_CAMPAIGN_STATUS}<>"CANCELLED"))')
+
+
+def _attainment_header(name: str) -> str:
+    return f"{name.capitalize()} Attainment"
+
+
+def _short(name: str) -> str:
+    """scorecard.underperforming_campaigns: attainment below Attainment Threshold × share due."""
+    attainment = this_row("Campaigns", _attainment_header(name))
+    return (f'IF(OR({_SHARE_DUE}="",{attainment}=""),FALSE,AND({_SHARE_DUE}>0,'
+            f'{attainment}<MOM_AttainmentThreshold*{_SHARE_DUE}))')
+
+
+def _campaign_tasks(column: str) -> str:
+    return f"SUMPRODUCT(--(Tasks[Campaign]={_CAMPAIGN}),Tasks[{column}])"
 
 
 def _this_quarter(formula: str) -> str:
@@ -305,6 +353,12 @@ DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
             f'IF({_status_is("Tasks", "Cancelled")},"",MAX(NETWORKDAYS('
             f'{this_row("Tasks", "Planned Start")},{this_row("Tasks", "Planned Finish")}),1))'))),
         ("EV", _counted_only("Tasks", f'IF({_TASK_DURATION}="","",{_TASK_DURATION}*{_TASK_DONE})')),
+        # PV = working days from Planned Start through As of, capped at the duration; all of
+        # it once Planned Finish is on or before As of (schedule.task_figures)
+        ("PV", _counted_only("Tasks", (
+            f'IF({_TASK_DURATION}="","",IF({_PLANNED_FINISH}<=MOM_AsOf,{_TASK_DURATION},'
+            f'MIN(MAX(NETWORKDAYS({this_row("Tasks", "Planned Start")},MOM_AsOf),0),'
+            f'{_TASK_DURATION})))'))),
         ("Late", _counted_only("Tasks", (
             f'IF(AND({this_row("Tasks", "Planned Finish")}<MOM_AsOf,{_TASK_DONE}<1,'
             f'NOT({_status_is("Tasks", "Done", "Cancelled")})),1,0)'))),
@@ -318,12 +372,48 @@ DASHBOARD_COLUMNS: dict[str, list[tuple[str, str]]] = {
          f'=IF({_present("Opportunities")},{key_of("Opportunities", "Opportunity ID")},"")'),
         (COUNTED, _counted("Opportunities", this_row("Opportunities", "Opportunity Key"),
                            _first("Opportunities", "Opportunity Key"))),
+        ("Amount in Plan Currency", _counted_only("Opportunities", (
+            f'IF({_STAGE_OURS},IFERROR({_converted("Opportunities")},0),0)'))),
+        ("Attributed Campaign", _counted_only("Opportunities", _attributed_campaign("Opportunities"))),
         ("Won", _counted_only("Opportunities", (
             f'IF(AND({_in_quarter(_CLOSE)},{_STAGE}="CLOSED WON"),{_AMOUNT},0)'))),
         ("Open", _counted_only("Opportunities", (
             f'IF(AND({_in_quarter(_CLOSE)},{_STAGE}<>"CLOSED WON",{_STAGE}<>"CLOSED LOST",'
             f'{_IN_PIPELINE}),'
             f'{_AMOUNT},0)'))),
+    ],
+    "Leads": [
+        ("Lead Key", f'=IF({_present("Leads")},{key_of("Leads", "Lead ID")},"")'),
+        (COUNTED, _counted("Leads", this_row("Leads", "Lead Key"), _first("Leads", "Lead Key"))),
+        ("Attributed Campaign", _counted_only("Leads", _attributed_campaign("Leads"))),
+    ],
+    "Campaigns": [
+        ("Campaign Key", f'=IF({_present("Campaigns")},{key_of("Campaigns", "Campaign ID")},"")'),
+        (COUNTED, _counted("Campaigns", _CAMPAIGN, _first("Campaigns", "Campaign Key"))),
+        ("Share Due", _counted_only("Campaigns", (
+            f'IF({_ENDED},1,IF({_ACTIVE},MIN(MAX(MOM_AsOf-{_CAMPAIGN_START}+1,0),{_LENGTH})'
+            f'/{_LENGTH},""))'))),
+        ("Leads", _counted_only("Campaigns", f"SUMPRODUCT(--(Leads[Attributed Campaign]={_CAMPAIGN}))")),
+        ("Pipeline", _counted_only("Campaigns", (
+            f"ROUND(SUMPRODUCT(--(Opportunities[Attributed Campaign]={_CAMPAIGN}),"
+            "Opportunities[Amount in Plan Currency]),2)"))),
+        ("Won", _counted_only("Campaigns", (
+            f"ROUND(SUMPRODUCT(--(Opportunities[Attributed Campaign]={_CAMPAIGN}),"
+            '--(UPPER(TRIM(""&Opportunities[Stage]))="CLOSED WON"),'
+            "Opportunities[Amount in Plan Currency]),2)"))),
+        *((_attainment_header(name), _counted_only("Campaigns", (
+            f'IF(TRIM(""&{this_row("Campaigns", expected)})="","",'
+            f'IF({this_row("Campaigns", expected)}=0,"",'
+            f'{this_row("Campaigns", _ACTUAL[name])}/{this_row("Campaigns", expected)}))')))
+          for name, expected, _ in ATTAINMENT_FIGURES),
+        ("SPI", _counted_only("Campaigns", (
+            f'IF({_campaign_tasks("PV")}=0,"",{_campaign_tasks("EV")}/{_campaign_tasks("PV")})'))),
+        ("At Risk Reasons", _counted_only("Campaigns", "MID(" + "&".join(
+            [f'IF({_BEHIND},", SPI "&TEXT({this_row("Campaigns", "SPI")},"0.00"),"")']
+            + [f'IF({_short(name)},", {name} below target","")'
+               for name, _, _ in ATTAINMENT_FIGURES]) + ",3,300)")),
+        ("At Risk", _counted_only("Campaigns", (
+            f'IF({this_row("Campaigns", "At Risk Reasons")}="",0,1)'))),
     ],
     "Quotas": [
         ("Quarter Key", (f'=IF({_present("Quotas")},IF(ISNUMBER({this_row("Quotas", "Quarter")}),'
@@ -355,7 +445,8 @@ TEMPLATE_FORMULA_COLUMNS = {sheet: FORMULA_COLUMNS.get(sheet, []) + DASHBOARD_CO
                             for sheet in dict.fromkeys([*FORMULA_COLUMNS, *DASHBOARD_COLUMNS])}
 MONEY_FORMULA_COLUMNS = {"Amount in Plan Currency", "Invoiced in Plan Currency",
                          "Open Commitment", *FIGURES, "Won", "Open", "Remaining Quota",
-                         "Planned Ahead", "Run Rate Ahead", "Projected", "Forecast"}
+                         "Planned Ahead", "Run Rate Ahead", "Projected", "Forecast",
+                         "Pipeline"}
 
 
 # --- the cached values: the engine's figures, row by row ---------------------------------------

@@ -213,6 +213,21 @@ def generated_plan(seed: int) -> dict:
                + dt.timedelta(days=20), "Quota": cents(200000)}
               for rep in ("Ana", "Ben") for q in range(4)]               # Cy has no quota
     quotas.append({**quotas[0], "Quota": 1})                           # a later duplicate
+    # expectations, leads and campaign attribution (by ID in any case, or by name)
+    campaigns = [{"Campaign ID": "C0", "Campaign": "One", "Status": "Active", "Start": first,
+                  "End": first + dt.timedelta(days=rng.randint(200, 360)),
+                  "Expected Leads": rng.randint(2, 12), "Expected Pipeline": cents(400000),
+                  "Expected Revenue": cents(150000)},
+                 {"Campaign ID": "C1", "Campaign": "Two", "Status": "Completed", "Start": first,
+                  "End": first + dt.timedelta(days=90), "Expected Leads": rng.randint(2, 8),
+                  "Expected Revenue": cents(50000)},
+                 {"Campaign ID": "C2", "Campaign": "Three", "Status": "Planned",
+                  "Expected Leads": 10}]
+    for opportunity in opportunities:
+        opportunity["Campaign ID"] = rng.choice([None, "C0", "c1", "Two", "C2"])
+    leads = [{"Lead ID": f"L{i}", "Campaign ID": rng.choice([None, "C0", "c1", "One", "two"])}
+             for i in range(rng.randint(4, 20))]
+    leads.append({**leads[0], "Campaign ID": "C1"})                   # a later duplicate
     plan = {"Plan ID": f"GEN-{seed}", "Team": f"Team {seed}", "Fiscal Year": 2027,
             "FY Start Month": start, "Currency": currency, "Status": "Approved",
             "Approved By": "CMO", "Approved On": first,
@@ -222,8 +237,7 @@ def generated_plan(seed: int) -> dict:
             "Pipeline Stages": ("Closed Won; Discovery", "Proposal, negotiation", None,
                                 "Proposal, negotiation")[seed % 4]}
     return {"plan": plan, "tables": {
-        "Campaigns": [{"Campaign ID": "C0", "Campaign": "One"}, {"Campaign ID": "C1",
-                                                                 "Campaign": "Two"}],
+        "Campaigns": campaigns, "Leads": leads,
         "Activities": activities, "Budget": budget, "Realignments": realignments,
         "PurchaseOrders": pos, "Invoices": invoices, "Rates": rates, "Tasks": tasks,
         "Opportunities": opportunities, "Quotas": quotas}}

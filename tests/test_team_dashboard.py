@@ -15,7 +15,7 @@ import python_calamine
 from mom_engine.analyze import Context, analyze_book
 from mom_engine.demo import demo_team_data
 from mom_engine.pipeline import coverage
-from mom_engine.report.team_dashboard import (BURN_LINE_COLUMN, CAMPAIGN_ROWS, CAMPAIGNS,
+from mom_engine.report.team_dashboard import (AT_RISK, BURN_LINE_COLUMN, CAMPAIGN_ROWS, CAMPAIGNS,
                                               FORECAST_OVER, HEADLINE_FIGURES, LAYOUT,
                                               MONTH_GRID, OVER_BUDGET, PIPELINE, TEAM_ROW)
 from mom_engine.report.team_workbook import write_team_workbook
@@ -242,6 +242,32 @@ def test_pipeline_stages_all_closed_or_unknown_count_every_open_stage(dashboards
     team = grid(recalculated)[TEAM_ROW]
     assert report.team["open"] > 0
     assert cents(team[3]) == report.team["open"]
+
+
+def test_campaigns_at_risk_equal_the_engine(dashboards):
+    """Delayed and underperforming campaigns together (`scorecard.campaigns_at_risk`): the flag
+    and the reasons on every campaign row of the Dashboard and of the Campaigns sheet, and the
+    count beside the block's title — on the demo books (one has a campaign trailing its
+    targets) and the generated plans (leads and opportunities attributed by ID or name)."""
+    from mom_engine.scorecard import campaigns_at_risk
+    seen = {"behind_schedule": 0, "underperforming": 0}
+    for name, (written, recalculated, as_of) in dashboards.items():
+        book = analyze_book(written, context=Context(as_of=as_of)).book
+        risk = campaigns_at_risk(book, as_of).set_index("campaign_id")
+        for figure in seen:
+            seen[figure] += int(risk[figure].sum())
+        rows = grid(recalculated)
+        for row in (r for r in rows[CAMPAIGNS.first:CAMPAIGNS.first + CAMPAIGNS.rows] if r[0]):
+            expected = (AT_RISK, risk.at[row[0], "reasons"]) if row[0] in risk.index else ("", "")
+            assert (row[10], row[11]) == expected, (name, row[0])
+        sheet = {r["Campaign ID"]: r["At Risk Reasons"]
+                 for r in sheet_records(recalculated, "Campaigns") if r["Counted"] == 1}
+        assert {k: v for k, v in sheet.items() if v} == dict(risk["reasons"]), name
+        assert rows[CAMPAIGNS.header_row - 1][2] == (
+            "" if risk.empty else f"{len(risk)} at risk — delayed (SPI below the SPI "
+            "Threshold) or below the Attainment Threshold of their expected leads, pipeline or "
+            "revenue"), name
+    assert seen["behind_schedule"] > 0 and seen["underperforming"] > 0, seen
 
 
 def test_rows_beyond_the_dashboard_blocks_are_announced_not_dropped(dashboards, tmp_path):

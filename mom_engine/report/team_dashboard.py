@@ -8,8 +8,11 @@ Blocks, top to bottom (`LAYOUT` names every cell a test or reader needs):
   the months ahead and the year-end forecast, said when over budget (plan currency).
 - One row per campaign (the Campaigns sheet, in sheet order): budgeted, committed, spent,
   remaining, an over-budget flag (committed + spent > budgeted × (1 + Overspend Tolerance %)),
-  % complete (ΣEV ÷ Σduration over its tasks), late tasks and tasks planned to start in the
-  week of As of (Monday–Sunday).
+  % complete (ΣEV ÷ Σduration over its tasks), late tasks, tasks planned to start in the
+  week of As of (Monday–Sunday), and At risk with why (`scorecard.campaigns_at_risk`: SPI
+  below the SPI Threshold, or attainment of Expected Leads / Pipeline / Revenue below the
+  Attainment Threshold × the share due — the Campaigns helpers, with Leads and Opportunities
+  attributed to campaigns and Tasks' PV); beside the block's title, how many are at risk.
 - The fiscal-year month grid (FY Start Month respected): budgeted, committed, spent per month
   and cumulatively, and the burn the chart draws — `spend.spend_burn`'s cumulative budget,
   committed + spent through the month of As of, and the projection from it to the year-end
@@ -81,6 +84,8 @@ NAMES = {
                       + plan_value("Overspend Tolerance %", "0") + "/100,"
                       + plan_value("Overspend Tolerance %", "0") + ")"),
     "MOM_CoverageTarget": "=" + plan_value("Coverage Target", "2.5"),
+    "MOM_SPIThreshold": "=" + plan_value("SPI Threshold", "0.9"),
+    "MOM_AttainmentThreshold": "=" + plan_value("Attainment Threshold", "0.8"),
     # ",PROPOSAL,NEGOTIATION," as listed (spaces, hyphens and underscores ignored, ";" = ",")
     "MOM_PipelineStagesListed": ('=","&UPPER(' + _without_separators(
         plan_value("Pipeline Stages", '""')) + ')&","'),
@@ -115,8 +120,9 @@ HEADLINE = Block("Plan headline", ("Figure", "Amount"), 8, len(HEADLINE_FIGURES)
 FORECAST_OVER = "Over budget at year end"
 CAMPAIGNS = Block("Campaigns", ("Campaign ID", "Campaign", "Budgeted", "Committed", "Spent",
                                 "Remaining", "Over budget", "% Complete", "Late Tasks",
-                                "Starting This Week"), HEADLINE.first + HEADLINE.rows + 3,
-                  CAMPAIGN_ROWS)
+                                "Starting This Week", "At Risk", "Why"),
+                  HEADLINE.first + HEADLINE.rows + 3, CAMPAIGN_ROWS)
+AT_RISK = "At risk"
 MONTH_GRID = Block("Fiscal year by month", ("Month", "Budgeted", "Committed", "Spent",
                                             "Cumulative Budgeted", "Cumulative Committed",
                                             "Cumulative Spent", "Burn: Budget",
@@ -174,7 +180,17 @@ def campaign_formulas(n: int) -> list[str]:
         f'={blank}IF({tasks("Duration")}=0,"",{tasks("EV")}/{tasks("Duration")}))',
         f"={blank}{tasks('Late')})",
         f"={blank}{tasks('Starts This Week')})",
+        # delayed or underperforming (scorecard.campaigns_at_risk): the Campaigns helpers
+        f'={blank}IF(INDEX(Campaigns[At Risk],{n})=1,"{AT_RISK}",""))',
+        f'={blank}INDEX(Campaigns[At Risk Reasons],{n})&"")',
     ]
+
+
+def at_risk_note() -> str:
+    """Beside the campaign block's title: how many campaigns are at risk, every one counted."""
+    count = "SUM(Campaigns[At Risk])"
+    return (f'=IF({count}=0,"",{count}&" at risk — delayed (SPI below the SPI Threshold) or '
+            'below the Attainment Threshold of their expected leads, pipeline or revenue")')
 
 
 def month_formulas(index: int) -> list[str]:
@@ -364,7 +380,8 @@ class DashboardWriter:
         f = self.formats
         sheet.set_column(0, 0, 22)
         sheet.set_column(1, 1, 26)
-        sheet.set_column(2, 9, 14)
+        sheet.set_column(2, 10, 14)
+        sheet.set_column(11, 11, 34)
         sheet.write_string(0, 0, "MOM dashboard — live from the formulas (no add-in needed)",
                            f["title"])
         sheet.write_formula(1, 0, '=' + plan_value("Team", '""') + '&"  ·  "&'
@@ -389,7 +406,8 @@ class DashboardWriter:
         sheet.write_formula(HEADLINE.first + 7, 2, forecast_note(), f["flag"], "")
         self.block_header(sheet, CAMPAIGNS)
         kinds = ("text", "text", "money", "money", "money", "money", "flag", "percent",
-                 "count", "count")
+                 "count", "count", "flag", "text")
+        sheet.write_formula(CAMPAIGNS.header_row - 1, 2, at_risk_note(), f["flag"], "")
         for n in range(1, CAMPAIGN_ROWS + 1):
             row = CAMPAIGNS.first + n - 1
             for col, formula in enumerate(campaign_formulas(n)):
