@@ -59,15 +59,17 @@ def reject_duplicate_ids(book: Book, table: Table) -> list[Finding]:
         return []
     rejected = frame["_rejected"].to_numpy()
     rows = frame["_row"].to_numpy()
-    first_row: dict[tuple, int] = {}
-    duplicates: list[tuple[int, int]] = []          # (position, row of the first use)
-    for position, key in enumerate(_row_keys(frame, key_columns)):
-        if key is None or rejected[position]:
-            continue
-        if key in first_row:
-            duplicates.append((position, first_row[key]))
-        else:
-            first_row[key] = int(rows[position])
+    keys = (id_keys(frame[key_columns[0]]) if len(key_columns) == 1
+            else _row_keys(frame, key_columns))
+    # rows that count (a key, not rejected); the first of each key is its use, later ones repeat it
+    codes = pd.factorize(pd.Series(keys, dtype=object))[0]
+    counted = np.flatnonzero((codes >= 0) & ~rejected)
+    first_of = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
+    used, earliest = np.unique(codes[counted], return_index=True)
+    first_of[used] = counted[earliest]
+    repeats = counted[first_of[codes[counted]] != counted]
+    duplicates = [(int(position), int(rows[first_of[codes[position]]]))   # (position, first row)
+                  for position in repeats]
     label = " + ".join(key_columns)
     findings = []
     for position, first in duplicates:

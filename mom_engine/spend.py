@@ -161,7 +161,8 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     campaign_lookup = dict(zip(id_keys(campaign_rows["Campaign ID"]),
                                campaign_rows["Campaign ID"], strict=True))
     campaign_of = [campaign_lookup.get(key, raw) for key, raw in
-                   zip(id_keys(frame["Campaign ID"]), frame["Campaign ID"], strict=True)]
+                   zip(id_keys(frame["Campaign ID"]), frame["Campaign ID"].to_numpy(dtype=object),
+                       strict=True)]
     activities = pd.DataFrame({
         "activity_id": frame["Activity ID"].astype(str).to_numpy(),
         "campaign_id": np.array([str(c) for c in campaign_of], dtype=object),

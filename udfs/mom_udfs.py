@@ -147,35 +147,56 @@ def _choice(value: Any, name: str, choices: tuple[str, ...], default: str) -> st
 
 def _money(cents: pd.Series) -> list[Any]:
     """Cents → units with 2 decimals (None for a blank)."""
-    values = cents.astype("Float64").div(100).round(2)
-    return [None if pd.isna(v) else float(v) for v in values.to_numpy(dtype=object)]
+    units = np.round(cents.to_numpy(dtype=np.float64, na_value=np.nan) / 100, 2)
+    blank = np.isnan(units)
+    values = units.tolist()
+    if blank.any():
+        values = [None if gone else v for v, gone in zip(values, blank.tolist(), strict=True)]
+    return values
+
+
+def _excel_written(values: list[Any]) -> list[Any]:
+    """Values as xlwings' standard writer hands them to COM (its own pipeline, the Excel
+    engine's `prepare_xl_data_element` included): blanks "", dates COM dates…"""
+    return conversion.write([values], None, {})[0] if values else []
 
 
 def _dates(series: pd.Series) -> list[Any]:
-    """A date column as Python datetimes (None for a blank), built once per distinct day."""
+    """A date column as the writer hands it to COM, written once per distinct day."""
     stamps = series.to_numpy(dtype="datetime64[us]")
     distinct, where = np.unique(stamps, return_inverse=True)
-    values = np.array([None if np.isnat(d) else d.astype(dt.datetime) for d in distinct] or [None],
-                      dtype=object)
-    return values[where.reshape(-1)].tolist()
+    days = [None if np.isnat(d) else d.astype(dt.datetime) for d in distinct]
+    written = np.empty(len(days), dtype=object)
+    written[:] = _excel_written(days)
+    return written[where.reshape(-1)].tolist()
 
 
-_PLAIN_OUT = frozenset({str, int, bool})    # cells xlwings' standard writer hands on as they are
+_PLAIN_OUT = frozenset({str, int, bool, float})   # the writer hands these on (a float not NaN)
 
 
 def _excel_out(values: list[Any]) -> list[Any]:
-    """One column's cells as xlwings' standard writer hands them to COM: plain text, whole
-    numbers, yes/no and floats as they are; everything else — blanks (None, NaN), dates, numpy
-    numbers — through the writer itself, once per distinct value."""
+    """One column's cells as xlwings' standard writer hands them to COM: text, whole numbers,
+    yes/no and floats as they are; everything else — blanks (None, NaN), dates, numpy numbers —
+    through the writer itself, once per distinct value."""
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_OUT | {type(None)} and not (float in kinds and _has_nan(values, kinds)):
+        if type(None) in kinds:                # only blanks to write: the usual case
+            blank = _excel_written([None])[0]
+            values = [blank if v is None else v for v in values]
+        return values
     odd = [i for i, v in enumerate(values)
-           if v.__class__ not in _PLAIN_OUT and not (v.__class__ is float and v == v)]
-    if odd:
-        distinct = list(dict.fromkeys((values[i].__class__, _key(values[i])) for i in odd))
-        written = conversion.write([[v for _, v in distinct]], None, {})[0]
-        cleaned = dict(zip(distinct, written, strict=True))
-        for i in odd:
-            values[i] = cleaned[values[i].__class__, _key(values[i])]
+           if v.__class__ not in _PLAIN_OUT or v != v]
+    distinct = list(dict.fromkeys((values[i].__class__, _key(values[i])) for i in odd))
+    cleaned = dict(zip(distinct, _excel_written([v for _, v in distinct]), strict=True))
+    for i in odd:
+        values[i] = cleaned[values[i].__class__, _key(values[i])]
     return values
+
+
+def _has_nan(values: list[Any], kinds: set[type]) -> bool:
+    if kinds == {float}:
+        return bool(np.isnan(np.array(values, dtype=np.float64)).any())
+    return any(v != v for v in values)
 
 
 def _key(value: Any) -> Any:
@@ -191,15 +212,16 @@ def _cells(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[list[Any]]:
     for column in frame.columns:
         series = frame[column]
         if column in money:
-            values = _money(series)
-        elif pd.api.types.is_datetime64_any_dtype(series):
+            values = _excel_out(_money(series))
+        elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":
             values = _dates(series)
         else:
             values = series.to_numpy(dtype=object).tolist()
             missing = series.isna().to_numpy()
             if missing.any():
                 values = [None if gone else v for v, gone in zip(values, missing, strict=True)]
-        columns.append(_excel_out(values))
+            values = _excel_out(values)
+        columns.append(values)
     header = _excel_out(list(frame.columns))
     return [header, *map(list, zip(*columns, strict=True))]
 
