@@ -287,26 +287,28 @@ def resolve_stages(book: Book, table: Table) -> None:
         return
     mapping = book.mapping or Mapping()
     raw = frame["Stage"].to_numpy(dtype=object, na_value=None)
-    names = pd.Series(raw, dtype=object)
-    keys = names.map(lambda v: None if v is None else normalise_name(v))
+    keys = [None if v is None else normalise_name(v) for v in raw]
     ours = {normalise_name(s): s for s in OPPORTUNITY_STAGES}
     rules = {**{k: StageRule(s) for k, s in ours.items()}, **mapping.stages}
-    stage = keys.map(lambda k: rules[k].stage if k in rules else None)
-    mapped_probability = keys.map(lambda k: rules[k].probability if k in rules else None)
+    found = [None if k is None else rules.get(k) for k in keys]     # lists: a few hundred rows
+    mapped_probability = np.array([np.nan if r is None or r.probability is None
+                                   else r.probability for r in found], dtype=float)
     probability = frame["Probability"].to_numpy(dtype=float)
-    fill = np.isnan(probability) & mapped_probability.notna().to_numpy()
-    probability = np.where(fill, mapped_probability.fillna(np.nan).to_numpy(dtype=float),
-                           probability)
+    fill = np.isnan(probability) & ~np.isnan(mapped_probability)
+    probability = np.where(fill, mapped_probability, probability)
     rejected = frame["_rejected"].to_numpy()
-    unmapped = (keys.notna() & stage.isna()).to_numpy() & ~rejected
-    table.frame = frame.assign(Stage=pd.array(stage.where(stage.notna(), names).to_numpy(
-        dtype=object), dtype=frame["Stage"].dtype), Probability=probability)
+    unmapped = np.array([k is not None and r is None for k, r in zip(keys, found, strict=True)],
+                        dtype=bool) & ~rejected
+    stage = np.array([v if r is None else r.stage for v, r in zip(raw, found, strict=True)],
+                     dtype=object)
+    table.frame = frame.assign(Stage=pd.array(stage, dtype=frame["Stage"].dtype),
+                               Probability=probability)
     if not unmapped.any():
         return
     rows = frame["_row"].to_numpy()
-    for key in dict.fromkeys(keys[unmapped]):
-        mine = np.flatnonzero(unmapped & (keys == key).to_numpy())
-        first, count = int(mine[0]), len(mine)
+    for key in dict.fromkeys(keys[i] for i in np.flatnonzero(unmapped)):
+        mine = [i for i in np.flatnonzero(unmapped).tolist() if keys[i] == key]
+        first, count = mine[0], len(mine)
         value = raw[first]
         noun = "opportunity" if count == 1 else "opportunities"
         book.findings.append(book.finding(

@@ -290,7 +290,7 @@ class SheetReader:
             columns[header_text] = cells(position, None)
         columns["_row"] = numbers
         columns["_rejected"] = rejected
-        table.frame = pd.DataFrame(columns)
+        table.frame = pd.DataFrame(columns, copy=False)   # the arrays are the frame's own
         return table
 
     def data_cells(self, rows: list[list[Any]], header: int
@@ -377,6 +377,8 @@ class SheetReader:
         fy_start = self.fy_start_month
         date1904 = self.book.date1904
         quick = _quick_values(column, raw)
+        if quick is not None and _SLOW not in quick:
+            return quick                  # a clean column: every cell read in bulk
         for index, value in enumerate(raw):
             if quick is not None and quick[index] is not _SLOW:
                 append(quick[index])
@@ -441,6 +443,8 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
     of the reader's hot path, SPEC §15; behaviour is `parse_value`'s)."""
     kind = column.kind
     if kind in (Kind.TEXT, Kind.ID):
+        if plain_texts(raw):
+            return raw
         errors = ERROR_VALUES
         return [v if v.__class__ is str and v and not v[0].isspace() and not v[-1].isspace()
                 and v not in errors else _SLOW for v in raw]
@@ -449,6 +453,8 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
         return [v.date() if v.__class__ is datetime else v if v.__class__ is date else _SLOW
                 for v in raw]
     if kind is Kind.MONEY:
+        if raw and set(map(type, raw)) == {float}:
+            return _whole_cents(raw, column)
         ranged = column.minimum is not None or column.maximum is not None or \
             column.above is not None
 
@@ -462,6 +468,33 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
             return value
         return [cents(v) for v in raw]
     return None
+
+
+def plain_texts(raw: list[Any]) -> bool:
+    """Every cell is text, not empty, trimmed and no error text: each reads as it is (C-level
+    checks over the whole column)."""
+    return set(map(type, raw)) == {str} and "" not in raw and ERROR_VALUES.isdisjoint(raw) \
+        and list(map(str.strip, raw)) == raw
+
+
+def _whole_cents(raw: list[float], column: Column) -> list[Any]:
+    """A column of floats as cents in one numpy step: what `cents_of_float` gives where the
+    amount is within 1e-7 of a whole cent (its first branch, the same float operations), inside
+    the column's range and ±`MAX_MONEY_CENTS`; every other cell `_SLOW`."""
+    scaled = np.asarray(raw, dtype=np.float64) * 100
+    nearest = np.round(scaled)
+    with np.errstate(invalid="ignore"):
+        usable = np.abs(scaled - nearest) < 1e-7
+        usable &= np.abs(nearest) <= MAX_MONEY_CENTS
+    cents = np.where(usable, nearest, 0).astype(np.int64)
+    units = cents / 100
+    if column.minimum is not None:
+        usable &= ~(units < column.minimum)
+    if column.maximum is not None:
+        usable &= ~(units > column.maximum)
+    if column.above is not None:
+        usable &= ~(units <= column.above)
+    return [c if ok else _SLOW for c, ok in zip(cents.tolist(), usable.tolist(), strict=True)]
 
 
 def table_extra(positions: dict[str, int], table: Table) -> Iterable[tuple[str, int]]:
