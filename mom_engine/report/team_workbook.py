@@ -129,7 +129,8 @@ INSTRUCTIONS = (
     "Red activity rows are over budget (Remaining < 0); orange task rows are late.",
     "",
     "Dashboard: live figures from formulas, nothing to install — the plan headline with the "
-    "year-end forecast, one row per campaign (red when over budget), the fiscal year by month "
+    "year-end forecast, one row per campaign (red when over budget; delayed or underperforming "
+    "ones marked At risk, with why), the fiscal year by month "
     "with the burn projected to year end, schedule and pipeline coverage. They are measured "
     "on its As of date (today; type a date to look at another day or quarter).",
     "",
