@@ -100,12 +100,16 @@ def _respelled(values: pd.Series, spellings: dict[str | None, object]) -> np.nda
     return respelled[codes]
 
 
-def campaign_ids(book: Book, values: pd.Series) -> np.ndarray:
-    """A column of Campaign IDs in the Campaigns sheet's spelling (the Campaigns' keys are
-    folded once per book state)."""
-    spellings = book.memo("campaign-spellings",
-                          lambda: _spellings(book.rows("Campaigns")["Campaign ID"]))
-    return _respelled(values, spellings)
+def campaign_ids(book: Book, sheet: str) -> np.ndarray:
+    """The Campaign ID column of `sheet`'s accepted rows in the Campaigns sheet's spelling,
+    once per book state (read-only: the funnel, its checks and the scorecard share it)."""
+    def respell() -> np.ndarray:
+        spellings = book.memo("campaign-spellings",
+                              lambda: _spellings(book.rows("Campaigns")["Campaign ID"]))
+        ids = _respelled(book.rows(sheet)["Campaign ID"], spellings)
+        ids.setflags(write=False)
+        return ids
+    return book.memo(("campaign-ids", sheet), respell)
 
 
 def working_days_after(start, end) -> np.ndarray:
@@ -128,7 +132,7 @@ def _lead_inputs(book: Book) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     def inputs() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         leads = book.rows("Leads")
         return (leads, _stage_dates(leads, tuple(book.plan.lead_stages)),
-                campaign_ids(book, leads["Campaign ID"]))
+                campaign_ids(book, "Leads"))
     return book.memo("funnel-leads", inputs)
 
 
@@ -153,18 +157,16 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     names = dict(zip(campaigns["Campaign ID"].to_numpy(dtype=object),
                      campaigns["Campaign"].to_numpy(dtype=object), strict=True))
 
-    rows = []
     order = sorted(range(len(keys)), key=lambda k: (keys[k] == "", keys[k]))  # blank last
-    for k in order:                                   # a loop over campaigns, not leads
-        mine = days[group == k]
-        rows += _stage_rows(keys[k], NO_CAMPAIGN if keys[k] == "" else names.get(keys[k], ""),
-                            int(counts[k]), stages, reached_sums[k].tolist(), _medians(mine))
-    plan_rows = _stage_rows("", "(plan)", len(leads), stages,
-                            reached.sum(axis=0).astype(int).tolist(), _medians(days))
-    return FunnelReport(
-        as_of=as_of, stages=stages,
-        campaigns=pd.DataFrame(rows, columns=FUNNEL_COLUMNS),
-        plan=pd.DataFrame(plan_rows, columns=FUNNEL_COLUMNS), book=book)
+    campaign_table = _stage_table(
+        [keys[k] for k in order],
+        [NO_CAMPAIGN if keys[k] == "" else names.get(keys[k], "") for k in order],
+        counts[order], stages, reached_sums[order],
+        [_medians(days[group == k]) for k in order])   # a loop over campaigns, not leads
+    plan_table = _stage_table([""], ["(plan)"], np.array([len(leads)]), stages,
+                              reached.sum(axis=0).astype(int)[np.newaxis], [_medians(days)])
+    return FunnelReport(as_of=as_of, stages=stages, campaigns=campaign_table, plan=plan_table,
+                        book=book)
 
 
 def _medians(days: np.ndarray) -> list[float]:
@@ -174,16 +176,25 @@ def _medians(days: np.ndarray) -> list[float]:
             for i in range(days.shape[1])]
 
 
-def _stage_rows(key: str, name: str, leads: int, stages: tuple[str, ...], reached: list[int],
-                medians: list[float]) -> list[dict]:
-    rows, previous = [], leads
-    for stage, count, median in zip(stages, reached, medians, strict=True):
-        rows.append({"campaign_id": key, "campaign": name, "leads": leads, "stage": stage,
-                     "reached": count,
-                     "conversion": count / previous if previous else np.nan,
-                     "median_days": float(median)})
-        previous = count
-    return rows
+def _stage_table(keys: list[str], names: list[str], leads: np.ndarray, stages: tuple[str, ...],
+                 reached: np.ndarray, medians: list[list[float]]) -> pd.DataFrame:
+    """One row per group and stage: leads, reached, conversion from the stage before (the
+    first stage: from leads; blank after 0), median days. Built once from its columns."""
+    if not len(keys) or not stages:
+        return pd.DataFrame([], columns=FUNNEL_COLUMNS)    # no rows: the columns it always had
+    leads = np.asarray(leads, dtype=np.int64)
+    previous = np.column_stack([leads, reached[:, :-1]])
+    conversion = np.full(reached.shape, np.nan)
+    np.divide(reached, previous, out=conversion, where=previous != 0)
+    return pd.DataFrame({
+        "campaign_id": np.repeat(np.array(keys, dtype=object), len(stages)),
+        "campaign": np.repeat(np.array(names, dtype=object), len(stages)),
+        "leads": np.repeat(leads, len(stages)),
+        "stage": np.tile(np.array(stages, dtype=object), len(keys)),
+        "reached": reached.astype(np.int64).ravel(),
+        "conversion": conversion.ravel(),
+        "median_days": np.array(medians, dtype=float).ravel(),
+    })
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -283,12 +294,14 @@ def _sla(book: Book, as_of: dt.date, leads: pd.DataFrame, stages: tuple[str, ...
 
 def _consent(book: Book, leads: pd.DataFrame, campaign: np.ndarray) -> list[Finding]:
     campaigns = book.rows("Campaigns")
-    channel = campaigns["Channel"].astype(object).where(campaigns["Channel"].notna(), "")
-    email = set(campaigns["Campaign ID"][channel.map(normalise_name).to_numpy() == "email"])
+    email = {campaign_id for campaign_id, channel in zip(
+        campaigns["Campaign ID"].to_numpy(dtype=object),
+        campaigns["Channel"].to_numpy(dtype=object), strict=True)
+        if isinstance(channel, str) and normalise_name(channel) == "email"}
     if not email or leads.empty:
         return []
-    violation = (leads["Opted Out"].to_numpy(dtype=bool)
-                 & pd.Series(campaign, dtype=object).isin(email).to_numpy())
+    violation = leads["Opted Out"].to_numpy(dtype=bool) & np.array(
+        [c in email for c in campaign], dtype=bool)
     findings = []
     lead_ids = leads["Lead ID"].to_numpy(dtype=object)
     typed_ids = leads["Campaign ID"].to_numpy(dtype=object)

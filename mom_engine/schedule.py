@@ -284,12 +284,27 @@ def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 class ExecutionReport:
     """Execution metrics (SPEC §6): review bottlenecks, task cycle times, hours variance.
 
-    Holds the per-task frames; each summary table is computed when first asked for (the
-    scorecard wants two of them, the Monday bottleneck report all)."""
+    Holds the per-task columns as arrays; each table is framed when first asked for (the
+    scorecard reads the arrays, the Monday bottleneck report wants every table)."""
 
-    reviews: pd.DataFrame      # per submitted task: approver, role, cycle_days, open, waiting_days
-    task_cycle: pd.DataFrame   # per finished task: key, activity_id, campaign_id, cycle_days
-    hours: pd.DataFrame        # per task with both hours: deliverable, assignee, planned/actual
+    # per submitted task: task_id, approver, role, cycle_days, open, waiting_days
+    review_columns: dict[str, np.ndarray]
+    # per finished task: key, activity_id, campaign_id, cycle_days
+    cycle_columns: dict[str, np.ndarray]
+    # per task with both hours: deliverable, assignee, planned_hours, actual_hours
+    hours_columns: dict[str, np.ndarray]
+
+    @cached_property
+    def reviews(self) -> pd.DataFrame:
+        return pd.DataFrame(self.review_columns)
+
+    @cached_property
+    def task_cycle(self) -> pd.DataFrame:
+        return pd.DataFrame(self.cycle_columns)
+
+    @cached_property
+    def hours(self) -> pd.DataFrame:
+        return pd.DataFrame(self.hours_columns)
 
     @cached_property
     def review_by_approver(self) -> pd.DataFrame:
@@ -351,35 +366,35 @@ def _execution_metrics(book: Book, as_of: dt.date | None) -> ExecutionReport:
     approved_on = column("Approved On").astype("datetime64[D]")[submitted]
     approved = ~np.isnat(approved_on)
     cycle = working_days(submitted_on + np.timedelta64(1, "D"), approved_on).astype(float)
-    reviews = pd.DataFrame({
+    reviews = {
         "task_id": task_ids[submitted],
         "approver": named("Approver")[submitted],
         "role": named("Role")[submitted],
         "cycle_days": np.where(approved, cycle, np.nan),
         "open": ~approved,
         "waiting_days": _waiting_days(submitted_on, approved, as_of),
-    })
+    }
 
     actual_start = column("Actual Start").astype("datetime64[D]")
     actual_finish = column("Actual Finish").astype("datetime64[D]")
     done = ~np.isnat(actual_start) & ~np.isnat(actual_finish)
-    task_cycle = pd.DataFrame({
+    task_cycle = {
         "key": task_ids[done],
         "activity_id": activity_ids[done],
         "campaign_id": _campaigns_of(book, activity_ids[done], tasks["Activity ID"]),
         "cycle_days": duration_days(actual_start[done], actual_finish[done]).astype(np.int64),
-    })
+    }
 
     planned_hours = column("Planned Hours", float)
     actual_hours = column("Actual Hours", float)
     booked = ~np.isnan(planned_hours) & ~np.isnan(actual_hours)
-    hours = pd.DataFrame({
+    hours = {
         "deliverable": named("Deliverable")[booked],
         "assignee": named("Assignee")[booked],
         "planned_hours": planned_hours[booked],
         "actual_hours": actual_hours[booked],
-    })
-    return ExecutionReport(reviews=reviews, task_cycle=task_cycle, hours=hours)
+    }
+    return ExecutionReport(review_columns=reviews, cycle_columns=task_cycle, hours_columns=hours)
 
 
 def _review_bottlenecks(reviews: pd.DataFrame, by: str) -> pd.DataFrame:

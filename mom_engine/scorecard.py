@@ -79,12 +79,10 @@ def _ratio(numerator, denominator) -> np.ndarray:
     return np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
 
 
-def _money_per(cents, count) -> pd.array:
+def _money_per(cents, count) -> pd.arrays.IntegerArray:
     """Cents per unit, rounded half away from zero; blank when the count is 0."""
     value = _ratio(cents, count)
-    out = pd.array(round_cents(np.nan_to_num(value)), dtype="Int64")
-    out[np.isnan(value)] = pd.NA
-    return out
+    return pd.arrays.IntegerArray(round_cents(np.nan_to_num(value)), np.isnan(value))
 
 
 # --- grouping on plain arrays ----------------------------------------------------------------
@@ -195,7 +193,7 @@ def _lead_counts(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         later = stages[stages.index(mql):]
         reached = np.asarray(np.column_stack(
             [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1))
-    positions = _positions(campaign_ids(book, leads["Campaign ID"]), ids)
+    positions = _positions(campaign_ids(book, "Leads"), ids)
     return _int_sums(positions, len(ids)), _int_sums(positions, len(ids), reached)
 
 
@@ -204,7 +202,7 @@ def _opportunity_sums(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarr
     opps = book.rows("Opportunities")
     amount = opps["Amount"].to_numpy(dtype=np.int64)
     won = np.where(opps["Stage"].to_numpy(dtype=object) == "Closed Won", amount, 0)
-    positions = _positions(campaign_ids(book, opps["Campaign ID"]), ids)
+    positions = _positions(campaign_ids(book, "Opportunities"), ids)
     return _int_sums(positions, len(ids), amount), _int_sums(positions, len(ids), won)
 
 
@@ -214,7 +212,7 @@ def _campaign_of_activities(book: Book, activity_ids: pd.Series) -> np.ndarray:
     activities = book.rows("Activities")
     campaign_of: dict[str | None, object] = {}
     for key, campaign in zip(id_keys(activities["Activity ID"]),
-                             campaign_ids(book, activities["Campaign ID"]), strict=True):
+                             campaign_ids(book, "Activities"), strict=True):
         campaign_of.setdefault(key, campaign)
     return np.array([campaign_of.get(key) for key in id_keys(activity_ids)], dtype=object)
 
@@ -252,19 +250,20 @@ def _execution_by_campaign(book: Book) -> _Execution:
     task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
     campaign_of_task = dict(zip(id_keys(tasks["Task ID"]), task_campaign, strict=True))
 
-    def campaigns_of(task_ids: pd.Series) -> np.ndarray:
+    def campaigns_of(task_ids: np.ndarray) -> np.ndarray:
         return np.array([campaign_of_task.get(key) for key in id_keys(task_ids)], dtype=object)
 
-    done = ~metrics.reviews["open"].to_numpy(dtype=bool)
+    reviews, cycles = metrics.review_columns, metrics.cycle_columns
+    done = ~reviews["open"]
     planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
     actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
     booked = ((tasks["Status"].to_numpy(dtype=object) != "Cancelled") & ~np.isnan(planned)
               & ~np.isnan(actual))
     return _Execution(
-        cycle_campaigns=campaigns_of(metrics.task_cycle["key"]),
-        cycle_days=metrics.task_cycle["cycle_days"].to_numpy(dtype=float),
-        review_campaigns=campaigns_of(metrics.reviews["task_id"])[done],
-        review_days=metrics.reviews["cycle_days"].to_numpy(dtype=float)[done],
+        cycle_campaigns=campaigns_of(cycles["key"]),
+        cycle_days=cycles["cycle_days"].astype(float),
+        review_campaigns=campaigns_of(reviews["task_id"])[done],
+        review_days=reviews["cycle_days"][done],
         hours_campaigns=task_campaign[booked], hours_variance=(actual - planned)[booked])
 
 
@@ -414,31 +413,37 @@ def _due_shares(campaigns: PlanCampaigns, as_of: dt.date) -> np.ndarray:
     return np.where(ended, 1.0, np.where(active, elapsed / length, np.nan))
 
 
-def underperforming_campaigns(book: Book, as_of: dt.date) -> pd.DataFrame:
-    """Campaigns with an attainment below Attainment Threshold × the share due by as-of.
+@dataclass(frozen=True)
+class Underperformance:
+    """Per campaign of the plan (`PlanCampaigns` order): the share due by as-of, the three
+    attainments and the names of the figures below Attainment Threshold × that share."""
 
-    Columns: campaign_id, share, the three attainments, below (tuple of figure names), _row.
-    Computed once per book state and as-of: the check and the campaigns at risk share it."""
+    share: np.ndarray
+    attainments: dict[str, np.ndarray]     # attainment column → per campaign
+    below: list[tuple[str, ...]]
+
+
+def underperforming_campaigns(book: Book, as_of: dt.date) -> Underperformance:
+    """Campaigns with an attainment below Attainment Threshold × the share due by as-of;
+    computed once per book state and as-of: the check and the campaigns at risk share it."""
     return book.memo(("underperforming", as_of), lambda: _underperforming(book, as_of))
 
 
-def _underperforming(book: Book, as_of: dt.date) -> pd.DataFrame:
+def _underperforming(book: Book, as_of: dt.date) -> Underperformance:
     threshold = book.plan.attainment_threshold
     campaigns = plan_campaigns(book)
     effect = score_campaigns(book).effectiveness
     ranked = _positions(campaigns.ids, effect["campaign_id"].to_numpy(dtype=object))
     due = _due_shares(campaigns, as_of)
     below: list[tuple[str, ...]] = [() for _ in range(len(due))]
-    columns: dict[str, object] = {"campaign_id": campaigns.ids, "share": due,
-                                  "_row": campaigns.rows}
+    attainments = {}
     for name, _, column in ATTAINMENT_FIGURES:
         attainment = _taken(effect[column].to_numpy(dtype=float), ranked, np.nan)
-        columns[column] = attainment
+        attainments[column] = attainment
         short = ~np.isnan(due) & (due > 0) & ~np.isnan(attainment) & (
             attainment < threshold * due)
         below = [b + (name,) if s else b for b, s in zip(below, short, strict=True)]
-    columns["below"] = below
-    return pd.DataFrame(columns)
+    return Underperformance(due, attainments, below)
 
 
 def check_performance(book: Book, context: Context) -> list[Finding]:
@@ -446,23 +451,24 @@ def check_performance(book: Book, context: Context) -> list[Finding]:
     if book.rows("Campaigns").empty:
         return []
     threshold = book.plan.attainment_threshold
-    table = underperforming_campaigns(book, context.as_of)
+    campaigns = plan_campaigns(book)
+    performance = underperforming_campaigns(book, context.as_of)
     findings = []
-    for record in table[[bool(b) for b in table["below"]]].to_dict("records"):
-        parts = [f"{name} {record[column]:.0%}" for name, _, column in ATTAINMENT_FIGURES
-                 if name in record["below"]]
-        share = record["share"]
+    for position in (p for p, below in enumerate(performance.below) if below):
+        below = performance.below[position]
+        reached = {name: float(performance.attainments[column][position])
+                   for name, _, column in ATTAINMENT_FIGURES if name in below}
+        parts = [f"{name} {value:.0%}" for name, value in reached.items()]
+        share = float(performance.share[position])
         due = ("it has ended" if share >= 1 else
                f"pro rata: {threshold * share:.0%} is due with {share:.0%} of its run elapsed")
-        worst = min(record[column] for name, _, column in ATTAINMENT_FIGURES
-                    if name in record["below"])
         findings.append(book.finding(
             "campaign-underperforming",
-            f"campaign {record['campaign_id']} has reached {', '.join(parts)} of what it "
+            f"campaign {campaigns.ids[position]} has reached {', '.join(parts)} of what it "
             f"expected on {context.as_of}, below the plan's Attainment Threshold {threshold:g} "
             f"({due}); review its channel and spend, or re-forecast its expectations",
-            sheet="Campaigns", column="Campaign ID", row=int(record["_row"]),
-            value=round(float(worst), 4)))
+            sheet="Campaigns", column="Campaign ID", row=int(campaigns.rows[position]),
+            value=round(min(reached.values()), 4)))
     return findings
 
 
@@ -478,21 +484,18 @@ def campaigns_at_risk(book: Book, as_of: dt.date) -> pd.DataFrame:
     spi = _taken(schedule["spi"].to_numpy(dtype=float), scheduled, np.nan)
     late = _taken(schedule["late_tasks"].to_numpy(dtype=np.int64), scheduled, 0)
     behind = ~np.isnan(spi) & (spi < book.plan.spi_threshold) & (campaigns.status != "Cancelled")
-    below = performance["below"].to_numpy(dtype=object)
+    underperforming = np.array([bool(b) for b in performance.below], dtype=bool)
     reasons = [", ".join(([f"SPI {s:.2f}"] if b else [])
                          + [f"{name} below target" for name in short])
-               for s, b, short in zip(spi, behind, below, strict=True)]
-    table = pd.DataFrame({
+               for s, b, short in zip(spi, behind, performance.below, strict=True)]
+    table = _frame(AT_RISK_COLUMNS, {
         "campaign_id": ids, "campaign": campaigns.names, "status": campaigns.status,
-        "start": campaigns.start, "end": campaigns.end,
-        "expected_share": performance["share"].to_numpy(dtype=float),
-        **{column: performance[column].to_numpy(dtype=float)
-           for _, _, column in ATTAINMENT_FIGURES},
-        "underperforming": np.array([bool(b) for b in below], dtype=bool),
-        "spi": spi, "behind_schedule": behind, "late_tasks": late, "reasons": reasons,
+        "start": campaigns.start, "end": campaigns.end, "expected_share": performance.share,
+        **performance.attainments, "underperforming": underperforming, "spi": spi,
+        "behind_schedule": behind, "late_tasks": late, "reasons": reasons,
     })
-    keep = table["underperforming"].to_numpy() | behind
-    return table[keep].reset_index(drop=True)[AT_RISK_COLUMNS]
+    keep = underperforming | behind
+    return table if keep.all() else table[keep].reset_index(drop=True)
 
 
 # --- by fiscal quarter (SPEC §8 "by fiscal quarter too, with the change from the previous") ---
@@ -517,10 +520,12 @@ class QuarterScorecard:
 
 def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
     """`FY2027-Q2` per date (None for a blank date)."""
-    years = fiscal_years(days, start_month)
-    quarters = fiscal_quarters(days, start_month)
-    return np.array([None if q == 0 else quarter_label(int(y), int(q))
-                     for y, q in zip(years, quarters, strict=True)], dtype=object)
+    years = fiscal_years(days, start_month).tolist()
+    quarters = fiscal_quarters(days, start_month).tolist()
+    out = np.empty(len(years), dtype=object)
+    out[:] = [None if q == 0 else quarter_label(y, q) for y, q in zip(years, quarters,
+                                                                       strict=True)]
+    return out
 
 
 def score_quarters(book: Book) -> QuarterScorecard:
@@ -545,19 +550,18 @@ def _score_quarters(book: Book) -> QuarterScorecard:
                   + spend["spent"].to_numpy(dtype=np.int64))
     known = {i for i in plan_campaigns(book).ids if i is not None and i == i}
 
-    def of_plan(frame: pd.DataFrame) -> np.ndarray:
-        return np.array([c in known for c in campaign_ids(book, frame["Campaign ID"])],
-                        dtype=bool)
+    def of_plan(sheet: str) -> np.ndarray:
+        return np.array([c in known for c in campaign_ids(book, sheet)], dtype=bool)
 
     leads = book.rows("Leads")
-    lead_in_plan = of_plan(leads)
+    lead_in_plan = of_plan("Leads")
     mql = mql_stage(book)
     mql_quarters = (quarter_of(leads[stage_column(mql)])[lead_in_plan]
                     if mql is not None and stage_column(mql) in leads.columns
                     else np.array([], dtype=object))
 
     opps = book.rows("Opportunities")
-    opp_in_plan = of_plan(opps)
+    opp_in_plan = of_plan("Opportunities")
     amount = opps["Amount"].to_numpy(dtype=np.int64)[opp_in_plan]
     won_rows = (opps["Stage"].to_numpy(dtype=object) == "Closed Won")[opp_in_plan]
 
@@ -569,7 +573,8 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     approved_of = {k: q for k, q, alive in zip(task_keys, quarter_of(tasks["Approved On"]),
                                                live, strict=True) if alive}
     metrics = execution_metrics(book)
-    done = ~metrics.reviews["open"].to_numpy(dtype=bool)
+    reviews, cycles = metrics.review_columns, metrics.cycle_columns
+    done = ~reviews["open"]
     planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
     actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
     booked = live & ~np.isnan(planned) & ~np.isnan(actual)
@@ -581,10 +586,10 @@ def _score_quarters(book: Book) -> QuarterScorecard:
         "pipeline": quarter_of(opps["Created"])[opp_in_plan],
         "won": quarter_of(opps["Close Date"])[opp_in_plan][won_rows],
         "hours": finished[booked],
-        "cycles": np.array([finished_of.get(k) for k in id_keys(metrics.task_cycle["key"])],
+        "cycles": np.array([finished_of.get(k) for k in id_keys(cycles["key"])],
                            dtype=object),
-        "reviews": np.array([approved_of.get(k) for k in id_keys(
-            metrics.reviews["task_id"].to_numpy(dtype=object)[done])], dtype=object),
+        "reviews": np.array([approved_of.get(k) for k in id_keys(reviews["task_id"][done])],
+                            dtype=object),
     }
     quarters = _quarters_listed(book, list(dated.values()))
     at = {figure: _positions(labels, quarters) for figure, labels in dated.items()}
@@ -593,16 +598,14 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     lead_counts, mql_counts = _int_sums(at["leads"], count), _int_sums(at["mqls"], count)
     pipeline = _int_sums(at["pipeline"], count, amount)
     won = _int_sums(at["won"], count, amount[won_rows])
-    effect = pd.DataFrame({"quarter": quarters, "cost": cost, "leads": lead_counts,
-                           "mqls": mql_counts, "pipeline": pipeline, "won": won,
-                           "roi": _ratio(won - cost, cost),
-                           "pipeline_per_cost": _ratio(pipeline, cost)})
-    efficiency = pd.DataFrame({"quarter": quarters, **_efficiency_figures(
+    effect = {"quarter": quarters, "cost": cost, "leads": lead_counts, "mqls": mql_counts,
+              "pipeline": pipeline, "won": won, "roi": _ratio(won - cost, cost),
+              "pipeline_per_cost": _ratio(pipeline, cost)}
+    efficiency = {"quarter": quarters, **_efficiency_figures(
         cost, lead_counts, mql_counts,
-        _count_median(at["cycles"], count, metrics.task_cycle["cycle_days"].to_numpy(float)),
-        _count_median(at["reviews"], count,
-                      metrics.reviews["cycle_days"].to_numpy(dtype=float)[done]),
-        _float_sums(at["hours"], count, (actual - planned)[booked]))})
+        _count_median(at["cycles"], count, cycles["cycle_days"].astype(float)),
+        _count_median(at["reviews"], count, reviews["cycle_days"][done]),
+        _float_sums(at["hours"], count, (actual - planned)[booked]))}
     return QuarterScorecard(book.plan.plan_id, book.plan.currency, _with_changes(effect),
                             _with_changes(efficiency))
 
@@ -620,17 +623,22 @@ def _quarters_listed(book: Book, labels: list[np.ndarray]) -> list[str]:
     return sorted(listed, key=parse_quarter_label)
 
 
-def _with_changes(table: pd.DataFrame) -> pd.DataFrame:
-    """Each figure followed by `<figure>_change` = this quarter − the previous listed one.
-    Integer figures (int64 or Int64) change as Int64 (blank for the first quarter), others as
-    float; the frame is built once from its columns (one construction, not one insert each)."""
-    columns: dict[str, object] = {"quarter": table["quarter"].array}
-    for column in table.columns[1:]:
-        values = table[column]
-        columns[column] = values.array
-        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+def _with_changes(columns: dict[str, object]) -> pd.DataFrame:
+    """The quarters' figures (`quarter` first), each followed by `<figure>_change` = this
+    quarter − the previous listed one. Integer figures (int64 or Int64) change as Int64 (blank
+    for the first quarter), others as float; the frame is built once from its columns."""
+    out: dict[str, object] = {}
+    for name, values in columns.items():
+        out[name] = values
+        if name == "quarter":
+            continue
+        if isinstance(values, pd.arrays.IntegerArray):
+            integer, numbers = True, values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            array = np.asarray(values)
+            integer, numbers = array.dtype.kind in "iu", array.astype(float)
         change = np.full(len(numbers), np.nan)
         change[1:] = numbers[1:] - numbers[:-1]
-        integer = values.dtype.kind in "iu" or values.dtype == "Int64"
-        columns[f"{column}_change"] = pd.array(change, dtype="Int64") if integer else change
-    return pd.DataFrame(columns, index=table.index)
+        out[f"{name}_change"] = (pd.arrays.IntegerArray(
+            np.nan_to_num(change).astype(np.int64), np.isnan(change)) if integer else change)
+    return pd.DataFrame(out)
