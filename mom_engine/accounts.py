@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,24 @@ def _inside(days: np.ndarray, quarter: BookQuarter) -> np.ndarray:
     return (days >= quarter.first) & (days <= quarter.last)
 
 
-def _lead_figures(book: Book, quarter: BookQuarter) -> pd.DataFrame:
+def _account_keys(rows: pd.DataFrame) -> list[str | None]:
+    """Each row's folded Account (None: no account)."""
+    return [None if a is None else fold(a)
+            for a in rows["Account"].to_numpy(dtype=object, na_value=None).tolist()]
+
+
+def _add_up(keys: list[str | None], *figures: np.ndarray) -> dict[str, list[int]]:
+    """Per folded account (rows without one left out), the sums of `figures`."""
+    sums: dict[str, list[int]] = {}
+    for key, *values in zip(keys, *(f.tolist() for f in figures), strict=True):
+        if key is not None:
+            total = sums.setdefault(key, [0] * len(figures))
+            for index, value in enumerate(values):
+                total[index] += value
+    return sums
+
+
+def _lead_figures(book: Book, quarter: BookQuarter) -> dict[str, list[int]]:
     """leads and mqls in the quarter per folded account."""
     leads = book.rows("Leads")
     stages = tuple(book.plan.lead_stages)
@@ -58,27 +76,19 @@ def _lead_figures(book: Book, quarter: BookQuarter) -> pd.DataFrame:
     mql = mql_stage(book)
     mql_dates = (leads[stage_column(mql)].to_numpy().astype("datetime64[D]") if mql
                  else np.full(len(leads), np.datetime64("NaT"), dtype="datetime64[D]"))
-    return pd.DataFrame({
-        "key": [None if a is None else fold(a)
-                for a in leads["Account"].to_numpy(dtype=object, na_value=None)],
-        "leads": _inside(inquiry, quarter).astype(np.int64),
-        "mqls": _inside(mql_dates, quarter).astype(np.int64),
-    }).dropna(subset=["key"]).groupby("key")[["leads", "mqls"]].sum()
+    return _add_up(_account_keys(leads), _inside(inquiry, quarter).astype(np.int64),
+                   _inside(mql_dates, quarter).astype(np.int64))
 
 
-def _deal_figures(book: Book, quarter: BookQuarter) -> pd.DataFrame:
+def _deal_figures(book: Book, quarter: BookQuarter) -> dict[str, list[int]]:
     """open and won in the quarter per folded account, cents."""
     deals = book.rows("Opportunities")
     stage = deals["Stage"].to_numpy(dtype=object)
     inside = _inside(deals["Close Date"].to_numpy(), quarter)
     amount = deals["Amount"].to_numpy(dtype=np.int64)
     is_open = inside & counted_open(book, stage)
-    return pd.DataFrame({
-        "key": [None if a is None else fold(a)
-                for a in deals["Account"].to_numpy(dtype=object, na_value=None)],
-        "open": np.where(is_open, amount, 0),
-        "won": np.where(inside & (stage == "Closed Won"), amount, 0),
-    }).dropna(subset=["key"]).groupby("key")[["open", "won"]].sum()
+    return _add_up(_account_keys(deals), np.where(is_open, amount, 0),
+                   np.where(inside & (stage == "Closed Won"), amount, 0))
 
 
 def account_parts(book: Book, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -98,11 +108,18 @@ def account_parts(book: Book, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFram
                     for account, row in zip(rows["Account"].to_numpy(dtype=object),
                                             rows["_row"].to_numpy(), strict=True)],
     }, columns=["key", "account", "tier", "rep", "finding"])
-    figures = pd.concat([_lead_figures(book, quarter), _deal_figures(book, quarter)], axis=1)
-    figures = figures.reindex(columns=["leads", "mqls", "open", "won"]).fillna(0)
-    figures = figures.astype(np.int64).rename_axis("key").reset_index()
-    figures["has_open"] = figures["open"].to_numpy() > 0
-    return listed, figures
+    leads, deals = _lead_figures(book, quarter), _deal_figures(book, quarter)
+    # accounts with leads (in order), then those with only deals (in order)
+    keys = sorted(leads) + sorted(key for key in deals if key not in leads)
+    figures = np.array([leads.get(key, [0, 0]) + deals.get(key, [0, 0]) for key in keys],
+                       dtype=np.int64).reshape(len(keys), 4)
+    key_column: Any = keys
+    if not keys:             # typed as the grouped tables always gave it
+        key_column = (np.array([], dtype=float) if book.rows("Leads").empty
+                      else pd.Series([], dtype=object))
+    return listed, pd.DataFrame({
+        "key": key_column, "leads": figures[:, 0], "mqls": figures[:, 1],
+        "open": figures[:, 2], "won": figures[:, 3], "has_open": figures[:, 2] > 0})
 
 
 def combine_accounts(listed: pd.DataFrame, figures: pd.DataFrame,

@@ -17,6 +17,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .findings import Finding
 from .model import Book, Context
@@ -61,26 +63,63 @@ def search_assets(frame: pd.DataFrame, words: str = "", type: str | None = None,
     """Assets matching the filters, ranked by matched words in Asset/Tags (SPEC §9).
 
     Returns the matching rows with a `matches` column (distinct query words found), best
-    first, ties by Asset ID.
+    first, ties by Asset ID (blank IDs last).
     """
     keep = np.ones(len(frame), dtype=bool)
     filters = {"type": type, "product": product, "segment": segment, "region": region}
     for name, wanted in filters.items():
         if wanted is None or not str(wanted).strip():
             continue
-        column = frame[FILTER_COLUMNS[name]].astype("string").str.strip().str.casefold()
-        keep &= (column == str(wanted).strip().casefold()).fillna(False).to_numpy(dtype=bool)
-    text = (frame["Asset"].fillna("").astype(str) + " \n " + frame["Tags"].fillna("").astype(str))
-    matches = np.zeros(len(frame), dtype=np.int64)
+        keep &= _equals_folded(frame[FILTER_COLUMNS[name]], str(wanted).strip().casefold())
     terms = query_words(words)
-    for word in terms:  # a loop over the few query words, vectorised over the rows
-        pattern = rf"(?<![\w]){re.escape(word)}(?![\w])"
-        matches += text.str.contains(pattern, case=False, regex=True).to_numpy(dtype=bool)
+    matches = np.zeros(len(frame), dtype=np.int64)
     if terms:
+        texts = _search_texts(frame)
+        ascii_rows = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
+        for word in terms:  # a loop over the few query words, vectorised over the rows
+            matches += _holds_word(texts, ascii_rows, word)
         keep &= matches > 0
-    result = frame.assign(matches=matches)[keep]
-    result = result.sort_values(["matches", "Asset ID"], ascending=[False, True], kind="stable")
-    return result.reset_index(drop=True)
+    kept = np.flatnonzero(keep)
+    ids = frame["Asset ID"].to_numpy(dtype=object)[kept]
+    blank = pd.isna(ids)
+    order = np.lexsort((np.where(blank, "", ids).astype(str), blank, -matches[kept]))
+    chosen = kept[order]
+    return frame.iloc[chosen].assign(matches=matches[chosen]).reset_index(drop=True)
+
+
+def _search_texts(frame: pd.DataFrame) -> pa.Array:
+    """What a query searches, per row: Asset and Tags, apart by a line break."""
+    asset, tags = (pa.array(frame[column].fillna("").astype(str), type=pa.large_string())
+                   for column in ("Asset", "Tags"))
+    return pc.binary_join_element_wise(asset, tags, pa.scalar(" \n ", pa.large_string()))
+
+
+def _holds_word(texts: pa.Array, ascii_rows: np.ndarray, word: str) -> np.ndarray:
+    """Rows whose text holds `word` as a whole word, ignoring case: no word character (letter,
+    digit, _) right before or after it — the regex `(?<!\\w)word(?!\\w)`, case-insensitive.
+    Where both the word and a row are ASCII, Arrow's RE2 decides it in one pass over the
+    column (for ASCII text the same test, spelled with explicit neighbours, as RE2 has no
+    look-behind); any other row is searched with Python's `re`, exactly as written."""
+    exact = re.compile(rf"(?<![\w]){re.escape(word)}(?![\w])", re.IGNORECASE)
+    if word.isascii():
+        ascii_word = f"(?:^|[^0-9A-Za-z_]){re.escape(word)}(?:$|[^0-9A-Za-z_])"
+        found = pc.match_substring_regex(texts, ascii_word, ignore_case=True).to_numpy(
+            zero_copy_only=False)
+        others = np.flatnonzero(~ascii_rows)
+    else:
+        found = np.zeros(len(texts), dtype=bool)
+        others = np.arange(len(texts))
+    for position, text in zip(others.tolist(), texts.take(others).to_pylist(), strict=True):
+        found[position] = exact.search(text) is not None
+    return found
+
+
+def _equals_folded(column: pd.Series, wanted: str) -> np.ndarray:
+    """Which values equal `wanted` trimmed and case-folded (blank: never); each distinct value
+    is folded once."""
+    codes, distinct = pd.factorize(column)
+    equal = [str(value).strip().casefold() == wanted for value in distinct.tolist()]
+    return np.array(equal + [False], dtype=bool)[codes]
 
 
 def normalised_name(series: pd.Series) -> pd.Series:

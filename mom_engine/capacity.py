@@ -66,12 +66,13 @@ def person_keys(values: Sequence[object] | np.ndarray | pd.Series) -> np.ndarray
 @dataclass
 class CapacityReport:
     """`people`: who is known and their capacity; `loads`: person × week; `campaigns`: hours
-    and cost per campaign, internal and external; `tasks`: the tasks that carry a load."""
+    and cost per campaign, internal and external; `tasks`: the columns (plain arrays) of the
+    tasks with Planned Hours, as `assigned_tasks` gives them."""
 
     people: pd.DataFrame
     loads: pd.DataFrame
     campaigns: pd.DataFrame
-    tasks: pd.DataFrame
+    tasks: dict[str, np.ndarray]
     start_month: int = 1
 
 
@@ -80,83 +81,119 @@ def roll_up_capacity(book: Book) -> CapacityReport:
     return book.memo("capacity-report", lambda: _roll_up_capacity(book))
 
 
+# The figures are computed on plain numpy arrays and dicts, and a DataFrame is built once per
+# result: on a team's few hundred rows pandas' per-operation cost is far above the arithmetic.
+
 def _roll_up_capacity(book: Book) -> CapacityReport:
-    people = people_table(book)
-    tasks = assigned_tasks(book, people)
-    weekly = spread_hours(tasks)
-    loads = weekly_loads(weekly, people, book.plan.fy_start_month)
-    return CapacityReport(people, loads, campaign_hours(book, tasks, people), tasks,
+    people, known = _people(book)
+    tasks = assigned_tasks(book, known)
+    loads = weekly_loads(spread_hours(tasks), known, book.plan.fy_start_month)
+    return CapacityReport(people, loads, campaign_hours(book, tasks, known), tasks,
                           book.plan.fy_start_month)
 
 
-def people_table(book: Book) -> pd.DataFrame:
-    """The People sheet's accepted rows keyed by folded name (first row of a name wins)."""
+def _people(book: Book) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """PEOPLE_COLUMNS (+ `_row`) of the People rows with a name, the first row of a name: as
+    a table, and as plain arrays for lookups."""
     rows = book.rows("People")
-    keys = person_keys(rows["Person"])
-    frame = pd.DataFrame({
+    names = rows["Person"].to_numpy(dtype=object)
+    keys = person_keys(names)
+    first: dict[str, int] = {}
+    for position, key in enumerate(keys.tolist()):
+        if key is not None:
+            first.setdefault(key, position)
+    kept = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+    columns = {
         "person_key": keys,
-        "person": rows["Person"].to_numpy(dtype=object),
+        "person": names,
         "role": rows["Role"].to_numpy(dtype=object),
         "resource_type": rows["Resource Type"].to_numpy(dtype=object),
         "hours_per_week": rows["Hours per Week"].fillna(DEFAULT_HOURS_PER_WEEK).to_numpy(
             dtype=float),
         "cost_rate": pd.array(rows["Cost Rate"].to_numpy(dtype=object), dtype="Int64"),
-        "on_people": True,
+        "on_people": np.ones(len(rows), dtype=bool),
         "_row": rows["_row"].to_numpy(dtype=np.int64),
-    })
-    frame = frame[pd.notna(keys)]
-    return frame[~frame["person_key"].duplicated()].reset_index(drop=True)
+    }
+    table = pd.DataFrame(columns)               # typed from every row, as it always was
+    if len(kept) < len(table):
+        table = table.iloc[kept].reset_index(drop=True)
+    return table, {name: values[kept] for name, values in columns.items()}
 
 
-def assigned_tasks(book: Book, people: pd.DataFrame) -> pd.DataFrame:
-    """Non-cancelled tasks with Planned Hours, their person, resource type and campaign."""
+def _positions(keys: np.ndarray) -> dict[Any, int]:
+    """Key → its position (keys are unique)."""
+    return dict(zip(keys.tolist(), range(len(keys)), strict=True))
+
+
+def _live_tasks(book: Book) -> tuple[pd.DataFrame, np.ndarray]:
+    """The Tasks rows and which of them are not cancelled."""
     tasks = book.rows("Tasks")
-    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()
-                  & tasks["Planned Hours"].notna().to_numpy()]
-    activities = book.rows("Activities").drop_duplicates("Activity ID")
-    campaign_of = pd.Series(activities["Campaign ID"].to_numpy(dtype=object),
-                            index=activities["Activity ID"].to_numpy(dtype=object))
-    keys = person_keys(tasks["Assignee"])
-    known = people.set_index("person_key")
-    on_people = pd.Index(known.index).get_indexer(keys) >= 0
-    people_type = pd.Series(keys).map(known["resource_type"]).to_numpy(dtype=object)
-    resource_type = np.where(on_people, people_type,
-                             tasks["Resource Type"].fillna("Internal").to_numpy(dtype=object))
-    return pd.DataFrame({
-        "task_id": tasks["Task ID"].to_numpy(dtype=object),
-        "campaign_id": tasks["Activity ID"].map(campaign_of).to_numpy(dtype=object),
+    return tasks, tasks["Status"].to_numpy(dtype=object) != "Cancelled"
+
+
+def assigned_tasks(book: Book, people: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Non-cancelled tasks with Planned Hours, their person, resource type and campaign."""
+    tasks, live = _live_tasks(book)
+    planned = tasks["Planned Hours"].to_numpy(dtype=float)
+    keep = live & ~np.isnan(planned)
+    activities = book.rows("Activities")
+    campaign_of: dict[Any, Any] = {}
+    for activity, campaign in zip(activities["Activity ID"].to_numpy(dtype=object).tolist(),
+                                  activities["Campaign ID"].to_numpy(dtype=object).tolist(),
+                                  strict=True):
+        campaign_of.setdefault(activity, campaign)
+    assignees = tasks["Assignee"].to_numpy(dtype=object)[keep]
+    keys = person_keys(assignees)
+    known = _positions(people["person_key"])
+    own_types = tasks["Resource Type"].to_numpy(dtype=object)[keep].tolist()
+    resource_type = np.array([
+        people["resource_type"][known[key]] if key in known
+        else own if isinstance(own, str) else "Internal"
+        for key, own in zip(keys.tolist(), own_types, strict=True)], dtype=object)
+    return {
+        "task_id": tasks["Task ID"].to_numpy(dtype=object)[keep],
+        "campaign_id": np.array([campaign_of.get(a, np.nan) for a in
+                                 tasks["Activity ID"].to_numpy(dtype=object)[keep].tolist()],
+                                dtype=object),
         "person_key": keys,
-        "assignee": tasks["Assignee"].to_numpy(dtype=object),
+        "assignee": assignees,
         "resource_type": resource_type,
-        "planned_hours": tasks["Planned Hours"].to_numpy(dtype=float),
-        "actual_hours": tasks["Actual Hours"].to_numpy(dtype=float),
-        "planned_start": tasks["Planned Start"].to_numpy(dtype="datetime64[s]").astype(
-            "datetime64[D]"),
-        "planned_finish": tasks["Planned Finish"].to_numpy(dtype="datetime64[s]").astype(
-            "datetime64[D]"),
-        "_row": tasks["_row"].to_numpy(dtype=np.int64),
-    }).reset_index(drop=True)
+        "planned_hours": planned[keep],
+        "actual_hours": tasks["Actual Hours"].to_numpy(dtype=float)[keep],
+        "planned_start": _days(tasks["Planned Start"])[keep],
+        "planned_finish": _days(tasks["Planned Finish"])[keep],
+        "_row": tasks["_row"].to_numpy(dtype=np.int64)[keep],
+    }
 
 
-def _loadable(tasks: pd.DataFrame) -> np.ndarray:
+def _days(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+
+
+def _task_weeks(tasks: dict[str, np.ndarray]) -> np.ndarray:
+    """How many weeks (Monday–Sunday) each task touches."""
+    start, finish = tasks["planned_start"], tasks["planned_finish"]
+    return (week_starts(finish) - week_starts(start)).astype(np.int64) // 7 + 1
+
+
+def _loadable(tasks: dict[str, np.ndarray]) -> np.ndarray:
     """Tasks that carry a load: assigned, hours > 0, dates in order, at most ten years long."""
-    start, finish = tasks["planned_start"].to_numpy(), tasks["planned_finish"].to_numpy()
-    weeks = (week_starts(finish) - week_starts(start)).astype(np.int64) // 7 + 1
-    return (pd.notna(tasks["person_key"]).to_numpy() & (tasks["planned_hours"].to_numpy() > 0)
+    start, finish = tasks["planned_start"], tasks["planned_finish"]
+    return (pd.notna(tasks["person_key"]) & (tasks["planned_hours"] > 0)
             & ~np.isnat(start) & ~np.isnat(finish) & (finish >= start)
-            & (weeks <= MAX_TASK_WEEKS))
+            & (_task_weeks(tasks) <= MAX_TASK_WEEKS))
 
 
-def spread_hours(tasks: pd.DataFrame) -> pd.DataFrame:
+def spread_hours(tasks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """One row per task and week it spans: the task's hours that fall in that week.
 
     hours in a week = Planned Hours × working days of the task in the week ÷ its working days.
     """
-    tasks = tasks[_loadable(tasks)]
-    start, finish = tasks["planned_start"].to_numpy(), tasks["planned_finish"].to_numpy()
+    loadable = _loadable(tasks)
+    start, finish = tasks["planned_start"][loadable], tasks["planned_finish"][loadable]
     first = week_starts(start)
     spans = (week_starts(finish) - first).astype(np.int64) // 7 + 1
-    which = np.repeat(np.arange(len(tasks)), spans)
+    which = np.repeat(np.arange(len(start)), spans)
     offset = np.arange(len(which)) - np.repeat(np.cumsum(spans) - spans, spans)
     mondays = first[which] + (offset * 7).astype("timedelta64[D]")
     inside = working_days(np.maximum(start[which], mondays),
@@ -165,94 +202,108 @@ def spread_hours(tasks: pd.DataFrame) -> pd.DataFrame:
     weekend_only = total == 0                    # no working day: all hours in the first week
     share = np.where(weekend_only, (offset == 0).astype(float),
                      inside / np.where(weekend_only, 1, total))
-    hours = tasks["planned_hours"].to_numpy()[which] * share
+    hours = tasks["planned_hours"][loadable][which] * share
     keep = hours > 0
-    return pd.DataFrame({
-        "person_key": tasks["person_key"].to_numpy(dtype=object)[which][keep],
-        "assignee": tasks["assignee"].to_numpy(dtype=object)[which][keep],
-        "week": mondays[keep],
-        "hours": hours[keep],
-        "task_id": tasks["task_id"].to_numpy(dtype=object)[which][keep],
-        "_row": tasks["_row"].to_numpy()[which][keep],
-    })
+    picked = which[keep]
+    return {"week": mondays[keep], "hours": hours[keep],
+            **{name: tasks[name][loadable][picked]
+               for name in ("person_key", "assignee", "task_id", "_row")}}
 
 
-def weekly_loads(weekly: pd.DataFrame, people: pd.DataFrame, start_month: int) -> pd.DataFrame:
-    """Person × week: hours, capacity, utilisation and the tasks (in row order) that load it.
-
-    `weekly` rows may come from several books (consolidation): one person is one person."""
-    if weekly.empty:
+def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
+                 start_month: int) -> pd.DataFrame:
+    """Person × week: hours, capacity, utilisation and the tasks (in row order) that load it."""
+    if not len(weekly["week"]):
         frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in LOAD_COLUMNS})
         frame["first_row"] = pd.Series([], dtype=np.int64)
         return frame
-    # grouped with numpy (sort once, reduce each run of equal keys), as schedule rolls up:
-    # pandas' groupby machinery costs far more than the arithmetic on a team's few hundred rows
-    keys = weekly["person_key"].to_numpy(dtype=object).astype(str)
-    weeks = weekly["week"].to_numpy(dtype="datetime64[D]")
-    rows = weekly["_row"].to_numpy(dtype=np.int64)
+    # grouped with numpy (sort once, reduce each run of equal keys), as schedule rolls up
+    keys = weekly["person_key"].astype(str)
+    weeks, rows = weekly["week"], weekly["_row"]
     order = np.lexsort((rows, weeks, keys))
     keys, weeks, rows = keys[order], weeks[order], rows[order]
     starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (weeks[1:] != weeks[:-1])])
-    ids = weekly["task_id"].to_numpy(dtype=object)[order]
+    ids = weekly["task_id"][order]
     ends = np.r_[starts[1:], len(keys)]
-    table = pd.DataFrame({
-        "person_key": keys[starts].astype(object), "week": weeks[starts],
-        "hours": np.add.reduceat(weekly["hours"].to_numpy(dtype=float)[order], starts),
-        "first_row": rows[starts],
-        "tasks": [tuple(dict.fromkeys(ids[a:b])) for a, b in zip(starts, ends, strict=True)],
-    })
-    known = people.set_index("person_key")
-    in_row_order = weekly.iloc[np.argsort(weekly["_row"].to_numpy(), kind="stable")]
-    names = in_row_order.drop_duplicates("person_key").set_index("person_key")["assignee"]
-    table["person"] = table["person_key"].map(known["person"]).astype(object).fillna(
-        table["person_key"].map(names).astype(object)).to_numpy(dtype=object)
-    table["capacity"] = table["person_key"].map(known["hours_per_week"]).fillna(
-        DEFAULT_HOURS_PER_WEEK).to_numpy(dtype=float)
-    table["utilisation"] = table["hours"] / table["capacity"]
-    mondays = table["week"].to_numpy(dtype="datetime64[D]")
+    person_key = keys[starts].astype(object)
+    hours = np.add.reduceat(weekly["hours"][order], starts)
+    known = _positions(people["person_key"])
+    spelling: dict[str, str] = {}                # first spelling on Tasks, in row order
+    in_row_order = np.argsort(weekly["_row"], kind="stable")
+    for key, name in zip(weekly["person_key"][in_row_order].tolist(),
+                         weekly["assignee"][in_row_order].tolist(), strict=True):
+        spelling.setdefault(key, name)
+    at = [known.get(key) for key in person_key.tolist()]
+    capacity = np.array([DEFAULT_HOURS_PER_WEEK if p is None else people["hours_per_week"][p]
+                         for p in at], dtype=float)
+    mondays = weeks[starts]
     years, numbers = fiscal_weeks(mondays, start_month)
-    table["week"] = mondays
-    table["fiscal_week"] = [week_label(y, n) for y, n in zip(years.tolist(), numbers.tolist(),
-                                                             strict=True)]
-    return table[[*LOAD_COLUMNS, "first_row"]].reset_index(drop=True)
+    return pd.DataFrame({
+        "person_key": person_key,
+        "person": np.array([spelling[key] if p is None else people["person"][p]
+                            for key, p in zip(person_key.tolist(), at, strict=True)],
+                           dtype=object),
+        "week": mondays,
+        "fiscal_week": [week_label(y, n) for y, n in zip(years.tolist(), numbers.tolist(),
+                                                         strict=True)],
+        "hours": hours, "capacity": capacity, "utilisation": hours / capacity,
+        "tasks": [tuple(dict.fromkeys(ids[a:b])) for a, b in zip(starts, ends, strict=True)],
+        "first_row": rows[starts],
+    })
 
 
-def campaign_hours(book: Book, tasks: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+def campaign_hours(book: Book, tasks: dict[str, np.ndarray],
+                   people: dict[str, Any]) -> pd.DataFrame:
     """Per campaign: planned and actual hours internal / external, planned cost, unpriced hours."""
-    campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
-    rates = _cost_rates(people)
-    rate = pd.Series(tasks["person_key"]).map(rates).to_numpy(dtype=float)
-    internal = tasks["resource_type"].to_numpy(dtype=object) == "Internal"
-    planned = tasks["planned_hours"].to_numpy(dtype=float)
-    actual = np.nan_to_num(tasks["actual_hours"].to_numpy(dtype=float))
+    campaigns = book.rows("Campaigns")
+    ids = campaigns["Campaign ID"].to_numpy(dtype=object)
+    first: dict[Any, int] = {}
+    for position, campaign in enumerate(ids.tolist()):
+        first.setdefault(campaign, position)
+    kept = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+    known = _positions(people["person_key"])
+    rates = people["cost_rate"].to_numpy(dtype=float, na_value=np.nan)   # cents per hour
+    rate = np.array([np.nan if p is None else rates[p]
+                     for p in (known.get(key) for key in tasks["person_key"].tolist())],
+                    dtype=float)
+    internal = tasks["resource_type"] == "Internal"
+    planned = tasks["planned_hours"]
+    actual = np.nan_to_num(tasks["actual_hours"])
     priced = ~np.isnan(rate)
     cost = np.where(priced, planned * np.nan_to_num(rate), 0.0)
-    frame = pd.DataFrame({
-        "campaign_id": tasks["campaign_id"].to_numpy(dtype=object),
-        "internal_hours": np.where(internal, planned, 0.0),
-        "external_hours": np.where(internal, 0.0, planned),
-        "actual_internal_hours": np.where(internal, actual, 0.0),
-        "actual_external_hours": np.where(internal, 0.0, actual),
-        "internal_cost": np.where(internal, cost, 0.0),
-        "external_cost": np.where(internal, 0.0, cost),
-        "unpriced_hours": np.where(priced, 0.0, planned),
-    })
-    sums = frame.groupby("campaign_id", sort=False).sum()
-    ids = campaigns["Campaign ID"].to_numpy(dtype=object)
-    sums = sums.reindex(ids).fillna(0.0)
-    columns: dict[str, Any] = {"campaign_id": ids,
-                               "campaign": campaigns["Campaign"].to_numpy(dtype=object)}
-    for column in CAMPAIGN_COLUMNS[2:]:
-        values = sums[column].to_numpy(dtype=float)
-        columns[column] = round_cents(values) if column.endswith("_cost") else values
+    figures = np.column_stack([
+        np.where(internal, planned, 0.0), np.where(internal, 0.0, planned),
+        np.where(internal, actual, 0.0), np.where(internal, 0.0, actual),
+        np.where(internal, cost, 0.0), np.where(internal, 0.0, cost),
+        np.where(priced, 0.0, planned)])
+    group = np.array([first.get(c, -1) for c in tasks["campaign_id"].tolist()], dtype=np.int64)
+    sums = compensated_sums(group, figures, len(ids))[kept]
+    columns: dict[str, Any] = {"campaign_id": ids[kept],
+                               "campaign": campaigns["Campaign"].to_numpy(dtype=object)[kept]}
+    for index, column in enumerate(CAMPAIGN_COLUMNS[2:]):
+        columns[column] = round_cents(sums[:, index]) if column.endswith("_cost") else \
+            sums[:, index]
     return pd.DataFrame(columns)
 
 
-def _cost_rates(people: pd.DataFrame) -> pd.Series:
-    """Folded person → Cost Rate in cents per hour (people with a rate only)."""
-    people = people[people["cost_rate"].notna().to_numpy()]
-    return pd.Series(people["cost_rate"].to_numpy(dtype=float),
-                     index=people["person_key"].to_numpy(dtype=object))
+def compensated_sums(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Column sums of `values` (rows × columns, float) per group 0..size-1 (−1: none), each
+    added in row order with Kahan compensation — the sum pandas' groupby gives, exactly."""
+    sums = np.zeros((size, values.shape[1]))
+    compensation = np.zeros_like(sums)
+    grouped = np.flatnonzero(group >= 0)
+    order = grouped[np.argsort(group[grouped], kind="stable")]
+    groups = group[order]
+    starts = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    for step in range(int(rank.max()) + 1 if len(rank) else 0):
+        at = order[rank == step]                 # the step-th row of each group: one per group
+        into = group[at]
+        y = values[at] - compensation[into]
+        t = sums[into] + y
+        compensation[into] = np.where(np.isnan(t - sums[into] - y), 0.0, t - sums[into] - y)
+        sums[into] = t
+    return sums
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -283,31 +334,31 @@ def _unknown_assignees(book: Book, report: CapacityReport) -> list[Finding]:
     """Every Assignee (of a non-cancelled task) not on a filled People sheet."""
     if report.people.empty:
         return []
-    tasks = book.rows("Tasks")
-    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()]
-    keys = person_keys(tasks["Assignee"])
-    unknown = pd.notna(keys) & ~pd.Series(keys).isin(set(report.people["person_key"])).to_numpy()
+    tasks, live = _live_tasks(book)
+    names = tasks["Assignee"].to_numpy(dtype=object)[live]
+    known = set(report.people["person_key"].tolist())
+    unknown = [position for position, key in enumerate(person_keys(names).tolist())
+               if key is not None and key not in known]
+    ids = tasks["Task ID"].to_numpy(dtype=object)[live]
+    rows = tasks["_row"].to_numpy(dtype=np.int64)[live]
     return [book.finding(
         "assignee-unknown",
-        f"Assignee '{name}' of task {task_id} is not on the People sheet; add them there (with "
-        f"their Hours per Week) or fix the name",
-        sheet="Tasks", column="Assignee", row=int(row), value=name)
-        for name, task_id, row in zip(tasks["Assignee"][unknown], tasks["Task ID"][unknown],
-                                      tasks["_row"][unknown], strict=True)]
+        f"Assignee '{names[p]}' of task {ids[p]} is not on the People sheet; add them there "
+        f"(with their Hours per Week) or fix the name",
+        sheet="Tasks", column="Assignee", row=int(rows[p]), value=names[p]) for p in unknown]
 
 
-def _overlong_tasks(book: Book, tasks: pd.DataFrame) -> list[Finding]:
-    start, finish = tasks["planned_start"].to_numpy(), tasks["planned_finish"].to_numpy()
-    weeks = (week_starts(finish) - week_starts(start)).astype(np.int64) // 7 + 1
-    long = (weeks > MAX_TASK_WEEKS) & pd.notna(tasks["person_key"]).to_numpy()
+def _overlong_tasks(book: Book, tasks: dict[str, np.ndarray]) -> list[Finding]:
+    start, finish = tasks["planned_start"], tasks["planned_finish"]
+    weeks = _task_weeks(tasks)
+    long = np.flatnonzero((weeks > MAX_TASK_WEEKS) & pd.notna(tasks["person_key"]))
     return [book.finding(
         "value-range",
-        f"task {task_id} runs {int(span)} weeks, from {str(first)} to {str(last)}; its Planned "
-        f"Hours are left out of the capacity figures — fix its Planned Start or Planned Finish",
-        sheet="Tasks", column="Planned Finish", row=int(row), value=str(last), severity="warning")
-        for task_id, span, first, last, row in zip(tasks["task_id"][long], weeks[long],
-                                                    start[long], finish[long],
-                                                    tasks["_row"][long], strict=True)]
+        f"task {tasks['task_id'][p]} runs {int(weeks[p])} weeks, from {start[p]} to "
+        f"{finish[p]}; its Planned Hours are left out of the capacity figures — fix its "
+        f"Planned Start or Planned Finish",
+        sheet="Tasks", column="Planned Finish", row=int(tasks["_row"][p]),
+        value=str(finish[p]), severity="warning") for p in long]
 
 
 # --- several books: one person is one person -----------------------------------------------
@@ -315,12 +366,14 @@ def _overlong_tasks(book: Book, tasks: pd.DataFrame) -> list[Finding]:
 def located_loads(book: Book, report: CapacityReport) -> pd.DataFrame:
     """A book's weekly loads with where they come from (book, sheet, Assignee cell of the first
     task), ready to be combined with other books' by `combine_loads`."""
-    loads = report.loads.copy()
+    return report.loads.assign(book=book.name, **_location(book, report.loads))
+
+
+def _location(book: Book, loads: pd.DataFrame) -> dict[str, Any]:
+    """The sheet and the Assignee cell of each load's first task."""
     table = book.table("Tasks")
-    loads["book"] = book.name
-    loads["sheet"] = table.title or "Tasks"
-    loads["cell"] = [table.cell("Assignee", int(row)) for row in loads["first_row"]]
-    return loads
+    return {"sheet": table.title or "Tasks",
+            "cell": [table.cell("Assignee", row) for row in loads["first_row"].tolist()]}
 
 
 def combine_loads(loads: Sequence[pd.DataFrame], people: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -412,8 +465,8 @@ def consolidation_parts(book: Book) -> dict[str, pd.DataFrame]:
     """What one book sends to the consolidation: its located weekly loads, its People rows
     and its campaign hours (the merge adds `book` and `team` columns itself)."""
     report = roll_up_capacity(book)
-    loads = located_loads(book, report).drop(columns=["book"])
-    loads["tasks"] = [tuple(map(str, tasks)) for tasks in loads["tasks"]]
+    loads = report.loads.assign(**_location(book, report.loads),
+                                tasks=[tuple(map(str, t)) for t in report.loads["tasks"]])
     return {"capacity_parts": loads, "capacity_people": report.people,
             "campaign_hours": report.campaigns}
 

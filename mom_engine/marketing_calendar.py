@@ -46,90 +46,122 @@ def _days(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
 
 
-def _task_spans(tasks: pd.DataFrame, by: str) -> tuple[pd.Series, pd.Series]:
-    """Earliest Planned Start and latest Planned Finish per `by` key."""
-    frame = pd.DataFrame({"key": tasks[by].to_numpy(dtype=object),
-                          "start": _days(tasks["Planned Start"]),
-                          "finish": _days(tasks["Planned Finish"])})
-    grouped = frame.groupby("key", sort=False)
-    return grouped["start"].min(), grouped["finish"].max()
+def _objects(rows: pd.DataFrame, column: str) -> np.ndarray:
+    return rows[column].to_numpy(dtype=object)
 
 
-def _filled(dates: np.ndarray, keys: np.ndarray, fallback: pd.Series) -> np.ndarray:
-    """Dates with blanks filled from the task span of their key."""
-    spare = fallback.reindex(pd.Index(keys, dtype=object)).to_numpy(dtype="datetime64[D]")
+def _first_rows(ids: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each ID, in row order."""
+    first: dict[object, int] = {}
+    for position, key in enumerate(ids.tolist()):
+        first.setdefault(key, position)
+    return np.fromiter(first.values(), dtype=np.int64, count=len(first))
+
+
+def _task_spans(group: np.ndarray, start: np.ndarray, finish: np.ndarray,
+                size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest Planned Start and latest Planned Finish per group 0..size-1 (NaT: no date)."""
+    never = np.iinfo(np.int64).max
+    earliest = np.full(size, never, dtype=np.int64)
+    dated = ~np.isnat(start)
+    np.minimum.at(earliest, group[dated], start[dated].astype(np.int64))
+    earliest[earliest == never] = np.datetime64("NaT", "D").astype(np.int64)
+    latest = np.full(size, np.datetime64("NaT", "D").astype(np.int64))   # the smallest int64
+    np.maximum.at(latest, group, finish.astype(np.int64))
+    return earliest.astype("datetime64[D]"), latest.astype("datetime64[D]")
+
+
+def _filled(dates: np.ndarray, spare: np.ndarray) -> np.ndarray:
+    """Dates with blanks filled from the task span."""
     return np.where(np.isnat(dates), spare, dates)
 
 
 def calendar_rows(book: Book, as_of: dt.date) -> pd.DataFrame:
     """Campaigns, their activities and milestones, in that order within each campaign."""
     plan = book.plan
-    campaigns = book.rows("Campaigns").drop_duplicates("Campaign ID")
-    campaigns = campaigns[(campaigns["Status"] != "Cancelled").to_numpy()]
-    live = set(campaigns["Campaign ID"].to_numpy(dtype=object))
-    activities = book.rows("Activities").drop_duplicates("Activity ID")
-    activities = activities[activities["Campaign ID"].isin(live).to_numpy()]
-    campaign_of = pd.Series(activities["Campaign ID"].to_numpy(dtype=object),
-                            index=activities["Activity ID"].to_numpy(dtype=object))
+    campaigns = book.rows("Campaigns")
+    campaigns = campaigns.iloc[_first_rows(_objects(campaigns, "Campaign ID"))]
+    campaigns = campaigns[_objects(campaigns, "Status") != "Cancelled"]
+    campaign_ids = _objects(campaigns, "Campaign ID")
+    rank = dict(zip(campaign_ids.tolist(), range(len(campaign_ids)), strict=True))
+    activities = book.rows("Activities")
+    activities = activities.iloc[_first_rows(_objects(activities, "Activity ID"))]
+    activities = activities[np.array([c in rank for c in _objects(activities, "Campaign ID")
+                                      .tolist()], dtype=bool)]
+    activity_ids = _objects(activities, "Activity ID")
+    activity_campaign = np.array([rank[c] for c in _objects(activities, "Campaign ID").tolist()],
+                                 dtype=np.int64)
+    position = dict(zip(activity_ids.tolist(), range(len(activity_ids)), strict=True))
     tasks = book.rows("Tasks")
-    tasks = tasks[(tasks["Status"] != "Cancelled").to_numpy()
-                  & tasks["Activity ID"].isin(set(campaign_of.index)).to_numpy()]
-    tasks = tasks.assign(**{"Campaign ID": tasks["Activity ID"].map(campaign_of)})
-    campaign_start, campaign_finish = _task_spans(tasks, "Campaign ID")
-    activity_start, activity_finish = _task_spans(tasks, "Activity ID")
-    channel = pd.Series(campaigns["Channel"].to_numpy(dtype=object),
-                        index=campaigns["Campaign ID"].to_numpy(dtype=object))
-    segment = pd.Series(campaigns["Segment"].to_numpy(dtype=object), index=channel.index)
-    names = pd.Series(campaigns["Campaign"].to_numpy(dtype=object), index=channel.index)
+    task_activity = np.array([position.get(a, -1) for a in _objects(tasks, "Activity ID")
+                              .tolist()], dtype=np.int64)
+    live = (_objects(tasks, "Status") != "Cancelled") & (task_activity >= 0)
+    tasks, task_activity = tasks[live], task_activity[live]
+    task_campaign = activity_campaign[task_activity]
+    planned_start, planned_finish = _days(tasks["Planned Start"]), _days(tasks["Planned Finish"])
+    campaign_start, campaign_finish = _task_spans(task_campaign, planned_start, planned_finish,
+                                                  len(campaign_ids))
+    activity_start, activity_finish = _task_spans(task_activity, planned_start, planned_finish,
+                                                  len(activity_ids))
 
-    campaign_ids = campaigns["Campaign ID"].to_numpy(dtype=object)
-    parts = [pd.DataFrame({
-        "kind": "campaign", "campaign_id": campaign_ids, "activity_id": None, "task_id": None,
-        "name": campaigns["Campaign"].to_numpy(dtype=object),
-        "owner": campaigns["Owner"].to_numpy(dtype=object),
-        "status": campaigns["Status"].to_numpy(dtype=object),
-        "start": _filled(_days(campaigns["Start"]), campaign_ids, campaign_start),
-        "end": _filled(_days(campaigns["End"]), campaign_ids, campaign_finish),
-        "late": False, "_order": 0, "_row": campaigns["_row"].to_numpy()})]
-    activity_ids = activities["Activity ID"].to_numpy(dtype=object)
-    parts.append(pd.DataFrame({
-        "kind": "activity", "campaign_id": activities["Campaign ID"].to_numpy(dtype=object),
-        "activity_id": activity_ids, "task_id": None,
-        "name": activities["Activity"].to_numpy(dtype=object),
-        "owner": activities["Owner"].to_numpy(dtype=object), "status": None,
-        "start": _filled(_days(activities["Start"]), activity_ids, activity_start),
-        "end": _filled(_days(activities["End"]), activity_ids, activity_finish),
-        "late": False, "_order": 1, "_row": activities["_row"].to_numpy()}))
-    milestones = tasks[(tasks["Deliverable"].notna() | tasks["Approver"].notna()).to_numpy()]
-    finish = _days(milestones["Planned Finish"])
-    done = milestones["% Complete"].fillna(0.0).to_numpy(dtype=float) >= 1.0
-    late = (finish < np.datetime64(as_of, "D")) & ~done & ~milestones["Status"].isin(
-        CLOSED_TASK_STATUSES).to_numpy()
-    parts.append(pd.DataFrame({
-        "kind": "milestone", "campaign_id": milestones["Campaign ID"].to_numpy(dtype=object),
-        "activity_id": milestones["Activity ID"].to_numpy(dtype=object),
-        "task_id": milestones["Task ID"].to_numpy(dtype=object),
-        "name": milestones["Deliverable"].fillna(milestones["Task"]).to_numpy(dtype=object),
-        "owner": milestones["Assignee"].to_numpy(dtype=object),
-        "status": milestones["Status"].to_numpy(dtype=object),
-        "start": finish, "end": finish, "late": late, "_order": 2,
-        "_row": milestones["_row"].to_numpy()}))
-    rows = pd.concat(parts, ignore_index=True)
-    rank = pd.Series(np.arange(len(campaign_ids)), index=pd.Index(campaign_ids, dtype=object))
-    rows["_campaign"] = rows["campaign_id"].map(rank)
-    rows = rows.sort_values(["_campaign", "_order", "start", "_row"], kind="stable",
-                            na_position="last").reset_index(drop=True)
-    rows["channel"] = rows["campaign_id"].map(channel).to_numpy(dtype=object)
-    rows["segment"] = rows["campaign_id"].map(segment).to_numpy(dtype=object)
-    rows["campaign"] = rows["campaign_id"].map(names).to_numpy(dtype=object)
-    rows["book"], rows["plan_id"], rows["team"] = book.name, plan.plan_id, plan.team
-    for end in ("start", "end"):
-        days = rows[end].to_numpy(dtype="datetime64[D]")
+    deliverable = _objects(tasks, "Deliverable")
+    milestone = pd.notna(deliverable) | tasks["Approver"].notna().to_numpy()
+    milestones = tasks[milestone]
+    finish = planned_finish[milestone]
+    status = _objects(milestones, "Status")
+    done = np.nan_to_num(milestones["% Complete"].to_numpy(dtype=float)) >= 1.0
+    late = ((finish < np.datetime64(as_of, "D")) & ~done
+            & np.array([s not in CLOSED_TASK_STATUSES for s in status.tolist()], dtype=bool))
+    counts = [len(campaign_ids), len(activity_ids), len(milestones)]
+    blank = [np.full(count, None, dtype=object) for count in counts]
+
+    campaign_of_row = np.concatenate([np.arange(counts[0]), activity_campaign,
+                                      task_campaign[milestone]])
+    start = np.concatenate([_filled(_days(campaigns["Start"]), campaign_start),
+                            _filled(_days(activities["Start"]), activity_start), finish])
+    end = np.concatenate([_filled(_days(campaigns["End"]), campaign_finish),
+                          _filled(_days(activities["End"]), activity_finish), finish])
+    sheet_row = np.concatenate([campaigns["_row"].to_numpy(dtype=np.int64),
+                                activities["_row"].to_numpy(dtype=np.int64),
+                                milestones["_row"].to_numpy(dtype=np.int64)])
+    undated = np.iinfo(np.int64).max                        # a blank start sorts last
+    order = np.lexsort((sheet_row, np.where(np.isnat(start), undated, start.astype(np.int64)),
+                        np.repeat(np.arange(3), counts), campaign_of_row))
+    start, end, campaign_of_row = start[order], end[order], campaign_of_row[order]
+
+    def text(parts: list[np.ndarray]) -> np.ndarray | pd.Series:
+        """The campaigns', activities' and milestones' values in row order; typed as pandas
+        typed the three tables joined: text when each holds some text, else object."""
+        values = np.concatenate(parts)[order]
+        if all(any(isinstance(v, str) for v in part.tolist()) for part in parts):
+            return values
+        return pd.Series(values, dtype=object)
+
+    def of_campaign(column: str) -> np.ndarray:
+        return _objects(campaigns, column)[campaign_of_row]
+
+    weeks = {}
+    for name, days in (("start_week", start), ("end_week", end)):
         years, numbers = fiscal_weeks(week_starts(days), plan.fy_start_month)
-        rows[f"{end}_week"] = [None if blank else week_label(y, n) for blank, y, n in zip(
+        weeks[name] = [None if undated_day else week_label(y, n) for undated_day, y, n in zip(
             np.isnat(days).tolist(), years.tolist(), numbers.tolist(), strict=True)]
-    rows["late"] = rows["late"].astype(bool)
-    return rows[[*ROW_COLUMNS, "campaign"]]
+    return pd.DataFrame({
+        "book": book.name, "plan_id": plan.plan_id, "team": plan.team,
+        "kind": pd.array(np.repeat(np.array(KINDS, dtype=object), counts)[order], dtype="str"),
+        "campaign_id": text([campaign_ids, _objects(activities, "Campaign ID"),
+                             campaign_ids[task_campaign[milestone]]]),
+        "activity_id": text([blank[0], activity_ids, _objects(milestones, "Activity ID")]),
+        "task_id": text([blank[0], blank[1], _objects(milestones, "Task ID")]),
+        "name": text([_objects(campaigns, "Campaign"), _objects(activities, "Activity"),
+                      np.where(pd.notna(deliverable), deliverable,
+                               _objects(tasks, "Task"))[milestone]]),
+        "channel": of_campaign("Channel"), "segment": of_campaign("Segment"),
+        "owner": text([_objects(campaigns, "Owner"), _objects(activities, "Owner"),
+                       _objects(milestones, "Assignee")]),
+        "status": text([_objects(campaigns, "Status"), blank[1], status]),
+        "start": start, "end": end,
+        "late": np.concatenate([np.zeros(counts[0] + counts[1], dtype=bool), late])[order],
+        **weeks, "campaign": of_campaign("Campaign")})
 
 
 # --- iCalendar (RFC 5545) ---------------------------------------------------------------------

@@ -48,7 +48,7 @@ import pandas as pd
 
 from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
 from .findings import Finding
-from .keys import id_key_array
+from .keys import id_keys
 from .model import Book, Context
 from .money import decimal_of, format_money, multiply_cents
 from .plan import PlanSettings
@@ -121,7 +121,7 @@ def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarr
             "counted": counted_open(books[index], stage),
             "book": np.full(count, index, dtype=np.int64),
             "rep_name": rows["Rep"].to_numpy(dtype=object),
-            "stage": rows["Stage"].to_numpy(dtype=object),
+            "stage": stage,
             "amount": rows["Amount"].to_numpy(dtype=np.int64),
             "close": rows["Close Date"].to_numpy().astype("datetime64[D]"),
             "probability": rows["Probability"].to_numpy(dtype=float),
@@ -162,7 +162,9 @@ def _quota_rows(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.
 
 def _probabilities(stage: np.ndarray, probability: np.ndarray) -> np.ndarray:
     """The Probability column, else the stage's default (SPEC §3)."""
-    defaults = pd.Series(stage, dtype=object).map(OPPORTUNITY_STAGES).to_numpy(dtype=float)
+    codes, stages = pd.factorize(stage)
+    defaults = np.array([OPPORTUNITY_STAGES.get(s, np.nan) for s in stages.tolist()] + [np.nan],
+                        dtype=float)[codes]
     return np.where(np.isnan(probability), defaults, probability)
 
 
@@ -177,10 +179,21 @@ def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
 def _weighted_sums(index: np.ndarray, amount: np.ndarray, probability: np.ndarray,
                    is_open: np.ndarray, size: int) -> np.ndarray:
     """Σ Amount × Probability per rep, summed exactly (each probability as typed) and rounded
-    to cents half away from zero once, at the rep's figure (SPEC §7) — never per deal."""
+    to cents half away from zero once, at the rep's figure (SPEC §7) — never per deal. The
+    amounts of a rep's deals with one probability are added first (integers, exact), so the
+    Decimal work is per rep and probability, not per deal."""
+    counted = np.flatnonzero(is_open & (index >= 0))
+    if not len(counted):
+        return np.zeros(size, dtype=np.int64)
+    reps, chances = index[counted], probability[counted]
+    order = np.lexsort((chances, reps))
+    reps, chances = reps[order], chances[order]
+    starts = np.flatnonzero(np.r_[True, (reps[1:] != reps[:-1]) | (chances[1:] != chances[:-1])])
+    totals = np.add.reduceat(amount[counted][order].astype(np.int64), starts)
     sums = [Decimal(0)] * size
-    for position in np.flatnonzero(is_open & (index >= 0)):
-        sums[index[position]] += Decimal(int(amount[position])) * decimal_of(probability[position])
+    for rep, chance, total in zip(reps[starts].tolist(), chances[starts].tolist(),
+                                  totals.tolist(), strict=True):
+        sums[rep] += Decimal(total) * decimal_of(chance)
     return np.array([int(s.quantize(Decimal(1), rounding=ROUND_HALF_UP)) for s in sums],
                     dtype=np.int64)
 
@@ -201,6 +214,12 @@ def coverage_figures(quota: np.ndarray, has_quota: np.ndarray, won: np.ndarray,
             "quota_met": has_quota & (remaining <= 0)}
 
 
+def book_coverage(book: Book, as_of: dt.date, target: float | None = None) -> CoverageReport:
+    """`coverage` of one book, computed once per book state (the check and the consolidation
+    roll-up both ask for it)."""
+    return book.memo(("coverage", as_of, target), lambda: coverage([book], as_of, target))
+
+
 def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> CoverageReport:
     """Coverage per rep and for the team, for the fiscal quarter containing `as_of` (SPEC §7)."""
     books = [b for b in books if b.readable]
@@ -210,28 +229,26 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     label = quarters[0].label if quarters else quarter_label(*fiscal_quarter(as_of))
     deals = _deals(books, quarters)
     quotas = _quota_rows(books, quarters)
-    deal_rep, quota_rep = id_key_array(deals["rep_name"]), id_key_array(quotas["rep_name"])
-
     close, stage, amount = deals["close"], deals["stage"], deals["amount"]
     inside = (close >= deals["first"]) & (close <= deals["last"])
     is_open = inside & deals["counted"]
     is_won = inside & (stage == "Closed Won")
 
     # Reps in first-seen order: books in order, a book's Quotas before its Opportunities.
-    seen = is_open | is_won
-    candidate_key = np.concatenate([quota_rep, deal_rep[seen]])
-    candidate_name = np.concatenate([quotas["rep_name"], deals["rep_name"][seen]])
-    order = np.lexsort((np.r_[np.zeros(len(quota_rep)), np.ones(int(seen.sum()))],
+    quota_rep, deal_rep = _rep_codes(quotas["rep_name"], deals["rep_name"])
+    seen = np.flatnonzero(is_open | is_won)
+    order = np.lexsort((np.r_[np.zeros(len(quota_rep)), np.ones(len(seen))],
                         np.concatenate([quotas["book"], deals["book"][seen]])))
-    _, firsts = np.unique(candidate_key[order].astype(str), return_index=True)
-    chosen = order[np.sort(firsts)]
-    keys = candidate_key[chosen]
-    names = np.array([str(n).strip() for n in candidate_name[chosen]], dtype=object)
-    lookup = pd.Index(keys.astype(str))
-    deal_index = lookup.get_indexer(deal_rep.astype(str))
-    quota_index = lookup.get_indexer(quota_rep.astype(str))
+    candidates = np.concatenate([quota_rep, deal_rep[seen]])[order]
+    _, firsts = np.unique(candidates, return_index=True)
+    chosen = np.sort(firsts)
+    rep_of_code = np.full(len(quota_rep) + len(deal_rep) + 1, -1, dtype=np.int64)
+    rep_of_code[candidates[chosen]] = np.arange(len(chosen))
+    names = [str(name).strip() for name in np.concatenate(
+        [quotas["rep_name"], deals["rep_name"][seen]])[order][chosen].tolist()]
+    deal_index, quota_index = rep_of_code[deal_rep], rep_of_code[quota_rep]
 
-    size = len(keys)
+    size = len(names)
     open_ = _sum_by(deal_index, np.where(is_open, amount, 0), size)
     won = _sum_by(deal_index, np.where(is_won, amount, 0), size)
     weighted_sum = _weighted_sums(deal_index, amount, _probabilities(stage, deals["probability"]),
@@ -245,7 +262,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     remaining = figures["remaining_quota"]
 
     reps = pd.DataFrame({
-        "rep": names, "quota": _masked(quota, has_quota), "won": won,
+        "rep": np.array(names, dtype=object), "quota": _masked(quota, has_quota), "won": won,
         "remaining_quota": _masked(remaining, has_quota), "open": open_,
         "weighted": weighted_sum, "coverage": figures["coverage"],
         "gap": _masked(figures["gap"], has_quota), "below_target": figures["below_target"],
@@ -259,7 +276,7 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
         "open": team_open,
         "remaining_quota": team_remaining,
         "coverage": team_open / team_remaining if team_remaining > 0 else None,
-        "reps_below_target": int(reps["below_target"].sum()),
+        "reps_below_target": int(figures["below_target"].sum()),
         "marketing_sourced": int(marketing.sum()),
         "sales_sourced": team_open - int(marketing.sum()),
     }
@@ -271,9 +288,20 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     report = CoverageReport(
         as_of=as_of, quarter=label, target=target, reps=reps, team=team, win_rate=win_rate,
         implied_multiple=(1 / win_rate if win_rate else None))
-    report.findings = _coverage_findings(report, books, quarters, quotas, quota_index, deals,
-                                         deal_index, is_open)
+    rep_figures = {"rep": names, "quota": quota, "has_quota": has_quota, "open": open_,
+                   **figures}
+    report.findings = _coverage_findings(report, rep_figures, books, quarters, quotas,
+                                         quota_index, deals, deal_index, is_open)
     return report
+
+
+def _rep_codes(*names: np.ndarray) -> list[np.ndarray]:
+    """Rep names → one integer code per rep key (names match trimmed, ignoring case), for each
+    array given. Each distinct spelling is keyed once, so a large table costs one hash pass."""
+    spellings, distinct = pd.factorize(np.concatenate(names))
+    keys, _ = pd.factorize(np.array(id_keys(distinct), dtype=object))
+    keys = np.append(keys, len(distinct))           # a blank name (spelling −1): a code of its own
+    return np.split(keys[spellings], np.cumsum([len(n) for n in names])[:-1])
 
 
 def _masked(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:
@@ -290,41 +318,40 @@ def _first_position(index: np.ndarray, size: int) -> np.ndarray:
     return first
 
 
-def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list[BookQuarter],
-                       quotas: dict[str, np.ndarray], quota_index: np.ndarray,
-                       deals: dict[str, np.ndarray], deal_index: np.ndarray,
-                       is_open: np.ndarray) -> list[Finding]:
-    """Findings for the few reps that need one (a loop over those reps, not over deals)."""
+def _coverage_findings(report: CoverageReport, reps: dict[str, Any], books: list[Book],
+                       quarters: list[BookQuarter], quotas: dict[str, np.ndarray],
+                       quota_index: np.ndarray, deals: dict[str, np.ndarray],
+                       deal_index: np.ndarray, is_open: np.ndarray) -> list[Finding]:
+    """Findings for the few reps that need one (a loop over those reps, not over deals);
+    `reps`: the per-rep figures as plain arrays (`rep` names, `coverage_figures` and more)."""
     findings: list[Finding] = []
-    target, reps = report.target, report.reps
-    size = len(reps)
+    target, size = report.target, len(reps["rep"])
     first_quota = _first_position(quota_index, size)
     first_open = _first_position(np.where(is_open, deal_index, -1), size)
-    rows = reps.to_dict("records")
-    for rep in np.flatnonzero(reps["below_target"].to_numpy()):
-        row, at = rows[rep], first_quota[rep]
+    for rep in np.flatnonzero(reps["below_target"]).tolist():
+        name, at, ratio = reps["rep"][rep], first_quota[rep], float(reps["coverage"][rep])
         book_index = int(quotas["book"][at])
         quarter = quarters[book_index].label
         findings.append(books[book_index].finding(
             "coverage-below-target",
-            f"{row['rep']} has {format_money(row['open'])} open pipeline for {quarter} against "
-            f"{format_money(row['remaining_quota'])} remaining quota: coverage "
-            f"{row['coverage']:.2f}× is below the {target:g}× target; {format_money(row['gap'])} "
+            f"{name} has {format_money(reps['open'][rep])} open pipeline for {quarter} against "
+            f"{format_money(reps['remaining_quota'][rep])} remaining quota: coverage "
+            f"{ratio:.2f}× is below the {target:g}× target; {format_money(reps['gap'][rep])} "
             f"more pipeline closing in the quarter is needed",
             sheet="Quotas", column="Quota", row=int(quotas["row"][at]),
-            value=round(float(row["coverage"]), 4)))
-    missing = (reps["open"].to_numpy() > 0) & reps["quota"].isna().to_numpy()
-    for rep in np.flatnonzero(missing):
-        row, at = rows[rep], first_open[rep]
+            value=round(ratio, 4)))
+    missing = (reps["open"] > 0) & ~reps["has_quota"]
+    for rep in np.flatnonzero(missing).tolist():
+        name, at = reps["rep"][rep], first_open[rep]
         book_index = int(deals["book"][at])
         quarter = quarters[book_index].label
         findings.append(books[book_index].finding(
             "quota-missing",
-            f"{row['rep']} has {format_money(row['open'])} open pipeline closing in {quarter} but no "
-            f"quota for that quarter; add a Quotas row ({row['rep']}, {quarter})",
-            sheet="Opportunities", column="Rep", row=int(deals["row"][at]), value=row["rep"]))
+            f"{name} has {format_money(reps['open'][rep])} open pipeline closing in {quarter} but "
+            f"no quota for that quarter; add a Quotas row ({name}, {quarter})",
+            sheet="Opportunities", column="Rep", row=int(deals["row"][at]), value=name))
     groups, counts = np.unique(quota_index, return_counts=True)
-    for rep in groups[counts > 1]:          # only with several books: one quota row per book
+    for rep in groups[counts > 1].tolist():   # only with several books: one quota row per book
         mine = np.flatnonzero(quota_index == rep)
         if len(set(quotas["quota"][mine].tolist())) < 2:
             continue
@@ -333,7 +360,7 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
         for p in mine[1:]:
             findings.append(books[int(quotas["book"][p])].finding(
                 "quota-conflict",
-                f"{rows[rep]['rep']} has different quotas for the current quarter in different "
+                f"{reps['rep'][rep]} has different quotas for the current quarter in different "
                 f"workbooks ({values}); the largest is used — make them agree",
                 sheet="Quotas", column="Quota", row=int(quotas["row"][p])))
     return findings
@@ -341,5 +368,4 @@ def _coverage_findings(report: CoverageReport, books: list[Book], quarters: list
 
 def check_pipeline(book: Book, context: Context) -> list[Finding]:
     """Per-book coverage findings for `analyze_book` (SPEC §7)."""
-    return coverage([book], context.as_of, context.coverage_target).findings
-
+    return list(book_coverage(book, context.as_of, context.coverage_target).findings)

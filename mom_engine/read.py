@@ -290,19 +290,23 @@ class SheetReader:
             columns[header_text] = cells(position, None)
         columns["_row"] = numbers
         columns["_rejected"] = rejected
-        table.frame = pd.DataFrame(columns, copy=False)   # the arrays are the frame's own
+        table.frame = pd.DataFrame(columns)
         return table
 
     def data_cells(self, rows: list[list[Any]], header: int
                    ) -> tuple[np.ndarray, Callable[[int, Any], list[Any]]]:
         """The Excel row numbers of the rows below the header that are not blank, and a function
         giving one column's cells in those rows (`missing` where a short row ends first)."""
-        data_rows = [(index + 1, rows[index]) for index in range(header + 1, len(rows))
-                     if not _blank_row(rows[index])]
-        numbers = np.fromiter((n for n, _ in data_rows), dtype=np.int64, count=len(data_rows))
+        kept = [index for index in range(header + 1, len(rows)) if not _blank_row(rows[index])]
+        numbers = np.array(kept, dtype=np.int64) + 1
+        body = [rows[index] for index in kept]
+        # calamine's rows are all as wide: one transposition (up to the shortest row, if not)
+        columns = list(zip(*body, strict=False))
 
         def cells(position: int, missing: Any) -> list[Any]:
-            return [row[position] if position < len(row) else missing for _, row in data_rows]
+            if position < len(columns):
+                return list(columns[position])
+            return [row[position] if position < len(row) else missing for row in body]
         return numbers, cells
 
     def map_columns(self, header: list[Any], row_number: int, table: Table) -> dict[str, int]:
@@ -529,9 +533,7 @@ def _typed(values: list[Any], column: Column) -> Any:
         return np.array([np.nan if v is None else v for v in values], dtype=float)
     if kind is Kind.YESNO:
         return np.array([bool(v) for v in values], dtype=bool)
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return _text_array(array)
+    return _text_array(values)
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -553,12 +555,14 @@ def _date_array(values: list[Any]) -> np.ndarray:
 _STR_DTYPE = pd.Series(["x"]).dtype   # the `str` dtype pandas infers for text columns
 
 
-def _text_array(array: np.ndarray) -> Any:
+def _text_array(values: list[Any]) -> Any:
     """A text column as pandas' `str` array built straight from Arrow — what DataFrame
     construction would infer from the object array (when it holds a str and nothing but str
     and blanks), without the per-column inference (a speed-up, SPEC §15). Anything else is left
     as the object array for pandas to type as before."""
-    if not any(v.__class__ is str for v in array):
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    if str not in set(map(type, values)):
         return array
     try:
         arrow = pa.array(array, type=pa.large_string(), from_pandas=True)

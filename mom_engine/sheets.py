@@ -6,6 +6,7 @@ formats) and the docs. Adding a column is a one-line change here.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -85,7 +86,13 @@ _NAME_JUNK = re.compile(r"[\s_\-]+")
 
 def normalise_name(name: object) -> str:
     """`Activity ID` = `activity_id` = `ACTIVITY-ID` (SPEC §3 "Name matching")."""
-    return _NAME_JUNK.sub("", str(name)).casefold()
+    return _normalised(str(name))
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalised(text: str) -> str:
+    """(cached: every book's headers, sheet names and stages are the same few hundred names)"""
+    return _NAME_JUNK.sub("", text).casefold()
 
 
 T, ID, MONEY, NUM, DATE, MONTH, PCT, ENUM, YESNO, CUR, QTR, LIST = (

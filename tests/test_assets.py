@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
-from mom_engine.assets import check_assets, find_duplicate_assets, search_assets
+from mom_engine.assets import check_assets, find_duplicate_assets, query_words, search_assets
 from mom_engine.analyze import DOMAIN_CHECKS
 
 from .conftest import located
@@ -63,6 +64,36 @@ def test_search_filters_are_exact_and_case_insensitive(make_book, analyze):
     assert list(search_assets(frame, "nothing-like-this")["Asset ID"]) == []
     # No words and no filters: every accepted asset, by ID.
     assert list(search_assets(frame)["Asset ID"]) == ["AS0", "AS1", "AS2", "AS3", "AS4", "AS6"]
+
+
+WORDY = [  # (Asset ID, Asset, Tags): whole words in ASCII and other scripts, punctuation, lines
+    ("W01", "Launch deck", "cloud"), ("W02", "pre-launch plan", None), ("W03", "launch_deck", ""),
+    ("W04", "relaunch", "launch2, 2launch"), ("W05", "LAUNCH!", "x\nlaunch"),
+    ("W06", "Kelvin \u212a scale", None), ("W07", "\u017fale banner", "ſale"),
+    ("W08", "Café launch", "naïve-launch"), ("W09", "sale", "don't stop"),
+    ("W10", "launch's deck", "dont"), ("W11", None, "Cloud-Launch"), ("W12", "CAFÉ", "k"),
+]
+
+
+def test_search_finds_whole_words_ignoring_case_whatever_the_text_holds():
+    """A word matches where no letter, digit or _ stands right before or after it, in any case:
+    the search agrees with that rule written as one regex per row, on ASCII and other text."""
+    frame = pd.DataFrame(WORDY, columns=["Asset ID", "Asset", "Tags"]).astype("str")
+    found = search_assets(frame, "launch")
+    assert list(zip(found["Asset ID"], found["matches"], strict=True)) == [
+        ("W01", 1), ("W02", 1), ("W05", 1), ("W08", 1), ("W10", 1), ("W11", 1)]
+    for words in ("launch", "k", "sale", "ſale", "pre-launch", "don't", "café", "deck cloud",
+                  "launch deck cloud k", "x", "2launch", "kelvin"):
+        expected = []
+        for asset_id, asset, tags in WORDY:
+            text = f"{asset or ''} \n {tags or ''}"
+            count = sum(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text, re.IGNORECASE)
+                        is not None for w in query_words(words))
+            if count:
+                expected.append((asset_id, count))
+        expected.sort(key=lambda pair: (-pair[1], pair[0]))
+        found = search_assets(frame, words)
+        assert list(zip(found["Asset ID"], found["matches"], strict=True)) == expected, words
 
 
 def test_duplicates_across_teams():

@@ -65,8 +65,8 @@ def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) ->
 def roll_up_coverage_parts(book: Book, result: BookResult, options: Options) -> None:
     """Pipeline (SPEC §7): this book's per-rep quota, won, open and weighted for its fiscal
     quarter containing the as-of date; the merge adds reps up across books."""
-    from ..pipeline import coverage
-    report = coverage([book], options.as_of, options.coverage_target)
+    from ..pipeline import book_coverage
+    report = book_coverage(book, options.as_of, options.coverage_target)
     reps = report.reps[["rep", "quota", "won", "open", "weighted"]].copy()
     reps.insert(1, "quarter", report.quarter)
     result.tables["coverage_parts"] = reps
