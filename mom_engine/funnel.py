@@ -161,23 +161,34 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     campaign_table = _stage_table(
         [keys[k] for k in order],
         [NO_CAMPAIGN if keys[k] == "" else names.get(keys[k], "") for k in order],
-        counts[order], stages, reached_sums[order],
-        [_medians(days[group == k]) for k in order])   # a loop over campaigns, not leads
+        counts[order], stages, reached_sums[order], _group_medians(group, len(keys), days)[order])
     plan_table = _stage_table([""], ["(plan)"], np.array([len(leads)]), stages,
-                              reached.sum(axis=0).astype(int)[np.newaxis], [_medians(days)])
+                              reached.sum(axis=0).astype(int)[np.newaxis],
+                              _group_medians(np.zeros(len(leads), dtype=np.int64), 1, days))
     return FunnelReport(as_of=as_of, stages=stages, campaigns=campaign_table, plan=plan_table,
                         book=book)
 
 
-def _medians(days: np.ndarray) -> list[float]:
-    """Median of each stage column, ignoring blanks (NaN when the column has none)."""
-    filled = ~np.isnan(days)
-    return [float(np.median(days[filled[:, i], i])) if filled[:, i].any() else np.nan
-            for i in range(days.shape[1])]
+def _group_medians(groups: np.ndarray, count: int, days: np.ndarray) -> np.ndarray:
+    """(groups × stages) median of each stage column per group, ignoring blanks (NaN when a
+    group has none): one sort per stage, the middle value(s) of each group's run — the same
+    number np.median gives (the mean of the two middle values when the count is even)."""
+    medians = np.full((count, days.shape[1]), np.nan)
+    for stage in range(days.shape[1]):
+        filled = ~np.isnan(days[:, stage])
+        group, value = groups[filled], days[filled, stage]
+        order = np.lexsort((value, group))
+        group, value = group[order], value[order]
+        sizes = np.bincount(group, minlength=count)
+        starts = np.cumsum(sizes) - sizes
+        has = sizes > 0
+        low, high = (starts + (sizes - 1) // 2)[has], (starts + sizes // 2)[has]
+        medians[has, stage] = (value[low] + value[high]) / 2
+    return medians
 
 
 def _stage_table(keys: list[str], names: list[str], leads: np.ndarray, stages: tuple[str, ...],
-                 reached: np.ndarray, medians: list[list[float]]) -> pd.DataFrame:
+                 reached: np.ndarray, medians: np.ndarray) -> pd.DataFrame:
     """One row per group and stage: leads, reached, conversion from the stage before (the
     first stage: from leads; blank after 0), median days. Built once from its columns."""
     if not len(keys) or not stages:
@@ -193,7 +204,7 @@ def _stage_table(keys: list[str], names: list[str], leads: np.ndarray, stages: t
         "stage": np.tile(np.array(stages, dtype=object), len(keys)),
         "reached": reached.astype(np.int64).ravel(),
         "conversion": conversion.ravel(),
-        "median_days": np.array(medians, dtype=float).ravel(),
+        "median_days": medians.ravel(),
     })
 
 

@@ -18,6 +18,7 @@ pure functions of the normalised tables.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,15 +62,16 @@ def reject_duplicate_ids(book: Book, table: Table) -> list[Finding]:
     rows = frame["_row"].to_numpy()
     keys = (id_keys(frame[key_columns[0]]) if len(key_columns) == 1
             else _row_keys(frame, key_columns))
-    # rows that count (a key, not rejected); the first of each key is its use, later ones repeat it
-    codes = pd.factorize(pd.Series(keys, dtype=object))[0]
-    counted = np.flatnonzero((codes >= 0) & ~rejected)
-    first_of = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
-    used, earliest = np.unique(codes[counted], return_index=True)
-    first_of[used] = counted[earliest]
-    repeats = counted[first_of[codes[counted]] != counted]
-    duplicates = [(int(position), int(rows[first_of[codes[position]]]))   # (position, first row)
-                  for position in repeats]
+    # rows that count (a key, not rejected); the first of each key is its use, later ones
+    # repeat it (a dict: cheaper than array grouping on the tables of a book, fine at 10,000)
+    first_of: dict[Any, int] = {}
+    duplicates: list[tuple[int, int]] = []          # (position, row of the first use)
+    for position, (key, left_out) in enumerate(zip(keys, rejected.tolist(), strict=True)):
+        if key is None or left_out:
+            continue
+        first = first_of.setdefault(key, position)
+        if first != position:
+            duplicates.append((position, int(rows[first])))
     label = " + ".join(key_columns)
     findings = []
     for position, first in duplicates:

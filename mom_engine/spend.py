@@ -40,6 +40,7 @@ from __future__ import annotations
 import calendar as calendar_module
 import dataclasses
 import datetime as dt
+import itertools
 from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -62,9 +63,10 @@ LEDGER_FIGURES = ("budgeted", "planned", "committed", "spent")
 # --- small helpers -------------------------------------------------------------------------
 
 def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
-    """Folded keys → positions (−1 when unknown or blank)."""
-    get = lookup.get
-    return np.fromiter((get(k, -1) if k is not None else -1 for k in keys), dtype=np.int64,
+    """Folded keys → positions (−1 when unknown or blank; `lookup` holds no blank key, as
+    `first_positions` makes it)."""
+    known: dict[Any, int] = lookup
+    return np.fromiter(map(known.get, keys, itertools.repeat(-1)), dtype=np.int64,
                        count=len(keys))
 
 
@@ -98,10 +100,10 @@ class SpendData:
 
 def first_positions(keys: Any) -> dict[str, int]:
     """Folded keys → the position of their first occurrence (blank keys left out)."""
-    lookup: dict[str, int] = {}
-    for position, key in enumerate(keys):
-        if key is not None:
-            lookup.setdefault(key, position)
+    keys = list(keys)
+    # in reverse, so that the earliest position of a key is the one left
+    lookup: dict[str, int] = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    lookup.pop(None, None)   # type: ignore[call-overload]
     return lookup
 
 
@@ -383,7 +385,7 @@ class SpendReport:
             else:
                 order = sorted(set(keys))
             index = {key: i for i, key in enumerate(order)}
-            codes = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+            codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
             return figures_frame(order, sum_by(codes, per_activity, len(order)))
         ledger = self.ledger
         moving = ledger.figures.any(axis=1)

@@ -152,6 +152,10 @@ def parse_money(raw: Any, column: Column | None = None) -> Parsed:
         if raw != raw or raw in (float("inf"), float("-inf")):
             return Parsed(None, "value-type", "not a finite amount")
         return Parsed(cents_of_float(float(raw)))
+    if isinstance(raw, Decimal):   # a cell formatted as Currency, as Excel's COM hands it over
+        if not raw.is_finite():
+            return Parsed(None, "value-type", "not a finite amount")
+        return Parsed(cents_of_decimal(raw))
     if isinstance(raw, str):
         if raw.strip() in ERROR_VALUES:
             return Parsed(None, "value-type", f"the cell shows the error {raw.strip()}")
@@ -170,7 +174,7 @@ def parse_number(raw: Any, column: Column | None = None) -> Parsed:
         return BLANK
     if isinstance(raw, bool):
         return Parsed(None, "value-type", "a yes/no value is not a number")
-    if isinstance(raw, (int, float)):
+    if isinstance(raw, (int, float)) or (isinstance(raw, Decimal) and raw.is_finite()):
         return Parsed(float(raw))
     if isinstance(raw, str):
         number = parse_money_text(raw)

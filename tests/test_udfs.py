@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import types
+from decimal import Decimal
 
 import pytest
 
@@ -259,6 +260,28 @@ def test_spend_by_campaign_and_month_with_the_plan_range(excel_udfs):
     # February: budget 1200.50 / planned 1010, invoices 300 + 220 + 99.99
     assert by_month[1:] == [["2027-01", 6000.0, 900.0, 830.0, 0.0, 5170.0, 5100.0],
                             ["2027-02", 1200.5, 1010.0, 0.0, 619.99, 580.51, 190.5]]
+
+
+def test_currency_formatted_cells_are_amounts(excel_udfs):
+    """A cell formatted as Currency reaches the UDF as decimal.Decimal (COM's VT_CY, four
+    decimals): it is an amount like any number, to the cent."""
+    module, _ = excel_udfs
+    budget = tuple(row if index == 0 else
+                   (*row[:2], *(Decimal(str(v)) if isinstance(v, float) else v for v in row[2:]))
+                   for index, row in enumerate(BUDGET))
+    assert budget[1][2] == Decimal("1000.0")
+    pos = tuple(row if index == 0 else (*row[:3], Decimal(str(row[3])), *row[4:])
+                for index, row in enumerate(POS))
+    assert call_udf(module.MOM_SPEND, ACTIVITIES, budget, pos, INVOICES, MISSING, RATES,
+                    "activity", MISSING) == [
+        ["Activity ID", "Budgeted", "Planned", "Committed", "Spent", "Remaining", "Unplanned"],
+        ["A1", 2200.5, 1900.0, 830.0, 520.0, 850.5, 300.5],
+        ["A2", 5000.0, 10.0, 0.0, 99.99, 4900.01, 4990.0],
+    ]
+    one = ((("Activity ID", "Month", "Budgeted"), ("A1", dt.datetime(2027, 1, 1),
+                                                    Decimal("1234.5650"))),)
+    assert call_udf(module.MOM_SPEND, ACTIVITIES, *one, *([MISSING] * 3), RATES, "activity",
+                    MISSING)[1][1] == 1234.57
 
 
 def test_spend_problems_come_back_as_text(excel_udfs):

@@ -19,8 +19,8 @@ an array or an expression): a tuple of row tuples (one cell: the bare value; a o
 flat tuple); str for text ("" from a formula that shows nothing), float for numbers and for dates
 computed by expressions (TODAY()), bool, None for a blank cell, a `pywintypes` datetime (a
 datetime subclass with a time zone, `_TimeType` here) for a date cell, the COM error code (an int,
-`NA_ERROR` …) for an error cell — and, not modelled by the tests, `decimal.Decimal` for a cell
-formatted as Currency (VT_CY; the reader takes it as no amount today, through either converter).
+`NA_ERROR` …) for an error cell, and `decimal.Decimal` for a cell formatted as Currency (VT_CY,
+read as the amount it is: `test_udfs.test_currency_formatted_cells_are_amounts`).
 With `convert="raw"` (how the UDFs declare their tables) `conversion.read` hands that value on
 untouched.
 """
