@@ -50,6 +50,17 @@ def test_bulk_paths_read_exactly_like_the_cell_by_cell_reader(sheet, data):
     pd.testing.assert_frame_equal(fast.table(sheet).frame, slow.table(sheet).frame)
 
 
+def test_amounts_beyond_ten_trillion_are_a_finding_in_ranges_as_in_files():
+    """The bulk path keeps the reader's bound: a clean column of floats with one amount past
+    ±10,000,000,000,000 gives the same value-range finding (and the default 0) cell by cell."""
+    rows = [HEADERS["Budget"], ("A1", dt.datetime(2027, 1, 1), 2e13, 5.0),
+            ("A1", dt.datetime(2027, 2, 1), 100.0, 5.0)]
+    for fast in (True, False):
+        book = book_from_tables({"Budget": rows}, check=False, fast=fast)
+        assert located(book.findings) == [("Budget", "C2", "value-range")]
+        assert book.table("Budget").frame["Budgeted"].tolist() == [0, 10000]
+
+
 def test_references_into_sheets_not_handed_in_are_not_checked():
     activities = [("Activity ID", "Campaign ID", "Activity", "GL Account"),
                   ("A1", "C-unknown", "Booth", "610200"), ("A1", "C1", "Dup", "610200")]
