@@ -279,7 +279,7 @@ class SheetReader:
         for column in sheet.columns:
             position = positions.get(column.name)
             if position is None:
-                columns[column.name] = _typed([column.default] * len(numbers), column)
+                columns[column.name] = _typed_default(column, len(numbers))
                 continue
             raw = raws[position]
             if position in special:
@@ -376,8 +376,9 @@ class SheetReader:
         return raw
 
     def parse_column(self, column: Column, raw: list[Any], numbers: np.ndarray,
-                     rejected: np.ndarray, letter: str) -> list[Any]:
-        """Parse a column's raw cells; findings for the odd ones; reject rows it makes unusable."""
+                     rejected: np.ndarray, letter: str) -> list[Any] | np.ndarray:
+        """Parse a column's raw cells; findings for the odd ones; reject rows it makes unusable
+        (a reader may hand back a date column already typed: see `_typed`)."""
         cache: dict[tuple[type, Any], Parsed] = {}
         values: list[Any] = []
         append = values.append
@@ -524,8 +525,11 @@ def _json_raw(value: Any) -> Any:
     return value
 
 
-def _typed(values: list[Any], column: Column) -> Any:
-    """A parsed column as a numpy array of the type rollups expect."""
+def _typed(values: list[Any] | np.ndarray, column: Column) -> Any:
+    """A parsed column as a numpy array of the type rollups expect (a date, number or yes/no
+    column a reader has already typed, as it is)."""
+    if isinstance(values, np.ndarray):     # typed in bulk by the reader already
+        return values
     kind = column.kind
     if kind in (Kind.DATE, Kind.MONTH):
         return _date_array(values)
@@ -538,6 +542,13 @@ def _typed(values: list[Any], column: Column) -> Any:
     if kind is Kind.YESNO:
         return np.array([bool(v) for v in values], dtype=bool)
     return _text_array(values)
+
+
+def _typed_default(column: Column, count: int) -> Any:
+    """A column the sheet leaves out: its default in every row, typed once and repeated."""
+    if count == 0:
+        return _typed([], column)
+    return _typed([column.default], column).take(np.zeros(count, dtype=np.intp))
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
