@@ -269,15 +269,19 @@ class SheetReader:
         rejected = np.zeros(len(numbers), dtype=bool)
         if missing:
             rejected[:] = True
-        special = self.cells.specials(positions[c.name] for c in sheet.columns
-                                      if c.name in positions)
+        raws = {positions[c.name]: cells(positions[c.name], "") for c in sheet.columns
+                if c.name in positions}
+        # a formula without a cached value reads as blank: only columns with a blank cell
+        # need the sheet XML's word on which of their cells those are
+        special = self.cells.specials(position for position, raw in raws.items()
+                                      if any(map(is_blank, raw)))
         columns: dict[str, Any] = {}
         for column in sheet.columns:
             position = positions.get(column.name)
             if position is None:
                 columns[column.name] = _typed_default(column, len(numbers))
                 continue
-            raw = cells(position, "")
+            raw = raws[position]
             if position in special:
                 raw = self.apply_special(raw, numbers, position, column, special[position])
             if column.name in self.percent_columns:
@@ -290,7 +294,7 @@ class SheetReader:
             columns[header_text] = cells(position, None)
         columns["_row"] = numbers
         columns["_rejected"] = rejected
-        table.frame = pd.DataFrame(columns)
+        table.frame = pd.DataFrame(columns, copy=False)   # every array here is its own
         return table
 
     def data_cells(self, rows: list[list[Any]], header: int
