@@ -111,16 +111,19 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
         if sheet.name == "Leads":
             sheet = leads_sheet(book.plan.lead_stages)
         title, table = by_sheet.get(sheet.name, (sheet.name, None))
+        raw = None
         if fast and not isinstance(table, pd.DataFrame):
-            rows = _row_lists(table)     # cleaned column by column in TableReader, but for
-            rows[:HEADER_SEARCH_ROWS] = _cleaned_rows(rows_of(rows[:HEADER_SEARCH_ROWS]), clean)
+            raw = _row_lists(table)      # cleaned column by column in TableReader, but for
+            rows = [*_cleaned_rows(rows_of(raw[:HEADER_SEARCH_ROWS]), clean),   # the header
+                    *raw[HEADER_SEARCH_ROWS:]]
         else:
             rows = _cleaned_rows(rows_of(table), clean)
         if not rows:
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
         if fast:
-            book.tables[sheet.name] = TableReader(book, sheet, title, clean=clean).read(rows)
+            book.tables[sheet.name] = TableReader(book, sheet, title, clean=clean,
+                                                  raw=raw).read(rows)
         else:
             book.tables[sheet.name] = SheetReader(book, sheet, title).read(rows)
     if check:
@@ -144,13 +147,15 @@ class TableReader(SheetReader):
     anything else takes the cell-by-cell path. A UDF over 10,000 rows spends its time here."""
 
     def __init__(self, book: Book, sheet: Any, title: str, cells: SheetCells | None = None,
-                 clean: Clean | None = None) -> None:
+                 clean: Clean | None = None, raw: list[Any] | None = None) -> None:
         super().__init__(book, sheet, title, cells)
         self.clean = clean
+        self.raw = raw      # the rows as they came, when only the header rows were cleaned
 
     def data_cells(self, rows: list[list[Any]], header: int
                    ) -> tuple[np.ndarray, Callable[[int, Any], list[Any]]]:
-        body = rows[header + 1:]
+        # the data rows as they came (a column's cells are cleaned together in `_cells_of`)
+        body = (rows if self.raw is None else self.raw)[header + 1:]
         width = max(map(len, body), default=0)
         ragged = len(set(map(len, body))) > 1
         if ragged:

@@ -14,6 +14,7 @@ blank); yes/no bool; Lead Stages-style lists are tuples.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,7 +125,13 @@ class Table:
 
 
 def empty_frame(sheet: Sheet) -> pd.DataFrame:
-    """A frame with every declared column and no rows, typed as the reader types them."""
+    """A frame with every declared column and no rows, typed as the reader types them (a copy
+    of one made once per sheet: a book built from two UDF ranges has sixteen empty sheets)."""
+    return _empty_frame(sheet).copy()
+
+
+@functools.cache
+def _empty_frame(sheet: Sheet) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for column in sheet.columns:
         if column.kind in (Kind.DATE, Kind.MONTH):
