@@ -59,9 +59,13 @@ def reject_duplicate_ids(book: Book, table: Table) -> list[Finding]:
     if not key_columns or frame.empty:
         return []
     rejected = frame["_rejected"].to_numpy()
-    rows = frame["_row"].to_numpy()
     keys = (id_keys(frame[key_columns[0]]) if len(key_columns) == 1
             else _row_keys(frame, key_columns))
+    counted = [key for key, left_out in zip(keys, rejected.tolist(), strict=True)
+               if key is not None and not left_out]
+    if len(set(counted)) == len(counted):
+        return []                  # no key used twice (the usual case): one set, at C speed
+    rows = frame["_row"].to_numpy()
     # rows that count (a key, not rejected); the first of each key is its use, later ones
     # repeat it (a dict: cheaper than array grouping on the tables of a book, fine at 10,000)
     first_of: dict[Any, int] = {}
