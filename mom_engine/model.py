@@ -14,6 +14,7 @@ blank); yes/no bool; Lead Stages-style lists are tuples.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,10 @@ class Table:
     origin: str | None = None
     # Columns read from a stand-in header (`Original Source` for Campaign ID) → that header.
     fallbacks: dict[str, str] = field(default_factory=dict)
+    # (frame, its accepted rows), computed once: rollups ask for `rows` dozens of times a book.
+    # `reject` and `replace_column` forget it; assigning a new frame makes it stale by itself.
+    _accepted: tuple[pd.DataFrame, pd.DataFrame] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -80,8 +85,11 @@ class Table:
     @property
     def rows(self) -> pd.DataFrame:
         """Accepted rows only: what rollups use."""
-        rejected = self.frame["_rejected"].to_numpy()
-        return self.frame if not rejected.any() else self.frame[~rejected]
+        frame = self.frame
+        if self._accepted is None or self._accepted[0] is not frame:
+            rejected = frame["_rejected"].to_numpy()
+            self._accepted = (frame, frame if not rejected.any() else frame[~rejected])
+        return self._accepted[1]
 
     @property
     def rows_read(self) -> int:
@@ -89,7 +97,7 @@ class Table:
 
     @property
     def rows_rejected(self) -> int:
-        return int(self.frame["_rejected"].sum())
+        return len(self.frame) - len(self.rows)
 
     def cell(self, column: str | None, row: int | None) -> str | None:
         letter = self.letters.get(column) if column else None
@@ -103,14 +111,27 @@ class Table:
             values = self.frame["_rejected"].to_numpy(copy=True)
             values[positions] = True
             self.frame["_rejected"] = values
+            self._accepted = None
             if reason:
                 rows = self.frame["_row"].to_numpy()[positions]
                 for row in rows:
                     self.reasons.setdefault(int(row), reason)
 
 
+    def replace_column(self, column: str, values: Any) -> None:
+        """Put new values in one column of `frame` (the normalise stage's respelling)."""
+        self.frame[column] = values
+        self._accepted = None
+
+
 def empty_frame(sheet: Sheet) -> pd.DataFrame:
-    """A frame with every declared column and no rows, typed as the reader types them."""
+    """A frame with every declared column and no rows, typed as the reader types them (a copy
+    of one made once per sheet: a book built from two UDF ranges has sixteen empty sheets)."""
+    return _empty_frame(sheet).copy()
+
+
+@functools.cache
+def _empty_frame(sheet: Sheet) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for column in sheet.columns:
         if column.kind in (Kind.DATE, Kind.MONTH):

@@ -127,7 +127,7 @@ def resolve_references(book: Book, table: Table,
             position for position, value in enumerate(folded)
             if value is not None and value not in known
         ]
-        _respell(frame, column.name, folded, known)
+        _respell(table, column.name, folded, known)
         if not unknown_positions:
             continue
         left_out = set(_known_values(book, target_sheet, target_column, accepted_only=False)
@@ -154,15 +154,16 @@ def resolve_references(book: Book, table: Table,
     return findings
 
 
-def _respell(frame: pd.DataFrame, column: str, folded: list[str | None],
+def _respell(table: Table, column: str, folded: list[str | None],
              known: dict[str, str]) -> None:
     """A reference that matched ignoring case takes the spelling of the ID it names, so every
     later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
-    values = frame[column].to_numpy(dtype=object, na_value=None)
+    current = table.frame[column]
+    values = current.to_numpy(dtype=object, na_value=None)
     respelled = [known.get(key, value) if key is not None else value
                  for key, value in zip(folded, values, strict=True)]
     if respelled != list(values):
-        frame[column] = pd.array(respelled, dtype=frame[column].dtype)
+        table.replace_column(column, pd.array(respelled, dtype=current.dtype))
 
 
 def reject_invoices_without_target(book: Book) -> list[Finding]:

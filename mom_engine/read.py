@@ -269,15 +269,19 @@ class SheetReader:
         rejected = np.zeros(len(numbers), dtype=bool)
         if missing:
             rejected[:] = True
-        special = self.cells.specials(positions[c.name] for c in sheet.columns
-                                      if c.name in positions)
+        raws = {positions[c.name]: cells(positions[c.name], "") for c in sheet.columns
+                if c.name in positions}
+        # a formula without a cached value reads as blank: only columns with a blank cell
+        # need the sheet XML's word on which of their cells those are
+        special = self.cells.specials(position for position, raw in raws.items()
+                                      if any(map(is_blank, raw)))
         columns: dict[str, Any] = {}
         for column in sheet.columns:
             position = positions.get(column.name)
             if position is None:
-                columns[column.name] = _typed([column.default] * len(numbers), column)
+                columns[column.name] = _typed_default(column, len(numbers))
                 continue
-            raw = cells(position, "")
+            raw = raws[position]
             if position in special:
                 raw = self.apply_special(raw, numbers, position, column, special[position])
             if column.name in self.percent_columns:
@@ -290,7 +294,7 @@ class SheetReader:
             columns[header_text] = cells(position, None)
         columns["_row"] = numbers
         columns["_rejected"] = rejected
-        table.frame = pd.DataFrame(columns)
+        table.frame = pd.DataFrame(columns, copy=False)   # every array here is its own
         return table
 
     def data_cells(self, rows: list[list[Any]], header: int
@@ -372,8 +376,9 @@ class SheetReader:
         return raw
 
     def parse_column(self, column: Column, raw: list[Any], numbers: np.ndarray,
-                     rejected: np.ndarray, letter: str) -> list[Any]:
-        """Parse a column's raw cells; findings for the odd ones; reject rows it makes unusable."""
+                     rejected: np.ndarray, letter: str) -> list[Any] | np.ndarray:
+        """Parse a column's raw cells; findings for the odd ones; reject rows it makes unusable
+        (a reader may hand back a date column already typed: see `_typed`)."""
         cache: dict[tuple[type, Any], Parsed] = {}
         values: list[Any] = []
         append = values.append
@@ -520,8 +525,11 @@ def _json_raw(value: Any) -> Any:
     return value
 
 
-def _typed(values: list[Any], column: Column) -> Any:
-    """A parsed column as a numpy array of the type rollups expect."""
+def _typed(values: list[Any] | np.ndarray, column: Column) -> Any:
+    """A parsed column as a numpy array of the type rollups expect (a date, number or yes/no
+    column a reader has already typed, as it is)."""
+    if isinstance(values, np.ndarray):     # typed in bulk by the reader already
+        return values
     kind = column.kind
     if kind in (Kind.DATE, Kind.MONTH):
         return _date_array(values)
@@ -534,6 +542,13 @@ def _typed(values: list[Any], column: Column) -> Any:
     if kind is Kind.YESNO:
         return np.array([bool(v) for v in values], dtype=bool)
     return _text_array(values)
+
+
+def _typed_default(column: Column, count: int) -> Any:
+    """A column the sheet leaves out: its default in every row, typed once and repeated."""
+    if count == 0:
+        return _typed([], column)
+    return _typed([column.default], column).take(np.zeros(count, dtype=np.intp))
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

@@ -162,12 +162,15 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     campaign_rows = book.rows("Campaigns")
     campaign_lookup = dict(zip(id_keys(campaign_rows["Campaign ID"]),
                                campaign_rows["Campaign ID"], strict=True))
-    campaign_of = [campaign_lookup.get(key, raw) for key, raw in
-                   zip(id_keys(frame["Campaign ID"]), frame["Campaign ID"].to_numpy(dtype=object),
-                       strict=True)]
+    campaign_of = frame["Campaign ID"].to_numpy(dtype=object).tolist()
+    if campaign_lookup:
+        campaign_of = [campaign_lookup.get(key, raw) for key, raw in
+                       zip(id_keys(frame["Campaign ID"]), campaign_of, strict=True)]
+    if set(map(type, campaign_of)) != {str}:
+        campaign_of = [str(c) for c in campaign_of]
     activities = pd.DataFrame({
         "activity_id": frame["Activity ID"].astype(str).to_numpy(),
-        "campaign_id": np.array([str(c) for c in campaign_of], dtype=object),
+        "campaign_id": np.array(campaign_of, dtype=object),
         "gl_account": frame["GL Account"].astype(str).to_numpy(),
         "_row": frame["_row"].to_numpy(dtype=np.int64),
     })
@@ -207,10 +210,11 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     amount, priced = _priced(book, "PurchaseOrders", rows, rates, findings)
     position = activity_positions(rows["Activity ID"])
     known = position >= 0
+    po_keys = np.array(id_keys(rows["PO Number"]), dtype=object)[known]
     pos = pd.DataFrame({
         "activity": position[known],
         "po_number": rows["PO Number"].astype(str).to_numpy()[known],
-        "po_key": np.array(id_keys(rows["PO Number"]), dtype=object)[known],
+        "po_key": po_keys,
         "amount": np.where(priced, amount, 0)[known],
         "priced": priced[known],
         "status": status_on(rows, as_of)[known],
@@ -220,7 +224,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
 
     rows = dated_on_or_before(book.rows("Invoices"), "Invoice Date", as_of)
     amount, priced = _priced(book, "Invoices", rows, rates, findings)
-    po_lookup = first_positions(pos["po_key"])
+    po_lookup = first_positions(po_keys.tolist())
     po = positions_of(id_keys(rows["PO Number"]), po_lookup)
     own = activity_positions(rows["Activity ID"])
     if as_of is not None:

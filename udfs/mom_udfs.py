@@ -179,6 +179,8 @@ def _excel_out(values: list[Any]) -> list[Any]:
     yes/no and floats as they are; everything else — blanks (None, NaN), dates, numpy numbers —
     through the writer itself, once per distinct value."""
     kinds = set(map(type, values))
+    if kinds == {type(None)}:
+        return [_excel_written([None])[0]] * len(values)
     if kinds <= _PLAIN_OUT | {type(None)} and not (float in kinds and _has_nan(values, kinds)):
         if type(None) in kinds:                # only blanks to write: the usual case
             blank = _excel_written([None])[0]
@@ -216,10 +218,14 @@ def _cells(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[list[Any]]:
         elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":
             values = _dates(series)
         else:
-            values = series.to_numpy(dtype=object).tolist()
             missing = series.isna().to_numpy()
-            if missing.any():
-                values = [None if gone else v for v, gone in zip(values, missing, strict=True)]
+            if missing.all():                  # a column nobody filled in: blanks only
+                values = [None] * len(series)
+            else:
+                values = series.to_numpy(dtype=object).tolist()
+                if missing.any():
+                    values = [None if gone else v
+                              for v, gone in zip(values, missing, strict=True)]
             values = _excel_out(values)
         columns.append(values)
     header = _excel_out(list(frame.columns))
