@@ -598,16 +598,20 @@ def check_formulas(book: Book, context: Any = None) -> list[Finding]:
     from .spend import spend_per_activity
     engine = spend_per_activity(book)
     skip = _activities_the_formulas_may_miscount(book)
+    activities = rows["Activity ID"].to_numpy(dtype=object).tolist()
+    sheet_rows = rows["_row"].to_numpy(dtype=np.int64).tolist()
     findings: list[Finding] = []
     for name in present:
-        cached = pd.to_numeric(rows[name].map(_number), errors="coerce")
-        for activity, value, row in zip(rows["Activity ID"], cached, rows["_row"], strict=True):
-            if value is None or (isinstance(value, float) and math.isnan(value)):
+        figures = dict(zip(engine.index.tolist(), engine[name].to_numpy(dtype=np.int64).tolist(),
+                           strict=True))
+        cached = [_number(v) for v in rows[name].to_numpy(dtype=object).tolist()]
+        for activity, value, row in zip(activities, cached, sheet_rows, strict=True):
+            if value is None or math.isnan(value):
                 continue
-            if _key(activity) in skip or activity not in engine.index:
+            if _key(activity) in skip or activity not in figures:
                 continue
-            figure_cents = int(engine.at[activity, name])
-            cached_cents = round(float(value) * 100)
+            figure_cents = figures[activity]
+            cached_cents = round(value * 100)
             if abs(cached_cents - figure_cents) > TOLERANCE_CENTS:
                 cell = table.cell(name, int(row))
                 findings.append(book.finding(
