@@ -142,11 +142,18 @@ def find_duplicate_assets(frames_by_team: dict[str, pd.DataFrame]) -> pd.DataFra
              for team, frame in frames_by_team.items() if len(frame)]
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    assets = pd.concat(parts, ignore_index=True)
-    assets["name_key"] = normalised_name(assets["Asset"])
-    assets["type_key"] = normalised_name(assets["Type"])
-    assets = assets[assets["name_key"] != ""]
-    assets["teams"] = assets.groupby(["name_key", "type_key"])["team"].transform("nunique")
+    assets = sharing_teams(pd.concat(parts, ignore_index=True))
     duplicates = assets[assets["teams"] > 1]
     return duplicates.sort_values(["name_key", "type_key", "team", "Asset ID"],
                                   ignore_index=True)[columns]
+
+
+def sharing_teams(assets: pd.DataFrame) -> pd.DataFrame:
+    """The named rows of `assets` (columns team, Asset, Type, …) with their `name_key`,
+    `type_key` and `teams`: how many teams have an asset of that normalised name and type —
+    more than one makes the rows likely duplicates. The index is kept."""
+    assets = assets.assign(name_key=normalised_name(assets["Asset"]),
+                           type_key=normalised_name(assets["Type"]))
+    assets = assets[(assets["name_key"] != "").to_numpy()]
+    return assets.assign(teams=assets.groupby(["name_key", "type_key"])["team"]
+                         .transform("nunique"))

@@ -388,15 +388,15 @@ def combine_loads(loads: Sequence[pd.DataFrame], people: Sequence[pd.DataFrame])
                              for c in [*LOAD_COLUMNS, "books", "over_in_one_book", "book",
                                        "sheet", "cell"]})
     frame = pd.concat(parts, ignore_index=True)
-    frame["labelled"] = [tuple(f"{book}: {task}" for task in tasks)
-                         for book, tasks in zip(frame["book"], frame["tasks"], strict=True)]
     frame["alone_over"] = frame["hours"] > frame["capacity"] + TOLERANCE
     grouped = frame.groupby(["person_key", "week"], sort=True)
     table = grouped.agg(person=("person", "first"), fiscal_week=("fiscal_week", "first"),
-                        hours=("hours", "sum"), tasks=("labelled", lambda t: sum(t, ())),
-                        books=("book", lambda b: tuple(dict.fromkeys(b))),
-                        over_in_one_book=("alone_over", "any"), book=("book", "first"),
-                        sheet=("sheet", "first"), cell=("cell", "first")).reset_index()
+                        hours=("hours", "sum"), over_in_one_book=("alone_over", "any"),
+                        book=("book", "first"), sheet=("sheet", "first"),
+                        cell=("cell", "first")).reset_index()
+    table["tasks"], table["books"] = _tasks_and_books(grouped.ngroup().to_numpy(), len(table),
+                                                      frame["book"].tolist(),
+                                                      frame["tasks"].tolist())
     known = pd.concat([p for p in people if len(p)] or [people_table_empty()], ignore_index=True)
     known = known[~known["person_key"].duplicated()].set_index("person_key")
     table["person"] = table["person_key"].map(known["person"]).astype(object).fillna(
@@ -405,6 +405,21 @@ def combine_loads(loads: Sequence[pd.DataFrame], people: Sequence[pd.DataFrame])
         DEFAULT_HOURS_PER_WEEK).to_numpy(dtype=float)
     table["utilisation"] = table["hours"] / table["capacity"]
     return table[[*LOAD_COLUMNS, "books", "over_in_one_book", "book", "sheet", "cell"]]
+
+
+def _tasks_and_books(groups: np.ndarray, count: int, books: list[Any],
+                     tasks: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]],
+                                                            list[tuple[str, ...]]]:
+    """Per group (a person's week), in row order: its tasks as `book: task` and its books,
+    each once — one pass over the rows instead of a Python aggregation per group."""
+    labelled: list[list[str]] = [[] for _ in range(count)]
+    named: list[dict[Any, None]] = [{} for _ in range(count)]
+    for group, book, book_tasks in zip(groups.tolist(), books, tasks, strict=True):
+        if group < 0:    # a blank person or week: not in any group, as in the groupby
+            continue
+        labelled[group].extend(f"{book}: {task}" for task in book_tasks)
+        named[group][book] = None
+    return [tuple(t) for t in labelled], [tuple(b) for b in named]
 
 
 def people_table_empty() -> pd.DataFrame:

@@ -361,6 +361,8 @@ def _row_lists(table: Sequence[Sequence[Any]] | None) -> list[Any]:
     """Raw rows as they came (a flat sequence is a single column, as in `rows_of`)."""
     if table is None:
         return []
+    if set(map(type, table)) <= {tuple, list}:      # rows, as a range comes: one C-level check
+        return list(table)
     return [row if isinstance(row, (list, tuple)) else (row,) for row in table]
 
 

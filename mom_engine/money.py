@@ -58,9 +58,15 @@ def in_plan_currency(cents: Any, currency: pd.Series, rates: Mapping[str, float]
     """Amounts (cents) in their row's currency (blank: the plan's) → (plan-currency cents,
     which rows had a rate, each row's currency code). Rows without a rate come out as 0 cents
     and priced False: the caller reports them (`rate-missing`), never guesses a rate."""
-    codes = currency.astype("string").str.strip().str.upper().fillna(plan_currency.upper())
-    rate = codes.map(dict(rates)).astype("float64").to_numpy()
+    plan = plan_currency.upper()
+    if currency.isna().all():          # no currency given anywhere (the usual book): the plan's
+        code_of = np.full(len(currency), plan, dtype=object)
+        rate = np.full(len(currency), rates.get(plan, np.nan), dtype=np.float64)
+    else:
+        codes = currency.astype("string").str.strip().str.upper().fillna(plan)
+        rate = codes.map(dict(rates)).astype("float64").to_numpy()
+        code_of = codes.to_numpy(dtype=object)
     priced = ~np.isnan(rate)
     amount = np.asarray(cents, dtype=np.float64)
     converted = multiply_cents(np.nan_to_num(amount), np.where(priced, rate, 0.0))
-    return converted, priced, codes.to_numpy(dtype=object)
+    return converted, priced, code_of

@@ -272,9 +272,11 @@ class SheetReader:
         raws = {positions[c.name]: cells(positions[c.name], "") for c in sheet.columns
                 if c.name in positions}
         # a formula without a cached value reads as blank: only columns with a blank cell
-        # need the sheet XML's word on which of their cells those are
+        # need the sheet XML's word on which of their cells those are (tables handed over in
+        # memory have no sheet XML: nothing to look for)
         special = self.cells.specials(position for position, raw in raws.items()
-                                      if any(map(is_blank, raw)))
+                                      if any(map(is_blank, raw))) \
+            if self.cells.xml or self.cells.errors else {}
         columns: dict[str, Any] = {}
         for column in sheet.columns:
             position = positions.get(column.name)

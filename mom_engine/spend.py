@@ -169,9 +169,9 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     if set(map(type, campaign_of)) != {str}:
         campaign_of = [str(c) for c in campaign_of]
     activities = pd.DataFrame({
-        "activity_id": frame["Activity ID"].astype(str).to_numpy(),
+        "activity_id": frame["Activity ID"].astype(str).array,
         "campaign_id": np.array(campaign_of, dtype=object),
-        "gl_account": frame["GL Account"].astype(str).to_numpy(),
+        "gl_account": frame["GL Account"].astype(str).array,
         "_row": frame["_row"].to_numpy(dtype=np.int64),
     })
     campaigns = pd.DataFrame({
@@ -213,7 +213,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     po_keys = np.array(id_keys(rows["PO Number"]), dtype=object)[known]
     pos = pd.DataFrame({
         "activity": position[known],
-        "po_number": rows["PO Number"].astype(str).to_numpy()[known],
+        "po_number": rows["PO Number"].astype(str).array[known],
         "po_key": po_keys,
         "amount": np.where(priced, amount, 0)[known],
         "priced": priced[known],
@@ -248,7 +248,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
         "activity": activity[keep], "po": po[keep],
         "amount": np.where(priced, amount, 0)[keep], "priced": priced[keep],
         "date": _days(rows["Invoice Date"])[keep],
-        "invoice_no": rows["Invoice No"].astype(str).to_numpy()[keep],
+        "invoice_no": rows["Invoice No"].astype(str).array[keep],
         "gl_account": rows["GL Account"].astype("string").to_numpy()[keep],
         "_row": rows["_row"].to_numpy(dtype=np.int64)[keep],
     })

@@ -7,6 +7,7 @@ blank cells, COM error ints for error cells — and the result comes back throug
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import types
 from decimal import Decimal
@@ -293,6 +294,23 @@ def test_spend_problems_come_back_as_text(excel_udfs):
         "MOM: by must be one of activity, campaign, plan, gl, month, quarter, year (not 'week')")
     assert call_udf(module.MOM_SPEND, ACTIVITIES, MISSING, *([MISSING] * 6)) == one_cell(
         "MOM: the Budget range is missing; pass the whole table, e.g. Budget[#All]")
+
+
+def test_the_cycle_collector_is_paused_during_a_call_only(excel_udfs):
+    """A call runs with the collector off and leaves it as it found it — on after a result and
+    after a problem, still off when the caller had switched it off."""
+    module, _ = excel_udfs
+    seen = []
+    paused = module.cell_function(lambda: seen.append(gc.isenabled()) or [["ok"]])
+    assert gc.isenabled()
+    assert paused() == [["ok"]] and seen == [False] and gc.isenabled()
+    assert call_udf(module.MOM_SPEND, *spend_args("week", MISSING))[0][0].startswith("MOM: by")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert paused() == [["ok"]] and not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_remaining_of_one_activity_or_the_plan(excel_udfs):

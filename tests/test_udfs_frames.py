@@ -25,6 +25,9 @@ HEADERS = {
     "Budget": ("Activity ID", "Month", "Budgeted", "Planned"),
     "PurchaseOrders": ("PO Number", "Activity ID", "Vendor", "Amount", "Issue Date", "Status"),
     "Activities": ("Activity ID", "Campaign ID", "Activity", "GL Account", "Start", "End"),
+    # dates that may be blank, a percent, a number, a choice: the coded columns' other kinds
+    "Tasks": ("Task ID", "Activity ID", "Task", "Planned Start", "Actual Start", "% Complete",
+              "Planned Hours", "Status"),
 }
 
 
@@ -118,3 +121,23 @@ def test_raw_com_rows_read_like_the_standard_reader_cell_by_cell(excel_udfs, she
     assert [(f.code, f.cell, f.message, f.value) for f in raw.findings] == [
         (f.code, f.cell, f.message, f.value) for f in slow.findings]
     pd.testing.assert_frame_equal(raw.table(sheet).frame, slow.table(sheet).frame)
+
+
+def test_coded_columns_read_like_the_cell_by_cell_reader():
+    """Columns of few distinct values — numbers, COM dates with blanks, blanks only — are parsed
+    once per distinct value; the frame and findings are the cell-by-cell reader's, a value that
+    needs a finding (150 % complete) included."""
+    header = ("Task ID", "Activity ID", "Task", "Planned Start", "Planned Finish",
+              "Actual Start", "% Complete", "Planned Hours", "Status")
+    start = dt.datetime(2027, 1, 4)
+    for percent in (0.5, 1.5):
+        rows = [header] + [(f"T{i}", "A1", "Copy", start, start + dt.timedelta(days=i % 3),
+                            None if i % 2 else start, percent if i == 7 else (i % 4) / 4,
+                            float(i % 3), None) for i in range(30)]
+        fast = book_from_tables({"Tasks": rows}, check=False, fast=True)
+        slow = book_from_tables({"Tasks": rows}, check=False, fast=False)
+        assert [(f.code, f.cell) for f in fast.findings] == [
+            (f.code, f.cell) for f in slow.findings]
+        pd.testing.assert_frame_equal(fast.table("Tasks").frame, slow.table("Tasks").frame)
+    assert [(f.code, f.cell) for f in fast.findings] == [("percent-scale", "G9")]
+    assert fast.table("Tasks").frame["% Complete"].tolist()[:4] == [0.0, 0.25, 0.5, 0.75]

@@ -150,7 +150,8 @@ class Consolidation:
             if result.schedule is not None:
                 row.update(result.schedule)
             teams.append(row)
-        tables = {key: self.combine(key, frames, rates)
+        books = BookColumns.of(self.results)
+        tables = {key: self.combine(key, frames, rates, books)
                   for key, frames in self.all_frames().items()}
         summed = {"gl_month": sum_gl_months,      # per-book rows → one across the books
                   "burn": lambda frame: sum_burns(frame, self.as_of)}
@@ -167,13 +168,13 @@ class Consolidation:
             from ..capacity import merge_consolidated
             tables["capacity"], over = merge_consolidated(tables.pop("capacity_parts"),
                                                           tables.pop("capacity_people", None))
-            findings = sort_findings([*findings, *over])
+            findings = [*findings, *over]   # sorted once, below
         if "account_listed" in tables:   # one account across teams is one account (SPEC §7)
             tables["accounts"], uncovered = combine_accounts(
                 tables.pop("account_listed"), tables.pop("account_figures"),
                 (first.quarter or "") if first else "")
-            findings = sort_findings([*(f for f in findings
-                                        if f.code != "target-account-uncovered"), *uncovered])
+            findings = [*(f for f in findings if f.code != "target-account-uncovered"),
+                        *uncovered]
         counts = _severity_counts(findings)   # with the findings only the merge shows
         for row in teams:
             row["errors"], row["warnings"] = counts.get(row["book"], (0, 0))
@@ -194,19 +195,18 @@ class Consolidation:
                       *([_chunk(self.pending[key])] if self.pending.get(key) else [])]
                 for key in keys}
 
-    def combine(self, key: str, frames: list[pd.DataFrame],
-                rates: dict[int, Decimal]) -> pd.DataFrame:
+    def combine(self, key: str, frames: list[pd.DataFrame], rates: dict[int, Decimal],
+                books: BookColumns) -> pd.DataFrame:
         """One table across books, money converted to the reporting currency (rows of books
         with no rate keep their local figures in `*_local` and are blank in the converted)."""
-        names = {r.index: r for r in self.results}
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if "_index" not in frame.columns:
             return frame
         # input order, whatever order the books arrived in (a book's rows keep their order)
         frame = frame.sort_values("_index", kind="stable", ignore_index=True)
         indexes = frame.pop("_index").to_numpy(dtype=np.int64)
-        frame.insert(0, "team", pd.array([names[i].team for i in indexes], dtype="string"))
-        frame.insert(0, "book", pd.array([names[i].name for i in indexes], dtype="string"))
+        frame.insert(0, "team", books.teams.take(books.positions(indexes)))
+        frame.insert(0, "book", books.names.take(books.positions(indexes)))
         money = [c for c in frame.columns if c in MONEY_FIGURES or c in MONEY_COLUMNS]
         for column in money:
             frame[column] = convert_rows(frame[column], indexes, rates)
@@ -216,6 +216,26 @@ class Consolidation:
             frame = frame.sort_values("spi", kind="stable", na_position="last",
                                       ignore_index=True)
         return frame
+
+
+@dataclass(frozen=True)
+class BookColumns:
+    """Every book's name and team as string arrays in index order, built once a report, so a
+    table's `book` and `team` columns are one `take` each, not a lookup per row."""
+
+    indexes: np.ndarray
+    names: Any
+    teams: Any
+
+    @classmethod
+    def of(cls, results: Iterable[BookResult]) -> BookColumns:
+        ordered = sorted(results, key=lambda r: r.index)
+        return cls(np.array([r.index for r in ordered], dtype=np.int64),
+                   pd.array([r.name for r in ordered], dtype="string"),
+                   pd.array([r.team for r in ordered], dtype="string"))
+
+    def positions(self, indexes: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.indexes, indexes)
 
 
 SOURCE_COLUMNS = ["book", "path", "sha256", "size", "status", "sheet", "read", "consolidated",
@@ -319,13 +339,11 @@ def combine_coverage(parts: pd.DataFrame, target: float) -> pd.DataFrame:
 
 def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
     """Likely duplicates: same normalised name and type in different books (SPEC §9), as
-    `assets.find_duplicate_assets` defines them."""
-    from ..assets import find_duplicate_assets
-    books = frame["book"].astype(object)
-    duplicates = find_duplicate_assets({name: part for name, part in frame.groupby(books)})
-    marked = set(zip(duplicates["team"], duplicates["Asset ID"], strict=True))
-    frame["likely_duplicate"] = [(b, a) in marked for b, a in
-                                 zip(books, frame["Asset ID"].astype(object), strict=True)]
+    `assets.sharing_teams` defines them for `mom assets` too."""
+    from ..assets import sharing_teams
+    shared = sharing_teams(pd.DataFrame({"team": frame["book"].astype(object),
+                                         "Asset": frame["Asset"], "Type": frame["Type"]}))
+    frame["likely_duplicate"] = frame.index.isin(shared.index[(shared["teams"] > 1).to_numpy()])
     return frame
 
 
