@@ -394,7 +394,8 @@ def combine_loads(loads: Sequence[pd.DataFrame], people: Sequence[pd.DataFrame])
                         hours=("hours", "sum"), over_in_one_book=("alone_over", "any"),
                         book=("book", "first"), sheet=("sheet", "first"),
                         cell=("cell", "first")).reset_index()
-    table["tasks"], table["books"] = _tasks_and_books(grouped.ngroup().to_numpy(), len(table),
+    groups = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)   # -1: no person or week
+    table["tasks"], table["books"] = _tasks_and_books(groups, len(table),
                                                       frame["book"].tolist(),
                                                       frame["tasks"].tolist())
     known = pd.concat([p for p in people if len(p)] or [people_table_empty()], ignore_index=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -361,6 +361,8 @@ def _row_lists(table: Sequence[Sequence[Any]] | None) -> list[Any]:
     """Raw rows as they came (a flat sequence is a single column, as in `rows_of`)."""
     if table is None:
         return []
+    if isinstance(table, Iterator):     # rows given one by one: the check below would use them up
+        table = list(table)
     if set(map(type, table)) <= {tuple, list}:      # rows, as a range comes: one C-level check
         return list(table)
     return [row if isinstance(row, (list, tuple)) else (row,) for row in table]

@@ -833,15 +833,21 @@ class SpendForecast:
         frame = self.activities
         if level == "activity":
             return frame.copy()
+        values = frame[columns].to_numpy(dtype=np.int64)
         if level == "plan":
-            return pd.DataFrame([{"key": self.report.plan_id or "",
-                                  **{c: int(frame[c].sum()) for c in columns}}])
-        if level == "campaign":
-            order = list(dict.fromkeys([*self.report.campaigns["campaign_id"],
-                                        *frame["campaign_id"]]))
-            sums = frame.groupby("campaign_id", sort=False)[columns].sum()
-            out = sums.reindex(order, fill_value=0).reset_index(names="key")
-            return out.astype({c: np.int64 for c in columns})
+            return pd.DataFrame({"key": [self.report.plan_id or ""],
+                                 **{c: [int(total)] for c, total in
+                                    zip(columns, values.sum(axis=0), strict=True)}})
+        if level == "campaign":   # the Campaigns sheet's order, then any other named
+            ids = frame["campaign_id"].tolist()
+            order = list(dict.fromkeys([*self.report.campaigns["campaign_id"], *ids]))
+            position = {key: i for i, key in enumerate(order)}
+            named = np.array([isinstance(key, str) for key in ids], dtype=bool)
+            sums = np.zeros((len(order), len(columns)), dtype=np.int64)
+            np.add.at(sums, np.array([position[key] for key in ids if isinstance(key, str)],
+                                     dtype=np.intp), values[named])
+            return pd.DataFrame({"key": pd.Index(order),
+                                 **{c: sums[:, i] for i, c in enumerate(columns)}})
         raise ValueError(f"unknown forecast level {level!r}; use one of "
                          f"{', '.join(FORECAST_LEVELS)}")
 
@@ -861,7 +867,13 @@ def _share(total: int, part: int, whole: int) -> int:
 
 def forecast_spend(book: Book, today: dt.date, as_of: dt.date | None = None) -> SpendForecast:
     """The year-end forecast seen from `today` (see SpendForecast for the method), on the
-    documents as they stood on `as_of` (all of them when None)."""
+    documents as they stood on `as_of` (all of them when None); computed once per book and
+    dates, shared by the check, the burn and consolidation."""
+    return book.memo(("spend-forecast", today, as_of),
+                     lambda: _forecast_spend(book, today, as_of))
+
+
+def _forecast_spend(book: Book, today: dt.date, as_of: dt.date | None) -> SpendForecast:
     report = roll_up_spend(book, as_of)
     data = spend_data(book, as_of)
     months = _fiscal_months(book, today)

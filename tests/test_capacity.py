@@ -114,6 +114,24 @@ def test_one_person_across_books_is_one_person(make_book, analyze):
         ("a.xlsx", "Tasks", "D2", "over-allocated")]
 
 
+def test_combined_loads_leave_out_a_part_with_no_person_and_keep_the_others_whole():
+    """A load part with no person (or week) belongs to no person-week: it is left out, and the
+    other parts of that week still add up with their tasks and books."""
+    import pandas as pd
+    week = np.datetime64("2027-03-01")
+    loads = pd.DataFrame({
+        "person_key": ["dana kim", "dana kim", None], "person": ["Dana Kim", "Dana", None],
+        "week": [week] * 3, "fiscal_week": ["W10"] * 3, "hours": [12.0, 8.0, 5.0],
+        "capacity": [40.0] * 3, "utilisation": [0.3, 0.2, 0.125],
+        "tasks": [("T1",), ("T2", "T3"), ("T9",)], "book": ["a.xlsx", "b.xlsx", "c.xlsx"],
+        "sheet": ["Tasks"] * 3, "cell": ["D2", "D5", "D7"]})
+    combined = combine_loads([loads], [])
+    assert [(r["person"], r["hours"], r["tasks"], r["books"], r["cell"])
+            for r in combined.to_dict("records")] == [
+        ("Dana Kim", 20.0, ("a.xlsx: T1", "b.xlsx: T2", "b.xlsx: T3"), ("a.xlsx", "b.xlsx"),
+         "D2")]
+
+
 def test_mom_capacity_json_adds_loads_across_books(make_book, run_mom, tmp_path):
     make_book("a.xlsx", Tasks=[task("T1", "Dana Kim", D(2027, 3, 1), D(2027, 3, 5), 30)],
               People=PEOPLE)

@@ -442,3 +442,14 @@ def test_detail_is_one_parquet_file_per_sheet_extra_columns_kept(tmp_path, make_
                              strict=True) if n is not None]
     assert notes == [("t2.xlsx", "check")]
     assert not [p for p in detail.rglob("*") if p.name.startswith(".")]
+
+
+def test_likely_duplicate_assets_are_marked_row_by_row_even_when_two_books_share_a_name():
+    """Two books may share a file name (team.xlsx in two folders, through the Python API):
+    the asset that matches another book's is marked, not every asset with its Asset ID."""
+    from mom_engine.consolidate import mark_duplicate_assets
+    frame = pd.DataFrame({"book": pd.array(["team.xlsx", "team.xlsx", "na.xlsx"], dtype="string"),
+                          "Asset ID": ["A1", "A1", "A5"],
+                          "Asset": ["Launch deck", "Pricing sheet", "launch  deck!"],
+                          "Type": ["Deck", "Sheet", "deck"]})
+    assert mark_duplicate_assets(frame)["likely_duplicate"].tolist() == [True, False, True]

@@ -141,3 +141,12 @@ def test_coded_columns_read_like_the_cell_by_cell_reader():
         pd.testing.assert_frame_equal(fast.table("Tasks").frame, slow.table("Tasks").frame)
     assert [(f.code, f.cell) for f in fast.findings] == [("percent-scale", "G9")]
     assert fast.table("Tasks").frame["% Complete"].tolist()[:4] == [0.0, 0.25, 0.5, 0.75]
+
+
+def test_rows_given_one_by_one_are_read_like_a_list():
+    rows = [["Activity ID", "Campaign ID", "Activity", "GL Account"], ["A1", "C1", "x", "610200"]]
+    book = book_from_tables({"Activities": (row for row in rows)}, check=False)
+    listed = book_from_tables({"Activities": rows}, check=False)
+    assert book.rows("Activities")["Activity ID"].tolist() == ["A1"]
+    pd.testing.assert_frame_equal(book.table("Activities").frame,
+                                  listed.table("Activities").frame)
