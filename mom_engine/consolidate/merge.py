@@ -235,7 +235,14 @@ class BookColumns:
                    pd.array([r.team for r in ordered], dtype="string"))
 
     def positions(self, indexes: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.indexes, indexes)
+        """Where each book index is; a row of a book the merge never saw is a bug (KeyError),
+        never another book's name."""
+        found = np.minimum(np.searchsorted(self.indexes, indexes), max(len(self.indexes) - 1, 0))
+        if len(indexes) and (not len(self.indexes) or
+                             not np.array_equal(self.indexes[found], indexes)):
+            raise KeyError(f"rows of books the merge was not given: "
+                           f"{sorted(set(indexes.tolist()) - set(self.indexes.tolist()))}")
+        return found
 
 
 SOURCE_COLUMNS = ["book", "path", "sha256", "size", "status", "sheet", "read", "consolidated",
