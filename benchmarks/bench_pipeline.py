@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from mom_engine.analyze import Context
-from mom_engine.funnel import check_funnel, roll_up_funnel
+from mom_engine.domains.funnel import check_funnel, roll_up_funnel
 from mom_engine.model import Book, PlanSettings
-from mom_engine.pipeline import check_pipeline, coverage
-from mom_engine.scorecard import score_campaigns
+from mom_engine.domains.pipeline import check_pipeline, coverage
+from mom_engine.domains.scorecard import score_campaigns
 from mom_engine.sheets import OPPORTUNITY_STAGES
 
 from synthetic import table  # benchmarks/synthetic.py, beside this script

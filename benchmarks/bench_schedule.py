@@ -15,7 +15,7 @@ import pandas as pd
 
 from mom_engine.analyze import Context
 from mom_engine.model import Book, PlanSettings
-from mom_engine.schedule import check_schedule, execution_metrics, roll_up_schedule
+from mom_engine.domains.schedule import check_schedule, execution_metrics, roll_up_schedule
 
 from synthetic import table  # benchmarks/synthetic.py, beside this script
 

@@ -13,20 +13,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .accounts import check_accounts
-from .assets import check_assets
-from .capacity import check_capacity
+from .domains.accounts import check_accounts
+from .domains.assets import check_assets
+from .domains.capacity import check_capacity
 from .exports import ExportShare, attach_exports, attach_share
 from .findings import Finding, make_finding, sort_findings
-from .formulas import check_formulas
-from .funnel import check_funnel
+from .domains.formulas import check_formulas
+from .domains.funnel import check_funnel
 from .model import Book, Context
 from .normalise import normalise
-from .pipeline import check_pipeline
+from .domains.pipeline import check_pipeline
 from .read import read_book
-from .schedule import check_schedule
-from .scorecard import check_performance
-from .spend import check_spend
+from .domains.schedule import check_schedule
+from .domains.scorecard import check_performance
+from .domains.spend import check_spend
 from .structure import check_structure
 
 __all__ = ["DOMAIN_CHECKS", "Analysis", "Context", "analyze_book", "check_book"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mom_engine.accounts import target_accounts
+from mom_engine.domains.accounts import target_accounts
 from mom_engine.analyze import Context, analyze_book
 from mom_engine.read import read_book
 

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from mom_engine.assets import check_assets, find_duplicate_assets, query_words, search_assets
+from mom_engine.domains.assets import check_assets, find_duplicate_assets, query_words, search_assets
 from mom_engine.analyze import DOMAIN_CHECKS
 
 from .conftest import located

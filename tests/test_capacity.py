@@ -6,7 +6,7 @@ import json
 import numpy as np
 
 from mom_engine.calendar import fiscal_weeks, fiscal_year_weeks, week_starts
-from mom_engine.capacity import (check_combined_loads, combine_loads, located_loads,
+from mom_engine.domains.capacity import (check_combined_loads, combine_loads, located_loads,
                                  roll_up_capacity)
 
 from .conftest import located

@@ -34,7 +34,7 @@ FINDING_LINE = re.compile(r"^\S+  (error|warning|info)  [a-z-]+  ")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """Three demo books (made for a fixed day) and an ERP export that partly matches book 3."""
-    from mom_engine.reconcile import example_ledger
+    from mom_engine.domains.reconcile import example_ledger
     folder = tmp_path_factory.mktemp("demo")
     books = make_demo_books(folder / "teams", 3, today=AS_OF)
     example_ledger(3, AS_OF).to_csv(folder / "erp.csv", index=False)

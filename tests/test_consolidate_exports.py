@@ -9,8 +9,8 @@ import json
 from mom_engine.analyze import Context, analyze_books
 from mom_engine.consolidate import Options, consolidate
 from mom_engine.exports import ExportFiles
-from mom_engine.funnel import roll_up_funnel
-from mom_engine.pipeline import coverage
+from mom_engine.domains.funnel import roll_up_funnel
+from mom_engine.domains.pipeline import coverage
 
 from . import test_exports as crm
 from . import test_lead_exports as leads

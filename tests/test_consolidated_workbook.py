@@ -213,7 +213,7 @@ def test_burn_is_the_books_spend_burn_added_up_by_calendar_month(tmp_path, make_
     each book counts 0 before its year and its final figures after; actual runs through the
     as-of month (2027-03), projected from it; the last budget is the plans' total budget."""
     from mom_engine.analyze import Context, analyze_book
-    from mom_engine.spend import spend_burn
+    from mom_engine.domains.spend import spend_burn
     south = dict(NORTH, plan={"Plan ID": "P-S", "Team": "South", "FY Start Month": 10},
                  Budget=[{"Activity ID": "A1", "Month": D(2026, 11, 1), "Budgeted": 700,
                           "Planned": 700},

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from mom_engine.analyze import analyze_book
-from mom_engine.ledger_maps import LedgerMapError, read_ledger_map
-from mom_engine.reconcile import read_ledger, reconcile
+from mom_engine.domains.ledger_maps import LedgerMapError, read_ledger_map
+from mom_engine.domains.reconcile import read_ledger, reconcile
 
 from .conftest import located
 from .test_reconcile import INVOICES, POS, classes

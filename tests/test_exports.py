@@ -7,7 +7,7 @@ import json
 from mom_engine.analyze import Context, analyze_book, analyze_books
 from mom_engine.exports import ExportFiles, read_export
 from mom_engine.mappings import read_mapping_file
-from mom_engine.pipeline import coverage
+from mom_engine.domains.pipeline import coverage
 from mom_engine.read import read_book
 from mom_engine.sheets import OPPORTUNITIES
 

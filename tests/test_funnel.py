@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from mom_engine.funnel import roll_up_funnel
+from mom_engine.domains.funnel import roll_up_funnel
 from mom_engine.read import read_book
 
 from .builders import D

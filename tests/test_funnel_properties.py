@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mom_engine.analyze import Context
-from mom_engine.funnel import check_funnel, roll_up_funnel
+from mom_engine.domains.funnel import check_funnel, roll_up_funnel
 from mom_engine.read import read_book
 
 from .builders import D, team_book

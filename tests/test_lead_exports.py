@@ -9,7 +9,7 @@ import openpyxl
 
 from mom_engine.analyze import Context, analyze_book
 from mom_engine.exports import ExportFiles
-from mom_engine.funnel import roll_up_funnel
+from mom_engine.domains.funnel import roll_up_funnel
 
 from .builders import D
 from .conftest import located

@@ -99,7 +99,7 @@ def test_validate_on_the_team_template_keeps_its_tables_and_protection(tmp_path)
 def test_reconcile_macro_on_the_finance_workbook(tmp_path):
     """The Reconcile macro through the file adapter, on a copy of the committed
     mom_reconcile.xlsm whose settings name an ERP export and a folder of team workbooks."""
-    from mom_engine import reconcile
+    from mom_engine.domains import reconcile
     import shutil
 
     from mom_engine.demo import demo_team_data

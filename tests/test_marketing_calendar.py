@@ -5,7 +5,7 @@ import json
 
 import icalendar
 
-from mom_engine.marketing_calendar import calendar_rows, fold_line, ics_text, write_ics
+from mom_engine.domains.marketing_calendar import calendar_rows, fold_line, ics_text, write_ics
 
 D = dt.date
 AS_OF = D(2027, 3, 10)
@@ -101,7 +101,7 @@ def test_uids_are_stable_so_a_re_export_updates_instead_of_duplicating(make_book
 
 
 def ics_text_of(rows):
-    from mom_engine.marketing_calendar import calendar_events
+    from mom_engine.domains.marketing_calendar import calendar_events
     return ics_text(calendar_events(rows), stamp=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
 
 

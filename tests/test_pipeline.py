@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from mom_engine.pipeline import REP_COLUMNS, coverage
+from mom_engine.domains.pipeline import REP_COLUMNS, coverage
 from mom_engine.read import read_book
 
 from .builders import D

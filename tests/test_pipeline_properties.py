@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mom_engine.pipeline import coverage
+from mom_engine.domains.pipeline import coverage
 from mom_engine.read import read_book
 from mom_engine.sheets import OPPORTUNITY_STAGES
 

@@ -7,7 +7,7 @@ import pytest
 
 from mom_engine.analyze import analyze_book
 from mom_engine.cli import main
-from mom_engine.spend import realign
+from mom_engine.domains.spend import realign
 
 from .builders import D
 from .conftest import located

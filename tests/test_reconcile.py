@@ -9,7 +9,7 @@ import pytest
 
 from mom_engine.analyze import analyze_book
 from mom_engine.cli import main
-from mom_engine.reconcile import (EXAMPLE_DEMO_TEAM, EXAMPLE_TODAY, LedgerError, example_ledger,
+from mom_engine.domains.reconcile import (EXAMPLE_DEMO_TEAM, EXAMPLE_TODAY, LedgerError, example_ledger,
                                   read_ledger, reconcile)
 
 from .builders import D, write_book

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mom_engine.analyze import Context, analyze_book
-from mom_engine.pipeline import coverage
-from mom_engine.spend import forecast_spend, roll_up_spend
+from mom_engine.domains.pipeline import coverage
+from mom_engine.domains.spend import forecast_spend, roll_up_spend
 
 from .builders import team_book
 from .reference.implementation import fiscal_year_start, month_after, reference

@@ -25,7 +25,7 @@ import json
 import pytest
 
 from mom_engine.analyze import Context, analyze_book
-from mom_engine.schedule import (SCHEDULE_LEVELS, check_schedule, execution_metrics,
+from mom_engine.domains.schedule import (SCHEDULE_LEVELS, check_schedule, execution_metrics,
                                  roll_up_schedule)
 
 from .conftest import located

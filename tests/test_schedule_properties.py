@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mom_engine.model import Book, PlanSettings, Table, empty_frame
 from mom_engine.analyze import Context
-from mom_engine.schedule import check_schedule, roll_up_schedule
+from mom_engine.domains.schedule import check_schedule, roll_up_schedule
 from mom_engine.sheets import SHEETS, TASK_STATUSES
 
 BASE = dt.date(2027, 1, 1)

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from mom_engine.read import read_book
-from mom_engine.scorecard import EFFECTIVENESS_COLUMNS, EFFICIENCY_COLUMNS, score_campaigns
+from mom_engine.domains.scorecard import EFFECTIVENESS_COLUMNS, EFFICIENCY_COLUMNS, score_campaigns
 
 from .builders import D
 

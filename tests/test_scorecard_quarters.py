@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from mom_engine.scorecard import score_quarters
+from mom_engine.domains.scorecard import score_quarters
 
 D = dt.date
 NO_STAGES = {"SQL Date": None, "SAL Date": None, "Opportunity Date": None}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from mom_engine.analyze import Context, analyze_book
-from mom_engine.spend import (SPEND_LEVELS, check_spend, realign, roll_up_spend,
+from mom_engine.domains.spend import (SPEND_LEVELS, check_spend, realign, roll_up_spend,
                                spend_per_activity)
 
 from .builders import D

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from mom_engine.analyze import Context, analyze_book
-from mom_engine.spend import forecast_spend, roll_up_spend, spend_burn
+from mom_engine.domains.spend import forecast_spend, roll_up_spend, spend_burn
 
 from .builders import D
 from .conftest import located
@@ -150,7 +150,7 @@ def test_spend_cli_as_of(make_book, run_mom):
 
 
 def test_realign_as_of(make_book):
-    from mom_engine.spend import realign
+    from mom_engine.domains.spend import realign
     book = analyze_book(make(make_book)).book
     impact = realign(book, "A1", "A2", 100000, as_of=AS_OF)
     assert impact.date == AS_OF                       # the transfer is dated on the day
@@ -162,7 +162,7 @@ def test_realign_as_of(make_book):
 
 
 def test_reconcile_as_of(make_book, tmp_path):
-    from mom_engine.reconcile import read_ledger, reconcile
+    from mom_engine.domains.reconcile import read_ledger, reconcile
     ledger = tmp_path / "erp.csv"
     ledger.write_text(
         "Document Type,Document No,PO Number,Vendor,GL Account,Posting Date,Amount,Currency\n"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mom_engine.analyze import analyze_book
-from mom_engine.pipeline import coverage
-from mom_engine.spend import spend_per_activity
+from mom_engine.domains.pipeline import coverage
+from mom_engine.domains.spend import spend_per_activity
 
 from .builders import D
 from .conftest import located

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mom_engine.analyze import analyze_book
-from mom_engine.spend import FIGURES, SPEND_LEVELS, roll_up_spend
+from mom_engine.domains.spend import FIGURES, SPEND_LEVELS, roll_up_spend
 
 from .builders import D, team_book
 

@@ -115,7 +115,7 @@ def test_normalise_forgets_rollups_computed_before_it(make_book):
     # it and drops what was computed, so the checks and reports see the normalised tables.
     from mom_engine.normalise import normalise
     from mom_engine.read import read_book
-    from mom_engine.spend import spend_per_activity
+    from mom_engine.domains.spend import spend_per_activity
     book = read_book(make_book(PurchaseOrders=[
         {"PO Number": "PO-1", "Activity ID": "A1", "Vendor": "Acme", "Amount": 100,
          "Issue Date": D(2027, 1, 5)},

@@ -14,13 +14,13 @@ import python_calamine
 
 from mom_engine.analyze import Context, analyze_book
 from mom_engine.demo import demo_team_data
-from mom_engine.pipeline import coverage
+from mom_engine.domains.pipeline import coverage
 from mom_engine.report.team_dashboard import (AT_RISK, BURN_LINE_COLUMN, CAMPAIGN_ROWS, CAMPAIGNS,
                                               FORECAST_OVER, HEADLINE_FIGURES, LAYOUT,
                                               MONTH_GRID, OVER_BUDGET, PIPELINE, TEAM_ROW)
 from mom_engine.report.team_workbook import write_team_workbook
-from mom_engine.schedule import roll_up_schedule
-from mom_engine.spend import roll_up_spend
+from mom_engine.domains.schedule import roll_up_schedule
+from mom_engine.domains.spend import roll_up_spend
 
 from .test_libreoffice_formulas import GENERATED, generated_plan, recalculate, sheet_records
 
@@ -178,7 +178,7 @@ def test_burn_columns_equal_spend_burn(dashboards):
     Dashboard): cumulative budget, and committed + spent through the month of As of (blank
     after it)."""
     from mom_engine.report.team_dashboard import BURN_COLUMNS
-    from mom_engine.spend import spend_burn
+    from mom_engine.domains.spend import spend_burn
     for name, (written, recalculated, as_of) in dashboards.items():
         book = analyze_book(written, context=Context(as_of=as_of)).book
         burn = spend_burn(book, as_of)
@@ -204,7 +204,7 @@ def test_year_end_forecast_equals_the_engine(dashboards):
     both methods (Planned amounts ahead, run rate) with a projection beyond commitments."""
     from fractions import Fraction
 
-    from mom_engine.spend import forecast_spend
+    from mom_engine.domains.spend import forecast_spend
     methods = set()
     for name, (written, recalculated, as_of) in dashboards.items():
         book = analyze_book(written, context=Context(as_of=as_of)).book
@@ -249,7 +249,7 @@ def test_campaigns_at_risk_equal_the_engine(dashboards):
     and the reasons on every campaign row of the Dashboard and of the Campaigns sheet, and the
     count beside the block's title — on the demo books (one has a campaign trailing its
     targets) and the generated plans (leads and opportunities attributed by ID or name)."""
-    from mom_engine.scorecard import campaigns_at_risk
+    from mom_engine.domains.scorecard import campaigns_at_risk
     seen = {"behind_schedule": 0, "underperforming": 0}
     for name, (written, recalculated, as_of) in dashboards.items():
         book = analyze_book(written, context=Context(as_of=as_of)).book

@@ -10,7 +10,7 @@ import pytest
 import python_calamine
 
 from mom_engine.demo import demo_team_data
-from mom_engine.formulas import (FIGURES, FORMULA_COLUMNS, TEMPLATE_FORMULA_COLUMNS,
+from mom_engine.domains.formulas import (FIGURES, FORMULA_COLUMNS, TEMPLATE_FORMULA_COLUMNS,
                                  cached_values)
 from mom_engine.read import read_book
 from mom_engine.report.team_workbook import SPARE_ROWS, write_team_workbook
@@ -135,7 +135,7 @@ def test_demo_books_carry_formulas_with_cached_values(tmp_path):
             - cached[activity]["Spent"], abs=0.005)
     # … and those values are the engine's figures (no row of this team is rejected)
     from mom_engine.analyze import Context, check_book
-    from mom_engine.spend import spend_per_activity
+    from mom_engine.domains.spend import spend_per_activity
     check_book(book, Context(as_of=dt.date(2027, 3, 15)))
     engine = spend_per_activity(book)
     assert {a: {f: round(v * 100) for f, v in figures.items()} for a, figures in cached.items()} == {

@@ -6,7 +6,7 @@ import datetime as dt
 
 import openpyxl
 
-from mom_engine.formulas import check_formulas
+from mom_engine.domains.formulas import check_formulas
 from mom_engine.read import read_book
 from mom_engine.report.team_workbook import write_team_workbook
 

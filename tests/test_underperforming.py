@@ -3,7 +3,7 @@ and the at-risk list that shows delayed and underperforming campaigns together."
 import datetime as dt
 import json
 
-from mom_engine.scorecard import campaigns_at_risk, expected_shares
+from mom_engine.domains.scorecard import campaigns_at_risk, expected_shares
 
 from .conftest import located
 

@@ -73,7 +73,7 @@ def validate(port: WorkbookPort | None = None, as_of: dt.date | None = None) -> 
 def refresh(port: WorkbookPort | None = None, as_of: dt.date | None = None) -> list[Finding]:
     """Write the engine's spend figures per activity and the plan total (SPEC §5): the same
     numbers as the Activities formula columns, the Dashboard and the UDFs (`roll_up_spend`)."""
-    from mom_engine.spend import roll_up_spend
+    from mom_engine.domains.spend import roll_up_spend
     port = port if port is not None else LiveWorkbook()
     book = port.book()
     as_of = as_of or dt.date.today()
@@ -114,7 +114,7 @@ def reconcile(port: WorkbookPort | None = None, as_of: dt.date | None = None) ->
     Documents (by class), GL by Month, Recon Findings sheets."""
     from mom_engine.analyze import analyze_book
     from mom_engine.read import workbook_files
-    from mom_engine.reconcile import read_ledger, reconcile as match_documents
+    from mom_engine.domains.reconcile import read_ledger, reconcile as match_documents
     port = port if port is not None else LiveWorkbook()
     settings = _settings(port, RECONCILE_SHEET)
     folder = port.folder

@@ -306,7 +306,7 @@ def _spend_book(activities, budget, purchase_orders, invoices, realignments, rat
 
 def spend_table(book: Book, by: str) -> pd.DataFrame:
     """The spend figures at one level, as the cells show them (units, 2 decimals)."""
-    from mom_engine.spend import roll_up_spend
+    from mom_engine.domains.spend import roll_up_spend
     frame = roll_up_spend(book).by(by)
     out = frame[["key", *SPEND_HEADERS]].rename(columns={"key": SPEND_KEYS[by], **SPEND_HEADERS})
     return _cells(out, money=tuple(SPEND_HEADERS.values()))
@@ -344,7 +344,7 @@ def MOM_REMAINING(activities, budget, purchase_orders=None, invoices=None,
                   realignments=None, rates=None, activity_id=None, plan=None):
     """Remaining budget (budgeted − committed − spent) of one activity, or of the plan
     when no Activity ID is given: one number in plan currency."""
-    from mom_engine.spend import roll_up_spend, spend_per_activity
+    from mom_engine.domains.spend import roll_up_spend, spend_per_activity
     from mom_engine.values import text_of
     book = _spend_book(activities, budget, purchase_orders, invoices, realignments, rates, plan)
     if activity_id is None or text_of(activity_id) == "":
@@ -378,7 +378,7 @@ SCHEDULE_KEYS = {"task": "Task ID", "activity": "Activity ID", "campaign": "Camp
 def MOM_SCHEDULE(tasks, activities=None, by="activity", as_of=None, plan=None):
     """Schedule rollup: planned and actual dates, % complete (ΣEV ÷ Σduration),
     SPI (ΣEV ÷ ΣPV) and the number of late tasks, at the as-of date."""
-    from mom_engine.schedule import roll_up_schedule
+    from mom_engine.domains.schedule import roll_up_schedule
     level = _choice(by, "by", tuple(SCHEDULE_KEYS), "activity")
     day = _as_of(as_of)
     book = _book({"Tasks": tasks, "Activities": activities}, plan, required=("Tasks",))
@@ -407,7 +407,7 @@ COVERAGE_HEADERS = {"rep": "Rep", "quota": "Quota", "won": "Won",
 def MOM_COVERAGE(opportunities, quotas, as_of=None, target=None, plan=None):
     """Pipeline coverage per rep for the fiscal quarter of the as-of date: open
     pipeline ÷ remaining quota, weighted pipeline, gap to the target."""
-    from mom_engine.pipeline import coverage
+    from mom_engine.domains.pipeline import coverage
     day = _as_of(as_of)
     if target is not None and target != "" and not isinstance(target, (int, float)):
         raise InputError(f"target {target!r} is not a number")
@@ -435,7 +435,7 @@ FUNNEL_HEADERS = {"campaign_id": "Campaign ID", "campaign": "Campaign", "leads":
 def MOM_FUNNEL(leads, campaigns=None, as_of=None, plan=None):
     """Lead funnel per campaign: leads reaching each stage, stage-to-stage
     conversion, median working days between stages."""
-    from mom_engine.funnel import roll_up_funnel
+    from mom_engine.domains.funnel import roll_up_funnel
     day = _as_of(as_of)
     book = _book({"Leads": leads, "Campaigns": campaigns}, plan, required=("Leads",))
     report = roll_up_funnel(book, day)
@@ -459,7 +459,7 @@ ASSET_COLUMNS = ("Asset ID", "Asset", "Type", "Product", "Segment", "Region", "T
 def MOM_ASSETS(assets, words="", asset_type=None, product=None, segment=None, region=None):
     """Asset search: assets whose Asset or Tags hold the words, filtered by Type,
     Product, Segment and Region, best match first — reuse before re-creating."""
-    from mom_engine.assets import search_assets
+    from mom_engine.domains.assets import search_assets
     from mom_engine.values import text_of
     book = _book({"Assets": assets}, required=("Assets",))
     filters = [None if v is None else text_of(v) for v in (asset_type, product, segment, region)]
@@ -487,7 +487,7 @@ CAPACITY_HEADERS = {"person": "Person", "week": "Week", "fiscal_week": "Fiscal W
 def MOM_CAPACITY(tasks, people=None, person=None, plan=None):
     """Load per person and week: each task's Planned Hours spread evenly over its
     working days; utilisation = hours ÷ Hours per Week. Weeks run Monday to Sunday."""
-    from mom_engine.capacity import person_keys, roll_up_capacity
+    from mom_engine.domains.capacity import person_keys, roll_up_capacity
     book = _book({"Tasks": tasks, "People": people}, plan, required=("Tasks",))
     loads = roll_up_capacity(book).loads
     if person not in (None, ""):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..accounts import AccountsReport, target_accounts
+from ..domains.accounts import AccountsReport, target_accounts
 from ..findings import sort_findings
 from ..report.specs import ACCOUNTS
 from ..report.table import Report, Table

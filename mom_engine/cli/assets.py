@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..assets import find_duplicate_assets, search_assets
+from ..domains.assets import find_duplicate_assets, search_assets
 from ..report.specs import ASSETS, ASSETS_SHOWN, DUPLICATE_ASSETS
 from ..report.table import Report, Table
 from . import EXIT_USAGE

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..marketing_calendar import calendar_events, calendar_rows, write_ics
+from ..domains.marketing_calendar import calendar_events, calendar_rows, write_ics
 from ..report.files import refuse_overwriting_inputs
 from ..report.specs import CALENDAR, CALENDAR_SHOWN
 from ..report.table import Report, Table

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..capacity import (check_combined_loads, combine_loads, located_loads, people_summary,
+from ..domains.capacity import (check_combined_loads, combine_loads, located_loads, people_summary,
                         roll_up_capacity)
 from ..findings import sort_findings
 from ..report.specs import (CAPACITY_CAMPAIGNS, CAPACITY_CAMPAIGNS_SHOWN, CAPACITY_PEOPLE,

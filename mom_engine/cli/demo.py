@@ -22,7 +22,7 @@ from ..consolidate import TOTAL_FIGURES, Options, consolidate
 from ..demo import CURRENCIES, make_demo_books
 from ..exports import write_demo_exports
 from ..findings import Severity
-from ..reconcile import EXAMPLE_DEMO_TEAM, example_ledger
+from ..domains.reconcile import EXAMPLE_DEMO_TEAM, example_ledger
 from ..report.files import atomic_path
 from ..report.consolidated import write_consolidated
 from ..report.json import money

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ..funnel import FunnelReport, roll_up_funnel
+from ..domains.funnel import FunnelReport, roll_up_funnel
 from ..report.specs import FUNNEL, FUNNEL_STAGE
 from ..report.table import Report, Table
 from . import EXIT_USAGE

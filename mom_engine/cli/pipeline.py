@@ -9,7 +9,7 @@ import datetime as dt
 
 from ..analyze import Analysis
 from ..findings import sort_findings
-from ..pipeline import COVERAGE_CODES, BookQuarter, CoverageReport, coverage
+from ..domains.pipeline import COVERAGE_CODES, BookQuarter, CoverageReport, coverage
 from ..report.json import ratio
 from ..report.specs import COVERAGE, COVERAGE_TEAM
 from ..report.table import Report, Table

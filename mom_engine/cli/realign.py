@@ -14,7 +14,7 @@ from ..analyze import Context
 from ..report.json import money
 from ..report.specs import REALIGN, SPEND
 from ..report.table import Column, Report, Table, TableSpec
-from ..spend import RealignmentImpact, realign
+from ..domains.spend import RealignmentImpact, realign
 from ..values import MAX_MONEY_CENTS, cents_of_decimal, parse_money_text
 from . import EXIT_USAGE, UsageError
 from .common import add_as_of, add_json, analyze_one, as_of_date, output_format, show

@@ -12,8 +12,8 @@ import datetime as dt
 from pathlib import Path
 
 from ..analyze import Context, analyze_book
-from ..ledger_maps import LedgerMapError, read_ledger_map
-from ..reconcile import LedgerError, Reconciliation, read_ledger, reconcile
+from ..domains.ledger_maps import LedgerMapError, read_ledger_map
+from ..domains.reconcile import LedgerError, Reconciliation, read_ledger, reconcile
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
 from ..report.specs import (RECONCILE_DOCUMENTS, RECONCILE_DOCUMENTS_SHOWN, RECONCILE_GL_MONTHS,

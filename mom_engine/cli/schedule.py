@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from ..report.specs import BOTTLENECKS, SCHEDULE
 from ..report.table import Report, Table
-from ..schedule import SCHEDULE_LEVELS, execution_metrics, roll_up_schedule
+from ..domains.schedule import SCHEDULE_LEVELS, execution_metrics, roll_up_schedule
 from . import EXIT_USAGE
 from .common import FindingScope, add_as_of, add_json, analyze_one, context_of, show
 

@@ -15,7 +15,7 @@ import datetime as dt
 from ..report.specs import (AT_RISK, AT_RISK_SHOWN, EFFECTIVENESS, EFFICIENCY,
                             QUARTER_EFFECTIVENESS, QUARTER_EFFICIENCY)
 from ..report.table import Report, Table
-from ..scorecard import (QuarterScorecard, Scorecard, campaigns_at_risk, score_campaigns,
+from ..domains.scorecard import (QuarterScorecard, Scorecard, campaigns_at_risk, score_campaigns,
                          score_quarters)
 from . import EXIT_USAGE
 from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,

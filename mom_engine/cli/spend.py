@@ -8,7 +8,7 @@ from ..analyze import Context
 from ..findings import Finding
 from ..report.specs import SPEND, SPEND_ACTIVITY_EXTRA, SPEND_FORECAST, SPEND_KEY_HEADERS
 from ..report.table import Report, Table
-from ..spend import (FORECAST_LEVELS, SPEND_LEVELS, SpendForecast, SpendReport, forecast_spend,
+from ..domains.spend import (FORECAST_LEVELS, SPEND_LEVELS, SpendForecast, SpendReport, forecast_spend,
                      roll_up_spend)
 from . import EXIT_USAGE
 from .common import FindingScope, add_as_of, add_json, analyze_one, show

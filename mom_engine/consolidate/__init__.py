@@ -76,7 +76,7 @@ from .merge import (CHUNK_BOOKS, SOURCE_COLUMNS, ConsolidatedReport, Consolidati
 from .results import (MONEY_COLUMNS, MONEY_FIGURES, STATUS_ENCRYPTED, STATUS_MISSING,
                       STATUS_READ, STATUS_TIMED_OUT, STATUS_UNREADABLE, TOTAL_FIGURES, BookResult,
                       Options, SheetCount)
-from .rollups import (DOMAIN_ROLLUPS, roll_up_assets, roll_up_coverage_parts,
+from ..domains.rollups import (DOMAIN_ROLLUPS, roll_up_assets, roll_up_coverage_parts,
                       roll_up_funnel_tables, roll_up_schedule_tables, roll_up_scorecard_tables,
                       roll_up_spend_tables)
 from .worker import (claim_book, failed_result, file_identity, fill_result, po_keys, process_book,

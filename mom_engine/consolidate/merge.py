@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..accounts import combine_accounts
+from ..domains.accounts import combine_accounts
 from ..findings import Finding, Severity, make_finding, sort_findings
-from ..pipeline import coverage_figures
+from ..domains.pipeline import coverage_figures
 from ..plan import PlanSettings
 from .crossbook import CrossBookChecks, CrossBookKeys
 from .currency import convert_cents, convert_rows
@@ -165,7 +165,7 @@ class Consolidation:
         if parts is not None and not parts.empty:
             tables["coverage"] = combine_coverage(parts, target)
         if "capacity_parts" in tables:   # one person across teams is one person (SPEC §6)
-            from ..capacity import merge_consolidated
+            from ..domains.capacity import merge_consolidated
             tables["capacity"], over = merge_consolidated(tables.pop("capacity_parts"),
                                                           tables.pop("capacity_people", None))
             findings = [*findings, *over]   # sorted once, below
@@ -347,7 +347,7 @@ def combine_coverage(parts: pd.DataFrame, target: float) -> pd.DataFrame:
 def mark_duplicate_assets(frame: pd.DataFrame) -> pd.DataFrame:
     """Likely duplicates: same normalised name and type in different books (SPEC §9), as
     `assets.sharing_teams` defines them for `mom assets` too."""
-    from ..assets import sharing_teams
+    from ..domains.assets import sharing_teams
     shared = sharing_teams(pd.DataFrame({"team": frame["book"].astype(object),
                                          "Asset": frame["Asset"], "Type": frame["Type"]}))
     frame["likely_duplicate"] = frame.index.isin(shared.index[(shared["teams"] > 1).to_numpy()])

@@ -23,7 +23,7 @@ from ..safety import display_name, readable_text
 from .detail import detail_tables
 from .results import (STATUS_ENCRYPTED, STATUS_MISSING, STATUS_UNREADABLE, BookResult,
                       Options, SheetCount)
-from .rollups import DOMAIN_ROLLUPS
+from ..domains.rollups import DOMAIN_ROLLUPS
 
 
 def process_book(path: str | Path, options: Options, name: str | None = None,

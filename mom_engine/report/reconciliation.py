@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..reconcile import CLASSES, Reconciliation
+from ..domains.reconcile import CLASSES, Reconciliation
 from .files import atomic_path, new_workbook, set_up_printing
 
 CLASS_SHEETS = {"matched": "Matched", "amount-mismatch": "Amount Mismatch",

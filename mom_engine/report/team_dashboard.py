@@ -37,7 +37,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..formulas import COUNTED, PLAN_CURRENCY_NAME
+from ..domains.formulas import COUNTED, PLAN_CURRENCY_NAME
 from ..sheets import OPEN_STAGES, normalise_name
 from .charts import ITEMS, MONEY_AXIS, RATIO_AXIS, set_axes
 
@@ -319,7 +319,7 @@ def cached_cells(book: Any) -> dict[tuple[int, int], Any]:
     """The values the Dashboard's spend cells show before any recalculation: the engine's own
     figures (`spend.roll_up_spend`) for the rows being written. The schedule and pipeline cells
     depend on As of (TODAY()) and are left for the spreadsheet to compute on opening."""
-    from ..spend import roll_up_spend
+    from ..domains.spend import roll_up_spend
     report = roll_up_spend(book)
     total = report.total
     cached: dict[tuple[int, int], Any] = {(4, 1): book.plan.currency or "USD",
@@ -347,7 +347,7 @@ def cached_cells(book: Any) -> dict[tuple[int, int], Any]:
                   (budgeted - committed - spent) / 100, OVER_BUDGET if over else ""]
         for col, value in enumerate(values):
             cached[(row, col)] = value if key or col == 0 else ""
-    from ..spend import spend_burn
+    from ..domains.spend import spend_burn
     burn = spend_burn(book, dt.date.today())["budget"].tolist()
     months = report.by("month").set_index("key")
     start = int(book.plan.fy_start_month or 1)

@@ -33,7 +33,7 @@ from ..plan import PLAN_DROPDOWNS, PLAN_FIELDS, PLAN_HELP
 from ..sheets import (BUDGET_CONTROLS, DEFAULT_LEAD_STAGES, LIST_NAMES, PLAN_STATUSES,
                       PO_CONTROLS, SHEETS, Column, Kind, Sheet, leads_sheet)
 from ..findings import column_letter
-from ..formulas import (MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA, PLAN_CURRENCY_NAME,
+from ..domains.formulas import (MONEY_FORMULA_COLUMNS, PLAN_CURRENCY_FORMULA, PLAN_CURRENCY_NAME,
                         TEMPLATE_FORMULA_COLUMNS, FormulaValues)
 from . import team_dashboard
 from .files import atomic_path, new_workbook, set_up_printing
@@ -180,7 +180,7 @@ def write_team_workbook(
         workbook.set_properties({"title": "MOM team workbook", "created": TEMPLATE_CREATED,
                                  "comments": "Made by mom template"})
         book = _engine_book(plan_values, tables, lists)
-        from ..formulas import cached_values
+        from ..domains.formulas import cached_values
         writer = _Writer(workbook, cached_values(book))
         writer.instructions()
         writer.dashboard(book, dashboard_as_of, len(tables.get("Campaigns", [])),

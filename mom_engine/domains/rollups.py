@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import Book
-from .results import BookResult, Options
+from ..consolidate.results import BookResult, Options
 
 
 def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
@@ -18,7 +18,7 @@ def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> No
     document when None) — the figures `mom spend --as-of` shows; the plan's year-end forecast
     and burn seen from `options.as_of`. Overspend is Σ over activities of max(0, committed +
     spent − budgeted), so an activity under budget never hides one over it."""
-    from ..spend import forecast_spend, roll_up_spend
+    from .spend import forecast_spend, roll_up_spend
     spend = roll_up_spend(book, options.spend_as_of)
     result.totals = spend.total
     plan = forecast_spend(book, options.as_of, options.spend_as_of).by("plan").iloc[0]
@@ -43,13 +43,13 @@ def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> No
     by_month = figures.groupby(["gl_account", "month"], sort=True, as_index=False).sum()
     by_month["remaining"] = by_month["budgeted"] - by_month["committed"] - by_month["spent"]
     result.tables["gl_month"] = by_month
-    from ..spend import spend_burn   # the plan's, by fiscal month
+    from .spend import spend_burn   # the plan's, by fiscal month
     result.tables["burn"] = spend_burn(book, options.as_of, options.spend_as_of)
 
 
 def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) -> None:
     """Schedule (SPEC §6): per-campaign figures; the plan's % complete, SPI and late tasks."""
-    from ..schedule import roll_up_schedule
+    from .schedule import roll_up_schedule
     schedule = roll_up_schedule(book, options.as_of)
     campaigns = schedule.by("campaign").rename(columns={"key": "campaign_id"})
     campaigns.insert(1, "campaign",
@@ -65,7 +65,7 @@ def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) ->
 def roll_up_coverage_parts(book: Book, result: BookResult, options: Options) -> None:
     """Pipeline (SPEC §7): this book's per-rep quota, won, open and weighted for its fiscal
     quarter containing the as-of date; the merge adds reps up across books."""
-    from ..pipeline import book_coverage
+    from .pipeline import book_coverage
     report = book_coverage(book, options.as_of, options.coverage_target)
     reps = report.reps[["rep", "quota", "won", "open", "weighted"]].copy()
     reps.insert(1, "quarter", report.quarter)
@@ -74,7 +74,7 @@ def roll_up_coverage_parts(book: Book, result: BookResult, options: Options) -> 
 
 def roll_up_funnel_tables(book: Book, result: BookResult, options: Options) -> None:
     """Lead funnel (SPEC §7): the plan's stages — reached, conversion, median days."""
-    from ..funnel import roll_up_funnel
+    from .funnel import roll_up_funnel
     plan = roll_up_funnel(book, options.as_of).plan
     result.tables["funnel"] = plan.drop(columns=["campaign_id", "campaign"]).reset_index(
         drop=True)
@@ -83,7 +83,7 @@ def roll_up_funnel_tables(book: Book, result: BookResult, options: Options) -> N
 def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -> None:
     """Scorecard (SPEC §8): effectiveness and efficiency per campaign, side by side as
     separate columns (never blended into one score)."""
-    from ..scorecard import score_campaigns
+    from .scorecard import score_campaigns
     card = score_campaigns(book)
     efficiency = card.efficiency.drop(columns=["campaign", "cost", "leads", "mqls"])
     result.tables["scorecard"] = card.effectiveness.merge(efficiency, on="campaign_id",
@@ -93,9 +93,9 @@ def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -
 def roll_up_operations_tables(book: Book, result: BookResult, options: Options) -> None:
     """Capacity (SPEC §6: loads, People, campaign hours — merged by `capacity`), the marketing
     calendar, the campaigns at risk and the quarterly scorecard (SPEC §8)."""
-    from ..capacity import consolidation_parts
-    from ..marketing_calendar import calendar_rows
-    from ..scorecard import campaigns_at_risk, score_quarters
+    from .capacity import consolidation_parts
+    from .marketing_calendar import calendar_rows
+    from .scorecard import campaigns_at_risk, score_quarters
     result.tables.update(consolidation_parts(book))
     result.tables["calendar"] = calendar_rows(book, options.as_of).drop(
         columns=["book", "team"]).assign(fy_start_month=book.plan.fy_start_month)
@@ -111,8 +111,8 @@ def roll_up_accounts(book: Book, result: BookResult, options: Options) -> None:
     """Target accounts (SPEC §7): the accounts this book lists and its leads, MQLs, open and
     won per account for its quarter (`accounts.account_parts`); the merge adds them up across
     teams as `mom accounts` does."""
-    from ..accounts import account_parts
-    from ..pipeline import BookQuarter
+    from .accounts import account_parts
+    from .pipeline import BookQuarter
     result.quarter = BookQuarter.of(book, options.as_of).label
     result.tables["account_listed"], result.tables["account_figures"] = account_parts(
         book, options.as_of)

@@ -46,13 +46,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
-from .findings import Finding
-from .keys import id_keys
-from .model import Book, Context
-from .money import decimal_of, format_money, multiply_cents
-from .plan import PlanSettings
-from .sheets import OPPORTUNITY_STAGES
+from ..calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
+from ..findings import Finding
+from ..keys import id_keys
+from ..model import Book, Context
+from ..money import decimal_of, format_money, multiply_cents
+from ..plan import PlanSettings
+from ..sheets import OPPORTUNITY_STAGES
 
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 

@@ -40,15 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calendar import fiscal_quarters, fiscal_years
-from .findings import Finding, make_finding, sort_findings
-from .keys import id_key_series, id_keys
-from .model import Book
-from .exports import Dialect, ExportError, export_bytes, load_rows, number_of_text, typed_cells
+from ..calendar import fiscal_quarters, fiscal_years
+from ..findings import Finding, make_finding, sort_findings
+from ..keys import id_key_series, id_keys
+from ..model import Book
+from ..exports import Dialect, ExportError, export_bytes, load_rows, number_of_text, typed_cells
 from .ledger_maps import BUILT_IN_MAPS, OWN, LedgerMap
-from .read import SheetReader, find_header
-from .sheets import Column, Kind, Sheet, normalise_name
-from .values import is_blank
+from ..read import SheetReader, find_header
+from ..sheets import Column, Kind, Sheet, normalise_name
+from ..values import is_blank
 
 CLASSES = ("matched", "amount-mismatch", "workbook-only", "erp-only")
 TOLERANCE_CENTS = 1          # |difference| > 0.01 is a mismatch (SPEC §12)
@@ -470,7 +470,7 @@ def example_ledger(index: int = EXAMPLE_DEMO_TEAM, today: dt.date = EXAMPLE_TODA
     more; vendor names differ in case and spacing; one invoice is not posted yet
     (workbook-only); one posting is unknown to the team (erp-only); the latest PO is missing.
     Written to workbook_templates/erp_export_example.csv (a test keeps it in sync)."""
-    from .demo import demo_team_data
+    from ..demo import demo_team_data
     data = demo_team_data(index, today)
     currency = data["plan"]["Currency"]
     activities = {a["Activity ID"]: a for a in data["tables"]["Activities"]}

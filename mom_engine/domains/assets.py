@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .findings import Finding
-from .model import Book, Context
+from ..findings import Finding
+from ..model import Book, Context
 
 
 FILTER_COLUMNS = {"type": "Type", "product": "Product", "segment": "Segment", "region": "Region"}

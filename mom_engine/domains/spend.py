@@ -49,11 +49,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calendar import add_months, fiscal_quarters, fiscal_year, fiscal_year_bounds, fiscal_years
-from .findings import Finding, sort_findings
-from .keys import id_key, id_keys
-from .model import Book
-from .money import exceeds, exchange_rates, format_money, in_plan_currency, units
+from ..calendar import add_months, fiscal_quarters, fiscal_year, fiscal_year_bounds, fiscal_years
+from ..findings import Finding, sort_findings
+from ..keys import id_key, id_keys
+from ..model import Book
+from ..money import exceeds, exchange_rates, format_money, in_plan_currency, units
 
 SPEND_LEVELS = ("activity", "campaign", "plan", "gl", "month", "quarter", "year")
 FIGURES = ("budgeted", "planned", "committed", "spent", "remaining", "unplanned")

@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .calendar import fiscal_weeks, week_label, week_starts
-from .model import Book
-from .report.files import atomic_path
+from ..calendar import fiscal_weeks, week_label, week_starts
+from ..model import Book
+from ..report.files import atomic_path
 from .schedule import CLOSED_TASK_STATUSES
 
 ROW_COLUMNS = ["book", "plan_id", "team", "kind", "campaign_id", "activity_id", "task_id",

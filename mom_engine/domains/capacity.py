@@ -35,14 +35,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .calendar import fiscal_weeks, week_label, week_starts, working_days
-from .findings import Finding, make_finding
-from .model import Book
-from .sheets import SHEETS
-from .values import round_cents
+from ..calendar import fiscal_weeks, week_label, week_starts, working_days
+from ..findings import Finding, make_finding
+from ..model import Book
+from ..sheets import SHEETS
+from ..values import round_cents
 
 if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
-    from .analyze import Context
+    from ..analyze import Context
 
 DEFAULT_HOURS_PER_WEEK = float(SHEETS["People"].column("Hours per Week").default)  # type: ignore[arg-type]
 MAX_TASK_WEEKS = 522           # ten years: a longer task is a typo, not a workload

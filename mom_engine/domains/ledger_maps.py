@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .mappings import read_toml
-from .sheets import normalise_name
+from ..mappings import read_toml
+from ..sheets import normalise_name
 
 LEDGER_COLUMNS = ("Document Type", "Document No", "PO Number", "Vendor", "GL Account",
                   "Posting Date", "Amount", "Currency")

@@ -33,11 +33,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .calendar import working_days
-from .findings import Finding
-from .keys import id_keys
-from .model import Book, Context
-from .sheets import normalise_name
+from ..calendar import working_days
+from ..findings import Finding
+from ..keys import id_keys
+from ..model import Book, Context
+from ..sheets import normalise_name
 
 NO_CAMPAIGN = "(no campaign)"
 FUNNEL_COLUMNS = ["campaign_id", "campaign", "leads", "stage", "reached", "conversion",

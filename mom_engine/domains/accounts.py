@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .findings import Finding
+from ..findings import Finding
 from .funnel import mql_stage, stage_column
-from .mappings import fold
-from .model import Book
+from ..mappings import fold
+from ..model import Book
 from .pipeline import BookQuarter, counted_open
 
 ACCOUNT_COLUMNS = ["account", "tier", "rep", "leads", "mqls", "open", "won", "covered"]

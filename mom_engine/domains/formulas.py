@@ -45,10 +45,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .findings import Finding, Severity
-from .model import Book
+from ..findings import Finding, Severity
+from ..model import Book
 from .scorecard import ATTAINMENT_FIGURES
-from .sheets import GL_LIST, OPPORTUNITY_STAGES, SHEETS
+from ..sheets import GL_LIST, OPPORTUNITY_STAGES, SHEETS
 
 FIGURES = ("Budgeted", "Planned", "Committed", "Spent", "Remaining")
 PLAN_CURRENCY_NAME = "MOM_PlanCurrency"

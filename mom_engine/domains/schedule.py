@@ -35,9 +35,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .calendar import duration_days, working_days
-from .findings import Finding
-from .model import Book, Context
+from ..calendar import duration_days, working_days
+from ..findings import Finding
+from ..model import Book, Context
 
 
 SCHEDULE_LEVELS = ("task", "activity", "campaign", "plan")

@@ -1,0 +1,1 @@
+"""The domain areas: each module holds its figures and its checks."""
