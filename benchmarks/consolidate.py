@@ -252,7 +252,8 @@ def main() -> None:
 def stage_times(path: Path, repeat: int) -> list[tuple[str, float]]:
     """Median CPU milliseconds of each named stage of one book's work."""
     from mom_engine.analyze import DOMAIN_CHECKS, Context
-    from mom_engine.consolidate import DOMAIN_ROLLUPS, BookResult
+    from mom_engine.consolidate import BookResult
+    from mom_engine.domains import DOMAINS
     from mom_engine.read import read_book
     from mom_engine.normalise import normalise
     from mom_engine.structure import check_structure
@@ -273,7 +274,7 @@ def stage_times(path: Path, repeat: int) -> list[tuple[str, float]]:
     for check in DOMAIN_CHECKS:
         stages.append((f"check: {check.__module__.split('.')[-1]}.{check.__name__}",
                        median(lambda book, check=check: check(book, context))))
-    for name, roll_up in DOMAIN_ROLLUPS.items():
+    for name, roll_up in ((d.name, d.roll_up) for d in DOMAINS if d.roll_up):
         stages.append((f"roll-up: {name}", median(
             lambda book, roll_up=roll_up: roll_up(book, BookResult(0, str(path), "x"), options))))
     return stages

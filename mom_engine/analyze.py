@@ -2,43 +2,29 @@
 STYLE 5).
 
 The CLI, the UDF macros and the consolidation workers all go through `analyze_book`, so a
-workbook means the same thing everywhere. Each domain module (spend, schedule, assets,
-pipeline, funnel, capacity, scorecard, formulas) provides one check
-`check(book, context) -> list[Finding]`; `DOMAIN_CHECKS` below lists them once, in report order.
+workbook means the same thing everywhere. Each domain (`domains/`: spend, schedule, assets,
+pipeline, funnel, accounts, capacity, scorecard, formulas) provides one check
+`check(book, context) -> list[Finding]`; `domains.DOMAINS` lists them once, in report order.
 """
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .domains.accounts import check_accounts
-from .domains.assets import check_assets
-from .domains.capacity import check_capacity
+from .domains import DOMAINS, Check
 from .exports import ExportShare, attach_exports, attach_share
 from .findings import Finding, make_finding, sort_findings
-from .domains.formulas import check_formulas
-from .domains.funnel import check_funnel
 from .model import Book, Context
 from .normalise import normalise
-from .domains.pipeline import check_pipeline
 from .read import read_book
-from .domains.schedule import check_schedule
-from .domains.scorecard import check_performance
-from .domains.spend import check_spend
 from .structure import check_structure
 
 __all__ = ["DOMAIN_CHECKS", "Analysis", "Context", "analyze_book", "check_book"]
 
-Check = Callable[[Book, Context], list[Finding]]
-
-# The domain checks, in report order (formula-overwritten last: it compares the engine's
-# figures with the workbook's cached formula values).
-DOMAIN_CHECKS: tuple[Check, ...] = (check_spend, check_schedule, check_assets, check_pipeline,
-                                    check_funnel, check_accounts, check_capacity,
-                                    check_performance,
-                                    check_formulas)
+# The domains' checks, in the order `DOMAINS` declares them (report order).
+DOMAIN_CHECKS: tuple[Check, ...] = tuple(domain.check for domain in DOMAINS if domain.check)
 
 
 @dataclass

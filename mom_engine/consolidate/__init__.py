@@ -6,7 +6,8 @@ One job per module:
   findings, row accounting per sheet, file identity, small rollup tables, the keys cross-book
   checks need).
 - `worker`: `process_book(path, options)` reads, validates and rolls up ONE book through
-  `analyze.analyze_book`; it never raises. `rollups` holds each domain's roll-up of one book.
+  `analyze.analyze_book`, then each domain's roll-up of that book (`domains.DOMAINS`, in
+  `domains/rollups.py`); it never raises.
 - `detail`: with `options.detail_dir` the worker hands back the book's accepted rows as Arrow
   tables and the parent appends them to one Parquet file per sheet (`DetailWriter`).
 - `executors`: the same worker runs in local worker processes (`LocalExecutor`, one book at a
@@ -76,24 +77,19 @@ from .merge import (CHUNK_BOOKS, SOURCE_COLUMNS, ConsolidatedReport, Consolidati
 from .results import (MONEY_COLUMNS, MONEY_FIGURES, STATUS_ENCRYPTED, STATUS_MISSING,
                       STATUS_READ, STATUS_TIMED_OUT, STATUS_UNREADABLE, TOTAL_FIGURES, BookResult,
                       Options, SheetCount)
-from ..domains.rollups import (DOMAIN_ROLLUPS, roll_up_assets, roll_up_coverage_parts,
-                      roll_up_funnel_tables, roll_up_schedule_tables, roll_up_scorecard_tables,
-                      roll_up_spend_tables)
 from .worker import (claim_book, failed_result, file_identity, fill_result, po_keys, process_book,
                      quota_keys, sheet_counts)
 
 __all__ = [
     "BookResult", "CHUNK_BOOKS", "ConsolidatedReport", "Consolidation", "CrossBookChecks",
-    "CrossBookKeys", "DEFAULT_BOOK_TIMEOUT", "DIED_REASON", "DOMAIN_ROLLUPS", "DaskExecutor",
-    "DetailWriter", "Job", "LocalExecutor", "MONEY_COLUMNS", "MONEY_FIGURES", "Options",
+    "CrossBookKeys", "DEFAULT_BOOK_TIMEOUT", "DIED_REASON", "DaskExecutor", "DetailWriter", "Job",
+    "LocalExecutor", "MONEY_COLUMNS", "MONEY_FIGURES", "Options",
     "RatesError", "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ",
     "STATUS_TIMED_OUT", "STATUS_UNREADABLE", "SchedulerUnreachable", "SheetCount", "TOTAL_FIGURES",
     "Worker", "claim_book", "clear_detail", "combine_coverage", "consolidate", "convert_cents",
     "convert_rows", "detail_tables", "failed_job", "failed_result", "file_identity", "fill_result",
-    "mark_duplicate_assets", "po_keys", "process_book", "quota_keys", "read_rates",
-    "roll_up_assets", "roll_up_coverage_parts", "roll_up_funnel_tables", "roll_up_schedule_tables",
-    "roll_up_scorecard_tables", "roll_up_spend_tables", "shared_jobs", "sheet_counts",
-    "source_rows", "sum_gl_months", "timed_out_job"
+    "mark_duplicate_assets", "po_keys", "process_book", "quota_keys", "read_rates", "shared_jobs",
+    "sheet_counts", "source_rows", "sum_gl_months", "timed_out_job"
 ]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analyze import analyze_book
+from ..domains import DOMAINS
 from ..exports import BookClaims, ExportShare
 from ..findings import Finding, Severity, make_finding
 from ..model import Book, Context, ExportFiles
@@ -23,7 +24,6 @@ from ..safety import display_name, readable_text
 from .detail import detail_tables
 from .results import (STATUS_ENCRYPTED, STATUS_MISSING, STATUS_UNREADABLE, BookResult,
                       Options, SheetCount)
-from ..domains.rollups import DOMAIN_ROLLUPS
 
 
 def process_book(path: str | Path, options: Options, name: str | None = None,
@@ -115,12 +115,14 @@ def fill_result(result: BookResult, book: Book, findings: list[Finding],
     result.sheets = sheet_counts(book)
     result.po_numbers = po_keys(book)
     result.quotas = quota_keys(book)
-    for domain, roll_up in DOMAIN_ROLLUPS.items():
+    for domain in DOMAINS:
+        if domain.roll_up is None:
+            continue
         try:
-            roll_up(book, result, options)
+            domain.roll_up(book, result, options)
         except Exception as error:  # a rollup bug loses that domain's figures, not the book
             result.findings.append(make_finding(
-                "internal-error", f"internal error rolling up {domain} for {book.name}: "
+                "internal-error", f"internal error rolling up {domain.name} for {book.name}: "
                                    f"{type(error).__name__}: {error}; please report it",
                 book=book.name, severity=Severity.WARNING, traceback=traceback.format_exc()))
     if options.detail_dir:

@@ -1,15 +1,21 @@
-"""Domain roll-ups of one book: each fills its small tables into the `BookResult`, in plan
-cents, by calling the domain's own functions (SPEC §5–§9)."""
+"""Domain roll-ups of one book for a consolidation: each fills its small tables into the
+`BookResult`, in plan cents, by calling the domain's own functions (SPEC §5–§9). `DOMAINS`
+(in `__init__`) says which domain each belongs to and runs them in its order.
+
+Each imports its domain's functions when it runs: `analyze` imports this module through
+`DOMAINS`, and checking one book (the UDFs, the CLI) should load no more than its checks need
+(the marketing calendar's .ics writer would bring in xlsxwriter)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..model import Book
-from ..consolidate.results import BookResult, Options
+
+if TYPE_CHECKING:   # the consolidation's types; its worker imports this module
+    from ..consolidate.results import BookResult, Options
 
 
 def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> None:
@@ -135,15 +141,3 @@ def _campaign_names(book: Book) -> pd.Series:
 
 def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
-
-
-DOMAIN_ROLLUPS: dict[str, Callable[[Book, BookResult, Options], None]] = {
-    "spend": roll_up_spend_tables,
-    "schedule": roll_up_schedule_tables,
-    "pipeline": roll_up_coverage_parts,
-    "funnel": roll_up_funnel_tables,
-    "scorecard": roll_up_scorecard_tables,
-    "assets": roll_up_assets,
-    "accounts": roll_up_accounts,
-    "operations": roll_up_operations_tables,
-}

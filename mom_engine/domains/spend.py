@@ -442,7 +442,7 @@ def spend_per_activity(book: Book) -> pd.DataFrame:
 # --- checks --------------------------------------------------------------------------------
 
 def check_spend(book: Book, context: Any = None) -> list[Finding]:
-    """Every spend check of SPEC §5 for one book (registered in analyze.DOMAIN_CHECKS). With
+    """Every spend check of SPEC §5 for one book (listed in `domains.DOMAINS`). With
     the context's `spend_as_of`, on the documents as they stood that day; the year-end
     forecast projects from that day, else from the context's as-of date (default today)."""
     as_of = getattr(context, "spend_as_of", None)
