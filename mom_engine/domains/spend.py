@@ -328,6 +328,18 @@ def sum_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def campaign_codes(campaigns: Any, keys: Any) -> tuple[list[Any], np.ndarray]:
+    """The campaign keys in the Campaigns sheet's order, then any other the rows name, and
+    each row's position in that order (for `sum_by`)."""
+    order = list(dict.fromkeys([*campaigns, *keys]))
+    return order, _codes(order, keys)
+
+
+def _codes(order: list[Any], keys: Any) -> np.ndarray:
+    index = {key: i for i, key in enumerate(order)}
+    return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
 # --- the report ----------------------------------------------------------------------------
 
 def figures_frame(keys: Any, sums: np.ndarray) -> pd.DataFrame:
@@ -385,11 +397,10 @@ class SpendReport:
             column = "campaign_id" if level == "campaign" else "gl_account"
             keys = self.activities[column].to_numpy(dtype=object)
             if level == "campaign":
-                order = list(dict.fromkeys([*self.campaigns["campaign_id"], *keys]))
+                order, codes = campaign_codes(self.campaigns["campaign_id"], keys)
             else:
                 order = sorted(set(keys))
-            index = {key: i for i, key in enumerate(order)}
-            codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+                codes = _codes(order, keys)
             return figures_frame(order, sum_by(codes, per_activity, len(order)))
         ledger = self.ledger
         moving = ledger.figures.any(axis=1)
@@ -840,12 +851,9 @@ class SpendForecast:
                                     zip(columns, values.sum(axis=0), strict=True)}})
         if level == "campaign":   # the Campaigns sheet's order, then any other named
             ids = frame["campaign_id"].tolist()
-            order = list(dict.fromkeys([*self.report.campaigns["campaign_id"], *ids]))
-            position = {key: i for i, key in enumerate(order)}
-            named = np.array([isinstance(key, str) for key in ids], dtype=bool)
-            sums = np.zeros((len(order), len(columns)), dtype=np.int64)
-            np.add.at(sums, np.array([position[key] for key in ids if isinstance(key, str)],
-                                     dtype=np.intp), values[named])
+            order, codes = campaign_codes(self.report.campaigns["campaign_id"], ids)
+            named = np.array([isinstance(key, str) for key in ids], dtype=bool)  # blank: no sum
+            sums = sum_by(codes[named], values[named], len(order))
             return pd.DataFrame({"key": pd.Index(order),
                                  **{c: sums[:, i] for i, c in enumerate(columns)}})
         raise ValueError(f"unknown forecast level {level!r}; use one of "
