@@ -205,8 +205,9 @@ class Consolidation:
         # input order, whatever order the books arrived in (a book's rows keep their order)
         frame = frame.sort_values("_index", kind="stable", ignore_index=True)
         indexes = frame.pop("_index").to_numpy(dtype=np.int64)
-        frame.insert(0, "team", books.teams.take(books.positions(indexes)))
-        frame.insert(0, "book", books.names.take(books.positions(indexes)))
+        positions = books.positions(indexes)
+        frame.insert(0, "team", books.teams.take(positions))
+        frame.insert(0, "book", books.names.take(positions))
         money = [c for c in frame.columns if c in MONEY_FIGURES or c in MONEY_COLUMNS]
         for column in money:
             frame[column] = convert_rows(frame[column], indexes, rates)
@@ -237,9 +238,10 @@ class BookColumns:
     def positions(self, indexes: np.ndarray) -> np.ndarray:
         """Where each book index is; a row of a book the merge never saw is a bug (KeyError),
         never another book's name."""
-        found = np.minimum(np.searchsorted(self.indexes, indexes), max(len(self.indexes) - 1, 0))
-        if len(indexes) and (not len(self.indexes) or
-                             not np.array_equal(self.indexes[found], indexes)):
+        found = np.searchsorted(self.indexes, indexes)
+        known = found < len(self.indexes)
+        known[known] = self.indexes[found[known]] == indexes[known]
+        if not known.all():
             raise KeyError(f"rows of books the merge was not given: "
                            f"{sorted(set(indexes.tolist()) - set(self.indexes.tolist()))}")
         return found
