@@ -17,7 +17,7 @@ pure functions of the normalised tables.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -60,8 +60,9 @@ def reject_duplicate_ids(book: Book, table: Table) -> list[Finding]:
     if not key_columns or frame.empty:
         return []
     rejected = frame["_rejected"].to_numpy()
-    keys = (id_keys(frame[key_columns[0]]) if len(key_columns) == 1
-            else _row_keys(frame, key_columns))
+    keys: list[Any] = (id_keys(frame[key_columns[0]]) if len(key_columns) == 1
+                       else _row_keys(frame, key_columns))
+    counted: list[Any]
     if rejected.any() or None in keys:
         counted = [key for key, left_out in zip(keys, rejected.tolist(), strict=True)
                    if key is not None and not left_out]
@@ -127,7 +128,7 @@ def _known_values(book: Book, sheet: str, column: str,
     if None in keys or set(map(type, spelled)) != {str}:
         return {key: value for key, value in zip(reversed(keys), reversed(spelled), strict=True)
                 if key is not None and isinstance(value, str)}
-    return dict(zip(reversed(keys), reversed(spelled), strict=True))   # all text, none blank
+    return dict(zip(reversed(keys), reversed(spelled), strict=True))  # type: ignore[arg-type]
 
 
 def resolve_references(book: Book, table: Table, given: Collection[str] | None = None,
@@ -188,7 +189,8 @@ def _respell(table: Table, column: str, folded: list[str | None],
     later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
     current = table.frame[column]
     values = current.to_numpy(dtype=object, na_value=None).tolist()
-    if list(map(known.get, folded)) == values:
+    spelling: Callable[[str | None], str | None] = known.get   # type: ignore[assignment]
+    if list(map(spelling, folded)) == values:
         return         # every reference known and spelled as defined, or blank: the usual case
     respelled = [known.get(key, value) if key is not None else value
                  for key, value in zip(folded, values, strict=True)]
