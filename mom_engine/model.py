@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
+from pandas.arrays import DatetimeArray
+from pandas.core.construction import sanitize_array
+from pandas.core.internals.managers import create_block_manager_from_column_arrays
 
 from .findings import Finding, make_finding
 from .plan import PlanSettings
@@ -122,6 +126,39 @@ class Table:
         """Put new values in one column of `frame` (the normalise stage's respelling)."""
         self.frame[column] = values
         self._accepted = None
+
+
+def frame_of(columns: dict[str, Any]) -> pd.DataFrame:
+    """The frame `pd.DataFrame(columns, copy=False)` builds — the same dtypes and blocks, one
+    block per column, a RangeIndex — from columns of equal length, without pandas' checks of
+    every column. A typed numpy array (int, float, bool, datetime64) or a pandas array (str,
+    Int64) becomes its block as it is; anything else (a list, an object array) is typed by
+    pandas' own inference, as the constructor types it. The column labels are built once per
+    set of names. (The reader builds ~16 frames a book; pandas' constructor spends ~0.6 ms on
+    each, most of it on checks these arrays do not need.)"""
+    arrays = [_column_array(values) for values in columns.values()]
+    count = len(arrays[0]) if arrays else 0
+    if any(len(array) != count for array in arrays):
+        raise ValueError(f"columns of unequal length: {[len(a) for a in arrays]}")
+    manager = create_block_manager_from_column_arrays(
+        arrays, [_column_labels(tuple(columns)).copy(), pd.RangeIndex(count)],
+        consolidate=False, refs=[None] * len(arrays))
+    return pd.DataFrame._from_mgr(manager, axes=manager.axes)
+
+
+def _column_array(values: Any) -> Any:
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iufb":
+        return values
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind == "M":
+        return DatetimeArray._simple_new(values, dtype=values.dtype)
+    if isinstance(values, ExtensionArray):
+        return values
+    return sanitize_array(values, None)
+
+
+@functools.lru_cache(maxsize=512)
+def _column_labels(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(names)) if names else pd.RangeIndex(0)
 
 
 def empty_frame(sheet: Sheet) -> pd.DataFrame:

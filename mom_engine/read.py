@@ -30,7 +30,7 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from . import safety
 from .findings import column_letter
-from .model import Book, Table, empty_frame
+from .model import Book, Table, empty_frame, frame_of
 from .mappings import Mapping, header_aliases, mapping_of_book, resolve_book
 from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
 from .sheets import (CLOSED_STAGES, LISTS, MAPPINGS, OPEN_STAGES, PLAN, SHEET_NAMES, SHEETS,
@@ -296,7 +296,7 @@ class SheetReader:
             columns[header_text] = cells(position, None)
         columns["_row"] = numbers
         columns["_rejected"] = rejected
-        table.frame = pd.DataFrame(columns, copy=False)   # every array here is its own
+        table.frame = frame_of(columns)   # every array here is its own
         return table
 
     def data_cells(self, rows: list[list[Any]], header: int

@@ -212,3 +212,47 @@ def test_a_lead_stage_without_its_date_column_is_reported(make_book):
     result = analyze_book(path)
     assert [(f.sheet, f.column, f.code, f.severity.value) for f in result.findings] == [
         ("Leads", "Demo Date", "column-missing", "warning")]
+
+
+def _columns_of_every_kind():
+    from mom_engine.read import _text_array
+    import numpy as np
+    import pandas as pd
+    return {
+        "Text": _text_array(["a", None, "c"]),
+        "Blank text": np.array([None, None, None], dtype=object),
+        "Money": np.array([1, -2, 3], dtype=np.int64),
+        "Nullable money": pd.array([1, None, 3], dtype="Int64"),
+        "Number": np.array([0.5, np.nan, 2.0]),
+        "Date": np.array(["2027-01-05", "NaT", "2027-03-31"], dtype="datetime64[s]"),
+        "Yes/no": np.array([True, False, True]),
+        "Extra numbers": [1.0, None, 3.5],
+        "Extra texts": ["x", None, "z"],
+        "Extra dates": [dt.datetime(2027, 1, 5), None, dt.datetime(2027, 2, 1)],
+        "Extra mixed": ["x", 2.0, dt.date(2027, 1, 5)],
+        "_row": np.array([2, 3, 4], dtype=np.int64),
+        "_rejected": np.zeros(3, dtype=bool),
+    }
+
+
+@pytest.mark.parametrize("rows", [3, 0])
+def test_a_sheets_frame_is_the_one_pandas_builds_from_its_columns(rows):
+    import pandas as pd
+    from mom_engine.model import frame_of
+    columns = {name: values[:rows] for name, values in _columns_of_every_kind().items()}
+    ours, theirs = frame_of(columns), pd.DataFrame(columns, copy=False)
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+    assert [str(t) for t in ours.dtypes] == [str(t) for t in theirs.dtypes]
+    assert [str(t) for t in ours.dtypes][:7] == ["str", "object", "int64", "Int64", "float64",
+                                                 "datetime64[s]", "bool"]
+    assert ours._mgr.nblocks == theirs._mgr.nblocks == len(columns)
+    assert type(ours.index) is type(theirs.index) is pd.RangeIndex
+    ours.columns.name = "renamed"          # the labels are shared by no other frame
+    assert frame_of(columns).columns.name is None
+
+
+def test_columns_of_unequal_length_are_a_bug_not_a_frame():
+    import numpy as np
+    from mom_engine.model import frame_of
+    with pytest.raises(ValueError, match="unequal length"):
+        frame_of({"A": np.arange(2), "B": np.arange(3)})

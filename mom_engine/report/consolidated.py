@@ -11,7 +11,6 @@ never leaves half a file). Money arrives as integer cents and is written as curr
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import urllib.parse
@@ -25,7 +24,7 @@ from xlsxwriter.url import Url
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Finding, Severity
 from .calendar_sheet import write_calendar_sheet
-from .cells import Cells, write_rows
+from .cells import CellKind, Cells, write_rows
 from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
                     EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
                     sheet_columns)
@@ -185,9 +184,9 @@ def write_frame(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame |
         sheet.write_string(1, 0, f"Nothing to show: {empty}.", styles.label)
     # row by row (constant-memory mode flushes each finished row); each column's cells are
     # converted once, column-wise, so what is left per cell is XlsxWriter's own work
-    cells = [column_cells(sheet, styles, kind, frame[column], str(column) in UNROUNDED)
+    cells = [column_cells(styles, kind, frame[column], str(column) in UNROUNDED)
              for kind, column in zip(kinds, columns, strict=True)]
-    write_rows(cells, first_row=1)
+    write_rows(sheet, cells, first_row=1)
     sheet.freeze_panes(1, 0)
     _highlight(sheet, styles, columns, rows)
     return title, rows, {str(c): i for i, c in enumerate(columns)}
@@ -235,37 +234,29 @@ def add_streamed_table(sheet: Any, rows: int, headers: list[str], name: str) -> 
         sheet.constant_memory, sheet.table_cells = streaming, cells
 
 
-def column_cells(sheet: Any, styles: Styles, kind: Kind, series: pd.Series,
+def column_cells(styles: Styles, kind: Kind, series: pd.Series,
                  unrounded: bool = False) -> Cells:
     """One column of a frame ready to write: its values converted once, column-wise, for its
-    kind (None where blank: None, NA, NaT, NaN), and the function (row, column, value) that
-    writes one of them. Money arrives as integer cents and is written in units."""
+    kind (None where blank: None, NA, NaT, NaN), and how they are written. Money arrives as
+    integer cents and is written in units."""
     blank = series.isna().to_numpy().tolist()
     if kind is Kind.MONEY or kind in NUMBER_FORMATS:
         numbers = series.to_numpy(dtype="float64", na_value=math.nan)
         if kind is Kind.MONEY:
             numbers = np.trunc(numbers) / 100
         fmt = styles.text if unrounded and kind is not Kind.MONEY else styles.number[kind]
-        return (_unless_blank(numbers.tolist(), blank),
-                lambda r, c, v: sheet.write_number(r, c, v, fmt))
+        return Cells(_unless_blank(numbers.tolist(), blank), CellKind.NUMBER, fmt)
     if kind is Kind.DATE:
-        values = [None if b else pd.Timestamp(v).to_pydatetime()
-                  for v, b in zip(series.tolist(), blank, strict=True)]
-        return values, lambda r, c, v: sheet.write_datetime(r, c, v, styles.date)
+        return Cells([None if b else pd.Timestamp(v).to_pydatetime()
+                      for v, b in zip(series.tolist(), blank, strict=True)],
+                     CellKind.DATE, styles.date)
     if kind is Kind.FLAG:
-        return ([None if b else bool(v) for v, b in zip(series.tolist(), blank, strict=True)],
-                sheet.write_boolean)
+        return Cells([None if b else bool(v) for v, b in zip(series.tolist(), blank, strict=True)],
+                     CellKind.BOOLEAN)
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
-        return _unless_blank(series.tolist(), blank), sheet.write_string
-
-    def text(r: int, c: int, v: Any) -> None:
-        if isinstance(v, (dt.date, dt.datetime)):
-            sheet.write_datetime(r, c, v, styles.date)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            sheet.write_number(r, c, v)
-        else:
-            sheet.write_string(r, c, str(v))
-    return _unless_blank(series.tolist(), blank), text
+        return Cells(_unless_blank(series.tolist(), blank), CellKind.STRING)
+    # text of no one type: a date in the date format, a number as it is, anything else as text
+    return Cells(_unless_blank(series.tolist(), blank), CellKind.ANY, styles.date)
 
 
 def _unless_blank(values: list[Any], blank: list[bool]) -> list[Any]:
