@@ -61,18 +61,14 @@ EFFICIENCY_COLUMNS = ["campaign_id", "campaign", "cost", "leads", "mqls", "cost_
 
 
 @dataclass
-class Scorecard:
-    """`effectiveness` and `efficiency`: one row per campaign (ranked); `plan_*`: the plan.
-    The tables are framed from their columns when first asked for: the checks read the
-    columns, a consolidation the two side by side."""
+class _Card:
+    """Effectiveness and efficiency as columns (name → one value per row), framed when first
+    asked for: the checks read the columns, a consolidation the two side by side."""
 
     plan_id: str | None
     currency: str
-    effectiveness_columns: dict[str, Any]    # EFFECTIVENESS_COLUMNS → per campaign, ranked
-    efficiency_columns: dict[str, Any]       # EFFICIENCY_COLUMNS → per campaign, ranked
-    plan_effectiveness: dict
-    plan_efficiency: dict
-    findings: list[Finding] = field(default_factory=list)
+    effectiveness_columns: dict[str, Any]
+    efficiency_columns: dict[str, Any]
 
     @functools.cached_property
     def effectiveness(self) -> pd.DataFrame:
@@ -83,9 +79,22 @@ class Scorecard:
         return pd.DataFrame(self.efficiency_columns)
 
     def side_by_side(self) -> pd.DataFrame:
-        """Per campaign: the effectiveness columns, then the efficiency columns they lack —
-        separate columns in one table, never blended."""
-        return _side_by_side(self.effectiveness_columns, self.efficiency_columns)
+        """The effectiveness columns, then the efficiency columns they lack: separate
+        columns in one table, never blended."""
+        effectiveness = self.effectiveness_columns
+        return pd.DataFrame({**effectiveness, **{
+            name: values for name, values in self.efficiency_columns.items()
+            if name not in effectiveness}})
+
+
+@dataclass
+class Scorecard(_Card):
+    """`effectiveness` (EFFECTIVENESS_COLUMNS) and `efficiency` (EFFICIENCY_COLUMNS): one row
+    per campaign (ranked); `plan_*`: the plan."""
+
+    plan_effectiveness: dict
+    plan_efficiency: dict
+    findings: list[Finding] = field(default_factory=list)
 
 
 def _ratio(numerator, denominator) -> np.ndarray:
@@ -336,12 +345,6 @@ def _ordered(columns: list[str], values: dict[str, Any]) -> dict[str, Any]:
     return {column: values[column] for column in columns}
 
 
-def _side_by_side(effectiveness: dict[str, Any], efficiency: dict[str, Any]) -> pd.DataFrame:
-    """One frame: the effectiveness columns, then the efficiency columns not among them."""
-    return pd.DataFrame({**effectiveness, **{name: values for name, values in efficiency.items()
-                                             if name not in effectiveness}})
-
-
 def _ranking(ids: np.ndarray, roi: np.ndarray, pipeline_attainment: np.ndarray) -> list[int]:
     """Positions in rank order: ROI descending, then pipeline attainment descending (blanks
     last in both), then Campaign ID."""
@@ -535,27 +538,9 @@ QUARTER_EFFICIENCY = ["quarter", "cost", "leads", "mqls", "cost_per_lead", "cost
 
 
 @dataclass
-class QuarterScorecard:
+class QuarterScorecard(_Card):
     """The plan's effectiveness and efficiency per fiscal quarter, apart; each figure has a
-    `<figure>_change` column: this quarter minus the previous one (blank for the first).
-    Framed from their columns when first asked for, as `Scorecard`."""
-
-    plan_id: str | None
-    currency: str
-    effectiveness_columns: dict[str, Any]
-    efficiency_columns: dict[str, Any]
-
-    @functools.cached_property
-    def effectiveness(self) -> pd.DataFrame:
-        return pd.DataFrame(self.effectiveness_columns)
-
-    @functools.cached_property
-    def efficiency(self) -> pd.DataFrame:
-        return pd.DataFrame(self.efficiency_columns)
-
-    def side_by_side(self) -> pd.DataFrame:
-        """Per quarter: the effectiveness columns, then the efficiency columns they lack."""
-        return _side_by_side(self.effectiveness_columns, self.efficiency_columns)
+    `<figure>_change` column: this quarter minus the previous one (blank for the first)."""
 
 
 def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
