@@ -28,6 +28,7 @@ from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
 from xlsxwriter.xmlwriter import XMLwriter
 
 ROWS_PER_WRITE = 2_000
+HYPERLINKS = 65_530       # links one sheet may hold (Excel's limit)
 STRING_LIMIT = 32_767     # UTF-16 units in one cell (Excel's limit; XlsxWriter truncates)
 
 
@@ -38,15 +39,18 @@ class CellKind(enum.Enum):
     BOOLEAN = "boolean"
     ANY = "any"            # per value: a date (in the column's format), a number, or str(v)
     PLACED = "placed"      # (sheet column, text): a text right of the table's other columns
+    LINK = "link"          # an xlsxwriter Url: its text, linked (as write_url writes it)
 
 
 @dataclass(frozen=True)
 class Cells:
     """One column of a streamed table: its values (None where blank) of one kind, and the
-    format they are written in (None: the sheet column's own, as XlsxWriter does)."""
+    format they are written in (None: the sheet column's own, as XlsxWriter does) — or, with
+    `formats`, each row's own."""
     values: list[Any]
     kind: CellKind
     format: Any = None
+    formats: list[Any] | None = None
 
 
 def write_rows(sheet: Any, columns: list[Cells], first_row: int) -> None:
@@ -76,7 +80,7 @@ def write_rows(sheet: Any, columns: list[Cells], first_row: int) -> None:
     written: list[int] = []
     lowest, highest = sheet.xls_colmax, -1
     chunk: list[str] = []
-    for row, cells in enumerate(bodies.rows(columns), start=first_row):
+    for row, cells in enumerate(bodies.rows(columns, first_row), start=first_row):
         if not cells:
             continue
         number = str(row + 1)
@@ -118,12 +122,26 @@ class _Bodies:
         self._letters: dict[int, str] = {}
         self._styles: dict[tuple[int, int], str] = {}
 
-    def rows(self, columns: list[Cells]) -> Iterator[list[tuple[int, str]]]:
-        """Each row's (sheet column, body) pairs, left to right."""
+    def rows(self, columns: list[Cells], first_row: int) -> Iterator[list[tuple[int, str]]]:
+        """Each row's (sheet column, body) pairs, left to right; a link's cell is recorded among
+        the sheet's hyperlinks, as `write_url` records it."""
         makers = [self._maker(index, column) for index, column in enumerate(columns)]
-        for values in zip(*(column.values for column in columns), strict=True):
-            yield [make(value) for make, value in zip(makers, values, strict=True)
+        formats = [column.formats or [column.format] * len(column.values) for column in columns]
+        links = [index for index, column in enumerate(columns) if column.kind is CellKind.LINK]
+        for row, (values, fmts) in enumerate(zip(zip(*(c.values for c in columns), strict=True),
+                                                 zip(*formats, strict=True), strict=True),
+                                             start=first_row):
+            for index in links:
+                if values[index] is not None:
+                    self._link(row, index, values[index])
+            yield [make(value, fmt) for make, value, fmt in zip(makers, values, fmts, strict=True)
                    if value is not None]
+
+    def _link(self, row: int, column: int, url: Any) -> None:
+        self.sheet.hlink_count += 1
+        if self.sheet.hlink_count > HYPERLINKS:
+            raise ValueError(f"more than {HYPERLINKS:,} links on one sheet (Excel's limit)")
+        self.sheet.hyperlinks[row][column] = url
 
     def letter(self, column: int) -> str:
         found = self._letters.get(column)
@@ -143,16 +161,21 @@ class _Bodies:
             found = self._styles[key] = "" if fmt is None else f' s="{fmt._get_xf_index()}"'
         return found
 
-    def _maker(self, column: int, cells: Cells) -> Callable[[Any], tuple[int, str]]:
-        kind, fmt = cells.kind, cells.format
+    def _maker(self, column: int, cells: Cells) -> Callable[[Any, Any], tuple[int, str]]:
+        kind = cells.kind
         if kind is CellKind.PLACED:
-            def placed(value: tuple[int, str]) -> tuple[int, str]:
+            def placed(value: tuple[int, str], fmt: Any) -> tuple[int, str]:
                 at, text = value
                 return at, _string(self.style(at, fmt), text)
             return placed
+        if kind is CellKind.LINK:
+            def link(value: Any, fmt: Any) -> tuple[int, str]:
+                fmt = self.sheet.default_url_format if fmt is None else fmt
+                return column, _string(self.style(column, fmt), value.text)
+            return link
         convert = self.sheet._convert_date_time
 
-        def body(value: Any) -> str:
+        def body(value: Any, fmt: Any) -> str:
             if kind is CellKind.STRING:
                 return _string(self.style(column, fmt), value)
             if kind is CellKind.NUMBER:
@@ -165,16 +188,16 @@ class _Bodies:
                 return _number(self.style(column, None), value)
             return _string(self.style(column, None), str(value))
 
-        made: dict[tuple[type, Any], str] = {}
+        made: dict[tuple[type, Any, int], str] = {}
 
-        def make(value: Any) -> tuple[int, str]:
-            key = (type(value), value)
+        def make(value: Any, fmt: Any) -> tuple[int, str]:
+            key = (type(value), value, id(fmt))
             try:
                 found = made.get(key)
             except TypeError:         # an unhashable value: made for its cell alone
-                return column, body(value)
+                return column, body(value, fmt)
             if found is None:
-                found = made[key] = body(value)
+                found = made[key] = body(value, fmt)
             return column, found
         return make
 
