@@ -24,13 +24,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import python_calamine as calamine
-from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from . import safety
 from .findings import column_letter
-from .model import Book, Table, empty_frame, frame_of
+from .model import Book, Table, empty_frame, frame_of, text_array
 from .mappings import Mapping, header_aliases, mapping_of_book, resolve_book
 from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
 from .sheets import (CLOSED_STAGES, LISTS, MAPPINGS, OPEN_STAGES, PLAN, SHEET_NAMES, SHEETS,
@@ -543,7 +541,7 @@ def _typed(values: list[Any] | np.ndarray, column: Column) -> Any:
         return np.array([np.nan if v is None else v for v in values], dtype=float)
     if kind is Kind.YESNO:
         return np.array([bool(v) for v in values], dtype=bool)
-    return _text_array(values)
+    return text_array(values)
 
 
 def _typed_default(column: Column, count: int) -> Any:
@@ -567,25 +565,6 @@ def _date_array(values: list[Any]) -> np.ndarray:
     days = np.fromiter((_NAT_DAYS if v is None else v.toordinal() - _EPOCH_ORDINAL
                         for v in values), dtype=np.int64, count=len(values))
     return days.view("datetime64[D]").astype("datetime64[s]")
-
-
-_STR_DTYPE = pd.Series(["x"]).dtype   # the `str` dtype pandas infers for text columns
-
-
-def _text_array(values: list[Any]) -> Any:
-    """A text column as pandas' `str` array built straight from Arrow — what DataFrame
-    construction would infer from the object array (when it holds a str and nothing but str
-    and blanks), without the per-column inference (a speed-up, SPEC §15). Anything else is left
-    as the object array for pandas to type as before."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    if str not in set(map(type, values)):
-        return array
-    try:
-        arrow = pa.array(array, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return array
-    return ArrowStringArray(arrow, dtype=_STR_DTYPE)
 
 
 def _unreadable_rows(sheet: Sheet, numbers: list[int]) -> pd.DataFrame:

@@ -215,11 +215,11 @@ def test_a_lead_stage_without_its_date_column_is_reported(make_book):
 
 
 def _columns_of_every_kind():
-    from mom_engine.read import _text_array
+    from mom_engine.model import text_array
     import numpy as np
     import pandas as pd
     return {
-        "Text": _text_array(["a", None, "c"]),
+        "Text": text_array(["a", None, "c"]),
         "Blank text": np.array([None, None, None], dtype=object),
         "Money": np.array([1, -2, 3], dtype=np.int64),
         "Nullable money": pd.array([1, None, 3], dtype="Int64"),
@@ -230,6 +230,9 @@ def _columns_of_every_kind():
         "Extra texts": ["x", None, "z"],
         "Extra dates": [dt.datetime(2027, 1, 5), None, dt.datetime(2027, 2, 1)],
         "Extra mixed": ["x", 2.0, dt.date(2027, 1, 5)],
+        "Extra all numbers": [1.0, float("nan"), 2.5],
+        "Extra all texts": ["x", "", "z"],
+        "Extra whole numbers": [1, 2, 3],
         "_row": np.array([2, 3, 4], dtype=np.int64),
         "_rejected": np.zeros(3, dtype=bool),
     }
