@@ -100,7 +100,7 @@ def timed_ms(function, runs: int = RUNS) -> tuple[float, float]:
 
 def _engine(module: str) -> Any:
     """An engine module imported when its case runs (a missing one is reported, not fatal)."""
-    return importlib.import_module(f"mom_engine.{module}")
+    return importlib.import_module(f"mom_engine.domains.{module}")
 
 
 def excel_values(frame: pd.DataFrame) -> tuple[tuple[Any, ...], ...]:

@@ -110,6 +110,8 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
             continue
         if sheet.name == "Leads":
             sheet = leads_sheet(book.plan.lead_stages)
+        if sheet.name not in by_sheet and sheet is SHEETS[sheet.name]:
+            continue        # not handed in: `Book.table` gives the same empty table if asked
         title, table = by_sheet.get(sheet.name, (sheet.name, None))
         raw = None
         if fast and not isinstance(table, pd.DataFrame):
@@ -200,8 +202,12 @@ class TableReader(SheetReader):
             if typed is not None:
                 return typed
         kinds = set(map(type, raw))
-        if kind is Kind.ID and kinds == {float} and all(map(float.is_integer, raw)):
-            return [str(int(v)) for v in raw]          # 4500012345.0 → "4500012345"
+        if kind is Kind.ID and kinds == {float}:
+            whole = np.array(raw, dtype=np.float64)
+            if np.isfinite(whole).all() and (whole == np.floor(whole)).all():
+                # 4500012345.0 → "4500012345", each distinct number spelled once
+                distinct, codes = np.unique(whole, return_inverse=True)
+                return _spread([str(int(v)) for v in distinct.tolist()], codes.reshape(-1))
         if kind is Kind.MONTH and kinds == {dt.datetime}:
             return [v.date().replace(day=1) for v in raw]
         return super().parse_column(column, raw, numbers, rejected, letter)

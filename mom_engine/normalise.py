@@ -17,8 +17,8 @@ pure functions of the normalised tables.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -38,8 +38,9 @@ def normalise(book: Book, given: Collection[str] | None = None) -> list[Finding]
     findings: list[Finding] = []
     for table in list(book.tables.values()):
         findings += reject_duplicate_ids(book, table)
+    known_ids: KnownIds = {}        # each referenced table's IDs found once, not per reference
     for table in list(book.tables.values()):
-        findings += resolve_references(book, table, given)
+        findings += resolve_references(book, table, given, known_ids)
     if given is None or "Invoices" in given:
         findings += reject_invoices_without_target(book)
     book.forget_rollups()      # anything computed before counted rows now rejected
@@ -59,10 +60,14 @@ def reject_duplicate_ids(book: Book, table: Table) -> list[Finding]:
     if not key_columns or frame.empty:
         return []
     rejected = frame["_rejected"].to_numpy()
-    keys = (id_keys(frame[key_columns[0]]) if len(key_columns) == 1
-            else _row_keys(frame, key_columns))
-    counted = [key for key, left_out in zip(keys, rejected.tolist(), strict=True)
-               if key is not None and not left_out]
+    keys: list[Any] = (id_keys(frame[key_columns[0]]) if len(key_columns) == 1
+                       else _row_keys(frame, key_columns))
+    counted: list[Any]
+    if rejected.any() or None in keys:
+        counted = [key for key, left_out in zip(keys, rejected.tolist(), strict=True)
+                   if key is not None and not left_out]
+    else:
+        counted = keys             # every row counts (the usual case)
     if len(set(counted)) == len(counted):
         return []                  # no key used twice (the usual case): one set, at C speed
     rows = frame["_row"].to_numpy()
@@ -88,6 +93,23 @@ def reject_duplicate_ids(book: Book, table: Table) -> list[Finding]:
     return findings
 
 
+# (sheet, column) → (the accepted rows they were found in, the IDs): `Table.rows` is a new
+# frame whenever rows are rejected, so IDs found in the same rows frame are still the IDs.
+KnownIds: TypeAlias = "dict[tuple[str, str], tuple[Any, dict[str, str] | None]]"
+
+
+def _known_ids(book: Book, sheet: str, column: str,
+               known_ids: KnownIds | None) -> dict[str, str] | None:
+    """`_known_values` of the accepted rows, found again only when those rows changed."""
+    if known_ids is None:
+        return _known_values(book, sheet, column)
+    rows = None if sheet == "Lists" else book.table(sheet).rows
+    found = known_ids.get((sheet, column))
+    if found is None or found[0] is not rows:
+        found = known_ids[sheet, column] = (rows, _known_values(book, sheet, column))
+    return found[1]
+
+
 def _known_values(book: Book, sheet: str, column: str,
                   accepted_only: bool = True) -> dict[str, str] | None:
     """IDs a reference may point to, casefolded → as spelled where they are defined; None when
@@ -103,15 +125,18 @@ def _known_values(book: Book, sheet: str, column: str,
         spelled = frame[column].to_numpy(dtype=object, na_value=None).tolist()
     keys = id_keys(spelled)
     # the first spelling of each key (later ones are overwritten in reverse); text IDs only
-    return {key: value for key, value in zip(reversed(keys), reversed(spelled), strict=True)
-            if key is not None and isinstance(value, str)}
+    if None in keys or set(map(type, spelled)) != {str}:
+        return {key: value for key, value in zip(reversed(keys), reversed(spelled), strict=True)
+                if key is not None and isinstance(value, str)}
+    return dict(zip(reversed(keys), reversed(spelled), strict=True))  # type: ignore[arg-type]
 
 
-def resolve_references(book: Book, table: Table,
-                       given: Collection[str] | None = None) -> list[Finding]:
+def resolve_references(book: Book, table: Table, given: Collection[str] | None = None,
+                       known_ids: KnownIds | None = None) -> list[Finding]:
     """`ref-unknown`: every reference column must name an existing ID; a known one takes the
     spelling it is defined with. `given`: the sheets handed in (UDF ranges) — a reference into
-    a sheet that was not is not checked (its IDs are unknown, not wrong)."""
+    a sheet that was not is not checked (its IDs are unknown, not wrong). `known_ids`: the IDs
+    already found by this normalise run."""
     findings: list[Finding] = []
     frame = table.frame
     if frame.empty:
@@ -122,12 +147,12 @@ def resolve_references(book: Book, table: Table,
         target_sheet, target_column = column.references
         if given is not None and target_sheet not in given and target_sheet != "Lists":
             continue
-        known = _known_values(book, target_sheet, target_column)
+        known = _known_ids(book, target_sheet, target_column, known_ids)
         if known is None:
             continue
         folded = id_keys(frame[column.name])
         # rows already left out for another reason are checked too (one run, every problem)
-        unknown_positions = [
+        unknown_positions = [] if all(map(known.__contains__, folded)) else [
             position for position, value in enumerate(folded)
             if value is not None and value not in known
         ]
@@ -163,10 +188,13 @@ def _respell(table: Table, column: str, folded: list[str | None],
     """A reference that matched ignoring case takes the spelling of the ID it names, so every
     later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
     current = table.frame[column]
-    values = current.to_numpy(dtype=object, na_value=None)
+    values = current.to_numpy(dtype=object, na_value=None).tolist()
+    spelling: Callable[[str | None], str | None] = known.get   # type: ignore[assignment]
+    if list(map(spelling, folded)) == values:
+        return         # every reference known and spelled as defined, or blank: the usual case
     respelled = [known.get(key, value) if key is not None else value
                  for key, value in zip(folded, values, strict=True)]
-    if respelled != list(values):
+    if respelled != values:
         table.replace_column(column, pd.array(respelled, dtype=current.dtype))
 
 

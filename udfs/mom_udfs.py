@@ -167,12 +167,19 @@ def _choice(value: Any, name: str, choices: tuple[str, ...], default: str) -> st
 # --- outputs -------------------------------------------------------------------------------
 
 def _money(cents: pd.Series) -> list[Any]:
-    """Cents → units with 2 decimals (None for a blank)."""
+    """Cents → units with 2 decimals, as the writer hands them on (a blank: an empty cell)."""
     units = np.round(cents.to_numpy(dtype=np.float64, na_value=np.nan) / 100, 2)
-    blank = np.isnan(units)
-    values = units.tolist()
+    return _floats_out(units)
+
+
+def _floats_out(array: np.ndarray) -> list[Any]:
+    """A float array's cells as the writer hands them to COM: each float as it is, NaN (a
+    blank) as an empty cell."""
+    values = array.tolist()
+    blank = np.isnan(array)
     if blank.any():
-        values = [None if gone else v for v, gone in zip(values, blank.tolist(), strict=True)]
+        empty = _excel_written([None])[0]
+        values = [empty if gone else v for v, gone in zip(values, blank.tolist(), strict=True)]
     return values
 
 
@@ -231,26 +238,38 @@ def _cells(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[list[Any]]:
     """An engine result → the rows Excel receives: a header row, then money in units with 2
     decimals, dates as dates, blanks as empty cells — exactly what xlwings' standard writer makes
     of the same frame, built column by column instead of cell by cell."""
-    columns: list[list[Any]] = []
-    for column in frame.columns:
-        series = frame[column]
-        if column in money:
-            values = _excel_out(_money(series))
-        elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":
-            values = _dates(series)
-        else:
-            missing = series.isna().to_numpy()
-            if missing.all():                  # a column nobody filled in: blanks only
-                values = [None] * len(series)
-            else:
-                values = series.to_numpy(dtype=object).tolist()
-                if missing.any():
-                    values = [None if gone else v
-                              for v, gone in zip(values, missing, strict=True)]
-            values = _excel_out(values)
-        columns.append(values)
+    columns = [_money(frame[column]) if column in money else _column_out(frame[column])
+               for column in frame.columns]
     header = _excel_out(list(frame.columns))
     return [header, *map(list, zip(*columns, strict=True))]
+
+
+def _column_out(series: pd.Series) -> list[Any]:
+    """One result column's cells as the writer hands them to COM. Where the dtype alone says
+    what the cells are — whole numbers, yes/no, floats, text — they are taken as they are (a
+    blank: an empty cell) with no look at each cell; any other column goes through
+    `_excel_out`."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "M":
+            return _dates(series)
+        if dtype.kind in "iub":                 # Python ints and bools, never blank
+            return series.to_numpy().tolist()
+        if dtype.kind == "f":
+            return _floats_out(series.to_numpy())
+    missing = series.isna().to_numpy()
+    if missing.all():                           # a column nobody filled in: blanks only
+        return [_excel_written([None])[0]] * len(series)
+    if isinstance(dtype, pd.StringDtype):       # text or blank, nothing else
+        values = series.to_numpy(dtype=object, na_value=None).tolist()
+        if missing.any():
+            empty = _excel_written([None])[0]
+            values = [empty if v is None else v for v in values]
+        return values
+    values = series.to_numpy(dtype=object).tolist()
+    if missing.any():
+        values = [None if gone else v for v, gone in zip(values, missing, strict=True)]
+    return _excel_out(values)
 
 
 # --- functions -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..calendar import fiscal_weeks, fiscal_year, fiscal_year_weeks, week_starts
 from ..findings import column_letter
-from .cells import Cells, write_rows
+from .cells import CellKind, Cells, write_rows
 
 ROW_COLUMNS = (("team", "Team"), ("kind", "Kind"), ("campaign_id", "Campaign ID"),
                ("activity_id", "Activity ID"), ("task_id", "Task ID"), ("name", "Name"),
@@ -61,9 +61,9 @@ def write_calendar_sheet(workbook: Any, frame: pd.DataFrame | None, as_of: dt.da
               "owner": 14, "start": 11, "end": 11, "late": 6, "kind": 10}
     for index, (key, _) in enumerate(ROW_COLUMNS):
         sheet.set_column(index, index, widths.get(key, 11))
-    cells = [_row_cells(sheet, frame, key, date) for key, _ in ROW_COLUMNS]
-    cells.append(_milestone_cells(sheet, frame, mondays, first_week, mark))
-    write_rows(cells, first_row=2)
+    cells = [_row_cells(frame, key, date) for key, _ in ROW_COLUMNS]
+    cells.append(_milestone_cells(frame, mondays, first_week, mark))
+    write_rows(sheet, cells, first_row=2)
     last_row = max(len(frame) + 1, 2)
     last_column = first_week + len(mondays) - 1
     _bars(workbook, sheet, last_row, first_week, last_column)
@@ -74,25 +74,24 @@ def write_calendar_sheet(workbook: Any, frame: pd.DataFrame | None, as_of: dt.da
     sheet.repeat_rows(0, 1)
 
 
-def _row_cells(sheet: Any, frame: pd.DataFrame, key: str, date: Any) -> Cells:
+def _row_cells(frame: pd.DataFrame, key: str, date: Any) -> Cells:
     """One row column's cells, converted once (None where blank): dates, the late flag, text."""
     if key not in frame.columns:
-        return [None] * len(frame), sheet.write_string
+        return Cells([None] * len(frame), CellKind.STRING)
     series = frame[key]
     blank = series.isna().to_numpy().tolist()
     values = series.tolist()
     if key in ("start", "end"):
-        return ([None if b else pd.Timestamp(v).to_pydatetime()
-                 for v, b in zip(values, blank, strict=True)],
-                lambda r, c, v: sheet.write_datetime(r, c, v, date))
+        return Cells([None if b else pd.Timestamp(v).to_pydatetime()
+                      for v, b in zip(values, blank, strict=True)], CellKind.DATE, date)
     if key == "late":
-        return [None if b else bool(v) for v, b in zip(values, blank, strict=True)], \
-            sheet.write_boolean
-    return [None if b else str(v) for v, b in zip(values, blank, strict=True)], \
-        sheet.write_string
+        return Cells([None if b else bool(v) for v, b in zip(values, blank, strict=True)],
+                     CellKind.BOOLEAN)
+    return Cells([None if b else str(v) for v, b in zip(values, blank, strict=True)],
+                 CellKind.STRING)
 
 
-def _milestone_cells(sheet: Any, frame: pd.DataFrame, mondays: np.ndarray, first_week: int,
+def _milestone_cells(frame: pd.DataFrame, mondays: np.ndarray, first_week: int,
                      mark: Any) -> Cells:
     """The ◆ of each milestone row in the week of its date: (week column, mark) or None; the
     last of a row's cells, right of the row columns as a streamed row needs."""
@@ -106,7 +105,7 @@ def _milestone_cells(sheet: Any, frame: pd.DataFrame, mondays: np.ndarray, first
             column = week_index.get(str(monday))
             if column is not None:
                 found[position] = (column, MILESTONE)
-    return found, lambda r, _, v: sheet.write_string(r, v[0], v[1], mark)
+    return Cells(found, CellKind.PLACED, mark)
 
 
 def _bars(workbook: Any, sheet: Any, last_row: int, first: int, last: int) -> None:

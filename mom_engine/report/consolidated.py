@@ -11,7 +11,6 @@ never leaves half a file). Money arrives as integer cents and is written as curr
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import urllib.parse
@@ -25,7 +24,7 @@ from xlsxwriter.url import Url
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Finding, Severity
 from .calendar_sheet import write_calendar_sheet
-from .cells import Cells, write_rows
+from .cells import CellKind, Cells, write_rows
 from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
                     EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
                     sheet_columns)
@@ -185,9 +184,9 @@ def write_frame(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame |
         sheet.write_string(1, 0, f"Nothing to show: {empty}.", styles.label)
     # row by row (constant-memory mode flushes each finished row); each column's cells are
     # converted once, column-wise, so what is left per cell is XlsxWriter's own work
-    cells = [column_cells(sheet, styles, kind, frame[column], str(column) in UNROUNDED)
+    cells = [column_cells(styles, kind, frame[column], str(column) in UNROUNDED)
              for kind, column in zip(kinds, columns, strict=True)]
-    write_rows(cells, first_row=1)
+    write_rows(sheet, cells, first_row=1)
     sheet.freeze_panes(1, 0)
     _highlight(sheet, styles, columns, rows)
     return title, rows, {str(c): i for i, c in enumerate(columns)}
@@ -235,37 +234,29 @@ def add_streamed_table(sheet: Any, rows: int, headers: list[str], name: str) -> 
         sheet.constant_memory, sheet.table_cells = streaming, cells
 
 
-def column_cells(sheet: Any, styles: Styles, kind: Kind, series: pd.Series,
+def column_cells(styles: Styles, kind: Kind, series: pd.Series,
                  unrounded: bool = False) -> Cells:
     """One column of a frame ready to write: its values converted once, column-wise, for its
-    kind (None where blank: None, NA, NaT, NaN), and the function (row, column, value) that
-    writes one of them. Money arrives as integer cents and is written in units."""
+    kind (None where blank: None, NA, NaT, NaN), and how they are written. Money arrives as
+    integer cents and is written in units."""
     blank = series.isna().to_numpy().tolist()
     if kind is Kind.MONEY or kind in NUMBER_FORMATS:
         numbers = series.to_numpy(dtype="float64", na_value=math.nan)
         if kind is Kind.MONEY:
             numbers = np.trunc(numbers) / 100
         fmt = styles.text if unrounded and kind is not Kind.MONEY else styles.number[kind]
-        return (_unless_blank(numbers.tolist(), blank),
-                lambda r, c, v: sheet.write_number(r, c, v, fmt))
+        return Cells(_unless_blank(numbers.tolist(), blank), CellKind.NUMBER, fmt)
     if kind is Kind.DATE:
-        values = [None if b else pd.Timestamp(v).to_pydatetime()
-                  for v, b in zip(series.tolist(), blank, strict=True)]
-        return values, lambda r, c, v: sheet.write_datetime(r, c, v, styles.date)
+        return Cells([None if b else pd.Timestamp(v).to_pydatetime()
+                      for v, b in zip(series.tolist(), blank, strict=True)],
+                     CellKind.DATE, styles.date)
     if kind is Kind.FLAG:
-        return ([None if b else bool(v) for v, b in zip(series.tolist(), blank, strict=True)],
-                sheet.write_boolean)
+        return Cells([None if b else bool(v) for v, b in zip(series.tolist(), blank, strict=True)],
+                     CellKind.BOOLEAN)
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
-        return _unless_blank(series.tolist(), blank), sheet.write_string
-
-    def text(r: int, c: int, v: Any) -> None:
-        if isinstance(v, (dt.date, dt.datetime)):
-            sheet.write_datetime(r, c, v, styles.date)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            sheet.write_number(r, c, v)
-        else:
-            sheet.write_string(r, c, str(v))
-    return _unless_blank(series.tolist(), blank), text
+        return Cells(_unless_blank(series.tolist(), blank), CellKind.STRING)
+    # text of no one type: a date in the date format, a number as it is, anything else as text
+    return Cells(_unless_blank(series.tolist(), blank), CellKind.ANY, styles.date)
 
 
 def _unless_blank(values: list[Any], blank: list[bool]) -> list[Any]:
@@ -286,9 +277,12 @@ def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> s
         relative = os.path.realpath(path)   # (realpath: a looping link is no crash)
     safe = "/._-~" + (":" if os.path.isabs(relative) else "")   # C:/… on another drive
     target = "external:" + urllib.parse.quote(os.fsencode(Path(relative).as_posix()), safe=safe)
-    if sheet:
-        target += "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
-    return target
+    return target + link_anchor(sheet, cell)
+
+
+def link_anchor(sheet: str | None, cell: str | None) -> str:
+    """`#'Budget'!C7` — the part of a link that names the cell (none without a sheet)."""
+    return "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1") if sheet else ""
 
 
 class FileLink(Url):
@@ -334,41 +328,58 @@ def write_findings_sheet(sheet: Any, styles: Styles, report: ConsolidatedReport,
                          findings: list[Finding], base: Path) -> None:
     for index, title in enumerate(FINDING_COLUMNS):
         sheet.write_string(0, index, title, styles.header)
-    links = 0
-    for row, finding in enumerate(findings, start=1):
-        severity = finding.severity.value
-        sheet.write_string(row, 0, severity, styles.error if finding.severity is Severity.ERROR
-                           else styles.warning if finding.severity is Severity.WARNING
-                           else styles.text)
-        for index, value in enumerate((finding.code, finding.book, finding.sheet, finding.cell),
-                                      start=1):
-            if value:
-                sheet.write_string(row, index, str(value))
-        if finding.row:
-            sheet.write_number(row, 5, finding.row)
-        if finding.column:
-            sheet.write_string(row, 6, finding.column)
-        sheet.write_string(row, 7, finding.message)
-        if finding.value is not None:
-            value = finding.value
-            if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and math.isfinite(value):
-                sheet.write_number(row, 8, value)
-            else:
-                sheet.write_string(row, 8, str(value))
-        source = report.paths.get(finding.book or "")
-        if source and links < MAX_URLS:
-            target = link_target(source, finding.sheet, finding.cell, base)
-            if len(target) <= MAX_URL_LENGTH:
-                label = finding.cell or finding.sheet or "open"
-                sheet.write_url(row, 9, FileLink(
-                    target, label, f"open {finding.book} at {finding.sheet or ''}!"
-                                   f"{finding.cell or ''}"), styles.link)
-                links += 1
+    severity_formats = {Severity.ERROR: styles.error, Severity.WARNING: styles.warning}
+    links = FindingLinks(report.paths, base)
+    write_rows(sheet, [
+        Cells([f.severity.value for f in findings], CellKind.STRING,
+              formats=[severity_formats.get(f.severity, styles.text) for f in findings]),
+        *(Cells([str(v) if (v := getattr(f, name)) else None for f in findings], CellKind.STRING)
+          for name in ("code", "book", "sheet", "cell")),
+        Cells([f.row or None for f in findings], CellKind.NUMBER),
+        Cells([f.column or None for f in findings], CellKind.STRING),
+        Cells([f.message for f in findings], CellKind.STRING),
+        Cells([finding_value(f.value) for f in findings], CellKind.ANY),
+        Cells([links.link(f) for f in findings], CellKind.LINK, styles.link),
+    ] if findings else [], first_row=1)
     for index, width in enumerate((9, 22, 32, 16, 7, 7, 16, 90, 16, 10)):
         sheet.set_column(index, index, width)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
+
+
+def finding_value(value: Any) -> Any:
+    """A finding's value as its cell shows it: a finite number as a number, anything else as
+    its text (None: no cell)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return str(value)
+
+
+class FindingLinks:
+    """The link of each finding to its book's cell (`link_target`), for the first MAX_URLS
+    findings whose book has a path and whose link fits Excel's length; the book's own part of
+    the target is worked out once per book."""
+
+    def __init__(self, paths: dict[str, str], base: Path) -> None:
+        self.paths, self.base = paths, base
+        self.made = 0
+        self._books: dict[str, str] = {}
+
+    def link(self, finding: Finding) -> FileLink | None:
+        source = self.paths.get(finding.book or "")
+        if not source or self.made >= MAX_URLS:
+            return None
+        book = self._books.get(source)
+        if book is None:
+            book = self._books[source] = link_target(source, None, None, self.base)
+        target = book + link_anchor(finding.sheet, finding.cell)
+        if len(target) > MAX_URL_LENGTH:
+            return None
+        self.made += 1
+        return FileLink(target, finding.cell or finding.sheet or "open",
+                        f"open {finding.book} at {finding.sheet or ''}!{finding.cell or ''}")
 
 
 def findings_sheets_named(titles: list[str]) -> str:
