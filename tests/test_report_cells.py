@@ -10,8 +10,10 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
+from xlsxwriter.url import Url
 
 from mom_engine.report.cells import CellKind, Cells, write_rows
+from mom_engine.report.consolidated import FileLink
 
 CREATED = dt.datetime(2027, 3, 15, 9, 30)
 
@@ -22,7 +24,8 @@ def cell_by_cell(sheet: Any, columns: list[Cells], first_row: int) -> None:
         for index, (cells, value) in enumerate(zip(columns, values, strict=True)):
             if value is None:
                 continue
-            kind, fmt = cells.kind, cells.format
+            kind = cells.kind
+            fmt = cells.formats[row - first_row] if cells.formats else cells.format
             if kind is CellKind.STRING:
                 sheet.write_string(row, index, value, fmt)
             elif kind is CellKind.NUMBER:
@@ -33,6 +36,8 @@ def cell_by_cell(sheet: Any, columns: list[Cells], first_row: int) -> None:
                 sheet.write_boolean(row, index, value, fmt)
             elif kind is CellKind.PLACED:
                 sheet.write_string(row, value[0], value[1], fmt)
+            elif kind is CellKind.LINK:
+                sheet.write_url(row, index, value, fmt)
             elif isinstance(value, (dt.date, dt.datetime)):
                 sheet.write_datetime(row, index, value, fmt)
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -80,8 +85,16 @@ def columns_of(money: Any, date: Any, mark: Any) -> list[Cells]:
               CellKind.BOOLEAN),
         Cells([None, dt.date(2027, 2, 2), 3, 2.5, True, "text", ("a", 1), None, None, None,
                None, None, dt.datetime(2027, 2, 2, 8)], CellKind.ANY, date),
-        Cells([None, (7, "◆"), None, (9, "◆"), None, None, None, None, None, None, None, None,
-               (12, "◆")], CellKind.PLACED, mark),
+        Cells(["error", "warning", None, "error", "info", None, None, None, None, None, None,
+               None, "warning"], CellKind.STRING,
+              formats=[money, date, None, money, None, None, None, None, None, None, None,
+                       None, date]),
+        Cells([FileLink("external:teams/a%20b.xlsx#'Budget'!C7", "C7", "open a b at Budget!C7"),
+               None, Url("internal:Data!A1"),
+               None, None, None, None, None, None, None, None, None, Url("https://example.com")],
+              CellKind.LINK),
+        Cells([None, (9, "◆"), None, (11, "◆"), None, None, None, None, None, None, None, None,
+               (14, "◆")], CellKind.PLACED, mark),
     ]
 
 
@@ -98,7 +111,10 @@ def test_the_package_is_byte_for_byte_xlsxwriters_own(tmp_path: Path) -> None:
     assert sheet["B4"].value == 1234.5 and sheet["B4"].number_format == "#,##0.00"
     assert sheet["C4"].value == dt.datetime(2027, 3, 15, 13, 45, 30, 250_000)
     assert sheet["D3"].value is False and sheet["E4"].value == 3
-    assert sheet["H3"].value == "◆" and sheet["M14"].value == "◆"
+    assert sheet["J3"].value == "◆" and sheet["O14"].value == "◆"
+    assert sheet["F2"].value == "error" and sheet["F2"].number_format == "#,##0.00"
+    assert sheet["G2"].value == "C7" and sheet["G2"].hyperlink.target == "teams/a%20b.xlsx"
+    assert sheet["G2"].hyperlink.location == "'Budget'!C7"
     assert sheet["A21"].value == "after the table" and sheet.max_row == 21
 
 

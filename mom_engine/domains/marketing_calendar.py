@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,10 @@ def _days(series: pd.Series) -> np.ndarray:
 
 def _objects(rows: pd.DataFrame, column: str) -> np.ndarray:
     return rows[column].to_numpy(dtype=object)
+
+
+def _rows(rows: pd.DataFrame) -> np.ndarray:
+    return rows["_row"].to_numpy(dtype=np.int64)
 
 
 def _first_rows(ids: np.ndarray) -> np.ndarray:
@@ -78,38 +83,63 @@ def _filled(dates: np.ndarray, spare: np.ndarray) -> np.ndarray:
 
 def calendar_rows(book: Book, as_of: dt.date) -> pd.DataFrame:
     """Campaigns, their activities and milestones, in that order within each campaign."""
+    return pd.DataFrame(calendar_columns(book, as_of))
+
+
+def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
+    """`calendar_rows`' columns (ROW_COLUMNS + campaign): one array per column, or a value
+    every row shares (book, plan_id, team).
+
+    Each input column is read once from the accepted rows as a plain array and indexed by
+    position: on a team's few hundred rows pandas' cost per slice or column is far above the
+    arithmetic."""
     plan = book.plan
-    campaigns = book.rows("Campaigns")
-    campaigns = campaigns.iloc[_first_rows(_objects(campaigns, "Campaign ID"))]
-    campaigns = campaigns[_objects(campaigns, "Status") != "Cancelled"]
+    campaigns, activities, tasks = (book.rows(s) for s in ("Campaigns", "Activities", "Tasks"))
     campaign_ids = _objects(campaigns, "Campaign ID")
+    kept = _first_rows(campaign_ids)
+    kept = kept[_objects(campaigns, "Status")[kept] != "Cancelled"]
+    campaign_ids = campaign_ids[kept]
+
+    def of_campaigns(column: str) -> np.ndarray:
+        return _objects(campaigns, column)[kept]
+
     rank = dict(zip(campaign_ids.tolist(), range(len(campaign_ids)), strict=True))
-    activities = book.rows("Activities")
-    activities = activities.iloc[_first_rows(_objects(activities, "Activity ID"))]
-    activities = activities[np.array([c in rank for c in _objects(activities, "Campaign ID")
-                                      .tolist()], dtype=bool)]
     activity_ids = _objects(activities, "Activity ID")
-    activity_campaign = np.array([rank[c] for c in _objects(activities, "Campaign ID").tolist()],
+    listed = _first_rows(activity_ids)
+    activity_campaign_ids = _objects(activities, "Campaign ID")[listed]
+    in_plan = np.array([c in rank for c in activity_campaign_ids.tolist()], dtype=bool)
+    listed, activity_campaign_ids = listed[in_plan], activity_campaign_ids[in_plan]
+    activity_ids = activity_ids[listed]
+
+    def of_activities(column: str) -> np.ndarray:
+        return _objects(activities, column)[listed]
+
+    activity_campaign = np.array([rank[c] for c in activity_campaign_ids.tolist()],
                                  dtype=np.int64)
     position = dict(zip(activity_ids.tolist(), range(len(activity_ids)), strict=True))
-    tasks = book.rows("Tasks")
     task_activity = np.array([position.get(a, -1) for a in _objects(tasks, "Activity ID")
                               .tolist()], dtype=np.int64)
-    live = (_objects(tasks, "Status") != "Cancelled") & (task_activity >= 0)
-    tasks, task_activity = tasks[live], task_activity[live]
+    task_status = _objects(tasks, "Status")
+    live = np.flatnonzero((task_status != "Cancelled") & (task_activity >= 0))
+    task_activity = task_activity[live]
     task_campaign = activity_campaign[task_activity]
-    planned_start, planned_finish = _days(tasks["Planned Start"]), _days(tasks["Planned Finish"])
+    planned_start = _days(tasks["Planned Start"])[live]
+    planned_finish = _days(tasks["Planned Finish"])[live]
     campaign_start, campaign_finish = _task_spans(task_campaign, planned_start, planned_finish,
                                                   len(campaign_ids))
     activity_start, activity_finish = _task_spans(task_activity, planned_start, planned_finish,
                                                   len(activity_ids))
 
-    deliverable = _objects(tasks, "Deliverable")
-    milestone = pd.notna(deliverable) | tasks["Approver"].notna().to_numpy()
-    milestones = tasks[milestone]
+    deliverable = _objects(tasks, "Deliverable")[live]
+    milestone = pd.notna(deliverable) | pd.notna(_objects(tasks, "Approver")[live])
+    milestones = live[milestone]                     # positions in the Tasks rows
+
+    def of_milestones(column: str) -> np.ndarray:
+        return _objects(tasks, column)[milestones]
+
     finish = planned_finish[milestone]
-    status = _objects(milestones, "Status")
-    done = np.nan_to_num(milestones["% Complete"].to_numpy(dtype=float)) >= 1.0
+    status = task_status[milestones]
+    done = np.nan_to_num(tasks["% Complete"].to_numpy(dtype=float)[milestones]) >= 1.0
     late = ((finish < np.datetime64(as_of, "D")) & ~done
             & np.array([s not in CLOSED_TASK_STATUSES for s in status.tolist()], dtype=bool))
     counts = [len(campaign_ids), len(activity_ids), len(milestones)]
@@ -117,13 +147,13 @@ def calendar_rows(book: Book, as_of: dt.date) -> pd.DataFrame:
 
     campaign_of_row = np.concatenate([np.arange(counts[0]), activity_campaign,
                                       task_campaign[milestone]])
-    start = np.concatenate([_filled(_days(campaigns["Start"]), campaign_start),
-                            _filled(_days(activities["Start"]), activity_start), finish])
-    end = np.concatenate([_filled(_days(campaigns["End"]), campaign_finish),
-                          _filled(_days(activities["End"]), activity_finish), finish])
-    sheet_row = np.concatenate([campaigns["_row"].to_numpy(dtype=np.int64),
-                                activities["_row"].to_numpy(dtype=np.int64),
-                                milestones["_row"].to_numpy(dtype=np.int64)])
+    start = np.concatenate([_filled(_days(campaigns["Start"])[kept], campaign_start),
+                            _filled(_days(activities["Start"])[listed], activity_start),
+                            finish])
+    end = np.concatenate([_filled(_days(campaigns["End"])[kept], campaign_finish),
+                          _filled(_days(activities["End"])[listed], activity_finish), finish])
+    sheet_row = np.concatenate([_rows(campaigns)[kept], _rows(activities)[listed],
+                                _rows(tasks)[milestones]])
     undated = np.iinfo(np.int64).max                        # a blank start sorts last
     order = np.lexsort((sheet_row, np.where(np.isnat(start), undated, start.astype(np.int64)),
                         np.repeat(np.arange(3), counts), campaign_of_row))
@@ -138,30 +168,29 @@ def calendar_rows(book: Book, as_of: dt.date) -> pd.DataFrame:
         return pd.Series(values, dtype=object)
 
     def of_campaign(column: str) -> np.ndarray:
-        return _objects(campaigns, column)[campaign_of_row]
+        return of_campaigns(column)[campaign_of_row]
 
     weeks = {}
     for name, days in (("start_week", start), ("end_week", end)):
         years, numbers = fiscal_weeks(week_starts(days), plan.fy_start_month)
         weeks[name] = [None if undated_day else week_label(y, n) for undated_day, y, n in zip(
             np.isnat(days).tolist(), years.tolist(), numbers.tolist(), strict=True)]
-    return pd.DataFrame({
+    names = np.where(pd.notna(deliverable), deliverable, _objects(tasks, "Task")[live])
+    return {
         "book": book.name, "plan_id": plan.plan_id, "team": plan.team,
         "kind": pd.array(np.repeat(np.array(KINDS, dtype=object), counts)[order], dtype="str"),
-        "campaign_id": text([campaign_ids, _objects(activities, "Campaign ID"),
+        "campaign_id": text([campaign_ids, activity_campaign_ids,
                              campaign_ids[task_campaign[milestone]]]),
-        "activity_id": text([blank[0], activity_ids, _objects(milestones, "Activity ID")]),
-        "task_id": text([blank[0], blank[1], _objects(milestones, "Task ID")]),
-        "name": text([_objects(campaigns, "Campaign"), _objects(activities, "Activity"),
-                      np.where(pd.notna(deliverable), deliverable,
-                               _objects(tasks, "Task"))[milestone]]),
+        "activity_id": text([blank[0], activity_ids, of_milestones("Activity ID")]),
+        "task_id": text([blank[0], blank[1], of_milestones("Task ID")]),
+        "name": text([of_campaigns("Campaign"), of_activities("Activity"), names[milestone]]),
         "channel": of_campaign("Channel"), "segment": of_campaign("Segment"),
-        "owner": text([_objects(campaigns, "Owner"), _objects(activities, "Owner"),
-                       _objects(milestones, "Assignee")]),
-        "status": text([_objects(campaigns, "Status"), blank[1], status]),
+        "owner": text([of_campaigns("Owner"), of_activities("Owner"),
+                       of_milestones("Assignee")]),
+        "status": text([of_campaigns("Status"), blank[1], status]),
         "start": start, "end": end,
         "late": np.concatenate([np.zeros(counts[0] + counts[1], dtype=bool), late])[order],
-        **weeks, "campaign": of_campaign("Campaign")})
+        **weeks, "campaign": of_campaign("Campaign")}
 
 
 # --- iCalendar (RFC 5545) ---------------------------------------------------------------------

@@ -90,27 +90,22 @@ def roll_up_scorecard_tables(book: Book, result: BookResult, options: Options) -
     """Scorecard (SPEC §8): effectiveness and efficiency per campaign, side by side as
     separate columns (never blended into one score)."""
     from .scorecard import score_campaigns
-    card = score_campaigns(book)
-    efficiency = card.efficiency.drop(columns=["campaign", "cost", "leads", "mqls"])
-    result.tables["scorecard"] = card.effectiveness.merge(efficiency, on="campaign_id",
-                                                          how="left")
+    result.tables["scorecard"] = score_campaigns(book).side_by_side()
 
 
 def roll_up_operations_tables(book: Book, result: BookResult, options: Options) -> None:
     """Capacity (SPEC §6: loads, People, campaign hours — merged by `capacity`), the marketing
     calendar, the campaigns at risk and the quarterly scorecard (SPEC §8)."""
     from .capacity import consolidation_parts
-    from .marketing_calendar import calendar_rows
+    from .marketing_calendar import calendar_columns
     from .scorecard import campaigns_at_risk, score_quarters
     result.tables.update(consolidation_parts(book))
-    result.tables["calendar"] = calendar_rows(book, options.as_of).drop(
-        columns=["book", "team"]).assign(fy_start_month=book.plan.fy_start_month)
+    calendar = calendar_columns(book, options.as_of)
+    del calendar["book"], calendar["team"]
+    result.tables["calendar"] = pd.DataFrame({**calendar,
+                                              "fy_start_month": book.plan.fy_start_month})
     result.tables["at_risk"] = campaigns_at_risk(book, options.as_of)
-    quarters = score_quarters(book)
-    efficiency = quarters.efficiency.drop(columns=[c for c in quarters.efficiency.columns
-                                                   if c in quarters.effectiveness.columns
-                                                   and c != "quarter"])
-    result.tables["scorecard_quarters"] = quarters.effectiveness.merge(efficiency, on="quarter")
+    result.tables["scorecard_quarters"] = score_quarters(book).side_by_side()
 
 
 def roll_up_accounts(book: Book, result: BookResult, options: Options) -> None:

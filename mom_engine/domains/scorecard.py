@@ -33,8 +33,9 @@ Decisions where the SPEC is silent (also in the README):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -60,13 +61,37 @@ EFFICIENCY_COLUMNS = ["campaign_id", "campaign", "cost", "leads", "mqls", "cost_
 
 
 @dataclass
-class Scorecard:
-    """`effectiveness` and `efficiency`: one row per campaign (ranked); `plan_*`: the plan."""
+class _Card:
+    """Effectiveness and efficiency as columns (name → one value per row), framed when first
+    asked for: the checks read the columns, a consolidation the two side by side."""
 
     plan_id: str | None
     currency: str
-    effectiveness: pd.DataFrame
-    efficiency: pd.DataFrame
+    effectiveness_columns: dict[str, Any]
+    efficiency_columns: dict[str, Any]
+
+    @functools.cached_property
+    def effectiveness(self) -> pd.DataFrame:
+        return pd.DataFrame(self.effectiveness_columns)
+
+    @functools.cached_property
+    def efficiency(self) -> pd.DataFrame:
+        return pd.DataFrame(self.efficiency_columns)
+
+    def side_by_side(self) -> pd.DataFrame:
+        """The effectiveness columns, then the efficiency columns they lack: separate
+        columns in one table, never blended."""
+        effectiveness = self.effectiveness_columns
+        return pd.DataFrame({**effectiveness, **{
+            name: values for name, values in self.efficiency_columns.items()
+            if name not in effectiveness}})
+
+
+@dataclass
+class Scorecard(_Card):
+    """`effectiveness` (EFFECTIVENESS_COLUMNS) and `efficiency` (EFFICIENCY_COLUMNS): one row
+    per campaign (ranked); `plan_*`: the plan."""
+
     plan_effectiveness: dict
     plan_efficiency: dict
     findings: list[Finding] = field(default_factory=list)
@@ -289,7 +314,7 @@ def _score_campaigns(book: Book) -> Scorecard:
     order = np.array(_ranking(ids, figures["roi"], figures["pipeline_attainment"]),
                      dtype=np.int64)
     ranked = ids[order]
-    effect = _frame(EFFECTIVENESS_COLUMNS, {
+    effect = _ordered(EFFECTIVENESS_COLUMNS, {
         "rank": np.arange(1, len(ids) + 1), "campaign_id": ranked,
         "campaign": campaigns.names[order],
         **{name: values[order] for name, values in figures.items()}})
@@ -301,7 +326,7 @@ def _score_campaigns(book: Book) -> Scorecard:
                             execution.review_days)
     hours = _float_sums(_positions(execution.hours_campaigns, ranked), len(ranked),
                         execution.hours_variance)
-    efficiency = _frame(EFFICIENCY_COLUMNS, {
+    efficiency = _ordered(EFFICIENCY_COLUMNS, {
         "campaign_id": ranked, "campaign": campaigns.names[order],
         **_efficiency_figures(cost[order], leads[order], mqls[order], cycles, reviews, hours)})
 
@@ -312,7 +337,12 @@ def _score_campaigns(book: Book) -> Scorecard:
 
 def _frame(columns: list[str], values: dict[str, object]) -> pd.DataFrame:
     """A frame of exactly `columns`, in that order, built once."""
-    return pd.DataFrame({column: values[column] for column in columns})
+    return pd.DataFrame(_ordered(columns, values))
+
+
+def _ordered(columns: list[str], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` of exactly `columns`, in that order."""
+    return {column: values[column] for column in columns}
 
 
 def _ranking(ids: np.ndarray, roi: np.ndarray, pipeline_attainment: np.ndarray) -> list[int]:
@@ -432,13 +462,13 @@ def underperforming_campaigns(book: Book, as_of: dt.date) -> Underperformance:
 def _underperforming(book: Book, as_of: dt.date) -> Underperformance:
     threshold = book.plan.attainment_threshold
     campaigns = plan_campaigns(book)
-    effect = score_campaigns(book).effectiveness
-    ranked = _positions(campaigns.ids, effect["campaign_id"].to_numpy(dtype=object))
+    effect = score_campaigns(book).effectiveness_columns
+    ranked = _positions(campaigns.ids, effect["campaign_id"])
     due = _due_shares(campaigns, as_of)
     below: list[tuple[str, ...]] = [() for _ in range(len(due))]
     attainments = {}
     for name, _, column in ATTAINMENT_FIGURES:
-        attainment = _taken(effect[column].to_numpy(dtype=float), ranked, np.nan)
+        attainment = _taken(np.asarray(effect[column], dtype=float), ranked, np.nan)
         attainments[column] = attainment
         short = ~np.isnan(due) & (due > 0) & ~np.isnan(attainment) & (
             attainment < threshold * due)
@@ -508,14 +538,9 @@ QUARTER_EFFICIENCY = ["quarter", "cost", "leads", "mqls", "cost_per_lead", "cost
 
 
 @dataclass
-class QuarterScorecard:
+class QuarterScorecard(_Card):
     """The plan's effectiveness and efficiency per fiscal quarter, apart; each figure has a
     `<figure>_change` column: this quarter minus the previous one (blank for the first)."""
-
-    plan_id: str | None
-    currency: str
-    effectiveness: pd.DataFrame
-    efficiency: pd.DataFrame
 
 
 def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
@@ -623,11 +648,11 @@ def _quarters_listed(book: Book, labels: list[np.ndarray]) -> list[str]:
     return sorted(listed, key=parse_quarter_label)
 
 
-def _with_changes(columns: dict[str, object]) -> pd.DataFrame:
+def _with_changes(columns: dict[str, object]) -> dict[str, Any]:
     """The quarters' figures (`quarter` first), each followed by `<figure>_change` = this
     quarter − the previous listed one. Integer figures (int64 or Int64) change as Int64 (blank
-    for the first quarter), others as float; the frame is built once from its columns."""
-    out: dict[str, object] = {}
+    for the first quarter), others as float."""
+    out: dict[str, Any] = {}
     for name, values in columns.items():
         out[name] = values
         if name == "quarter":
@@ -641,4 +666,4 @@ def _with_changes(columns: dict[str, object]) -> pd.DataFrame:
         change[1:] = numbers[1:] - numbers[:-1]
         out[f"{name}_change"] = (pd.arrays.IntegerArray(
             np.nan_to_num(change).astype(np.int64), np.isnan(change)) if integer else change)
-    return pd.DataFrame(out)
+    return out

@@ -277,9 +277,12 @@ def link_target(path: str, sheet: str | None, cell: str | None, base: Path) -> s
         relative = os.path.realpath(path)   # (realpath: a looping link is no crash)
     safe = "/._-~" + (":" if os.path.isabs(relative) else "")   # C:/… on another drive
     target = "external:" + urllib.parse.quote(os.fsencode(Path(relative).as_posix()), safe=safe)
-    if sheet:
-        target += "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
-    return target
+    return target + link_anchor(sheet, cell)
+
+
+def link_anchor(sheet: str | None, cell: str | None) -> str:
+    """`#'Budget'!C7` — the part of a link that names the cell (none without a sheet)."""
+    return "#'" + sheet.replace("'", "''") + "'!" + (cell or "A1") if sheet else ""
 
 
 class FileLink(Url):
@@ -325,41 +328,58 @@ def write_findings_sheet(sheet: Any, styles: Styles, report: ConsolidatedReport,
                          findings: list[Finding], base: Path) -> None:
     for index, title in enumerate(FINDING_COLUMNS):
         sheet.write_string(0, index, title, styles.header)
-    links = 0
-    for row, finding in enumerate(findings, start=1):
-        severity = finding.severity.value
-        sheet.write_string(row, 0, severity, styles.error if finding.severity is Severity.ERROR
-                           else styles.warning if finding.severity is Severity.WARNING
-                           else styles.text)
-        for index, value in enumerate((finding.code, finding.book, finding.sheet, finding.cell),
-                                      start=1):
-            if value:
-                sheet.write_string(row, index, str(value))
-        if finding.row:
-            sheet.write_number(row, 5, finding.row)
-        if finding.column:
-            sheet.write_string(row, 6, finding.column)
-        sheet.write_string(row, 7, finding.message)
-        if finding.value is not None:
-            value = finding.value
-            if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and math.isfinite(value):
-                sheet.write_number(row, 8, value)
-            else:
-                sheet.write_string(row, 8, str(value))
-        source = report.paths.get(finding.book or "")
-        if source and links < MAX_URLS:
-            target = link_target(source, finding.sheet, finding.cell, base)
-            if len(target) <= MAX_URL_LENGTH:
-                label = finding.cell or finding.sheet or "open"
-                sheet.write_url(row, 9, FileLink(
-                    target, label, f"open {finding.book} at {finding.sheet or ''}!"
-                                   f"{finding.cell or ''}"), styles.link)
-                links += 1
+    severity_formats = {Severity.ERROR: styles.error, Severity.WARNING: styles.warning}
+    links = FindingLinks(report.paths, base)
+    write_rows(sheet, [
+        Cells([f.severity.value for f in findings], CellKind.STRING,
+              formats=[severity_formats.get(f.severity, styles.text) for f in findings]),
+        *(Cells([str(v) if (v := getattr(f, name)) else None for f in findings], CellKind.STRING)
+          for name in ("code", "book", "sheet", "cell")),
+        Cells([f.row or None for f in findings], CellKind.NUMBER),
+        Cells([f.column or None for f in findings], CellKind.STRING),
+        Cells([f.message for f in findings], CellKind.STRING),
+        Cells([finding_value(f.value) for f in findings], CellKind.ANY),
+        Cells([links.link(f) for f in findings], CellKind.LINK, styles.link),
+    ] if findings else [], first_row=1)
     for index, width in enumerate((9, 22, 32, 16, 7, 7, 16, 90, 16, 10)):
         sheet.set_column(index, index, width)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
+
+
+def finding_value(value: Any) -> Any:
+    """A finding's value as its cell shows it: a finite number as a number, anything else as
+    its text (None: no cell)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return str(value)
+
+
+class FindingLinks:
+    """The link of each finding to its book's cell (`link_target`), for the first MAX_URLS
+    findings whose book has a path and whose link fits Excel's length; the book's own part of
+    the target is worked out once per book."""
+
+    def __init__(self, paths: dict[str, str], base: Path) -> None:
+        self.paths, self.base = paths, base
+        self.made = 0
+        self._books: dict[str, str] = {}
+
+    def link(self, finding: Finding) -> FileLink | None:
+        source = self.paths.get(finding.book or "")
+        if not source or self.made >= MAX_URLS:
+            return None
+        book = self._books.get(source)
+        if book is None:
+            book = self._books[source] = link_target(source, None, None, self.base)
+        target = book + link_anchor(finding.sheet, finding.cell)
+        if len(target) > MAX_URL_LENGTH:
+            return None
+        self.made += 1
+        return FileLink(target, finding.cell or finding.sheet or "open",
+                        f"open {finding.book} at {finding.sheet or ''}!{finding.cell or ''}")
 
 
 def findings_sheets_named(titles: list[str]) -> str:
