@@ -107,6 +107,8 @@ def stage_rule(to: str, probability: float | None, closed: str | None) -> StageR
 def mapping_of_book(book: Book) -> tuple[Mapping, list[Finding]]:
     """The book's Mappings sheet as a Mapping; a row that cannot be used is a finding."""
     table = book.table("Mappings")
+    if not len(table.frame):          # most books map nothing
+        return Mapping(), []
     rows = table.rows
     stages: dict[str, StageRule] = {}
     headers: dict[str, str] = {}
@@ -301,8 +303,12 @@ def resolve_stages(book: Book, table: Table) -> None:
                         dtype=bool) & ~rejected
     stage = np.array([v if r is None else r.stage for v, r in zip(raw, found, strict=True)],
                      dtype=object)
-    table.frame = frame.assign(Stage=pd.array(stage, dtype=frame["Stage"].dtype),
-                               Probability=probability)
+    respelled = any(r is not None and r.stage != v for v, r in zip(raw, found, strict=True))
+    # a text Stage column and a float Probability nothing changes stay as they are
+    if respelled or fill.any() or not isinstance(frame["Stage"].dtype, pd.StringDtype) \
+            or frame["Probability"].dtype != np.float64:
+        table.frame = frame.assign(Stage=pd.array(stage, dtype=frame["Stage"].dtype),
+                                   Probability=probability)
     if not unmapped.any():
         return
     rows = frame["_row"].to_numpy()

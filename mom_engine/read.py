@@ -24,13 +24,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import python_calamine as calamine
-from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from . import safety
 from .findings import column_letter
-from .model import Book, Table, empty_frame, frame_of
+from .model import Book, Table, empty_frame, frame_of, text_array
 from .mappings import Mapping, header_aliases, mapping_of_book, resolve_book
 from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
 from .sheets import (CLOSED_STAGES, LISTS, MAPPINGS, OPEN_STAGES, PLAN, SHEET_NAMES, SHEETS,
@@ -388,10 +386,10 @@ class SheetReader:
         fy_start = self.fy_start_month
         date1904 = self.book.date1904
         quick = _quick_values(column, raw)
-        if quick is not None and _SLOW not in quick:
+        if _SLOW not in quick:
             return quick                  # a clean column: every cell read in bulk
         for index, value in enumerate(raw):
-            if quick is not None and quick[index] is not _SLOW:
+            if quick[index] is not _SLOW:
                 append(quick[index])
                 continue
             key = (type(value), value)
@@ -446,39 +444,113 @@ def _hundredth(value: Any) -> Any:
 
 _SLOW = object()   # "take the general path" marker for _quick_values
 _INFINITIES = (float("inf"), float("-inf"))
+Cell = Callable[[Any], Any]
 
 
-def _quick_values(column: Column, raw: list[Any]) -> list[Any] | None:
+def _quick_values(column: Column, raw: list[Any]) -> list[Any]:
     """The common, clean cells of a column parsed without the general machinery — exactly what
-    `parse_value` returns for them, with no finding; every other cell is `_SLOW` (a speed-up
-    of the reader's hot path, SPEC §15; behaviour is `parse_value`'s)."""
-    kind = column.kind
-    if kind in (Kind.TEXT, Kind.ID):
-        if plain_texts(raw):
-            return raw
-        errors = ERROR_VALUES
-        return [v if v.__class__ is str and v and not v[0].isspace() and not v[-1].isspace()
-                and v not in errors else _SLOW for v in raw]
-    if kind is Kind.DATE:
-        datetime, date = dt.datetime, dt.date
-        return [v.date() if v.__class__ is datetime else v if v.__class__ is date else _SLOW
-                for v in raw]
-    if kind is Kind.MONEY:
-        if raw and set(map(type, raw)) == {float}:
-            return _whole_cents(raw, column)
-        ranged = column.minimum is not None or column.maximum is not None or \
-            column.above is not None
+    `parse_value` returns for them, with no finding — and its blank cells as the column's
+    default (a blank is never a finding, unless the column is required); every other cell is
+    `_SLOW` (a speed-up of the reader's hot path, SPEC §15; behaviour is `parse_value`'s)."""
+    blank = _SLOW if column.required else column.default
 
-        def cents(v: Any) -> Any:
-            if (v.__class__ is not float and v.__class__ is not int) or v != v \
-                    or v in _INFINITIES:
-                return _SLOW
-            value = cents_of_float(float(v))
-            if (ranged and range_problem(column, value / 100)) or abs(value) > MAX_MONEY_CENTS:
-                return _SLOW
-            return value
-        return [cents(v) for v in raw]
-    return None
+    def other(v: Any) -> Any:        # a cell the kind's own quick test does not take
+        return blank if is_blank(v) else _SLOW
+
+    quick = _QUICK.get(column.kind)
+    return quick(column, raw, other) if quick else [other(v) for v in raw]
+
+
+def _quick_texts(column: Column, raw: list[Any], other: Cell) -> list[Any]:
+    if plain_texts(raw):
+        return raw
+    errors = ERROR_VALUES
+    return [v if v.__class__ is str and v and not v[0].isspace() and not v[-1].isspace()
+            and v not in errors else other(v) for v in raw]
+
+
+def _quick_dates(column: Column, raw: list[Any], other: Cell) -> list[Any]:
+    datetime, date = dt.datetime, dt.date
+    return [v.date() if v.__class__ is datetime else v if v.__class__ is date else other(v)
+            for v in raw]
+
+
+def _quick_months(column: Column, raw: list[Any], other: Cell) -> list[Any]:
+    datetime, date = dt.datetime, dt.date
+    return [v.replace(day=1) if v.__class__ is date else v.date().replace(day=1)
+            if v.__class__ is datetime else other(v) for v in raw]
+
+
+def _quick_money(column: Column, raw: list[Any], other: Cell) -> list[Any]:
+    if raw and set(map(type, raw)) == {float}:
+        return _whole_cents(raw, column)
+    ranged = _ranged(column)
+
+    def cents(v: Any) -> Any:
+        if (v.__class__ is not float and v.__class__ is not int) or v != v \
+                or v in _INFINITIES:
+            return other(v)
+        value = cents_of_float(float(v))
+        if (ranged and range_problem(column, value / 100)) or abs(value) > MAX_MONEY_CENTS:
+            return _SLOW
+        return value
+    return [cents(v) for v in raw]
+
+
+def _quick_numbers(column: Column, raw: list[Any], other: Cell) -> list[Any]:
+    ranged, percent = _ranged(column), column.kind is Kind.PERCENT
+
+    def number(v: Any) -> Any:
+        if (v.__class__ is not float and v.__class__ is not int) or v != v:
+            return other(v)
+        value = float(v)
+        if (percent and 1 < value <= 100) or (ranged and range_problem(column, value)):
+            return _SLOW
+        return value
+    return [number(v) for v in raw]
+
+
+def _quick_spellings(column: Column, raw: list[Any], other: Cell) -> list[Any]:
+    known = _clean_spellings(column)
+    return [known.get(v, _SLOW) if v.__class__ is str or v.__class__ is bool else other(v)
+            for v in raw]
+
+
+def _quick_currencies(column: Column, raw: list[Any], other: Cell) -> list[Any]:
+    return [v.upper() if v.__class__ is str and len(v) == 3 and v.isascii() and v.isalpha()
+            else other(v) for v in raw]
+
+
+_QUICK: dict[Kind, Callable[[Column, list[Any], Cell], list[Any]]] = {
+    Kind.TEXT: _quick_texts, Kind.ID: _quick_texts, Kind.DATE: _quick_dates,
+    Kind.MONTH: _quick_months, Kind.MONEY: _quick_money, Kind.NUMBER: _quick_numbers,
+    Kind.PERCENT: _quick_numbers, Kind.ENUM: _quick_spellings, Kind.YESNO: _quick_spellings,
+    Kind.CURRENCY: _quick_currencies,
+}
+
+
+def _ranged(column: Column) -> bool:
+    return column.minimum is not None or column.maximum is not None or column.above is not None
+
+
+@functools.cache
+def _clean_spellings(column: Column) -> dict[Any, Any]:
+    """An enumeration's or a yes/no column's usual spellings (each choice as declared; yes,
+    no, TRUE, FALSE, x…, and Excel's booleans) → what `parse_value` reads them as; the empty
+    text → the column's blank reading (its default, or `_SLOW` when required)."""
+    if column.kind is Kind.YESNO:
+        spellings: list[Any] = [True, False]
+        for word in ("yes", "no", "y", "n", "true", "false", "x"):
+            spellings += [word, word.upper(), word.title()]
+    else:
+        spellings = list(column.choices)
+    known: dict[Any, Any] = {}
+    for spelling in spellings:
+        parsed = parse_value(column, spelling)
+        if parsed.code is None and parsed.value is not None:
+            known[spelling] = parsed.value
+    known[""] = _SLOW if column.required else column.default
+    return known
 
 
 def plain_texts(raw: list[Any]) -> bool:
@@ -543,7 +615,7 @@ def _typed(values: list[Any] | np.ndarray, column: Column) -> Any:
         return np.array([np.nan if v is None else v for v in values], dtype=float)
     if kind is Kind.YESNO:
         return np.array([bool(v) for v in values], dtype=bool)
-    return _text_array(values)
+    return text_array(values)
 
 
 def _typed_default(column: Column, count: int) -> Any:
@@ -567,25 +639,6 @@ def _date_array(values: list[Any]) -> np.ndarray:
     days = np.fromiter((_NAT_DAYS if v is None else v.toordinal() - _EPOCH_ORDINAL
                         for v in values), dtype=np.int64, count=len(values))
     return days.view("datetime64[D]").astype("datetime64[s]")
-
-
-_STR_DTYPE = pd.Series(["x"]).dtype   # the `str` dtype pandas infers for text columns
-
-
-def _text_array(values: list[Any]) -> Any:
-    """A text column as pandas' `str` array built straight from Arrow — what DataFrame
-    construction would infer from the object array (when it holds a str and nothing but str
-    and blanks), without the per-column inference (a speed-up, SPEC §15). Anything else is left
-    as the object array for pandas to type as before."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    if str not in set(map(type, values)):
-        return array
-    try:
-        arrow = pa.array(array, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return array
-    return ArrowStringArray(arrow, dtype=_STR_DTYPE)
 
 
 def _unreadable_rows(sheet: Sheet, numbers: list[int]) -> pd.DataFrame:

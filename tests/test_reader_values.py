@@ -215,11 +215,11 @@ def test_a_lead_stage_without_its_date_column_is_reported(make_book):
 
 
 def _columns_of_every_kind():
-    from mom_engine.read import _text_array
+    from mom_engine.model import text_array
     import numpy as np
     import pandas as pd
     return {
-        "Text": _text_array(["a", None, "c"]),
+        "Text": text_array(["a", None, "c"]),
         "Blank text": np.array([None, None, None], dtype=object),
         "Money": np.array([1, -2, 3], dtype=np.int64),
         "Nullable money": pd.array([1, None, 3], dtype="Int64"),
@@ -230,6 +230,9 @@ def _columns_of_every_kind():
         "Extra texts": ["x", None, "z"],
         "Extra dates": [dt.datetime(2027, 1, 5), None, dt.datetime(2027, 2, 1)],
         "Extra mixed": ["x", 2.0, dt.date(2027, 1, 5)],
+        "Extra all numbers": [1.0, float("nan"), 2.5],
+        "Extra all texts": ["x", "", "z"],
+        "Extra whole numbers": [1, 2, 3],
         "_row": np.array([2, 3, 4], dtype=np.int64),
         "_rejected": np.zeros(3, dtype=bool),
     }
@@ -256,3 +259,72 @@ def test_columns_of_unequal_length_are_a_bug_not_a_frame():
     from mom_engine.model import frame_of
     with pytest.raises(ValueError, match="unequal length"):
         frame_of({"A": np.arange(2), "B": np.arange(3)})
+
+
+# Cells of every kind a user types, for the differential test below: blanks, numbers in and
+# out of range, percents either way, dates, text with spaces, choices in any case, errors.
+ANY_CELLS = [None, "", "   ", float("nan"), 0.0, 1.0, -3.0, 0.25, 25.0, 100.0, 100, 150.0, 1e16,
+             float("inf"), 7, 0, 1, True, False, dt.date(2027, 3, 15),
+             dt.datetime(2027, 3, 15, 0, 0), dt.datetime(2027, 3, 15, 9, 30), "2027-03",
+             "2027-03-15", "FY2027-Q2", "fy2027 q2", "USD", "usd", "US", "EUR ", "yes", "No",
+             "Y", "x", "TRUE", "maybe", "#N/A", " A1 ", "A1", "1,200.50", "25%", "abc",
+             "Planned", "planned", "Done", "In Progress", "Won"]
+
+
+def _columns_of_every_declared_kind():
+    from mom_engine.plan import PLAN_FIELDS
+    from mom_engine.sheets import PLAN, Kind
+    seen = {}
+    for sheet, declared in [*((s, s.columns) for s in SHEETS.values()), (PLAN, PLAN_FIELDS)]:
+        for column in declared:
+            seen.setdefault((column.kind, column.required, column.choices, column.minimum,
+                             column.maximum, column.above, column.default), (sheet, column))
+    kinds = {column.kind for _, column in seen.values()}
+    assert kinds == set(Kind), kinds       # every kind is exercised
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("sheet, column", _columns_of_every_declared_kind(),
+                         ids=lambda value: getattr(value, "name", None))
+def test_a_column_read_in_bulk_means_what_each_cell_means_alone(sheet, column):
+    """The reader's bulk paths (clean columns, blank cells) give exactly what `parse_value`
+    gives cell by cell: the values, their types, the findings at their cells, the rows
+    rejected."""
+    import numpy as np
+    import pandas as pd
+    from mom_engine.model import Book
+    from mom_engine.read import SheetReader, _typed
+    from pathlib import Path
+    book = Book(path=Path("team.xlsx"), name="team.xlsx")
+    reader = SheetReader(book, sheet, sheet.name)
+    columns = [ANY_CELLS, [c for c in ANY_CELLS if c is not None and c != ""],
+               [1.5, 2.0, 3.25], ["Planned", "Done"], [dt.date(2027, 1, 5)] * 3,
+               [None, "", 2.0], ["", "", ""]]
+    for raw in columns:
+        numbers = np.arange(2, len(raw) + 2, dtype=np.int64)
+        rejected = np.zeros(len(raw), dtype=bool)
+        book.findings.clear()
+        values = reader.parse_column(column, list(raw), numbers, rejected, "C")
+        expected, codes, rejects = [], [], []
+        for number, cell in zip(numbers.tolist(), raw, strict=True):
+            parsed = parse_value(column, cell)
+            if parsed.code:
+                codes.append((f"C{number}", parsed.code))
+            if parsed.value is None:
+                if column.required:
+                    if parsed.code is None:
+                        codes.append((f"C{number}", "value-required"))
+                    rejects.append(True)
+                else:
+                    rejects.append(False)
+                expected.append(column.default)
+            else:
+                expected.append(parsed.value)
+                rejects.append(False)
+        got, want = _typed(values, column), _typed(expected, column)
+        assert pd.Series(got).dtype == pd.Series(want).dtype, raw
+        pd.testing.assert_series_equal(pd.Series(got), pd.Series(want), check_exact=True)
+        assert [type(v) for v in pd.Series(got).tolist()] == \
+            [type(v) for v in pd.Series(want).tolist()], raw
+        assert [(f.cell, f.code) for f in book.findings] == codes, raw
+        assert rejected.tolist() == rejects, raw
