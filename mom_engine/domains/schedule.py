@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..calendar import duration_days, working_days
 from ..findings import Finding
+from ..keys import text_groups
 from ..model import Book, Context
 
 
@@ -225,9 +226,9 @@ def _roll_up(tasks: dict[str, np.ndarray], by: str) -> dict[str, np.ndarray]:
     """
     keys = np.asarray(tasks[by], dtype=object)
     present = ~pd.isna(keys)
-    keys = keys[present].astype(str)
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
+    labels, groups = text_groups(keys[present])
+    order = np.argsort(groups, kind="stable")      # by key as text, ties in task order
+    keys = labels[groups[order]]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else \
         np.array([], dtype=np.int64)
 
