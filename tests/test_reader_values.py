@@ -332,7 +332,8 @@ def test_a_column_read_in_bulk_means_what_each_cell_means_alone(sheet, column):
 
 @pytest.mark.parametrize("cells", [
     [], ["a", "b"], ["a", ""], ["a", "  "], [" a ", "b"], [1.0, 2.5], [1.0, float("nan")],
-    [float("inf"), -0.0], [7, True, dt.datetime(2027, 1, 1, 9)], [None], ["a", None], [1.0, None], [True, 0, 2], [dt.date(2027, 1, 1)],
+    [float("inf"), -0.0], [7, True, dt.datetime(2027, 1, 1, 9)],
+    [None], ["a", None], [1.0, None], [True, 0, 2], [dt.date(2027, 1, 1)],
     ["a", 1.0, float("nan")], ANY_CELLS, "numpy"])
 def test_a_column_has_a_blank_cell_exactly_when_one_of_its_cells_is_blank(cells):
     import numpy as np
