@@ -28,6 +28,7 @@ Decisions where the SPEC is silent (also in the README):
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
@@ -65,15 +66,21 @@ def person_keys(values: Sequence[object] | np.ndarray | pd.Series) -> np.ndarray
 
 @dataclass
 class CapacityReport:
-    """`people`: who is known and their capacity; `loads`: person × week; `campaigns`: hours
-    and cost per campaign, internal and external; `tasks`: the columns (plain arrays) of the
-    tasks with Planned Hours, as `assigned_tasks` gives them."""
+    """`people`: who is known and their capacity; `loads`: person × week (framed from
+    `load_columns`, LOAD_COLUMNS + first_row, when first asked for: the checks and the
+    consolidation read the columns); `campaigns`: hours and cost per campaign, internal and
+    external; `tasks`: the columns (plain arrays) of the tasks with Planned Hours, as
+    `assigned_tasks` gives them."""
 
     people: pd.DataFrame
-    loads: pd.DataFrame
+    load_columns: dict[str, Any]
     campaigns: pd.DataFrame
     tasks: dict[str, np.ndarray]
     start_month: int = 1
+
+    @functools.cached_property
+    def loads(self) -> pd.DataFrame:
+        return pd.DataFrame(self.load_columns)
 
 
 def roll_up_capacity(book: Book) -> CapacityReport:
@@ -211,12 +218,12 @@ def spread_hours(tasks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
-                 start_month: int) -> pd.DataFrame:
-    """Person × week: hours, capacity, utilisation and the tasks (in row order) that load it."""
+                 start_month: int) -> dict[str, Any]:
+    """Person × week: hours, capacity, utilisation, the tasks (in row order) that load it and
+    the Excel row of the first of them — as columns (LOAD_COLUMNS + first_row)."""
     if not len(weekly["week"]):
-        frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in LOAD_COLUMNS})
-        frame["first_row"] = pd.Series([], dtype=np.int64)
-        return frame
+        return {**{c: np.array([], dtype=object) for c in LOAD_COLUMNS},
+                "first_row": np.array([], dtype=np.int64)}
     # grouped with numpy (sort once, reduce each run of equal keys), as schedule rolls up
     keys = weekly["person_key"].astype(str)
     weeks, rows = weekly["week"], weekly["_row"]
@@ -238,7 +245,7 @@ def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
                          for p in at], dtype=float)
     mondays = weeks[starts]
     years, numbers = fiscal_weeks(mondays, start_month)
-    return pd.DataFrame({
+    return {
         "person_key": person_key,
         "person": np.array([spelling[key] if p is None else people["person"][p]
                             for key, p in zip(person_key.tolist(), at, strict=True)],
@@ -249,7 +256,7 @@ def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
         "hours": hours, "capacity": capacity, "utilisation": hours / capacity,
         "tasks": [tuple(dict.fromkeys(ids[a:b])) for a, b in zip(starts, ends, strict=True)],
         "first_row": rows[starts],
-    })
+    }
 
 
 def campaign_hours(book: Book, tasks: dict[str, np.ndarray],
@@ -314,11 +321,15 @@ def check_capacity(book: Book, context: Context) -> list[Finding]:
         return []
     report = roll_up_capacity(book)
     return [*_unknown_assignees(book, report), *_overlong_tasks(book, report.tasks),
-            *_over_allocated(book, report.loads)]
+            *_over_allocated(book, report.load_columns)]
 
 
-def _over_allocated(book: Book, loads: pd.DataFrame) -> list[Finding]:
-    over = loads[(loads["hours"] > loads["capacity"] + TOLERANCE).to_numpy()]
+def _over_allocated(book: Book, loads: dict[str, Any]) -> list[Finding]:
+    over = np.flatnonzero(loads["hours"] > loads["capacity"] + TOLERANCE).tolist()
+
+    def column(name: str) -> list[Any]:
+        return [loads[name][p] for p in over]
+
     return [book.finding(
         "over-allocated",
         f"{person} is booked {hours:.1f} h in the week of {str(week)[:10]} ({label}) against "
@@ -326,8 +337,8 @@ def _over_allocated(book: Book, loads: pd.DataFrame) -> list[Finding]:
         f"{', '.join(map(str, tasks))}; move, shorten or reassign some of that work",
         sheet="Tasks", column="Assignee", row=int(row), value=round(float(utilisation), 4))
         for person, week, label, hours, capacity, utilisation, tasks, row in zip(
-            over["person"], over["week"], over["fiscal_week"], over["hours"], over["capacity"],
-            over["utilisation"], over["tasks"], over["first_row"], strict=True)]
+            *map(column, ("person", "week", "fiscal_week", "hours", "capacity", "utilisation",
+                          "tasks", "first_row")), strict=True)]
 
 
 def _unknown_assignees(book: Book, report: CapacityReport) -> list[Finding]:
@@ -366,10 +377,10 @@ def _overlong_tasks(book: Book, tasks: dict[str, np.ndarray]) -> list[Finding]:
 def located_loads(book: Book, report: CapacityReport) -> pd.DataFrame:
     """A book's weekly loads with where they come from (book, sheet, Assignee cell of the first
     task), ready to be combined with other books' by `combine_loads`."""
-    return report.loads.assign(book=book.name, **_location(book, report.loads))
+    return report.loads.assign(book=book.name, **_location(book, report.load_columns))
 
 
-def _location(book: Book, loads: pd.DataFrame) -> dict[str, Any]:
+def _location(book: Book, loads: dict[str, Any]) -> dict[str, Any]:
     """The sheet and the Assignee cell of each load's first task."""
     table = book.table("Tasks")
     return {"sheet": table.title or "Tasks",
@@ -481,9 +492,10 @@ def consolidation_parts(book: Book) -> dict[str, pd.DataFrame]:
     """What one book sends to the consolidation: its located weekly loads, its People rows
     and its campaign hours (the merge adds `book` and `team` columns itself)."""
     report = roll_up_capacity(book)
-    loads = report.loads.assign(**_location(book, report.loads),
-                                tasks=[tuple(map(str, t)) for t in report.loads["tasks"]])
-    return {"capacity_parts": loads, "capacity_people": report.people,
+    loads = report.load_columns
+    located = pd.DataFrame({**loads, "tasks": [tuple(map(str, t)) for t in loads["tasks"]],
+                            **_location(book, loads)})
+    return {"capacity_parts": located, "capacity_people": report.people,
             "campaign_hours": report.campaigns}
 
 

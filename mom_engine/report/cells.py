@@ -2,10 +2,11 @@
 
 A writer describes each column once (`Cells`: its values, None where blank, their kind and
 format), and `write_rows` writes the whole table's row XML in one pass: each distinct value's
-cell body is made once per column (text escaped, a date turned into its serial number, by
-XlsxWriter's own helpers), then every row is joined from its cells. Cell by cell through
-`write_string` / `write_number`, XlsxWriter's generic path cost ~22 µs a cell — 8 s for the
-360,000 cells of 200 books, the largest part of a consolidation's tail.
+cell XML is made once per column (text escaped, a date turned into its serial number, by
+XlsxWriter's own helpers), then each row is joined from its cells and its number filled in.
+Cell by cell through `write_string` / `write_number`, XlsxWriter's generic path cost ~22 µs a
+cell: 8.8 s CPU to write the consolidated workbook of 200 demo books (360,000 cells), the
+largest part of a consolidation's tail; now 2.4 s.
 
 The XML is the one XlsxWriter writes for the same cells, styles taken in the same order
 (`tests/test_report_cells.py` compares the packages byte for byte, every kind of cell), so the
@@ -20,7 +21,7 @@ import datetime as dt
 import enum
 import io
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,9 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 ROWS_PER_WRITE = 2_000
 HYPERLINKS = 65_530       # links one sheet may hold (Excel's limit)
+# where a cell's row number goes in XML made column by column: a character no cell holds
+# (control characters are written as _xHHHH_ escapes)
+ROW = "\0"
 STRING_LIMIT = 32_767     # UTF-16 units in one cell (Excel's limit; XlsxWriter truncates)
 
 
@@ -75,79 +79,77 @@ def write_rows(sheet: Any, columns: list[Cells], first_row: int) -> None:
     if sheet.comments or any(first_row <= row <= last_row for row in sheet.row_info):
         raise ValueError("a streamed table's rows take no row settings or comments")
     sheet._opt_reopen()
-    bodies = _Bodies(sheet)
+    cells = _Cells(sheet)
+    cells.take_styles(columns, first_row)
+    made = [cells.column(index, column, first_row) for index, column in enumerate(columns)]
     open_row = _row_open_tag(sheet, first_row)
     written: list[int] = []
-    lowest, highest = sheet.xls_colmax, -1
     chunk: list[str] = []
-    for row, cells in enumerate(bodies.rows(columns, first_row), start=first_row):
-        if not cells:
+    for row, parts in enumerate(zip(*made, strict=True), start=first_row):
+        present = [part for part in parts if part is not None]
+        if not present:
             continue
-        number = str(row + 1)
         written.append(row)
-        lowest, highest = min(lowest, cells[0][0]), max(highest, cells[-1][0])
-        chunk.append(open_row(number) + "".join(
-            f'<c r="{bodies.letter(column)}{number}"{body}' for column, body in cells)
-            + "</row>")
+        chunk.append((open_row + "".join(present) + "</row>").replace(ROW, str(row + 1)))
         if len(chunk) == ROWS_PER_WRITE:
             sheet.fh.write("".join(chunk))
             chunk.clear()
     sheet.fh.write("".join(chunk))
     if written:   # the sheet's extent and stream position, as its own writes would leave them
-        sheet._check_dimensions(written[0], lowest)
-        sheet._check_dimensions(written[-1], highest)
+        sheet._check_dimensions(written[0], min(cells.used))
+        sheet._check_dimensions(written[-1], max(cells.used))
         sheet.previous_row = written[-1]
 
 
-def _row_open_tag(sheet: Any, row: int) -> Callable[[str], str]:
-    """`<row r="N" …>` of a plain row of this sheet, as XlsxWriter writes it (what follows r —
-    a default height, Excel 2010's dyDescent — is the same on every plain row)."""
+def _row_open_tag(sheet: Any, row: int) -> str:
+    """`<row r="N" …>` of a plain row of this sheet as XlsxWriter writes it, N left as ROW
+    (what follows r — a default height, Excel 2010's dyDescent — is the same on every plain
+    row)."""
     stream, sheet.fh = sheet.fh, io.StringIO()
     try:
         sheet._write_row(row, None)
         tag = sheet.fh.getvalue()
     finally:
         sheet.fh = stream
-    rest = tag[len(f'<row r="{row + 1}"'):]
-    return lambda number: f'<row r="{number}"{rest}'
+    return f'<row r="{ROW}"' + tag[len(f'<row r="{row + 1}"'):]
 
 
-class _Bodies:
-    """Each cell's XML after its reference (`<c r="B7"` + body), made once per distinct value of
-    a column. Bodies are made row by row, left to right, so each format's style index is taken
-    when XlsxWriter would first take it."""
+class _Cells:
+    """A streamed table's cell XML, made column by column: each distinct value's XML once per
+    column and format (`<c r="B{ROW}" s="3"><v>7</v></c>`), the row number filled in per row."""
 
     def __init__(self, sheet: Any) -> None:
         self.sheet = sheet
-        self._letters: dict[int, str] = {}
+        self.used: set[int] = set()            # sheet columns holding a cell
         self._styles: dict[tuple[int, int], str] = {}
 
-    def rows(self, columns: list[Cells], first_row: int) -> Iterator[list[tuple[int, str]]]:
-        """Each row's (sheet column, body) pairs, left to right; a link's cell is recorded among
-        the sheet's hyperlinks, as `write_url` records it."""
-        makers = [self._maker(index, column) for index, column in enumerate(columns)]
-        formats = [column.formats or [column.format] * len(column.values) for column in columns]
-        links = [index for index, column in enumerate(columns) if column.kind is CellKind.LINK]
-        for row, (values, fmts) in enumerate(zip(zip(*(c.values for c in columns), strict=True),
-                                                 zip(*formats, strict=True), strict=True),
-                                             start=first_row):
-            for index in links:
-                if values[index] is not None:
-                    self._link(row, index, values[index])
-            yield [make(value, fmt) for make, value, fmt in zip(makers, values, fmts, strict=True)
-                   if value is not None]
+    def take_styles(self, columns: list[Cells], first_row: int) -> None:
+        """Give each format its style index in the order XlsxWriter would: at the first cell
+        written in it, row by row, left to right."""
+        first: dict[tuple[int, int], tuple[int, int, Any]] = {}
+        for index, cells in enumerate(columns):
+            formats = cells.formats or [cells.format] * len(cells.values)
+            for row, (value, fmt) in enumerate(zip(cells.values, formats, strict=True)):
+                if value is None:
+                    continue
+                column, fmt = self._placed(index, cells, value, fmt)
+                key = (column, id(fmt))
+                if key not in first:
+                    first[key] = (row, column, fmt)
+                if cells.kind not in (CellKind.ANY, CellKind.PLACED) and not cells.formats:
+                    break
+        for _, column, fmt in sorted(first.values(), key=lambda use: (use[0], use[1])):
+            self.style(column, fmt)
 
-    def _link(self, row: int, column: int, url: Any) -> None:
-        self.sheet.hlink_count += 1
-        if self.sheet.hlink_count > HYPERLINKS:
-            raise ValueError(f"more than {HYPERLINKS:,} links on one sheet (Excel's limit)")
-        self.sheet.hyperlinks[row][column] = url
-
-    def letter(self, column: int) -> str:
-        found = self._letters.get(column)
-        if found is None:
-            found = self._letters[column] = xl_col_to_name(column)
-        return found
+    def _placed(self, index: int, cells: Cells, value: Any, fmt: Any) -> tuple[int, Any]:
+        """The sheet column and the format one value of `cells` is written in."""
+        if cells.kind is CellKind.PLACED:
+            return value[0], fmt
+        if cells.kind is CellKind.LINK:
+            return index, self.sheet.default_url_format if fmt is None else fmt
+        if cells.kind is CellKind.ANY and not isinstance(value, (dt.date, dt.datetime)):
+            return index, None
+        return index, fmt
 
     def style(self, column: int, fmt: Any) -> str:
         """` s="7"` for a cell in `column` written in `fmt` (None: the column's format, as
@@ -161,45 +163,56 @@ class _Bodies:
             found = self._styles[key] = "" if fmt is None else f' s="{fmt._get_xf_index()}"'
         return found
 
-    def _maker(self, column: int, cells: Cells) -> Callable[[Any, Any], tuple[int, str]]:
-        kind = cells.kind
-        if kind is CellKind.PLACED:
-            def placed(value: tuple[int, str], fmt: Any) -> tuple[int, str]:
-                at, text = value
-                return at, _string(self.style(at, fmt), text)
-            return placed
-        if kind is CellKind.LINK:
-            def link(value: Any, fmt: Any) -> tuple[int, str]:
-                fmt = self.sheet.default_url_format if fmt is None else fmt
-                return column, _string(self.style(column, fmt), value.text)
-            return link
-        convert = self.sheet._convert_date_time
-
-        def body(value: Any, fmt: Any) -> str:
-            if kind is CellKind.STRING:
-                return _string(self.style(column, fmt), value)
-            if kind is CellKind.NUMBER:
-                return _number(self.style(column, fmt), value)
-            if kind is CellKind.BOOLEAN:
-                return f'{self.style(column, fmt)} t="b"><v>{1 if value else 0}</v></c>'
-            if kind is CellKind.DATE or isinstance(value, (dt.date, dt.datetime)):
-                return _number(self.style(column, fmt), convert(value))
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return _number(self.style(column, None), value)
-            return _string(self.style(column, None), str(value))
-
+    def column(self, index: int, cells: Cells, first_row: int) -> list[str | None]:
+        """The XML of each of a column's cells (None where blank); a link's cell is recorded
+        among the sheet's hyperlinks, as `write_url` records it."""
+        kind, convert = cells.kind, self.sheet._convert_date_time
+        formats = cells.formats or [cells.format] * len(cells.values)
         made: dict[tuple[type, Any, int], str] = {}
-
-        def make(value: Any, fmt: Any) -> tuple[int, str]:
-            key = (type(value), value, id(fmt))
+        out: list[str | None] = []
+        for row, (value, fmt) in enumerate(zip(cells.values, formats, strict=True),
+                                           start=first_row):
+            if value is None:
+                out.append(None)
+                continue
+            if kind is CellKind.LINK:
+                self._link(row, index, value)
             try:
+                key = (type(value), value, id(fmt))
                 found = made.get(key)
-            except TypeError:         # an unhashable value: made for its cell alone
-                return column, body(value, fmt)
+            except TypeError:             # an unhashable value: made for its cell alone
+                key, found = None, None
             if found is None:
-                found = made[key] = body(value, fmt)
-            return column, found
-        return make
+                column, fmt = self._placed(index, cells, value, fmt)
+                self.used.add(column)
+                body = self._body(kind, column, fmt, value, convert)
+                found = f'<c r="{xl_col_to_name(column)}{ROW}"{body}'
+                if key is not None:
+                    made[key] = found
+            out.append(found)
+        return out
+
+    def _body(self, kind: CellKind, column: int, fmt: Any, value: Any,
+              convert: Callable[[Any], float]) -> str:
+        style = self.style(column, fmt)
+        if kind in (CellKind.STRING, CellKind.PLACED, CellKind.LINK):
+            return _string(style, value[1] if kind is CellKind.PLACED else
+                           value.text if kind is CellKind.LINK else value)
+        if kind is CellKind.NUMBER:
+            return _number(style, value)
+        if kind is CellKind.BOOLEAN:
+            return f'{style} t="b"><v>{1 if value else 0}</v></c>'
+        if kind is CellKind.DATE or isinstance(value, (dt.date, dt.datetime)):
+            return _number(style, convert(value))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return _number(style, value)
+        return _string(style, str(value))
+
+    def _link(self, row: int, column: int, url: Any) -> None:
+        self.sheet.hlink_count += 1
+        if self.sheet.hlink_count > HYPERLINKS:
+            raise ValueError(f"more than {HYPERLINKS:,} links on one sheet (Excel's limit)")
+        self.sheet.hyperlinks[row][column] = url
 
 
 def _string(style: str, text: str) -> str:
