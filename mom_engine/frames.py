@@ -201,7 +201,7 @@ class TableReader(SheetReader):
             typed = None if coded is None else self.parse_distinct(column, coded, letter)
             if typed is not None:
                 return typed
-        kinds = set(map(type, raw))
+        kinds = set(map(type, raw)) if kind in (Kind.ID, Kind.MONTH) else None
         if kind is Kind.ID and kinds == {float}:
             whole = np.array(raw, dtype=np.float64)
             if np.isfinite(whole).all() and (whole == np.floor(whole)).all():

@@ -80,11 +80,18 @@ def search_assets(frame: pd.DataFrame, words: str = "", type: str | None = None,
             matches += _holds_word(texts, ascii_rows, word)
         keep &= matches > 0
     kept = np.flatnonzero(keep)
-    ids = frame["Asset ID"].to_numpy(dtype=object)[kept]
-    blank = pd.isna(ids)
-    order = np.lexsort((np.where(blank, "", ids).astype(str), blank, -matches[kept]))
-    chosen = kept[order]
+    chosen = kept[_ranked(frame["Asset ID"], kept, matches[kept])]
     return frame.iloc[chosen].assign(matches=matches[chosen]).reset_index(drop=True)
+
+
+def _ranked(ids: pd.Series, kept: np.ndarray, matches: np.ndarray) -> np.ndarray:
+    """The order of the kept rows: most matches first, then by Asset ID (code point order,
+    blank IDs last), in one stable Arrow sort."""
+    table = pa.table({"matches": pa.array(-matches),
+                      "id": pa.array(ids.to_numpy(dtype=object, na_value=None)[kept],
+                                     type=pa.large_string())})
+    return pc.sort_indices(table, sort_keys=[("matches", "ascending"),
+                                             ("id", "ascending", "at_end")]).to_numpy()
 
 
 def _search_texts(frame: pd.DataFrame) -> pa.Array:

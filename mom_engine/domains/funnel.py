@@ -36,7 +36,7 @@ import pandas as pd
 from ..calendar import working_days
 from ..findings import Finding
 from ..keys import id_keys
-from ..model import Book, Context
+from ..model import Book, Context, frame_of
 from ..sheets import normalise_name
 
 NO_CAMPAIGN = "(no campaign)"
@@ -148,11 +148,12 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     days = np.where(both, working_days_after(before, dates), 0).astype(float)
     days[~both] = np.nan
 
-    campaign = np.where(pd.isna(campaign), "", campaign).astype(str)
-    keys, group = np.unique(campaign, return_inverse=True)
+    keys, group = _campaign_groups(campaign)
     counts = np.bincount(group, minlength=len(keys))
-    reached_sums = np.zeros((len(keys), len(stages)), dtype=np.int64)
-    np.add.at(reached_sums, group, reached.astype(np.int64))
+    reached_sums = np.zeros((len(stages), len(keys)), dtype=np.int64)
+    for sums, column in zip(reached_sums, reached.T, strict=True):
+        np.add.at(sums, group, column.astype(np.int64))
+    reached_sums = reached_sums.T
     campaigns = book.rows("Campaigns")
     names = dict(zip(campaigns["Campaign ID"].to_numpy(dtype=object),
                      campaigns["Campaign"].to_numpy(dtype=object), strict=True))
@@ -169,6 +170,16 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
                         book=book)
 
 
+def _campaign_groups(campaign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct Campaign IDs as text (blank: ""), sorted, and each lead's position among
+    them: `np.unique` of the IDs as text, with each distinct ID made text once."""
+    codes, distinct = pd.factorize(campaign)                    # blank → code −1
+    blank = [""] if (codes < 0).any() else []
+    labels = np.array([*map(str, distinct.tolist()), *blank], dtype=str)
+    keys, inverse = np.unique(labels, return_inverse=True)
+    return keys, inverse.reshape(-1)[codes]
+
+
 def _group_medians(groups: np.ndarray, count: int, days: np.ndarray) -> np.ndarray:
     """(groups × stages) median of each stage column per group, ignoring blanks (NaN when a
     group has none): one sort per stage, the middle value(s) of each group's run — the same
@@ -177,8 +188,11 @@ def _group_medians(groups: np.ndarray, count: int, days: np.ndarray) -> np.ndarr
     for stage in range(days.shape[1]):
         filled = ~np.isnan(days[:, stage])
         group, value = groups[filled], days[filled, stage]
-        order = np.lexsort((value, group))
-        group, value = group[order], value[order]
+        if count == 1:          # one group (the plan): its values sorted are the run
+            value = np.sort(value)
+        else:
+            order = np.lexsort((value, group))
+            group, value = group[order], value[order]
         sizes = np.bincount(group, minlength=count)
         starts = np.cumsum(sizes) - sizes
         has = sizes > 0
@@ -197,7 +211,7 @@ def _stage_table(keys: list[str], names: list[str], leads: np.ndarray, stages: t
     previous = np.column_stack([leads, reached[:, :-1]])
     conversion = np.full(reached.shape, np.nan)
     np.divide(reached, previous, out=conversion, where=previous != 0)
-    return pd.DataFrame({
+    return frame_of({
         "campaign_id": np.repeat(np.array(keys, dtype=object), len(stages)),
         "campaign": np.repeat(np.array(names, dtype=object), len(stages)),
         "leads": np.repeat(leads, len(stages)),

@@ -49,7 +49,7 @@ import pandas as pd
 from ..calendar import fiscal_quarter, previous_quarters, quarter_bounds, quarter_label
 from ..findings import Finding
 from ..keys import id_keys
-from ..model import Book, Context
+from ..model import Book, Context, frame_of
 from ..money import decimal_of, format_money, multiply_cents
 from ..plan import PlanSettings
 from ..sheets import OPPORTUNITY_STAGES
@@ -109,7 +109,9 @@ def counted_open(book: Book, stage: np.ndarray) -> np.ndarray:
     """Which opportunities (by canonical stage) are open pipeline: those in the plan's Pipeline
     Stages (default every open stage). The one definition used by coverage, weighted and
     sourced pipeline, target accounts and the consolidated figures (SPEC §7)."""
-    return np.isin(stage, book.plan.pipeline_stages)
+    codes, distinct = pd.factorize(stage)          # each distinct stage looked up once
+    counted = np.isin(np.asarray(distinct, dtype=object), book.plan.pipeline_stages)
+    return np.append(counted, False)[codes]        # a blank stage (code −1) is not counted
 
 
 def _deals(books: list[Book], quarters: list[BookQuarter]) -> dict[str, np.ndarray]:
@@ -261,14 +263,14 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     figures = coverage_figures(quota, has_quota, won, open_, target)
     remaining = figures["remaining_quota"]
 
-    reps = pd.DataFrame({
+    reps = frame_of({
         "rep": np.array(names, dtype=object), "quota": _masked(quota, has_quota), "won": won,
         "remaining_quota": _masked(remaining, has_quota), "open": open_,
         "weighted": weighted_sum, "coverage": figures["coverage"],
         "gap": _masked(figures["gap"], has_quota), "below_target": figures["below_target"],
         "quota_met": figures["quota_met"],
         "marketing_sourced": marketing, "sales_sourced": open_ - marketing,
-    }, columns=REP_COLUMNS)
+    })   # REP_COLUMNS, in that order
 
     team_open = int(open_.sum())
     team_remaining = int(np.where(has_quota, np.maximum(remaining, 0), 0).sum())
