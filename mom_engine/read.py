@@ -33,7 +33,7 @@ from .mappings import Mapping, header_aliases, mapping_of_book, resolve_book
 from .plan import PLAN_ATTRIBUTES, PLAN_FIELDS, PlanSettings
 from .sheets import (CLOSED_STAGES, LISTS, MAPPINGS, OPEN_STAGES, PLAN, SHEET_NAMES, SHEETS,
                      Column, Kind, Sheet, leads_sheet, normalise_name)
-from .values import (ERROR_VALUES, MAX_MONEY_CENTS, Parsed, cents_of_float, is_blank,
+from .values import (ERROR_VALUES, MAX_MONEY_CENTS, Parsed, any_blank, cents_of_float, is_blank,
                      parse_value, range_problem, text_of)
 
 HEADER_SEARCH_ROWS = 10
@@ -205,12 +205,12 @@ def _check_stage_columns(book: Book, table: Table) -> None:
 def find_header(rows: list[list[Any]], sheet: Sheet) -> int | None:
     """Index of the header row: the first of the first 10 rows holding every required header;
     failing that, the row that matches most declared headers (None when none matches)."""
-    wanted = [set(_column_keys(c)) for c in sheet.required_columns]
-    known = {key for c in sheet.columns for key in _column_keys(c)}
+    wanted = [c.header_keys for c in sheet.required_columns]
+    known = sheet.columns_by_header.keys()
     best, best_count = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {normalise_name(text_of(v)) for v in row if not is_blank(v)}
-        if wanted and all(keys & names for keys in wanted):
+        if wanted and all(not names.isdisjoint(keys) for keys in wanted):
             return index
         count = len(names & known)
         if count > best_count:
@@ -218,10 +218,9 @@ def find_header(rows: list[list[Any]], sheet: Sheet) -> int | None:
     return best
 
 
-@functools.cache
 def _column_keys(column: Column) -> tuple[str, ...]:
-    """A declared column's normalised header and aliases (computed once per column)."""
-    return (column.key, *(normalise_name(a) for a in column.aliases))
+    """A declared column's normalised header and aliases."""
+    return column.header_keys
 
 
 class SheetReader:
@@ -273,7 +272,7 @@ class SheetReader:
         # need the sheet XML's word on which of their cells those are (tables handed over in
         # memory have no sheet XML: nothing to look for)
         special = self.cells.specials(position for position, raw in raws.items()
-                                      if any(map(is_blank, raw))) \
+                                      if any_blank(raw)) \
             if self.cells.xml or self.cells.errors else {}
         columns: dict[str, Any] = {}
         for column in sheet.columns:
@@ -320,13 +319,12 @@ class SheetReader:
         percent header (`Probability (%)`: values in percent) or a stand-in header, used only
         when none of the column's own headers is there."""
         columns = self.sheet.columns
-        by_key = {**header_aliases(self.book.mapping, columns),
-                  **{key: c for c in columns for key in _column_keys(c)}}
+        by_key = {**header_aliases(self.book.mapping, columns), **self.sheet.columns_by_header}
         percent = {normalise_name(h): c for c in columns for h in c.percent_headers}
         by_key.update(percent)
         present = {normalise_name(text_of(v)) for v in header if not is_blank(v)}
         stand_ins = {normalise_name(h): c for c in columns for h in c.fallback_headers
-                     if not present & set(_column_keys(c))}
+                     if present.isdisjoint(c.header_keys)}
         positions: dict[str, int] = {}
         for position, value in enumerate(header):
             if is_blank(value):

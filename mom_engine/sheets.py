@@ -58,6 +58,11 @@ class Column:
     def key(self) -> str:
         return normalise_name(self.name)
 
+    @functools.cached_property
+    def header_keys(self) -> tuple[str, ...]:
+        """Its normalised name and aliases: the headers it is read from (computed once)."""
+        return (self.key, *(normalise_name(a) for a in self.aliases))
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -79,6 +84,11 @@ class Sheet:
     @property
     def required_columns(self) -> list[Column]:
         return [c for c in self.columns if c.required]
+
+    @functools.cached_property
+    def columns_by_header(self) -> dict[str, Column]:
+        """Normalised header or alias → its column (computed once per sheet)."""
+        return {key: c for c in self.columns for key in c.header_keys}
 
 
 _NAME_JUNK = re.compile(r"[\s_\-]+")

@@ -42,6 +42,22 @@ def is_blank(raw: Any) -> bool:
         isinstance(raw, float) and raw != raw)
 
 
+_NEVER_BLANK = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})
+
+
+def any_blank(raw: list[Any]) -> bool:
+    """`any(map(is_blank, raw))` — whether a column has a blank cell — with one C-level pass
+    over a column of texts, of numbers or of dates (the common cases)."""
+    kinds = set(map(type, raw))
+    if kinds <= _NEVER_BLANK:
+        return False
+    if kinds == {str}:
+        return not all(map(str.strip, raw))
+    if kinds == {float}:
+        return not all(map(float.__eq__, raw, raw))     # NaN is the one float not itself
+    return any(map(is_blank, raw))
+
+
 def text_of(raw: Any) -> str:
     """A cell as trimmed text; whole numbers are their digits (4500012345, never …0)."""
     if isinstance(raw, str):

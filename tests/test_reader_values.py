@@ -328,3 +328,16 @@ def test_a_column_read_in_bulk_means_what_each_cell_means_alone(sheet, column):
             [type(v) for v in pd.Series(want).tolist()], raw
         assert [(f.cell, f.code) for f in book.findings] == codes, raw
         assert rejected.tolist() == rejects, raw
+
+
+@pytest.mark.parametrize("cells", [
+    [], ["a", "b"], ["a", ""], ["a", "  "], [" a ", "b"], [1.0, 2.5], [1.0, float("nan")],
+    [float("inf"), -0.0], [7, True, dt.datetime(2027, 1, 1, 9)],
+    [None], ["a", None], [1.0, None], [True, 0, 2], [dt.date(2027, 1, 1)],
+    ["a", 1.0, float("nan")], ANY_CELLS, "numpy"])
+def test_a_column_has_a_blank_cell_exactly_when_one_of_its_cells_is_blank(cells):
+    import numpy as np
+    if cells == "numpy":           # float subclasses (a UDF range) are blank when NaN too
+        cells = [np.float64(1.0), np.float64("nan")]
+    from mom_engine.values import any_blank, is_blank
+    assert any_blank(cells) is any(map(is_blank, cells))
