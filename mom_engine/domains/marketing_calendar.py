@@ -35,6 +35,7 @@ from ..calendar import fiscal_weeks, week_label, week_starts
 from ..model import Book
 from ..report.files import atomic_path
 from .schedule import CLOSED_TASK_STATUSES
+from .scorecard import plan_campaigns
 
 ROW_COLUMNS = ["book", "plan_id", "team", "kind", "campaign_id", "activity_id", "task_id",
                "name", "channel", "segment", "owner", "status", "start", "end", "late",
@@ -95,24 +96,25 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
     arithmetic."""
     plan = book.plan
     campaigns, activities, tasks = (book.rows(s) for s in ("Campaigns", "Activities", "Tasks"))
-    campaign_ids = _objects(campaigns, "Campaign ID")
-    kept = _first_rows(campaign_ids)
-    kept = kept[_objects(campaigns, "Status")[kept] != "Cancelled"]
-    campaign_ids = campaign_ids[kept]
+    listed = plan_campaigns(book)
+    alive = listed.status != "Cancelled"
+    kept = listed.positions[alive]
+    campaign_ids = listed.ids[alive]
+    known = {"Campaign": listed.names, "Status": listed.status}
 
     def of_campaigns(column: str) -> np.ndarray:
-        return _objects(campaigns, column)[kept]
+        return known[column][alive] if column in known else _objects(campaigns, column)[kept]
 
     rank = dict(zip(campaign_ids.tolist(), range(len(campaign_ids)), strict=True))
     activity_ids = _objects(activities, "Activity ID")
-    listed = _first_rows(activity_ids)
-    activity_campaign_ids = _objects(activities, "Campaign ID")[listed]
+    in_sheet = _first_rows(activity_ids)
+    activity_campaign_ids = _objects(activities, "Campaign ID")[in_sheet]
     in_plan = np.array([c in rank for c in activity_campaign_ids.tolist()], dtype=bool)
-    listed, activity_campaign_ids = listed[in_plan], activity_campaign_ids[in_plan]
-    activity_ids = activity_ids[listed]
+    in_sheet, activity_campaign_ids = in_sheet[in_plan], activity_campaign_ids[in_plan]
+    activity_ids = activity_ids[in_sheet]
 
     def of_activities(column: str) -> np.ndarray:
-        return _objects(activities, column)[listed]
+        return _objects(activities, column)[in_sheet]
 
     activity_campaign = np.array([rank[c] for c in activity_campaign_ids.tolist()],
                                  dtype=np.int64)
@@ -147,12 +149,12 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
 
     campaign_of_row = np.concatenate([np.arange(counts[0]), activity_campaign,
                                       task_campaign[milestone]])
-    start = np.concatenate([_filled(_days(campaigns["Start"])[kept], campaign_start),
-                            _filled(_days(activities["Start"])[listed], activity_start),
+    start = np.concatenate([_filled(listed.start[alive], campaign_start),
+                            _filled(_days(activities["Start"])[in_sheet], activity_start),
                             finish])
-    end = np.concatenate([_filled(_days(campaigns["End"])[kept], campaign_finish),
-                          _filled(_days(activities["End"])[listed], activity_finish), finish])
-    sheet_row = np.concatenate([_rows(campaigns)[kept], _rows(activities)[listed],
+    end = np.concatenate([_filled(listed.end[alive], campaign_finish),
+                          _filled(_days(activities["End"])[in_sheet], activity_finish), finish])
+    sheet_row = np.concatenate([listed.rows[alive], _rows(activities)[in_sheet],
                                 _rows(tasks)[milestones]])
     undated = np.iinfo(np.int64).max                        # a blank start sorts last
     order = np.lexsort((sheet_row, np.where(np.isnat(start), undated, start.astype(np.int64)),

@@ -184,6 +184,7 @@ class PlanCampaigns:
     expected_pipeline: np.ndarray
     expected_revenue: np.ndarray
     rows: np.ndarray              # Excel row numbers
+    positions: np.ndarray         # in the accepted rows, for any other column
 
 
 def plan_campaigns(book: Book) -> PlanCampaigns:
@@ -203,7 +204,7 @@ def _plan_campaigns(book: Book) -> PlanCampaigns:
         **{name: campaigns[column].to_numpy(dtype=float, na_value=np.nan)[first]
            for name, column in (("expected_pipeline", "Expected Pipeline"),
                                 ("expected_revenue", "Expected Revenue"))},
-        rows=campaigns["_row"].to_numpy(dtype=np.int64)[first])
+        rows=campaigns["_row"].to_numpy(dtype=np.int64)[first], positions=first)
 
 
 def _lead_counts(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +218,7 @@ def _lead_counts(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     else:
         later = stages[stages.index(mql):]
         reached = np.asarray(np.column_stack(
-            [leads[stage_column(s)].notna().to_numpy() for s in later]).any(axis=1))
+            [pd.notna(leads[stage_column(s)].to_numpy()) for s in later]).any(axis=1))
     positions = _positions(campaign_ids(book, "Leads"), ids)
     return _int_sums(positions, len(ids)), _int_sums(positions, len(ids), reached)
 
@@ -262,6 +263,39 @@ class _Execution:
     hours_variance: np.ndarray
 
 
+@dataclass(frozen=True)
+class _ExecutionTasks:
+    """The Tasks row (position in the accepted rows) of each of the schedule engine's cycle
+    rows and review rows, matched by Task ID ignoring case: the last row with that ID, and
+    the last one not cancelled; -1 for none."""
+
+    cycles: np.ndarray
+    reviews: np.ndarray
+    live_cycles: np.ndarray
+    live_reviews: np.ndarray
+
+
+def _execution_tasks(book: Book) -> _ExecutionTasks:
+    """`_ExecutionTasks`, once per book state: the campaign scorecard and the quarters share it."""
+    def match() -> _ExecutionTasks:
+        tasks = book.rows("Tasks")
+        keys = id_keys(tasks["Task ID"])
+        live = (tasks["Status"].to_numpy(dtype=object) != "Cancelled").tolist()
+        last = {key: position for position, key in enumerate(keys)}
+        last_live = {key: position for position, (key, alive) in enumerate(zip(
+            keys, live, strict=True)) if alive}
+        metrics = execution_metrics(book)
+        cycles = id_keys(metrics.cycle_columns["key"])
+        reviews = id_keys(metrics.review_columns["task_id"])
+
+        def rows(found: dict[str | None, int], wanted: list[str | None]) -> np.ndarray:
+            return np.array([found.get(key, -1) for key in wanted], dtype=np.int64)
+
+        return _ExecutionTasks(rows(last, cycles), rows(last, reviews), rows(last_live, cycles),
+                               rows(last_live, reviews))
+    return book.memo("scorecard-execution-tasks", match)
+
+
 def _execution_by_campaign(book: Book) -> _Execution:
     """Task cycles, review cycles and hours variances, each with the task's campaign.
 
@@ -273,11 +307,7 @@ def _execution_by_campaign(book: Book) -> _Execution:
     metrics = execution_metrics(book)
     tasks = book.rows("Tasks")
     task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
-    campaign_of_task = dict(zip(id_keys(tasks["Task ID"]), task_campaign, strict=True))
-
-    def campaigns_of(task_ids: np.ndarray) -> np.ndarray:
-        return np.array([campaign_of_task.get(key) for key in id_keys(task_ids)], dtype=object)
-
+    matched = _execution_tasks(book)
     reviews, cycles = metrics.review_columns, metrics.cycle_columns
     done = ~reviews["open"]
     planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
@@ -285,9 +315,9 @@ def _execution_by_campaign(book: Book) -> _Execution:
     booked = ((tasks["Status"].to_numpy(dtype=object) != "Cancelled") & ~np.isnan(planned)
               & ~np.isnan(actual))
     return _Execution(
-        cycle_campaigns=campaigns_of(cycles["key"]),
+        cycle_campaigns=_taken(task_campaign, matched.cycles, None),
         cycle_days=cycles["cycle_days"].astype(float),
-        review_campaigns=campaigns_of(reviews["task_id"])[done],
+        review_campaigns=_taken(task_campaign, matched.reviews, None)[done],
         review_days=reviews["cycle_days"][done],
         hours_campaigns=task_campaign[booked], hours_variance=(actual - planned)[booked])
 
@@ -592,11 +622,8 @@ def _score_quarters(book: Book) -> QuarterScorecard:
 
     tasks = book.rows("Tasks")
     live = tasks["Status"].to_numpy(dtype=object) != "Cancelled"
-    task_keys = id_keys(tasks["Task ID"])
     finished = quarter_of(tasks["Actual Finish"])
-    finished_of = {k: q for k, q, alive in zip(task_keys, finished, live, strict=True) if alive}
-    approved_of = {k: q for k, q, alive in zip(task_keys, quarter_of(tasks["Approved On"]),
-                                               live, strict=True) if alive}
+    matched = _execution_tasks(book)
     metrics = execution_metrics(book)
     reviews, cycles = metrics.review_columns, metrics.cycle_columns
     done = ~reviews["open"]
@@ -611,10 +638,8 @@ def _score_quarters(book: Book) -> QuarterScorecard:
         "pipeline": quarter_of(opps["Created"])[opp_in_plan],
         "won": quarter_of(opps["Close Date"])[opp_in_plan][won_rows],
         "hours": finished[booked],
-        "cycles": np.array([finished_of.get(k) for k in id_keys(cycles["key"])],
-                           dtype=object),
-        "reviews": np.array([approved_of.get(k) for k in id_keys(reviews["task_id"][done])],
-                            dtype=object),
+        "cycles": _taken(finished, matched.live_cycles, None),
+        "reviews": _taken(quarter_of(tasks["Approved On"]), matched.live_reviews, None)[done],
     }
     quarters = _quarters_listed(book, list(dated.values()))
     at = {figure: _positions(labels, quarters) for figure, labels in dated.items()}
