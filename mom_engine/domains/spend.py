@@ -453,10 +453,10 @@ def spend_per_activity(book: Book) -> pd.DataFrame:
     """Budgeted, Planned, Committed, Spent, Remaining (cents) indexed by Activity ID — the
     figures the team template's Activities formula columns must reproduce (SPEC §14)."""
     frame = roll_up_spend(book).by("activity")
-    out = frame.set_index("key")[["budgeted", "planned", "committed", "spent", "remaining"]]
-    out.columns = ["Budgeted", "Planned", "Committed", "Spent", "Remaining"]
-    out.index.name = "Activity ID"
-    return out
+    figures = np.column_stack([frame[c].to_numpy(dtype=np.int64) for c in
+                               ("budgeted", "planned", "committed", "spent", "remaining")])
+    return pd.DataFrame(figures, index=pd.Index(frame["key"].array, name="Activity ID"),
+                        columns=["Budgeted", "Planned", "Committed", "Spent", "Remaining"])
 
 
 # --- checks --------------------------------------------------------------------------------
