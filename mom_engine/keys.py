@@ -68,3 +68,13 @@ def id_key_index(values: Any) -> pd.Index:
 def id_key_array(values: Any) -> np.ndarray:
     """The keys as an object array (blank stays missing), for vectorised equality."""
     return pd.Series(values, dtype=object).str.strip().str.casefold().to_numpy(dtype=object)
+
+
+def text_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(values.astype(str), return_inverse=True)`: the distinct values as text,
+    sorted, and each value's position among them — with each distinct value made text once
+    (`pd.factorize` first), not each value. `values`: an object array with no blank."""
+    codes, distinct = pd.factorize(values)
+    labels, inverse = np.unique(np.array([str(v) for v in distinct.tolist()], dtype=str),
+                                return_inverse=True)
+    return labels, inverse.reshape(-1)[codes]

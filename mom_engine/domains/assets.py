@@ -88,8 +88,8 @@ def _ranked(ids: pd.Series, kept: np.ndarray, matches: np.ndarray) -> np.ndarray
     """The order of the kept rows: most matches first, then by Asset ID (code point order,
     blank IDs last), in one stable Arrow sort."""
     table = pa.table({"matches": pa.array(-matches),
-                      "id": pa.array(ids.to_numpy(dtype=object, na_value=None)[kept],
-                                     type=pa.large_string())})
+                      "id": pa.array(ids, type=pa.large_string(), from_pandas=True)
+                      .take(pa.array(kept))})
     return pc.sort_indices(table, sort_keys=[("matches", "ascending"),
                                              ("id", "ascending", "at_end")]).to_numpy()
 

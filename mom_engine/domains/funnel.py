@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..calendar import working_days
 from ..findings import Finding
-from ..keys import id_keys
+from ..keys import id_keys, text_groups
 from ..model import Book, Context, frame_of
 from ..sheets import normalise_name
 
@@ -148,7 +148,7 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
     days = np.where(both, working_days_after(before, dates), 0).astype(float)
     days[~both] = np.nan
 
-    keys, group = _campaign_groups(campaign)
+    keys, group = text_groups(np.where(pd.isna(campaign), "", campaign))
     counts = np.bincount(group, minlength=len(keys))
     reached_sums = np.zeros((len(stages), len(keys)), dtype=np.int64)
     for sums, column in zip(reached_sums, reached.T, strict=True):
@@ -168,16 +168,6 @@ def roll_up_funnel(book: Book, as_of: dt.date) -> FunnelReport:
                               _group_medians(np.zeros(len(leads), dtype=np.int64), 1, days))
     return FunnelReport(as_of=as_of, stages=stages, campaigns=campaign_table, plan=plan_table,
                         book=book)
-
-
-def _campaign_groups(campaign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct Campaign IDs as text (blank: ""), sorted, and each lead's position among
-    them: `np.unique` of the IDs as text, with each distinct ID made text once."""
-    codes, distinct = pd.factorize(campaign)                    # blank → code −1
-    blank = [""] if (codes < 0).any() else []
-    labels = np.array([*map(str, distinct.tolist()), *blank], dtype=str)
-    keys, inverse = np.unique(labels, return_inverse=True)
-    return keys, inverse.reshape(-1)[codes]
 
 
 def _group_medians(groups: np.ndarray, count: int, days: np.ndarray) -> np.ndarray:

@@ -29,7 +29,9 @@ Decisions where the SPEC is silent (also in the report to the lead):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
+from typing import Any
 from functools import cached_property
 
 import numpy as np
@@ -37,6 +39,7 @@ import pandas as pd
 
 from ..calendar import duration_days, working_days
 from ..findings import Finding
+from ..keys import text_groups
 from ..model import Book, Context
 
 
@@ -122,15 +125,15 @@ def _one_of(values: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
     return found
 
 
-def _campaign_of_activity(book: Book) -> tuple[pd.Index, np.ndarray]:
-    """(Activity IDs, the Campaign ID of each): the first row of each Activity ID, so an
-    unchecked book with a duplicate ID works."""
-    def first_use() -> tuple[pd.Index, np.ndarray]:
+def _campaign_of_activity(book: Book) -> tuple[dict[Any, int], np.ndarray]:
+    """(Activity ID → the position of its first row, the Campaign ID of each row): the first
+    row of each Activity ID counts, so an unchecked book with a duplicate ID works. (An
+    accepted row always has its Activity ID: it is required.)"""
+    def first_use() -> tuple[dict[Any, int], np.ndarray]:
         activities = book.rows("Activities")
-        ids = activities["Activity ID"].to_numpy(dtype=object)
-        first = ~pd.Index(ids, dtype=object).duplicated()
-        return (pd.Index(ids[first], dtype=object),
-                activities["Campaign ID"].to_numpy(dtype=object)[first])
+        ids = activities["Activity ID"].to_numpy(dtype=object).tolist()
+        first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+        return first, activities["Campaign ID"].to_numpy(dtype=object)
     return book.memo("schedule-campaign-of-activity", first_use)
 
 
@@ -138,12 +141,14 @@ def _campaigns_of(book: Book, activity_ids: np.ndarray, source: pd.Series) -> np
     """The Campaign ID of each Activity ID (taken from the column `source`), NaN where the
     activity is unknown. Without any Campaign ID to give (no Activities sheet) the column is
     float NaN — or, taken from no row of a text column, empty object — the types it had."""
-    activities, campaigns = _campaign_of_activity(book)
-    if pd.isna(campaigns).all():
+    first, campaigns = _campaign_of_activity(book)
+    blank = pd.isna(campaigns)
+    if blank.all() or blank.any() and blank[list(first.values())].all():
         if not len(activity_ids) and source.dtype != object:
             return np.array([], dtype=object)
         return np.full(len(activity_ids), np.nan)
-    positions = activities.get_indexer(activity_ids)
+    positions = np.fromiter(map(first.get, activity_ids.tolist(), itertools.repeat(-1)),
+                            dtype=np.int64, count=len(activity_ids))
     out = np.full(len(activity_ids), np.nan, dtype=object)
     out[positions >= 0] = campaigns[positions[positions >= 0]]
     return out
@@ -221,9 +226,9 @@ def _roll_up(tasks: dict[str, np.ndarray], by: str) -> dict[str, np.ndarray]:
     """
     keys = np.asarray(tasks[by], dtype=object)
     present = ~pd.isna(keys)
-    keys = keys[present].astype(str)
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
+    labels, groups = text_groups(keys[present])
+    order = np.argsort(groups, kind="stable")      # by key as text, ties in task order
+    keys = labels[groups[order]]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else \
         np.array([], dtype=np.int64)
 
