@@ -29,7 +29,7 @@ Decisions where the SPEC is silent (also in the README):
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
@@ -77,6 +77,7 @@ class CapacityReport:
     campaigns: pd.DataFrame
     tasks: dict[str, np.ndarray]
     start_month: int = 1
+    known: dict[str, Any] = field(default_factory=dict)   # `people`'s columns, plain arrays
 
     @functools.cached_property
     def loads(self) -> pd.DataFrame:
@@ -96,7 +97,7 @@ def _roll_up_capacity(book: Book) -> CapacityReport:
     tasks = assigned_tasks(book, known)
     loads = weekly_loads(spread_hours(tasks), known, book.plan.fy_start_month)
     return CapacityReport(people, loads, campaign_hours(book, tasks, known), tasks,
-                          book.plan.fy_start_month)
+                          book.plan.fy_start_month, known)
 
 
 def _people(book: Book) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -343,11 +344,11 @@ def _over_allocated(book: Book, loads: dict[str, Any]) -> list[Finding]:
 
 def _unknown_assignees(book: Book, report: CapacityReport) -> list[Finding]:
     """Every Assignee (of a non-cancelled task) not on a filled People sheet."""
-    if report.people.empty:
+    if not len(report.known["person_key"]):
         return []
     tasks, live = _live_tasks(book)
     names = tasks["Assignee"].to_numpy(dtype=object)[live]
-    known = set(report.people["person_key"].tolist())
+    known = set(report.known["person_key"].tolist())
     unknown = [position for position, key in enumerate(person_keys(names).tolist())
                if key is not None and key not in known]
     ids = tasks["Task ID"].to_numpy(dtype=object)[live]

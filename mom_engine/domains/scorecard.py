@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,15 +61,14 @@ EFFICIENCY_COLUMNS = ["campaign_id", "campaign", "cost", "leads", "mqls", "cost_
                       "median_review_cycle", "hours_variance"]
 
 
-@dataclass
 class _Card:
     """Effectiveness and efficiency as columns (name → one value per row), framed when first
     asked for: the checks read the columns, a consolidation the two side by side."""
 
-    plan_id: str | None
-    currency: str
     effectiveness_columns: dict[str, Any]
-    efficiency_columns: dict[str, Any]
+    if TYPE_CHECKING:     # a field of one subclass, computed when first asked for in another
+        @property
+        def efficiency_columns(self) -> dict[str, Any]: ...
 
     @functools.cached_property
     def effectiveness(self) -> pd.DataFrame:
@@ -90,11 +90,27 @@ class _Card:
 @dataclass
 class Scorecard(_Card):
     """`effectiveness` (EFFECTIVENESS_COLUMNS) and `efficiency` (EFFICIENCY_COLUMNS): one row
-    per campaign (ranked); `plan_*`: the plan."""
+    per campaign (ranked); `plan_*`: the plan. The efficiency figures are computed when first
+    asked for (`efficiency_of`): the checks need only the effectiveness."""
 
+    plan_id: str | None
+    currency: str
+    effectiveness_columns: dict[str, Any]
     plan_effectiveness: dict
-    plan_efficiency: dict
+    efficiency_of: Callable[[], tuple[dict[str, Any], dict]] = field(repr=False, compare=False)
     findings: list[Finding] = field(default_factory=list)
+
+    @functools.cached_property
+    def _efficiency(self) -> tuple[dict[str, Any], dict]:
+        return self.efficiency_of()
+
+    @functools.cached_property
+    def efficiency_columns(self) -> dict[str, Any]:
+        return self._efficiency[0]
+
+    @property
+    def plan_efficiency(self) -> dict:
+        return self._efficiency[1]
 
 
 def _ratio(numerator, denominator) -> np.ndarray:
@@ -348,7 +364,15 @@ def _score_campaigns(book: Book) -> Scorecard:
         "rank": np.arange(1, len(ids) + 1), "campaign_id": ranked,
         "campaign": campaigns.names[order],
         **{name: values[order] for name, values in figures.items()}})
+    return Scorecard(book.plan.plan_id, book.plan.currency, effect,
+                     _plan_effectiveness(figures, campaigns),
+                     lambda: _campaign_efficiency(book, campaigns, figures, order))
 
+
+def _campaign_efficiency(book: Book, campaigns: PlanCampaigns, figures: dict[str, np.ndarray],
+                         order: np.ndarray) -> tuple[dict[str, Any], dict]:
+    """The efficiency columns per campaign (in rank `order`) and the plan's efficiency row."""
+    ranked = campaigns.ids[order]
     execution = _execution_by_campaign(book)
     cycles = _count_median(_positions(execution.cycle_campaigns, ranked), len(ranked),
                            execution.cycle_days)
@@ -356,13 +380,11 @@ def _score_campaigns(book: Book) -> Scorecard:
                             execution.review_days)
     hours = _float_sums(_positions(execution.hours_campaigns, ranked), len(ranked),
                         execution.hours_variance)
+    cost, leads, mqls = (figures[name][order] for name in ("cost", "leads", "mqls"))
     efficiency = _ordered(EFFICIENCY_COLUMNS, {
         "campaign_id": ranked, "campaign": campaigns.names[order],
-        **_efficiency_figures(cost[order], leads[order], mqls[order], cycles, reviews, hours)})
-
-    plan_effect, plan_efficiency = _plan_figures(figures, campaigns, execution)
-    return Scorecard(book.plan.plan_id, book.plan.currency, effect, efficiency, plan_effect,
-                     plan_efficiency)
+        **_efficiency_figures(cost, leads, mqls, cycles, reviews, hours)})
+    return efficiency, _plan_efficiency(figures, campaigns, execution)
 
 
 def _frame(columns: list[str], values: dict[str, object]) -> pd.DataFrame:
@@ -400,17 +422,36 @@ def _efficiency_figures(cost: np.ndarray, leads: np.ndarray, mqls: np.ndarray,
     }
 
 
-def _plan_figures(figures: dict[str, np.ndarray], campaigns: PlanCampaigns,
-                  execution: _Execution) -> tuple[dict, dict]:
-    """Plan rows: ratios of sums; attainment over campaigns that carry the expectation; the
-    medians and hours over the tasks of the plan's campaigns."""
-    cost, leads, mqls, pipeline, won = (int(figures[c].sum()) for c in
-                                        ("cost", "leads", "mqls", "pipeline", "won"))
+def _plan_totals(figures: dict[str, np.ndarray]) -> tuple[int, ...]:
+    """The plan's cost, leads, MQLs, pipeline and won: sums over its campaigns."""
+    return tuple(int(figures[c].sum()) for c in ("cost", "leads", "mqls", "pipeline", "won"))
+
+
+def _plan_effectiveness(figures: dict[str, np.ndarray], campaigns: PlanCampaigns) -> dict:
+    """The plan's effectiveness row: ratios of sums; attainment over the campaigns that carry
+    the expectation."""
+    cost, leads, mqls, pipeline, won = _plan_totals(figures)
 
     def attainment(actual: str, expected: np.ndarray) -> float | None:
         has = ~np.isnan(expected)
         total = float(expected[has].sum())
         return float(figures[actual][has].sum()) / total if total else None
+
+    return {
+        "cost": cost, "leads": leads, "mqls": mqls, "pipeline": pipeline, "won": won,
+        "roi": (won - cost) / cost if cost else None,
+        "pipeline_per_cost": pipeline / cost if cost else None,
+        "leads_attainment": attainment("leads", campaigns.expected_leads),
+        "pipeline_attainment": attainment("pipeline", campaigns.expected_pipeline),
+        "revenue_attainment": attainment("won", campaigns.expected_revenue),
+    }
+
+
+def _plan_efficiency(figures: dict[str, np.ndarray], campaigns: PlanCampaigns,
+                     execution: _Execution) -> dict:
+    """The plan's efficiency row: ratios of sums; the medians and hours over the tasks of the
+    plan's campaigns (never a median of medians)."""
+    cost, leads, mqls, _, _ = _plan_totals(figures)
 
     def in_plan(campaign_of: np.ndarray, values: np.ndarray) -> np.ndarray:
         return values[_positions(campaign_of, campaigns.ids) >= 0]
@@ -422,15 +463,7 @@ def _plan_figures(figures: dict[str, np.ndarray], campaigns: PlanCampaigns,
     cycle_days = in_plan(execution.cycle_campaigns, execution.cycle_days)
     review_days = in_plan(execution.review_campaigns, execution.review_days)
     variance = in_plan(execution.hours_campaigns, execution.hours_variance)
-    plan_effect = {
-        "cost": cost, "leads": leads, "mqls": mqls, "pipeline": pipeline, "won": won,
-        "roi": (won - cost) / cost if cost else None,
-        "pipeline_per_cost": pipeline / cost if cost else None,
-        "leads_attainment": attainment("leads", campaigns.expected_leads),
-        "pipeline_attainment": attainment("pipeline", campaigns.expected_pipeline),
-        "revenue_attainment": attainment("won", campaigns.expected_revenue),
-    }
-    plan_efficiency = {
+    return {
         "cost": cost, "leads": leads, "mqls": mqls,
         "cost_per_lead": int(round_cents(cost / leads)) if leads else None,
         "cost_per_mql": int(round_cents(cost / mqls)) if mqls else None,
@@ -438,7 +471,6 @@ def _plan_figures(figures: dict[str, np.ndarray], campaigns: PlanCampaigns,
         "reviews": len(review_days), "median_review_cycle": median(review_days),
         "hours_variance": float(variance.sum()) if len(variance) else None,
     }
-    return plan_effect, plan_efficiency
 
 
 # --- campaigns that do not meet their planned performance (SPEC §8) -------------------------
@@ -571,6 +603,11 @@ QUARTER_EFFICIENCY = ["quarter", "cost", "leads", "mqls", "cost_per_lead", "cost
 class QuarterScorecard(_Card):
     """The plan's effectiveness and efficiency per fiscal quarter, apart; each figure has a
     `<figure>_change` column: this quarter minus the previous one (blank for the first)."""
+
+    plan_id: str | None
+    currency: str
+    effectiveness_columns: dict[str, Any]
+    efficiency_columns: dict[str, Any]
 
 
 def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
