@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
+from pandas.core.arrays.string_arrow import ArrowStringArray
 
 
 def id_key(value: Any) -> str | None:
@@ -24,50 +24,23 @@ def id_key(value: Any) -> str | None:
 
 
 def id_keys(values: Any) -> list[str | None]:
-    """`id_key` of each value, as a list. A column of ASCII text (the usual IDs) is keyed in
-    one Arrow step — for ASCII, `str.casefold` is lower-casing and `str.strip` removes exactly
-    `_ASCII_SPACE` — anything else one value at a time (pandas' string methods cost more per
-    call than the comprehension on team-sized tables)."""
-    keys = _ascii_keys(values)
-    if keys is not None:
-        return keys
-    if isinstance(values, (pd.Series, pd.Index)):
-        values = values.to_numpy(dtype=object)   # iterating an Arrow-backed column is slow
-    return [id_key(v) for v in values]
-
-
-_ASCII_SPACE = "".join(chr(c) for c in range(128) if chr(c).isspace())   # str.strip's ASCII
-
-
-def _ascii_keys(values: Any) -> list[str | None] | None:
-    """The keys of values that are all text (or blank) and all ASCII, else None."""
+    """`id_key` of each value, as a list. An Arrow-backed text column (what the reader builds)
+    is read out of Arrow in one step and keyed by the comprehension; Arrow's own string
+    kernels and pandas' string methods cost more per call than that on team-sized tables, and
+    reading such a column as an object array costs ~130 µs however short it is."""
     if isinstance(values, (pd.Series, pd.Index)):
         values = values.array
-    if not (len(values) and (isinstance(values, pd.api.extensions.ExtensionArray)
-                             or isinstance(values, (list, np.ndarray)))):
-        return None
-    try:
-        text = pa.array(values, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
-        return None
-    if pc.all(pc.string_is_ascii(text)).as_py() is False:     # (None: every value blank)
-        return None
-    return pc.ascii_lower(pc.ascii_trim(text, _ASCII_SPACE)).to_pylist()
+    if isinstance(values, ArrowStringArray):
+        texts = pa.array(values, type=pa.large_string(), from_pandas=True).to_pylist()
+        return [None if text is None else text.strip().casefold() for text in texts]
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        values = values.to_numpy(dtype=object)
+    return [id_key(v) for v in values]
 
 
 def id_key_series(values: pd.Series) -> pd.Series:
     """`id_key` of each value, as an object Series on the same index (None for blanks)."""
     return pd.Series(id_keys(values), index=values.index, dtype=object)
-
-
-def id_key_index(values: Any) -> pd.Index:
-    """The keys as a pandas string Index (blank stays missing), for `get_indexer` lookups."""
-    return pd.Index(pd.Series(values, dtype="string").str.strip().str.casefold())
-
-
-def id_key_array(values: Any) -> np.ndarray:
-    """The keys as an object array (blank stays missing), for vectorised equality."""
-    return pd.Series(values, dtype=object).str.strip().str.casefold().to_numpy(dtype=object)
 
 
 def text_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

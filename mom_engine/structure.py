@@ -9,6 +9,8 @@ one problem is still checked by every rule here (SPEC §3), so one run reports e
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
 from .calendar import fiscal_year_bounds
 from .findings import Finding
 from .model import Book, Table
@@ -45,7 +47,7 @@ def check_date_order(book: Book, table: Table) -> list[Finding]:
     for start, finish in table.sheet.date_pairs:
         if frame.empty:
             break
-        reversed_ = (frame[finish] < frame[start]).to_numpy()
+        reversed_ = _before(frame[finish], frame[start])
         for position in np.flatnonzero(reversed_):
             row = int(frame["_row"].iat[position])
             first = frame[start].iat[position].date()
@@ -54,6 +56,15 @@ def check_date_order(book: Book, table: Table) -> list[Finding]:
                 "dates-reversed", f"{finish} {last} is before {start} {first}; swap or fix them",
                 sheet=table.name, column=finish, row=row, value=last.isoformat()))
     return findings
+
+
+def _before(finish: pd.Series, start: pd.Series) -> np.ndarray:
+    """finish < start, row by row; a blank (NaT) on either side is never before. Date columns
+    compare as their datetime64 arrays (a tenth of pandas' cost for a Series comparison)."""
+    last, first = finish.to_numpy(), start.to_numpy()
+    if last.dtype.kind == "M" and first.dtype.kind == "M":
+        return last < first
+    return (finish < start).to_numpy()
 
 
 def check_fiscal_year(book: Book) -> list[Finding]:
