@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -66,22 +66,30 @@ def person_keys(values: Sequence[object] | np.ndarray | pd.Series) -> np.ndarray
 
 @dataclass
 class CapacityReport:
-    """`people`: who is known and their capacity; `loads`: person × week (framed from
-    `load_columns`, LOAD_COLUMNS + first_row, when first asked for: the checks and the
-    consolidation read the columns); `campaigns`: hours and cost per campaign, internal and
-    external; `tasks`: the columns (plain arrays) of the tasks with Planned Hours, as
-    `assigned_tasks` gives them."""
+    """`people`: who is known and their capacity (`known`: its columns as plain arrays);
+    `loads`: person × week (`load_columns`: LOAD_COLUMNS + first_row); `campaigns`: hours and
+    cost per campaign, internal and external; `tasks`: the columns (plain arrays) of the tasks
+    with Planned Hours, as `assigned_tasks` gives them. The three tables are made when first
+    asked for: the checks read the columns only."""
 
-    people: pd.DataFrame
+    known: dict[str, Any]
     load_columns: dict[str, Any]
-    campaigns: pd.DataFrame
     tasks: dict[str, np.ndarray]
-    start_month: int = 1
-    known: dict[str, Any] = field(default_factory=dict)   # `people`'s columns, plain arrays
+    start_month: int
+    people_of: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+    campaigns_of: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def people(self) -> pd.DataFrame:
+        return self.people_of()
 
     @functools.cached_property
     def loads(self) -> pd.DataFrame:
         return pd.DataFrame(self.load_columns)
+
+    @functools.cached_property
+    def campaigns(self) -> pd.DataFrame:
+        return self.campaigns_of()
 
 
 def roll_up_capacity(book: Book) -> CapacityReport:
@@ -93,16 +101,18 @@ def roll_up_capacity(book: Book) -> CapacityReport:
 # result: on a team's few hundred rows pandas' per-operation cost is far above the arithmetic.
 
 def _roll_up_capacity(book: Book) -> CapacityReport:
-    people, known = _people(book)
+    columns, kept = _people(book)
+    known = {name: values[kept] for name, values in columns.items()}
     tasks = assigned_tasks(book, known)
     loads = weekly_loads(spread_hours(tasks), known, book.plan.fy_start_month)
-    return CapacityReport(people, loads, campaign_hours(book, tasks, known), tasks,
-                          book.plan.fy_start_month, known)
+    return CapacityReport(known, loads, tasks, book.plan.fy_start_month,
+                          lambda: _people_table(columns, kept),
+                          lambda: campaign_hours(book, tasks, known))
 
 
-def _people(book: Book) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """PEOPLE_COLUMNS (+ `_row`) of the People rows with a name, the first row of a name: as
-    a table, and as plain arrays for lookups."""
+def _people(book: Book) -> tuple[dict[str, Any], np.ndarray]:
+    """PEOPLE_COLUMNS (+ `_row`) of every People row, and the positions of the rows with a
+    name, the first row of each name."""
     rows = book.rows("People")
     names = rows["Person"].to_numpy(dtype=object)
     keys = person_keys(names)
@@ -122,10 +132,15 @@ def _people(book: Book) -> tuple[pd.DataFrame, dict[str, Any]]:
         "on_people": np.ones(len(rows), dtype=bool),
         "_row": rows["_row"].to_numpy(dtype=np.int64),
     }
-    table = pd.DataFrame(columns)               # typed from every row, as it always was
+    return columns, kept
+
+
+def _people_table(columns: dict[str, Any], kept: np.ndarray) -> pd.DataFrame:
+    """The People table: the rows at `kept`, typed from every row (as it always was)."""
+    table = pd.DataFrame(columns)
     if len(kept) < len(table):
         table = table.iloc[kept].reset_index(drop=True)
-    return table, {name: values[kept] for name, values in columns.items()}
+    return table
 
 
 def _positions(keys: np.ndarray) -> dict[Any, int]:
