@@ -41,7 +41,7 @@ import pandas as pd
 
 from . import safety
 from .findings import Finding
-from .model import Book, Table
+from .model import Book, Table, text_values
 from .money import exchange_rates, in_plan_currency
 from .sheets import OPPORTUNITY_STAGES, SHEETS, Column, normalise_name
 
@@ -245,7 +245,7 @@ def resolve_opt_out(book: Book, table: Table) -> None:
     frame = table.frame
     if frame.empty or "Marketing Contact Status" not in frame:
         return
-    status = frame["Marketing Contact Status"].to_numpy(dtype=object, na_value=None)
+    status = text_values(frame["Marketing Contact Status"])
     non_marketing = np.array([s is not None and normalise_name(str(s)) == NON_MARKETING
                               for s in status], dtype=bool)
     if non_marketing.any():
@@ -288,7 +288,7 @@ def resolve_stages(book: Book, table: Table) -> None:
     if frame.empty or "Stage" not in frame:
         return
     mapping = book.mapping or Mapping()
-    raw = frame["Stage"].to_numpy(dtype=object, na_value=None)
+    raw = text_values(frame["Stage"])
     keys = [None if v is None else normalise_name(v) for v in raw]
     ours = {normalise_name(s): s for s in OPPORTUNITY_STAGES}
     rules = {**{k: StageRule(s) for k, s in ours.items()}, **mapping.stages}
@@ -332,15 +332,15 @@ def resolve_campaigns(book: Book, table: Table) -> None:
     frame = table.frame
     if frame.empty or "Campaign ID" not in frame:
         return
-    values = frame["Campaign ID"].to_numpy(dtype=object, na_value=None)
+    values = text_values(frame["Campaign ID"])
     if not any(v is not None for v in values):
         return
     mapping = book.mapping or Mapping()
     campaigns = book.rows("Campaigns")
-    ids = campaigns["Campaign ID"].to_numpy(dtype=object, na_value=None)
+    ids = text_values(campaigns["Campaign ID"])
     known_ids = {fold(v) for v in ids if v is not None}
     by_name: dict[str, list[str]] = {}
-    names = campaigns["Campaign"].to_numpy(dtype=object, na_value=None)
+    names = text_values(campaigns["Campaign"])
     for campaign_id, name in zip(ids, names, strict=True):
         if campaign_id is not None and name is not None:
             by_name.setdefault(fold(name), []).append(campaign_id)

@@ -1,4 +1,5 @@
-"""How IDs match (SPEC §3 "IDs"): every way of keying a column gives `id_key` of each value."""
+"""How IDs match (SPEC §3 "IDs"): every way of keying a column gives `id_key` of each value;
+a text column read out as values means what pandas reads out."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,3 +34,14 @@ def test_ids_that_are_not_text_are_keyed_as_their_text():
     assert id_keys(mixed) == ["4500012345", "12.5", None, None, "po-1", None]
     assert id_keys(np.array(mixed, dtype=object)) == id_keys(mixed)
     assert id_keys(pd.Series([1.0, np.nan])) == ["1.0", None]
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series(text_array(VALUES)), pd.Series(text_array(["a", "b"])), pd.Series(text_array([])),
+    pd.Series(VALUES, dtype="string"), pd.Series(VALUES, dtype=object),
+    pd.Series([1.5, None]), pd.Series(text_array(VALUES))[[0, 8, 2]]])
+def test_a_text_column_reads_out_as_its_values_with_none_for_blanks(column):
+    from mom_engine.model import text_values
+    ours, theirs = text_values(column), column.to_numpy(dtype=object, na_value=None)
+    assert ours.dtype == theirs.dtype == object
+    assert [(type(v), v) for v in ours] == [(type(v), v) for v in theirs]
