@@ -304,10 +304,8 @@ def _cells_of(column: list[Any], clean: Clean | None) -> list[Any]:
 
 def _coded(values: list[Any], clean: Clean | None) -> _Coded:
     """A column of one odd kind and blanks as its distinct values (cleaned) and codes."""
-    index = dict.fromkeys(values)
-    for position, key in enumerate(index):
-        index[key] = position
-    codes = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
+    index: dict[Any, int] = {}        # each distinct value → its position, in one pass
+    codes = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.intp)
     distinct = list(index)
     if clean is not None:
         odd = [v for v in distinct if v is not None]

@@ -482,10 +482,11 @@ def MOM_ASSETS(assets, words="", asset_type=None, product=None, segment=None, re
     from mom_engine.values import text_of
     book = _book({"Assets": assets}, required=("Assets",))
     filters = [None if v is None else text_of(v) for v in (asset_type, product, segment, region)]
-    found = search_assets(book.rows("Assets"), "" if words is None else text_of(words),
-                          *filters)
-    out = found[list(ASSET_COLUMNS) + ["matches"]].rename(columns={"matches": "Matches"})
-    return _cells(out)
+    # only the columns shown are searched and taken in rank order (the filters' among them)
+    found = search_assets(book.rows("Assets")[list(ASSET_COLUMNS)],
+                          "" if words is None else text_of(words), *filters)
+    found.columns = [*ASSET_COLUMNS, "Matches"]
+    return _cells(found)
 
 
 CAPACITY_HEADERS = {"person": "Person", "week": "Week", "fiscal_week": "Fiscal Week",

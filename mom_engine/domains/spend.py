@@ -453,10 +453,10 @@ def spend_per_activity(book: Book) -> pd.DataFrame:
     """Budgeted, Planned, Committed, Spent, Remaining (cents) indexed by Activity ID — the
     figures the team template's Activities formula columns must reproduce (SPEC §14)."""
     frame = roll_up_spend(book).by("activity")
-    out = frame.set_index("key")[["budgeted", "planned", "committed", "spent", "remaining"]]
-    out.columns = ["Budgeted", "Planned", "Committed", "Spent", "Remaining"]
-    out.index.name = "Activity ID"
-    return out
+    figures = np.column_stack([frame[c].to_numpy(dtype=np.int64) for c in
+                               ("budgeted", "planned", "committed", "spent", "remaining")])
+    return pd.DataFrame(figures, index=pd.Index(frame["key"].array, name="Activity ID"),
+                        columns=["Budgeted", "Planned", "Committed", "Spent", "Remaining"])
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -509,7 +509,7 @@ def check_over_budget(book: Book, report: SpendReport) -> list[Finding]:
                                  ("campaign", "Campaigns", "Campaign ID"),
                                  ("plan", "Plan", "Plan ID")):
         frame = report.by(level)
-        load = (frame["committed"] + frame["spent"]).to_numpy()
+        load = frame["committed"].to_numpy() + frame["spent"].to_numpy()
         budget = frame["budgeted"].to_numpy()
         for position in np.flatnonzero(_over(load, budget, tolerance)):
             key, used, limit = frame["key"].iat[position], int(load[position]), int(budget[position])
@@ -846,14 +846,21 @@ class SpendForecast:
     activities: pd.DataFrame          # key, campaign_id, budgeted, committed, spent, projected,
     #                                   forecast, method ("planned" | "run rate")
     monthly: np.ndarray               # (activities, 12) projected cents per month (0 to date)
+    _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def by(self, level: str) -> pd.DataFrame:
-        """key, budgeted, committed, spent, projected, forecast (int64 cents) per level."""
+        """key, budgeted, committed, spent, projected, forecast (int64 cents) per level (each
+        level computed once: the check and the roll-up both ask)."""
+        if level == "activity":
+            return self.activities.copy()
+        if level not in self._levels:
+            self._levels[level] = self._figures_by(level)
+        return self._levels[level].copy(deep=False)   # copy-on-write: callers may add columns
+
+    def _figures_by(self, level: str) -> pd.DataFrame:
         columns = ["budgeted", "committed", "spent", "projected", "forecast"]
         frame = self.activities
-        if level == "activity":
-            return frame.copy()
-        values = frame[columns].to_numpy(dtype=np.int64)
+        values = np.column_stack([frame[c].to_numpy(dtype=np.int64) for c in columns])
         if level == "plan":
             return pd.DataFrame({"key": [self.report.plan_id or ""],
                                  **{c: [int(total)] for c, total in
@@ -980,7 +987,7 @@ def check_forecast(book: Book, forecast: SpendForecast) -> list[Finding]:
         frame = forecast.by(level)
         budget = frame["budgeted"].to_numpy()
         lands = frame["forecast"].to_numpy()
-        to_date = (frame["committed"] + frame["spent"]).to_numpy()
+        to_date = frame["committed"].to_numpy() + frame["spent"].to_numpy()
         over = _over(lands, budget, tolerance) & ~_over(to_date, budget, tolerance)
         for position in np.flatnonzero(over):
             key = frame["key"].iat[position]
