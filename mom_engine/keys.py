@@ -45,8 +45,12 @@ def id_key_series(values: pd.Series) -> pd.Series:
 
 def text_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`np.unique(values.astype(str), return_inverse=True)`: the distinct values as text,
-    sorted, and each value's position among them — with each distinct value made text once
-    (`pd.factorize` first), not each value. `values`: an object array with no blank."""
+    sorted, and each value's position among them. When every value is text (the usual case),
+    each distinct value is made text once (`pd.factorize` first), not each value; other kinds
+    go the direct way (1, 1.0 and True are one value to factorize but three texts)."""
+    if set(map(type, values.tolist())) != {str}:
+        labels, inverse = np.unique(values.astype(str), return_inverse=True)
+        return labels, inverse.reshape(-1)
     codes, distinct = pd.factorize(values)
     labels, inverse = np.unique(np.array([str(v) for v in distinct.tolist()], dtype=str),
                                 return_inverse=True)

@@ -1,47 +1,42 @@
-"""How IDs match (SPEC §3 "IDs"): every way of keying a column gives `id_key` of each value;
-a text column read out as values means what pandas reads out."""
+"""`keys.text_groups`: the distinct values as text, sorted, and each value's group — exactly
+`np.unique(values.astype(str), return_inverse=True)`, whatever the values."""
+from __future__ import annotations
+
 import numpy as np
-import pandas as pd
-import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mom_engine.keys import id_key, id_keys
-from mom_engine.model import text_array
+from mom_engine.keys import text_groups
 
-VALUES = ["ACT-001", " act-001 ", "Straße", "STRASSE", "İstanbul", "\x1cA1\x1f", "", "   ",
-          None, "Ǆemal", "x\u00a0"]
-
-
-def test_an_id_key_is_the_text_trimmed_and_case_folded():
-    assert [id_key(v) for v in VALUES] == [
-        "act-001", "act-001", "strasse", "strasse", "i̇stanbul", "a1", "", "", None, "ǆemal",
-        "x"]
-    assert [id_key(v) for v in (pd.NA, float("nan"), 4500012345, 12.5)] == \
-        [None, None, "4500012345", "12.5"]
+VALUE = st.sampled_from(["C1", "c1", "C1 ", "é", "中", "", "a\x00", "a", "10", "9", "1",
+                         1, 1.0, True, 0, False, 2.5])
 
 
-@pytest.mark.parametrize("container", [
-    list, lambda v: np.array(v, dtype=object), lambda v: pd.Series(text_array(v)),
-    lambda v: text_array(v), lambda v: pd.Series(v, dtype="string"),
-    lambda v: pd.Series(v, dtype="string[pyarrow]"), lambda v: pd.Index(text_array(v)),
-    lambda v: pd.Series(v, dtype=object)])
-def test_a_column_of_ids_is_keyed_as_each_id_alone(container):
-    assert id_keys(container(VALUES)) == [id_key(v) for v in VALUES]
-    assert id_keys(container(["A", "b "])) == ["a", "b"]
+def as_unique(values: list) -> tuple[np.ndarray, np.ndarray]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    labels, inverse = np.unique(array.astype(str), return_inverse=True)
+    return labels, inverse.reshape(-1)
 
 
-def test_ids_that_are_not_text_are_keyed_as_their_text():
-    mixed = [4500012345, 12.5, None, float("nan"), "PO-1", pd.NA]
-    assert id_keys(mixed) == ["4500012345", "12.5", None, None, "po-1", None]
-    assert id_keys(np.array(mixed, dtype=object)) == id_keys(mixed)
-    assert id_keys(pd.Series([1.0, np.nan])) == ["1.0", None]
+def groups_of(values: list) -> tuple[np.ndarray, np.ndarray]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return text_groups(array)
 
 
-@pytest.mark.parametrize("column", [
-    pd.Series(text_array(VALUES)), pd.Series(text_array(["a", "b"])), pd.Series(text_array([])),
-    pd.Series(VALUES, dtype="string"), pd.Series(VALUES, dtype=object),
-    pd.Series([1.5, None]), pd.Series(text_array(VALUES))[[0, 8, 2]]])
-def test_a_text_column_reads_out_as_its_values_with_none_for_blanks(column):
-    from mom_engine.model import text_values
-    ours, theirs = text_values(column), column.to_numpy(dtype=object, na_value=None)
-    assert ours.dtype == theirs.dtype == object
-    assert [(type(v), v) for v in ours] == [(type(v), v) for v in theirs]
+def test_values_equal_to_each_other_but_not_as_text_are_groups_of_their_own():
+    """1, 1.0 and True are one value to hash but the texts '1', '1.0' and 'True'."""
+    labels, groups = groups_of([1, True, 1.0, "C1"])
+    assert labels.tolist() == ["1", "1.0", "C1", "True"]
+    assert groups.tolist() == [0, 3, 1, 2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(VALUE, max_size=20))
+def test_text_groups_are_numpys_unique_of_the_values_as_text(values):
+    labels, groups = groups_of(values)
+    expected_labels, expected_groups = as_unique(values)
+    assert labels.dtype == expected_labels.dtype
+    assert labels.tolist() == expected_labels.tolist()
+    assert groups.tolist() == expected_groups.tolist()
