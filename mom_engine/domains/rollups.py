@@ -32,12 +32,10 @@ def roll_up_spend_tables(book: Book, result: BookResult, options: Options) -> No
     activity = spend.by("activity")
     excess = (activity["committed"] + activity["spent"] - activity["budgeted"]).to_numpy()
     result.overspend = int(np.maximum(excess, 0).sum())
-    campaigns = spend.by("campaign").rename(columns={"key": "campaign_id"})
-    names = _campaign_names(book)
-    campaigns.insert(1, "campaign", campaigns["campaign_id"].map(names).astype("string"))
-    campaigns["overspend"] = np.maximum(
-        (campaigns["committed"] + campaigns["spent"] - campaigns["budgeted"]).to_numpy(), 0)
-    result.tables["campaigns"] = campaigns
+    by_campaign = spend.by("campaign")
+    result.tables["campaigns"] = _named_campaigns(book, by_campaign, overspend=np.maximum(
+        (by_campaign["committed"] + by_campaign["spent"] - by_campaign["budgeted"]).to_numpy(),
+        0))
     ledger = spend.ledger
     moving = ledger.figures.any(axis=1)
     gl = spend.activities["gl_account"].to_numpy(dtype=object)[ledger.activity[moving]]
@@ -57,10 +55,7 @@ def roll_up_schedule_tables(book: Book, result: BookResult, options: Options) ->
     """Schedule (SPEC §6): per-campaign figures; the plan's % complete, SPI and late tasks."""
     from .schedule import roll_up_schedule
     schedule = roll_up_schedule(book, options.as_of)
-    campaigns = schedule.by("campaign").rename(columns={"key": "campaign_id"})
-    campaigns.insert(1, "campaign",
-                     campaigns["campaign_id"].map(_campaign_names(book)).astype("string"))
-    result.tables["schedule"] = campaigns
+    result.tables["schedule"] = _named_campaigns(book, schedule.by("campaign"))
     plan = schedule.by("plan")
     if len(plan):
         row = plan.iloc[0]
@@ -127,11 +122,20 @@ def roll_up_assets(book: Book, result: BookResult, options: Options) -> None:
     result.tables["assets"] = rows[keep].reset_index(drop=True)
 
 
-def _campaign_names(book: Book) -> pd.Series:
-    campaigns = book.rows("Campaigns")
-    names = pd.Series(campaigns["Campaign"].to_numpy(dtype=object),
-                      index=campaigns["Campaign ID"].to_numpy(dtype=object))
-    return names[~names.index.duplicated()]
+def _named_campaigns(book: Book, table: pd.DataFrame, **extra: Any) -> pd.DataFrame:
+    """A domain's per-campaign table (`key` first) as the consolidation keeps it: `key` named
+    campaign_id, then the campaign's name (the Campaigns sheet's first row of that ID; blank
+    for an ID not there), the table's other columns, then `extra` — one frame, built once."""
+    from .scorecard import plan_campaigns
+    listed = plan_campaigns(book)
+    names = dict(zip(listed.ids.tolist(), listed.names.tolist(), strict=True))
+    ids = table["key"]
+    return pd.DataFrame({
+        "campaign_id": ids.array,
+        "campaign": pd.array([names.get(key) for key in ids.to_numpy(dtype=object).tolist()],
+                             dtype="string"),
+        **{column: table[column].array for column in table.columns if column != "key"},
+        **extra}, index=table.index)
 
 
 def _number(value: Any) -> float | None:
