@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,16 @@ def test_rows_past_excels_limit_are_refused_not_dropped(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="row 3 of the sheet is already written"):
         write_rows(sheet, [Cells(["x"], CellKind.STRING)], 2)
     workbook.close()
+
+
+def test_equal_values_written_differently_stay_apart(tmp_path: Path) -> None:
+    """-0.0 after 0.0 (XlsxWriter writes -0), Decimal 1.00 after 1.0 (written as its text)."""
+    def equal_values(money: Any, date: Any, mark: Any) -> list[Cells]:
+        return [Cells([0.0, -0.0, 1, 1.0, True], CellKind.NUMBER),
+                Cells([Decimal("1.0"), Decimal("1.00"), 0.0, -0.0, None], CellKind.ANY, date)]
+    fast = build(tmp_path / "fast.xlsx", write_rows, equal_values)
+    slow = build(tmp_path / "slow.xlsx", cell_by_cell, equal_values)
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
+        sheet = a.read("xl/worksheets/sheet1.xml")
+        assert sheet == b.read("xl/worksheets/sheet1.xml")
+    assert b'<c r="A3"><v>-0</v></c>' in sheet and b"<t>1.00</t>" in sheet

@@ -116,7 +116,9 @@ def _row_open_tag(sheet: Any, row: int) -> str:
 
 class _Cells:
     """A streamed table's cell XML, made column by column: each distinct value's XML once per
-    column and format (`<c r="B{ROW}" s="3"><v>7</v></c>`), the row number filled in per row."""
+    column and format (`<c r="B{ROW}" s="3"><v>7</v></c>`), the row number filled in per row.
+    Values are told apart by their repr, not by ==: -0.0 and 0.0, or Decimal 1.0 and 1.00,
+    are equal but written differently."""
 
     def __init__(self, sheet: Any) -> None:
         self.sheet = sheet
@@ -178,7 +180,7 @@ class _Cells:
             if kind is CellKind.LINK:
                 self._link(row, index, value)
             try:
-                key = (type(value), value, id(fmt))
+                key = (type(value), value if value.__class__ is str else repr(value), id(fmt))
                 found = made.get(key)
             except TypeError:             # an unhashable value: made for its cell alone
                 key, found = None, None
