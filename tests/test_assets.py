@@ -151,3 +151,22 @@ def test_mom_assets_filters_and_text(make_book, run_mom):
     assert result.returncode == 0, result.stderr
     assert "AS1" in result.stdout and "AS4" in result.stdout and "AS2" not in result.stdout
     assert "no problems found" in result.stdout    # nothing expired on 2027-03-01
+
+
+def _assets_with_ids(ids: list, dtype: str | None = None) -> pd.DataFrame:
+    count = len(ids)
+    return pd.DataFrame({"Asset ID": pd.Series(ids, dtype=dtype), "Asset": ["deck"] * count,
+                         **{column: [None] * count
+                            for column in ("Tags", "Type", "Product", "Segment", "Region")}})
+
+
+def test_search_ranks_ids_of_any_kind_by_their_text_blank_last() -> None:
+    """Ties in matches go by the Asset ID as text (code points; trailing NULs not counted, as
+    numpy's text order always ranked them), blank last — numbers too, never an error."""
+    def ranked(ids: list, dtype: str | None = None) -> list:
+        return search_assets(_assets_with_ids(ids, dtype), "deck")["Asset ID"].tolist()
+    assert ranked([3, 1, 2]) == [1, 2, 3]
+    assert ranked(["b", 1, None, "a", 2.5], dtype="object") == [1, 2.5, "a", "b", None]
+    nul = ranked(["a\x00", "a", "a\x00b", None, "B", "b", ""])
+    assert nul[:6] == ["", "B", "a\x00", "a", "a\x00b", "b"] and pd.isna(nul[6])
+    assert ranked(["\uffff", "\U0001F600", "\ue000", "z"]) == ["z", "\ue000", "\uffff", "\U0001F600"]

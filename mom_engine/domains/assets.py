@@ -87,11 +87,22 @@ def search_assets(frame: pd.DataFrame, words: str = "", type: str | None = None,
 def _ranked(ids: pd.Series, kept: np.ndarray, matches: np.ndarray) -> np.ndarray:
     """The order of the kept rows: most matches first, then by Asset ID (code point order,
     blank IDs last), in one stable Arrow sort."""
-    table = pa.table({"matches": pa.array(-matches),
-                      "id": pa.array(ids, type=pa.large_string(), from_pandas=True)
-                      .take(pa.array(kept))})
+    table = pa.table({"matches": pa.array(-matches), "id": _sort_texts(ids, kept)})
     return pc.sort_indices(table, sort_keys=[("matches", "ascending"),
                                              ("id", "ascending", "at_end")]).to_numpy()
+
+
+def _sort_texts(ids: pd.Series, kept: np.ndarray) -> pa.Array:
+    """The kept rows' Asset IDs as the text they sort by: each ID as str() writes it, trailing
+    NUL characters not counted (numpy's text ordering, which the ranking has always used),
+    a blank ID null. A text column without NULs goes to Arrow as it is."""
+    if pd.api.types.is_string_dtype(ids.dtype) and ids.dtype != object:
+        texts = pa.array(ids, type=pa.large_string(), from_pandas=True).take(pa.array(kept))
+        if not pc.any(pc.ends_with(texts, "\x00")).as_py():
+            return texts
+    values = ids.to_numpy(dtype=object)[kept].tolist()
+    return pa.array([None if pd.isna(value) else str(value).rstrip("\x00") for value in values],
+                    type=pa.large_string())
 
 
 def _search_texts(frame: pd.DataFrame) -> pa.Array:
