@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
-from pandas.arrays import DatetimeArray
+from pandas.arrays import DatetimeArray, NumpyExtensionArray
 from pandas.core.arrays.string_arrow import ArrowStringArray
 from pandas.core.construction import sanitize_array
 from pandas.core.internals.managers import create_block_manager_from_column_arrays
@@ -133,12 +133,13 @@ class Table:
 def frame_of(columns: dict[str, Any]) -> pd.DataFrame:
     """The frame `pd.DataFrame(columns, copy=False)` builds — the same dtypes and blocks, one
     block per column, a RangeIndex — from columns of equal length, without pandas' checks of
-    every column. A typed numpy array (int, float, bool, datetime64), a pandas array (str,
-    Int64), an object array of blanks or a list of floats or of texts becomes its block as the
-    constructor would make it; anything else (other lists and object arrays) is typed by
+    every column. A typed numpy array (int, float, bool, datetime64 in s, ms, us or ns), a
+    pandas array (str, Int64), an object array of blanks or a list of floats or of texts
+    becomes its block as the constructor would make it; anything else (other lists and object arrays) is typed by
     pandas' own inference, as the constructor types it. The column labels are built once per
     set of names. (The reader builds ~16 frames a book; pandas' constructor spends ~0.6 ms on
-    each, most of it on checks these arrays do not need.)"""
+    each, most of it on checks these arrays do not need.) Unlike the constructor, it shares
+    the arrays it is given: a caller that goes on changing an array in place copies it first."""
     arrays = [_column_array(values) for values in columns.values()]
     count = len(arrays[0]) if arrays else 0
     if any(len(array) != count for array in arrays):
@@ -152,9 +153,10 @@ def frame_of(columns: dict[str, Any]) -> pd.DataFrame:
 def _column_array(values: Any) -> Any:
     if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iufb":
         return values
-    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind == "M":
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind == "M" and \
+            np.datetime_data(values.dtype)[0] in ("s", "ms", "us", "ns"):
         return DatetimeArray._simple_new(values, dtype=values.dtype)
-    if isinstance(values, ExtensionArray):
+    if isinstance(values, ExtensionArray) and not isinstance(values, NumpyExtensionArray):
         return values
     if isinstance(values, np.ndarray) and values.dtype == object and \
             not any(value is not None for value in values):

@@ -233,6 +233,8 @@ def _columns_of_every_kind():
         "Extra all numbers": [1.0, float("nan"), 2.5],
         "Extra all texts": ["x", "", "z"],
         "Extra whole numbers": [1, 2, 3],
+        "Day dates": np.array(["2027-01-05", "NaT", "2027-03-31"], dtype="datetime64[D]"),
+        "Object array": pd.array(np.array(["a", None, "b"], dtype=object), dtype=object),
         "_row": np.array([2, 3, 4], dtype=np.int64),
         "_rejected": np.zeros(3, dtype=bool),
     }
