@@ -136,10 +136,11 @@ def frame_of(columns: dict[str, Any]) -> pd.DataFrame:
     every column. A typed numpy array (int, float, bool, datetime64 in s, ms, us or ns), a
     pandas array (str, Int64), an object array of blanks or a list of floats or of texts
     becomes its block as the constructor would make it; anything else (other lists and object
-    arrays) is typed by pandas' own inference, as the constructor types it. The column labels are built once per
-    set of names. (The reader builds ~16 frames a book; pandas' constructor spends ~0.6 ms on
-    each, most of it on checks these arrays do not need.) Unlike the constructor, it shares
-    the arrays it is given: a caller that goes on changing an array in place copies it first."""
+    arrays) is typed by pandas' own inference, as the constructor types it. The column labels
+    are built once per set of names. (The reader builds ~16 frames a book; pandas' constructor
+    spends ~0.6 ms on each, most of it on checks these arrays do not need.) Unlike the
+    constructor, it shares the arrays it is given: a caller that goes on changing an array in
+    place copies it first."""
     arrays = [_column_array(values) for values in columns.values()]
     count = len(arrays[0]) if arrays else 0
     if any(len(array) != count for array in arrays):
