@@ -444,6 +444,25 @@ def test_detail_is_one_parquet_file_per_sheet_extra_columns_kept(tmp_path, make_
     assert not [p for p in detail.rglob("*") if p.name.startswith(".")]
 
 
+def test_detail_writes_a_blank_cell_of_an_extra_column_as_null_not_nan(tmp_path, make_book):
+    """An undeclared column's blank cells are null in the Parquet dataset (they were the text
+    "nan"), its numbers their text."""
+    import pyarrow.parquet as pq
+    folder = tmp_path / "teams"
+    folder.mkdir()
+    budget = [{"Activity ID": "A1", "Month": D(2027, m, 1), "Budgeted": 100, "Planned": 50,
+               **extra} for m, extra in ((1, {"Notes": "check", "Score": 1.5}), (2, {}))]
+    shutil.move(make_book("t.xlsx", Budget=budget), folder / "t.xlsx")
+    run(folder, workers=1, options={"detail_dir": str(tmp_path / "detail")})
+    table = pq.read_table(tmp_path / "detail" / "Budget" / "part-000000.parquet")
+    assert table.column("Notes").to_pylist() == ["check", None]
+    assert table.column("Score").to_pylist() == ["1.5", None]
+    from mom_engine.consolidate.detail import _arrow_column   # a column pandas typed (NaN blanks)
+    assert _arrow_column(pd.Series(["a", None, ""], dtype="str"), True).to_pylist() == [
+        "a", None, None]
+    assert _arrow_column(pd.Series([1.5, float("nan")]), True).to_pylist() == ["1.5", None]
+
+
 def test_likely_duplicate_assets_are_marked_row_by_row_even_when_two_books_share_a_name():
     """Two books may share a file name (team.xlsx in two folders, through the Python API):
     the asset that matches another book's is marked, not every asset with its Asset ID."""

@@ -54,13 +54,20 @@ def _arrow_column(values: pd.Series, extra: bool) -> Any:
     SPEC §15); a column of mixed objects takes pandas' "string" conversion as before."""
     import pyarrow as pa
     if extra:
-        values = values.map(lambda v: None if v is None or v == "" else str(v)).astype("string")
+        values = values.map(_extra_text).astype("string")
     elif values.dtype == object:
         try:
             return pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             values = values.astype("string")
     return pa.Array.from_pandas(values)
+
+
+def _extra_text(value: Any) -> str | None:
+    """An extra column's cell as text; a blank cell (None, NaN, NA, "") is null, not "nan"."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return None
+    return str(value)
 
 
 class DetailWriter:
