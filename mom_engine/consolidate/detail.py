@@ -37,11 +37,13 @@ def detail_tables(book: Book, result: BookResult) -> dict[str, Any]:
     for name, table in book.tables.items():
         if not table.present:
             continue
-        rows = table.rows.drop(columns="_rejected")
+        rows = table.rows
         count = len(rows)
         names, arrays = ["_book", "_plan_id"], [pa.array([result.name] * count, pa.large_string()),
                                                 pa.array([result.plan_id] * count, pa.large_string())]
         for column in rows.columns:
+            if column == "_rejected":       # every row here is accepted
+                continue
             names.append(column)
             arrays.append(_arrow_column(rows[column], column in table.extra_columns))
         tables[name] = pa.Table.from_arrays(arrays, names=names)
@@ -54,8 +56,8 @@ def _arrow_column(values: pd.Series, extra: bool) -> Any:
     SPEC §15); a column of mixed objects takes pandas' "string" conversion as before."""
     import pyarrow as pa
     if extra:
-        values = values.map(_extra_text).astype("string")
-    elif values.dtype == object:
+        return pa.array([_extra_text(value) for value in values.tolist()], type=pa.large_string())
+    if values.dtype == object:
         try:
             return pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
