@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..calendar import fiscal_weeks, fiscal_year, fiscal_year_weeks, week_starts
 from ..findings import column_letter
-from .cells import CellKind, Cells, write_rows
+from .cells import CellKind, Cells, date_cells, flag_cells, write_rows
 
 ROW_COLUMNS = (("team", "Team"), ("kind", "Kind"), ("campaign_id", "Campaign ID"),
                ("activity_id", "Activity ID"), ("task_id", "Task ID"), ("name", "Name"),
@@ -79,15 +79,12 @@ def _row_cells(frame: pd.DataFrame, key: str, date: Any) -> Cells:
     if key not in frame.columns:
         return Cells([None] * len(frame), CellKind.STRING)
     series = frame[key]
-    blank = series.isna().to_numpy().tolist()
-    values = series.tolist()
     if key in ("start", "end"):
-        return Cells([None if b else pd.Timestamp(v).to_pydatetime()
-                      for v, b in zip(values, blank, strict=True)], CellKind.DATE, date)
+        return date_cells(series, date)
     if key == "late":
-        return Cells([None if b else bool(v) for v, b in zip(values, blank, strict=True)],
-                     CellKind.BOOLEAN)
-    return Cells([None if b else str(v) for v, b in zip(values, blank, strict=True)],
+        return flag_cells(series)
+    blank = series.isna().to_numpy().tolist()
+    return Cells([None if b else str(v) for v, b in zip(series.tolist(), blank, strict=True)],
                  CellKind.STRING)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
@@ -55,6 +56,24 @@ class Cells:
     kind: CellKind
     format: Any = None
     formats: list[Any] | None = None
+
+    def row_formats(self) -> list[Any]:
+        """Each row's format."""
+        return self.formats or [self.format] * len(self.values)
+
+
+def date_cells(series: pd.Series, fmt: Any) -> Cells:
+    """A column of dates (datetime64 or date objects) as date cells in `fmt`; blank: None."""
+    blank = series.isna().to_numpy().tolist()
+    return Cells([None if b else pd.Timestamp(v).to_pydatetime()
+                  for v, b in zip(series.tolist(), blank, strict=True)], CellKind.DATE, fmt)
+
+
+def flag_cells(series: pd.Series) -> Cells:
+    """A column of yes/no values as boolean cells; blank: None."""
+    blank = series.isna().to_numpy().tolist()
+    return Cells([None if b else bool(v) for v, b in zip(series.tolist(), blank, strict=True)],
+                 CellKind.BOOLEAN)
 
 
 def write_rows(sheet: Any, columns: list[Cells], first_row: int) -> None:
@@ -130,7 +149,7 @@ class _Cells:
         written in it, row by row, left to right."""
         first: dict[tuple[int, int], tuple[int, int, Any]] = {}
         for index, cells in enumerate(columns):
-            formats = cells.formats or [cells.format] * len(cells.values)
+            formats = cells.row_formats()
             for row, (value, fmt) in enumerate(zip(cells.values, formats, strict=True)):
                 if value is None:
                     continue
@@ -169,7 +188,7 @@ class _Cells:
         """The XML of each of a column's cells (None where blank); a link's cell is recorded
         among the sheet's hyperlinks, as `write_url` records it."""
         kind, convert = cells.kind, self.sheet._convert_date_time
-        formats = cells.formats or [cells.format] * len(cells.values)
+        formats = cells.row_formats()
         made: dict[tuple[type, Any, int], str] = {}
         out: list[str | None] = []
         for row, (value, fmt) in enumerate(zip(cells.values, formats, strict=True),

@@ -24,7 +24,7 @@ from xlsxwriter.url import Url
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Finding, Severity
 from .calendar_sheet import write_calendar_sheet
-from .cells import CellKind, Cells, write_rows
+from .cells import CellKind, Cells, date_cells, flag_cells, write_rows
 from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
                     EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
                     sheet_columns)
@@ -247,12 +247,9 @@ def column_cells(styles: Styles, kind: Kind, series: pd.Series,
         fmt = styles.text if unrounded and kind is not Kind.MONEY else styles.number[kind]
         return Cells(_unless_blank(numbers.tolist(), blank), CellKind.NUMBER, fmt)
     if kind is Kind.DATE:
-        return Cells([None if b else pd.Timestamp(v).to_pydatetime()
-                      for v, b in zip(series.tolist(), blank, strict=True)],
-                     CellKind.DATE, styles.date)
+        return date_cells(series, styles.date)
     if kind is Kind.FLAG:
-        return Cells([None if b else bool(v) for v, b in zip(series.tolist(), blank, strict=True)],
-                     CellKind.BOOLEAN)
+        return flag_cells(series)
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         return Cells(_unless_blank(series.tolist(), blank), CellKind.STRING)
     # text of no one type: a date in the date format, a number as it is, anything else as text
