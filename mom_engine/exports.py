@@ -93,9 +93,7 @@ def csv_rows(data: bytes, sheet: Sheet) -> tuple[list[list[Any]], str]:
 
 
 def _known_headers(row: list[Any], sheet: Sheet) -> int:
-    from .read import _column_keys
-    known = {key for c in sheet.columns for key in _column_keys(c)}
-    return len({normalise_name(v) for v in row if not is_blank(v)} & known)
+    return len({normalise_name(v) for v in row if not is_blank(v)} & sheet.columns_by_header.keys())
 
 
 def workbook_rows(path: Path, data: bytes, sheet: Sheet) -> tuple[str, list[list[Any]]]:
@@ -201,10 +199,8 @@ def typed_cells(rows: list[list[Any]], sheet: Sheet, dialect: Dialect,
     header = find_header(rows, sheet)
     if header is None:
         return rows
-    from .read import _column_keys
     from .mappings import header_aliases
-    by_key = {**header_aliases(mapping, sheet.columns),
-              **{key: c for c in sheet.columns for key in _column_keys(c)},
+    by_key = {**header_aliases(mapping, sheet.columns), **sheet.columns_by_header,
               **{normalise_name(h): c for c in sheet.columns for h in c.percent_headers}}
     kinds = {position: by_key[normalise_name(v)].kind for position, v in enumerate(rows[header])
              if not is_blank(v) and normalise_name(v) in by_key}

@@ -218,11 +218,6 @@ def find_header(rows: list[list[Any]], sheet: Sheet) -> int | None:
     return best
 
 
-def _column_keys(column: Column) -> tuple[str, ...]:
-    """A declared column's normalised header and aliases."""
-    return column.header_keys
-
-
 class SheetReader:
     """Reads one declared sheet of one book into a Table, adding findings to the book."""
 
