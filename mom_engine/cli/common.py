@@ -8,7 +8,8 @@ from pathlib import Path
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..analyze import Analysis, Context, analyze_book, analyze_books
+from ..analyze import Analysis, analyze_book, analyze_books
+from ..model import Context
 from ..exports import ExportFiles
 from ..mappings import read_mapping_file
 from ..read import workbook_files

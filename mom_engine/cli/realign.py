@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ..analyze import Context
+from ..model import Context
 from ..report.json import money
 from ..report.specs import REALIGN, SPEND
 from ..report.table import Column, Report, Table, TableSpec

@@ -11,7 +11,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from ..analyze import Context, analyze_book
+from ..analyze import analyze_book
+from ..model import Context
 from ..domains.ledger_maps import LedgerMapError, read_ledger_map
 from ..domains.reconcile import LedgerError, Reconciliation, read_ledger, reconcile
 from ..report.files import OutputError, refuse_overwriting_inputs

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ..analyze import Context
+from ..model import Context
 from ..findings import Finding
 from ..report.specs import SPEND, SPEND_ACTIVITY_EXTRA, SPEND_FORECAST, SPEND_KEY_HEADERS
 from ..report.table import Report, Table

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -38,12 +38,9 @@ import pandas as pd
 
 from ..calendar import fiscal_weeks, week_label, week_starts, working_days
 from ..findings import Finding, make_finding
-from ..model import Book
+from ..model import Book, Context
 from ..sheets import SHEETS
 from ..values import round_cents
-
-if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
-    from ..analyze import Context
 
 DEFAULT_HOURS_PER_WEEK = float(SHEETS["People"].column("Hours per Week").default)  # type: ignore[arg-type]
 MAX_TASK_WEEKS = 522           # ten years: a longer task is a typo, not a workload

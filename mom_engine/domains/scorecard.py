@@ -45,13 +45,10 @@ from ..calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quart
 from ..findings import Finding
 from .funnel import campaign_ids, mql_stage, stage_column
 from ..keys import id_keys
-from ..model import Book
+from ..model import Book, Context
 from .schedule import execution_metrics
 from .spend import roll_up_spend
 from ..money import round_cents
-
-if TYPE_CHECKING:  # analyze imports this module; the type is only for readers
-    from ..analyze import Context
 
 EFFECTIVENESS_COLUMNS = ["rank", "campaign_id", "campaign", "cost", "leads", "mqls",
                          "pipeline", "won", "roi", "pipeline_per_cost", "leads_attainment",
