@@ -8,6 +8,7 @@ names, PO numbers or Plan IDs goes through these functions — none folds text i
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -55,3 +56,20 @@ def text_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     labels, inverse = np.unique(np.array([str(v) for v in distinct.tolist()], dtype=str),
                                 return_inverse=True)
     return labels, inverse.reshape(-1)[codes]
+
+
+def first_positions(keys: Iterable[Any]) -> dict[Any, int]:
+    """"The first row per ID", defined once: each key → the position of its first row, in the
+    order the keys first appear. A blank key (None, NA, NaN) is left out: it matches nothing.
+    Keys are compared exactly — pass `id_keys` of a column to match IDs ignoring case."""
+    first: dict[Any, int] = {}
+    for position, key in enumerate(keys):
+        if key is not None and key is not pd.NA and key == key:
+            first.setdefault(key, position)
+    return first
+
+
+def first_rows(keys: Iterable[Any]) -> np.ndarray:
+    """The positions of `first_positions`, in row order, as an int64 array."""
+    first = first_positions(keys)
+    return np.fromiter(first.values(), dtype=np.int64, count=len(first))

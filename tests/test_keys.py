@@ -1,12 +1,15 @@
 """`keys.text_groups`: the distinct values as text, sorted, and each value's group — exactly
-`np.unique(values.astype(str), return_inverse=True)`, whatever the values."""
+`np.unique(values.astype(str), return_inverse=True)`, whatever the values. `keys.first_positions`
+and `first_rows`: the first row per ID."""
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mom_engine.keys import text_groups
+import pandas as pd
+
+from mom_engine.keys import first_positions, first_rows, id_keys, text_groups
 
 VALUE = st.sampled_from(["C1", "c1", "C1 ", "é", "中", "", "a\x00", "a", "10", "9", "1",
                          1, 1.0, True, 0, False, 2.5])
@@ -40,3 +43,17 @@ def test_text_groups_are_numpys_unique_of_the_values_as_text(values):
     assert labels.dtype == expected_labels.dtype
     assert labels.tolist() == expected_labels.tolist()
     assert groups.tolist() == expected_groups.tolist()
+
+
+def test_first_positions_give_each_key_its_first_row_in_order_of_appearance():
+    ids = ["C2", "C1", "C2", None, "C3", np.nan, pd.NA, "C1"]
+    assert list(first_positions(ids).items()) == [("C2", 0), ("C1", 1), ("C3", 4)]
+    rows = first_rows(ids)
+    assert rows.dtype == np.int64 and rows.tolist() == [0, 1, 4]
+
+
+def test_first_positions_match_exactly_unless_given_keys():
+    ids = ["C1", " c1", "c1"]
+    assert first_positions(ids) == {"C1": 0, " c1": 1, "c1": 2}
+    assert first_positions(id_keys(ids)) == {"c1": 0}
+    assert first_rows([]).tolist() == [] and first_positions(np.array([], dtype=object)) == {}

@@ -38,9 +38,11 @@ import pandas as pd
 
 from ..calendar import fiscal_weeks, week_label, week_starts, working_days
 from ..findings import Finding, make_finding
+from ..keys import first_positions, first_rows
 from ..model import Book, Context
 from ..sheets import SHEETS
 from ..values import round_cents
+from .scorecard import plan_campaigns
 
 DEFAULT_HOURS_PER_WEEK = float(SHEETS["People"].column("Hours per Week").default)  # type: ignore[arg-type]
 MAX_TASK_WEEKS = 522           # ten years: a longer task is a typo, not a workload
@@ -113,11 +115,7 @@ def _people(book: Book) -> tuple[dict[str, Any], np.ndarray]:
     rows = book.rows("People")
     names = rows["Person"].to_numpy(dtype=object)
     keys = person_keys(names)
-    first: dict[str, int] = {}
-    for position, key in enumerate(keys.tolist()):
-        if key is not None:
-            first.setdefault(key, position)
-    kept = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+    kept = first_rows(keys.tolist())
     columns = {
         "person_key": keys,
         "person": names,
@@ -140,11 +138,6 @@ def _people_table(columns: dict[str, Any], kept: np.ndarray) -> pd.DataFrame:
     return table
 
 
-def _positions(keys: np.ndarray) -> dict[Any, int]:
-    """Key → its position (keys are unique)."""
-    return dict(zip(keys.tolist(), range(len(keys)), strict=True))
-
-
 def _live_tasks(book: Book) -> tuple[pd.DataFrame, np.ndarray]:
     """The Tasks rows and which of them are not cancelled."""
     tasks = book.rows("Tasks")
@@ -157,14 +150,12 @@ def assigned_tasks(book: Book, people: dict[str, Any]) -> dict[str, np.ndarray]:
     planned = tasks["Planned Hours"].to_numpy(dtype=float)
     keep = live & ~np.isnan(planned)
     activities = book.rows("Activities")
-    campaign_of: dict[Any, Any] = {}
-    for activity, campaign in zip(activities["Activity ID"].to_numpy(dtype=object).tolist(),
-                                  activities["Campaign ID"].to_numpy(dtype=object).tolist(),
-                                  strict=True):
-        campaign_of.setdefault(activity, campaign)
+    campaigns = activities["Campaign ID"].to_numpy(dtype=object)
+    campaign_of = {activity: campaigns[position] for activity, position in first_positions(
+        activities["Activity ID"].to_numpy(dtype=object).tolist()).items()}
     assignees = tasks["Assignee"].to_numpy(dtype=object)[keep]
     keys = person_keys(assignees)
-    known = _positions(people["person_key"])
+    known = first_positions(people["person_key"].tolist())
     own_types = tasks["Resource Type"].to_numpy(dtype=object)[keep].tolist()
     resource_type = np.array([
         people["resource_type"][known[key]] if key in known
@@ -247,12 +238,11 @@ def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
     ends = np.r_[starts[1:], len(keys)]
     person_key = keys[starts].astype(object)
     hours = np.add.reduceat(weekly["hours"][order], starts)
-    known = _positions(people["person_key"])
-    spelling: dict[str, str] = {}                # first spelling on Tasks, in row order
-    in_row_order = np.argsort(weekly["_row"], kind="stable")
-    for key, name in zip(weekly["person_key"][in_row_order].tolist(),
-                         weekly["assignee"][in_row_order].tolist(), strict=True):
-        spelling.setdefault(key, name)
+    known = first_positions(people["person_key"].tolist())
+    in_row_order = np.argsort(weekly["_row"], kind="stable")   # first spelling on Tasks
+    names = weekly["assignee"][in_row_order]
+    spelling = {key: names[position] for key, position in first_positions(
+        weekly["person_key"][in_row_order].tolist()).items()}
     at = [known.get(key) for key in person_key.tolist()]
     capacity = np.array([DEFAULT_HOURS_PER_WEEK if p is None else people["hours_per_week"][p]
                          for p in at], dtype=float)
@@ -275,13 +265,9 @@ def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
 def campaign_hours(book: Book, tasks: dict[str, np.ndarray],
                    people: dict[str, Any]) -> pd.DataFrame:
     """Per campaign: planned and actual hours internal / external, planned cost, unpriced hours."""
-    campaigns = book.rows("Campaigns")
-    ids = campaigns["Campaign ID"].to_numpy(dtype=object)
-    first: dict[Any, int] = {}
-    for position, campaign in enumerate(ids.tolist()):
-        first.setdefault(campaign, position)
-    kept = np.fromiter(first.values(), dtype=np.int64, count=len(first))
-    known = _positions(people["person_key"])
+    listed = plan_campaigns(book)
+    rank = first_positions(listed.ids.tolist())
+    known = first_positions(people["person_key"].tolist())
     rates = people["cost_rate"].to_numpy(dtype=float, na_value=np.nan)   # cents per hour
     rate = np.array([np.nan if p is None else rates[p]
                      for p in (known.get(key) for key in tasks["person_key"].tolist())],
@@ -296,10 +282,9 @@ def campaign_hours(book: Book, tasks: dict[str, np.ndarray],
         np.where(internal, actual, 0.0), np.where(internal, 0.0, actual),
         np.where(internal, cost, 0.0), np.where(internal, 0.0, cost),
         np.where(priced, 0.0, planned)])
-    group = np.array([first.get(c, -1) for c in tasks["campaign_id"].tolist()], dtype=np.int64)
-    sums = compensated_sums(group, figures, len(ids))[kept]
-    columns: dict[str, Any] = {"campaign_id": ids[kept],
-                               "campaign": campaigns["Campaign"].to_numpy(dtype=object)[kept]}
+    group = np.array([rank.get(c, -1) for c in tasks["campaign_id"].tolist()], dtype=np.int64)
+    sums = compensated_sums(group, figures, len(rank))
+    columns: dict[str, Any] = {"campaign_id": listed.ids, "campaign": listed.names}
     for index, column in enumerate(CAMPAIGN_COLUMNS[2:]):
         columns[column] = round_cents(sums[:, index]) if column.endswith("_cost") else \
             sums[:, index]
@@ -422,8 +407,7 @@ def combine_loads(loads: Sequence[pd.DataFrame], people: Sequence[pd.DataFrame])
     table["tasks"], table["books"] = _tasks_and_books(groups, len(table),
                                                       frame["book"].tolist(),
                                                       frame["tasks"].tolist())
-    known = pd.concat([p for p in people if len(p)] or [people_table_empty()], ignore_index=True)
-    known = known[~known["person_key"].duplicated()].set_index("person_key")
+    known = _first_people(people)
     table["person"] = table["person_key"].map(known["person"]).astype(object).fillna(
         table["person"].astype(object))
     table["capacity"] = table["person_key"].map(known["hours_per_week"]).fillna(
@@ -445,6 +429,12 @@ def _tasks_and_books(groups: np.ndarray, count: int, books: list[Any],
         labelled[group].extend(f"{book}: {task}" for task in book_tasks)
         named[group][book] = None
     return [tuple(t) for t in labelled], [tuple(b) for b in named]
+
+
+def _first_people(people: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The People rows of several books, the first row per person, indexed by person_key."""
+    known = pd.concat([p for p in people if len(p)] or [people_table_empty()], ignore_index=True)
+    return known.iloc[first_rows(known["person_key"].tolist())].set_index("person_key")
 
 
 def people_table_empty() -> pd.DataFrame:
@@ -476,8 +466,7 @@ def people_summary(combined: pd.DataFrame, people: Sequence[pd.DataFrame]) -> pd
                "peak_week", "peak_utilisation", "weeks_over"]
     if combined.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    known = pd.concat([p for p in people if len(p)] or [people_table_empty()], ignore_index=True)
-    known = known[~known["person_key"].duplicated()].set_index("person_key")
+    known = _first_people(people)
     peak = combined.loc[combined.groupby("person_key", sort=True)["utilisation"].idxmax()]
     peak = peak.set_index("person_key")
     grouped = combined.groupby("person_key", sort=True)

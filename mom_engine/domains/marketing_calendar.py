@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import fiscal_weeks, week_label, week_starts
+from ..keys import first_rows
 from ..model import Book
 from ..report.files import atomic_path
 from .schedule import CLOSED_TASK_STATUSES
@@ -54,14 +55,6 @@ def _objects(rows: pd.DataFrame, column: str) -> np.ndarray:
 
 def _rows(rows: pd.DataFrame) -> np.ndarray:
     return rows["_row"].to_numpy(dtype=np.int64)
-
-
-def _first_rows(ids: np.ndarray) -> np.ndarray:
-    """Positions of the first row of each ID, in row order."""
-    first: dict[object, int] = {}
-    for position, key in enumerate(ids.tolist()):
-        first.setdefault(key, position)
-    return np.fromiter(first.values(), dtype=np.int64, count=len(first))
 
 
 def _task_spans(group: np.ndarray, start: np.ndarray, finish: np.ndarray,
@@ -107,7 +100,7 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
 
     rank = dict(zip(campaign_ids.tolist(), range(len(campaign_ids)), strict=True))
     activity_ids = _objects(activities, "Activity ID")
-    in_sheet = _first_rows(activity_ids)
+    in_sheet = first_rows(activity_ids.tolist())
     activity_campaign_ids = _objects(activities, "Campaign ID")[in_sheet]
     in_plan = np.array([c in rank for c in activity_campaign_ids.tolist()], dtype=bool)
     in_sheet, activity_campaign_ids = in_sheet[in_plan], activity_campaign_ids[in_plan]

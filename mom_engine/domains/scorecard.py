@@ -44,7 +44,7 @@ import pandas as pd
 from ..calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quarter_label
 from ..findings import Finding
 from .funnel import campaign_ids, mql_stage, stage_column
-from ..keys import id_keys
+from ..keys import first_positions, first_rows, id_keys
 from ..model import Book, Context
 from .schedule import execution_metrics
 from .spend import roll_up_spend
@@ -130,10 +130,7 @@ def _money_per(cents, count) -> pd.arrays.IntegerArray:
 
 def _positions(keys, labels) -> np.ndarray:
     """Position in `labels` of each key (exact match); -1 for a key not there or blank."""
-    where: dict = {}
-    for position, label in enumerate(labels):
-        if label is not None and label == label:
-            where.setdefault(label, position)
+    where = first_positions(labels)
     return np.array([where.get(key, -1) if key == key else -1 for key in keys], dtype=np.int64)
 
 
@@ -208,7 +205,7 @@ def plan_campaigns(book: Book) -> PlanCampaigns:
 def _plan_campaigns(book: Book) -> PlanCampaigns:
     campaigns = book.rows("Campaigns")
     ids = campaigns["Campaign ID"].to_numpy(dtype=object)
-    first = np.flatnonzero(~pd.Index(ids).duplicated())
+    first = first_rows(ids.tolist())
     return PlanCampaigns(
         ids=ids[first], names=campaigns["Campaign"].to_numpy(dtype=object)[first],
         status=campaigns["Status"].to_numpy(dtype=object)[first],
@@ -249,11 +246,10 @@ def _campaign_of_activities(book: Book, activity_ids: pd.Series) -> np.ndarray:
     """Activity IDs (any case) → the Campaign ID of that activity (the first row with that
     ID ignoring case), Campaigns spelling; None where the activity is unknown."""
     activities = book.rows("Activities")
-    campaign_of: dict[str | None, object] = {}
-    for key, campaign in zip(id_keys(activities["Activity ID"]),
-                             campaign_ids(book, "Activities"), strict=True):
-        campaign_of.setdefault(key, campaign)
-    return np.array([campaign_of.get(key) for key in id_keys(activity_ids)], dtype=object)
+    first = first_positions(id_keys(activities["Activity ID"]))
+    campaigns = np.asarray(campaign_ids(book, "Activities"), dtype=object)
+    return np.array([campaigns[first[key]] if key in first else None
+                     for key in id_keys(activity_ids)], dtype=object)
 
 
 def _cost_by_campaign(book: Book, ids: np.ndarray) -> np.ndarray:
