@@ -51,7 +51,7 @@ import pandas as pd
 
 from ..calendar import add_months, fiscal_quarters, fiscal_year, fiscal_year_bounds, fiscal_years
 from ..findings import Finding, sort_findings
-from ..keys import id_key, id_keys
+from ..keys import first_positions, id_key, id_keys
 from ..model import Book, frame_of
 from ..money import exceeds, exchange_rates, format_money, in_plan_currency, units
 
@@ -64,7 +64,7 @@ LEDGER_FIGURES = ("budgeted", "planned", "committed", "spent")
 
 def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
     """Folded keys → positions (−1 when unknown or blank; `lookup` holds no blank key, as
-    `first_positions` makes it)."""
+    `keys.first_positions` makes it)."""
     known: dict[Any, int] = lookup
     return np.fromiter(map(known.get, keys, itertools.repeat(-1)), dtype=np.int64,
                        count=len(keys))
@@ -101,15 +101,6 @@ class SpendData:
     pos: pd.DataFrame
     invoices: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
-
-
-def first_positions(keys: Any) -> dict[str, int]:
-    """Folded keys → the position of their first occurrence (blank keys left out)."""
-    keys = list(keys)
-    # in reverse, so that the earliest position of a key is the one left
-    lookup: dict[str, int] = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-    lookup.pop(None, None)   # type: ignore[call-overload]
-    return lookup
 
 
 def _rates(book: Book) -> dict[str, float]:
