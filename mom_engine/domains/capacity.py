@@ -39,7 +39,7 @@ import pandas as pd
 from ..calendar import fiscal_weeks, week_label, week_starts, working_days
 from ..findings import Finding, make_finding
 from ..keys import first_positions, first_rows
-from ..model import Book, Context
+from ..model import Book, Context, frame_of, text_array
 from ..sheets import SHEETS
 from ..values import round_cents
 from .scorecard import plan_campaigns
@@ -131,11 +131,13 @@ def _people(book: Book) -> tuple[dict[str, Any], np.ndarray]:
 
 
 def _people_table(columns: dict[str, Any], kept: np.ndarray) -> pd.DataFrame:
-    """The People table: the rows at `kept`, typed from every row (as it always was)."""
-    table = pd.DataFrame(columns)
-    if len(kept) < len(table):
-        table = table.iloc[kept].reset_index(drop=True)
-    return table
+    """The People table: the rows at `kept`, each text column typed from every row (as it
+    always was), built once."""
+    typed = {name: text_array(values.tolist()) if values.dtype == object else values
+             for name, values in columns.items()}
+    if len(kept) < len(columns["_row"]):
+        typed = {name: values[kept] for name, values in typed.items()}
+    return frame_of(typed)
 
 
 def _live_tasks(book: Book) -> tuple[pd.DataFrame, np.ndarray]:
@@ -284,11 +286,12 @@ def campaign_hours(book: Book, tasks: dict[str, np.ndarray],
         np.where(priced, 0.0, planned)])
     group = np.array([rank.get(c, -1) for c in tasks["campaign_id"].tolist()], dtype=np.int64)
     sums = compensated_sums(group, figures, len(rank))
-    columns: dict[str, Any] = {"campaign_id": listed.ids, "campaign": listed.names}
+    columns: dict[str, Any] = {"campaign_id": text_array(listed.ids.tolist()),
+                               "campaign": text_array(listed.names.tolist())}
     for index, column in enumerate(CAMPAIGN_COLUMNS[2:]):
         columns[column] = round_cents(sums[:, index]) if column.endswith("_cost") else \
-            sums[:, index]
-    return pd.DataFrame(columns)
+            np.ascontiguousarray(sums[:, index])
+    return frame_of(columns)
 
 
 def compensated_sums(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -495,8 +498,13 @@ def consolidation_parts(book: Book) -> dict[str, pd.DataFrame]:
     and its campaign hours (the merge adds `book` and `team` columns itself)."""
     report = roll_up_capacity(book)
     loads = report.load_columns
-    located = pd.DataFrame({**loads, "tasks": [tuple(map(str, t)) for t in loads["tasks"]],
-                            **_location(book, loads)})
+    location = _location(book, loads)
+    located = frame_of({
+        **{name: text_array(list(values)) if name in ("person_key", "person", "fiscal_week")
+           else values for name, values in loads.items()},
+        "tasks": [tuple(map(str, t)) for t in loads["tasks"]],
+        "sheet": pd.array([location["sheet"]] * len(loads["first_row"]), dtype="str"),
+        "cell": location["cell"]})
     return {"capacity_parts": located, "capacity_people": report.people,
             "campaign_hours": report.campaigns}
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..calendar import fiscal_weeks, week_label, week_starts
 from ..keys import first_rows
-from ..model import Book
+from ..model import Book, frame_of, text_array
 from ..report.files import atomic_path
 from .schedule import CLOSED_TASK_STATUSES
 from .scorecard import plan_campaigns
@@ -77,12 +77,26 @@ def _filled(dates: np.ndarray, spare: np.ndarray) -> np.ndarray:
 
 def calendar_rows(book: Book, as_of: dt.date) -> pd.DataFrame:
     """Campaigns, their activities and milestones, in that order within each campaign."""
-    return pd.DataFrame(calendar_columns(book, as_of))
+    return calendar_frame(calendar_columns(book, as_of))
+
+
+def calendar_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """The frame of calendar columns, typed as `pd.DataFrame(columns)` types them — a value
+    every row shares (text, a number or None) repeated — built once (`frame_of`)."""
+    count = len(columns["kind"])
+
+    def repeated(value: Any) -> Any:
+        if isinstance(value, str):
+            return text_array([value] * count) if count else pd.array([], dtype="str")
+        return np.full(count, value, dtype=object if value is None else None)
+
+    return frame_of({name: repeated(values) if values is None or np.isscalar(values) else values
+                     for name, values in columns.items()})
 
 
 def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
-    """`calendar_rows`' columns (ROW_COLUMNS + campaign): one array per column, or a value
-    every row shares (book, plan_id, team).
+    """`calendar_rows`' columns (ROW_COLUMNS + campaign): one array per column, typed as the
+    frame holds it, or a value every row shares (book, plan_id, team).
 
     Each input column is read once from the accepted rows as a plain array and indexed by
     position: on a team's few hundred rows pandas' cost per slice or column is far above the
@@ -159,17 +173,18 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
         typed the three tables joined: text when each holds some text, else object."""
         values = np.concatenate(parts)[order]
         if all(any(isinstance(v, str) for v in part.tolist()) for part in parts):
-            return values
+            return text_array(values.tolist())
         return pd.Series(values, dtype=object)
 
-    def of_campaign(column: str) -> np.ndarray:
-        return of_campaigns(column)[campaign_of_row]
+    def of_campaign(column: str) -> Any:
+        return text_array(of_campaigns(column)[campaign_of_row].tolist())
 
     weeks = {}
     for name, days in (("start_week", start), ("end_week", end)):
         years, numbers = fiscal_weeks(week_starts(days), plan.fy_start_month)
-        weeks[name] = [None if undated_day else week_label(y, n) for undated_day, y, n in zip(
-            np.isnat(days).tolist(), years.tolist(), numbers.tolist(), strict=True)]
+        weeks[name] = text_array([None if undated_day else week_label(y, n) for undated_day, y, n
+                                  in zip(np.isnat(days).tolist(), years.tolist(),
+                                         numbers.tolist(), strict=True)])
     names = np.where(pd.notna(deliverable), deliverable, _objects(tasks, "Task")[live])
     return {
         "book": book.name, "plan_id": plan.plan_id, "team": plan.team,
@@ -183,7 +198,7 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
         "owner": text([of_campaigns("Owner"), of_activities("Owner"),
                        of_milestones("Assignee")]),
         "status": text([of_campaigns("Status"), blank[1], status]),
-        "start": start, "end": end,
+        "start": start.astype("datetime64[s]"), "end": end.astype("datetime64[s]"),
         "late": np.concatenate([np.zeros(counts[0] + counts[1], dtype=bool), late])[order],
         **weeks, "campaign": of_campaign("Campaign")}
 
