@@ -5,11 +5,12 @@
 
 `save` writes the input books into DIR/books (six demo team workbooks from `mom demo --teams 6`
 with its rates and ERP export, plus small workbooks from the tests' builders), then runs every
-command with `--json` and a fixed `--as-of` on them and writes one JSON file per command to
-DIR/out (the document, the exit status and stderr's last line). `compare` reruns the same
-commands on the books stored in DIR — the inputs never change — and prints a unified diff per
-command that differs; exit 1 if any does. Paths, timestamps, durations and hashes are replaced
-by placeholders before storing and comparing.
+command with `--json` and a fixed `--as-of` on them (with "today" held at the same date by
+time-machine, for the commands whose default is today, so a snapshot compares equal on any day)
+and writes one JSON file per command to DIR/out (the document, the exit status and stderr's last
+line). `compare` reruns the same commands on the books stored in DIR — the inputs never change —
+and prints a unified diff per command that differs; exit 1 if any does. Paths, timestamps,
+durations and hashes are replaced by placeholders before storing and comparing.
 
 The commands run in one process of the source tree given by `--root` (default: this checkout),
 so the same DIR can be compared against any branch or commit checked out elsewhere.
@@ -105,7 +106,10 @@ def source_env(root: Path) -> dict[str, str]:
 
 
 RUNNER = """
-import contextlib, io, json, sys
+import contextlib, datetime, io, json, sys
+import time_machine
+# commands without --as-of default to today: pin it, so a snapshot compares equal on any day
+time_machine.travel(datetime.datetime.fromisoformat(sys.argv[4] + "T12:00:00"), tick=False).start()
 sys.path.insert(0, sys.argv[1])
 import mom_engine
 assert mom_engine.__file__.startswith(sys.argv[1]), mom_engine.__file__
@@ -133,7 +137,8 @@ def run_all(root: Path, base: Path) -> dict[str, Any]:
         runs = commands(base / "books", work)
         (work / "runs.json").write_text(json.dumps(runs))
         subprocess.run([sys.executable, "-c", RUNNER, str(root), str(work / "runs.json"),
-                        str(work / "results.json")], cwd=root, env=source_env(root), check=True)
+                        str(work / "results.json"), AS_OF], cwd=root, env=source_env(root),
+                       check=True)
         results = json.loads((work / "results.json").read_text())
         placeholders = {str(base.resolve()): "<DIR>", str(base): "<DIR>",
                         str(work.resolve()): "<WORK>", str(work): "<WORK>"}

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pandas.api.extensions import ExtensionArray
+from pandas.api.extensions import ExtensionArray, no_default
 from pandas.arrays import DatetimeArray, NumpyExtensionArray
 from pandas.core.arrays.string_arrow import ArrowStringArray
 from pandas.core.construction import sanitize_array
@@ -75,9 +77,10 @@ class Table:
     origin: str | None = None
     # Columns read from a stand-in header (`Original Source` for Campaign ID) → that header.
     fallbacks: dict[str, str] = field(default_factory=dict)
-    # (frame, its accepted rows), computed once: rollups ask for `rows` dozens of times a book.
-    # `reject` and `replace_column` forget it; assigning a new frame makes it stale by itself.
-    _accepted: tuple[pd.DataFrame, pd.DataFrame] | None = field(
+    # (frame, its accepted rows, their columns read by `column`), computed once: rollups ask
+    # for `rows` dozens of times a book and for the same columns again and again. `reject` and
+    # `replace_column` forget it; assigning a new frame makes it stale by itself.
+    _accepted: tuple[pd.DataFrame, pd.DataFrame, dict[Any, np.ndarray]] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     @property
@@ -91,11 +94,28 @@ class Table:
     @property
     def rows(self) -> pd.DataFrame:
         """Accepted rows only: what rollups use."""
+        return self._accepted_rows()[1]
+
+    def column(self, name: str, dtype: Any = None, na_value: Any = no_default) -> np.ndarray:
+        """One column of the accepted rows as a numpy array — exactly
+        `rows[name].to_numpy(dtype, na_value=na_value)` — read once per state of the rows (a
+        rollup reads the same columns many times a book; pandas spends ~35 µs on each
+        `rows[name]` alone). Read-only: copy it to change it."""
+        columns = self._accepted_rows()[2]
+        key = (name, dtype, na_value)
+        values = columns.get(key)
+        if values is None:
+            values = to_numpy(self.rows[name], dtype, na_value)
+            values.flags.writeable = False
+            columns[key] = values
+        return values
+
+    def _accepted_rows(self) -> tuple[pd.DataFrame, pd.DataFrame, dict[Any, np.ndarray]]:
         frame = self.frame
         if self._accepted is None or self._accepted[0] is not frame:
             rejected = frame["_rejected"].to_numpy()
-            self._accepted = (frame, frame if not rejected.any() else frame[~rejected])
-        return self._accepted[1]
+            self._accepted = (frame, frame if not rejected.any() else frame[~rejected], {})
+        return self._accepted
 
     @property
     def rows_read(self) -> int:
@@ -160,8 +180,8 @@ def _column_array(values: Any) -> Any:
     if isinstance(values, ExtensionArray) and not isinstance(values, NumpyExtensionArray):
         return values
     if isinstance(values, np.ndarray) and values.dtype == object and \
-            not any(value is not None for value in values):
-        return values                 # a blank column: pandas keeps it as it is
+            not any(map(operator.is_not, values.tolist(), repeat(None))):
+        return values                 # a blank column (C-level test): pandas keeps it as it is
     if isinstance(values, list) and values:     # an extra column: cells as calamine gave them
         kinds = set(map(type, values))
         if kinds == {float}:
@@ -197,14 +217,23 @@ def text_array(values: list[Any]) -> Any:
 
 def text_values(column: pd.Series) -> np.ndarray:
     """A column as an object array with None where it is blank — exactly
-    `column.to_numpy(dtype=object, na_value=None)` — with a text column read out of Arrow in
-    one step: pandas' own conversion costs ~120 µs more for a text column holding a blank,
-    however short it is."""
+    `column.to_numpy(dtype=object, na_value=None)`."""
+    return to_numpy(column, object, None)
+
+
+def to_numpy(column: pd.Series, dtype: Any = None, na_value: Any = no_default) -> np.ndarray:
+    """Exactly `column.to_numpy(dtype, na_value=na_value)`, with a text column read out of
+    Arrow in one step: pandas' own conversion costs ~120 µs more for a text column holding a
+    blank, however short it is, and a book converts ~150 of them."""
     array = column.array
-    if not isinstance(array, ArrowStringArray):
-        return column.to_numpy(dtype=object, na_value=None)
-    values = np.empty(len(array), dtype=object)
-    values[:] = pa.array(array, type=pa.large_string(), from_pandas=True).to_pylist()
+    if not isinstance(array, ArrowStringArray) or (dtype is not None and dtype is not object):
+        return column.to_numpy(dtype=dtype, na_value=na_value)
+    chunks = array._pa_array
+    values = chunks.to_numpy(zero_copy_only=False)      # str, and None where blank
+    if na_value is no_default:
+        na_value = array.dtype.na_value                  # NaN for pandas' `str` columns
+    if na_value is not None and chunks.null_count:
+        values[chunks.is_null().to_numpy(zero_copy_only=False)] = na_value
     return values
 
 

@@ -17,7 +17,7 @@ pure functions of the normalised tables.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -25,7 +25,7 @@ import pandas as pd
 
 from .findings import Finding
 from .keys import id_key, id_keys
-from .model import Book, Table
+from .model import Book, Table, text_values
 
 # Reference columns whose unknown value makes the row unusable even though the column is
 # optional: an invoice on an unknown PO or activity is money with nowhere to go.
@@ -121,8 +121,8 @@ def _known_values(book: Book, sheet: str, column: str,
         spelled = [str(v).strip() for v in items]
     else:
         target = book.table(sheet)
-        frame = target.rows if accepted_only else target.frame
-        spelled = frame[column].to_numpy(dtype=object, na_value=None).tolist()
+        spelled = (target.column(column, object, None) if accepted_only else
+                   text_values(target.frame[column])).tolist()
     keys = id_keys(spelled)
     # the first spelling of each key (later ones are overwritten in reverse); text IDs only
     if None in keys or set(map(type, spelled)) != {str}:
@@ -188,13 +188,11 @@ def _respell(table: Table, column: str, folded: list[str | None],
     """A reference that matched ignoring case takes the spelling of the ID it names, so every
     later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
     current = table.frame[column]
-    values = current.to_numpy(dtype=object, na_value=None).tolist()
-    spelling: Callable[[str | None], str | None] = known.get   # type: ignore[assignment]
-    if list(map(spelling, folded)) == values:
-        return         # every reference known and spelled as defined, or blank: the usual case
-    respelled = [known.get(key, value) if key is not None else value
-                 for key, value in zip(folded, values, strict=True)]
-    if respelled != values:
+    values = text_values(current).tolist()
+    # one look-up a row, at C speed: a known key's spelling; a blank (None is no key) and an
+    # unknown key keep their value
+    respelled = list(map(known.get, folded, values))  # type: ignore[arg-type]
+    if respelled != values:   # usually equal: every reference spelled as defined, or blank
         table.replace_column(column, pd.array(respelled, dtype=current.dtype))
 
 
