@@ -70,6 +70,12 @@ def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
                        count=len(keys))
 
 
+def _texts(column: pd.Series) -> Any:
+    """The column as pandas' str array: exactly `column.astype(str).array`, which for a column
+    that is text already is its own array (pandas spends ~100 µs a call finding that out)."""
+    return column.array if column.dtype == "str" else column.astype(str).array
+
+
 def _days(values: pd.Series) -> np.ndarray:
     return values.to_numpy().astype("datetime64[D]")
 
@@ -165,13 +171,13 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     if set(map(type, campaign_of)) != {str}:
         campaign_of = [str(c) for c in campaign_of]
     activities = frame_of({
-        "activity_id": frame["Activity ID"].astype(str).array,
+        "activity_id": _texts(frame["Activity ID"]),
         "campaign_id": np.array(campaign_of, dtype=object),
-        "gl_account": frame["GL Account"].astype(str).array,
+        "gl_account": _texts(frame["GL Account"]),
         "_row": frame["_row"].to_numpy(dtype=np.int64, copy=True),
     })
     campaigns = frame_of({
-        "campaign_id": campaign_rows["Campaign ID"].astype(str).to_numpy(),
+        "campaign_id": _texts(campaign_rows["Campaign ID"]).to_numpy(),
         "_row": campaign_rows["_row"].to_numpy(dtype=np.int64, copy=True),
     })
     activity_lookup = first_positions(id_keys(activities["activity_id"]))
@@ -210,7 +216,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     po_activity = position[known]
     po_columns = {
         "activity": po_activity,
-        "po_number": rows["PO Number"].astype(str).array[known],
+        "po_number": _texts(rows["PO Number"])[known],
         "po_key": po_keys,
         "amount": np.where(priced, amount, 0)[known],
         "priced": priced[known],
@@ -246,7 +252,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
         "activity": activity[keep], "po": invoice_po, "amount": invoice_amount,
         "priced": priced[keep],
         "date": _day_stamps(rows["Invoice Date"])[keep],
-        "invoice_no": rows["Invoice No"].astype(str).array[keep],
+        "invoice_no": _texts(rows["Invoice No"])[keep],
         "gl_account": rows["GL Account"].astype("string").to_numpy()[keep],
         "_row": rows["_row"].to_numpy(dtype=np.int64)[keep],
     })
