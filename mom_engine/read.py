@@ -482,8 +482,9 @@ def _quick_money(column: Column, raw: list[Any], other: Cell) -> list[Any]:
     if kinds == {float}:
         return _whole_cents(raw, column)
     if kinds == {float, str}:       # amounts and blank (or text) cells: amounts in bulk
-        cents = _whole_cents([v if v.__class__ is float else 0.0 for v in raw], column)
-        return [c if v.__class__ is float else other(v) for c, v in zip(cents, raw, strict=True)]
+        amounts = _whole_cents([v if v.__class__ is float else 0.0 for v in raw], column)
+        return [c if v.__class__ is float else other(v)
+                for c, v in zip(amounts, raw, strict=True)]
     ranged = _ranged(column)
 
     def cents(v: Any) -> Any:
