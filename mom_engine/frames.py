@@ -32,12 +32,12 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from .findings import Finding
+from .findings import Finding, column_letter, make_finding
 from .model import Book, PlanSettings, Table, empty_frame
 from .normalise import normalise
 from .read import (HEADER_SEARCH_ROWS, NO_CELLS, SheetCells, SheetReader, _typed, read_lists,
                    read_plan)
-from .sheets import SHEET_NAMES, SHEETS, Column, Kind, leads_sheet, normalise_name
+from .sheets import SHEET_NAMES, SHEETS, Column, Kind, Sheet, leads_sheet, normalise_name
 from .structure import check_structure
 
 TableInput: TypeAlias = "pd.DataFrame | Sequence[Sequence[Any]]"
@@ -123,14 +123,72 @@ def book_from_tables(tables: Mapping[str, TableInput | None],
         if not rows:
             book.tables[sheet.name] = Table(sheet, empty_frame(sheet))
             continue
-        if fast:
-            book.tables[sheet.name] = TableReader(book, sheet, title, clean=clean,
-                                                  raw=raw).read(rows)
-        else:
-            book.tables[sheet.name] = SheetReader(book, sheet, title).read(rows)
+        book.tables[sheet.name] = _read_table(book, sheet, title, rows, raw, fast, clean)
     if check:
         book.findings.extend(check_given(book, set(by_sheet)))
     return book
+
+
+def _read_table(book: Book, sheet: Sheet, title: str, rows: list[Any], raw: list[Any] | None,
+                fast: bool, clean: Clean | None) -> Table:
+    """One range read into its Table (`TableReader`, or `SheetReader` cell by cell). Excel's
+    text is UTF-16 and may hold half of a surrogate pair, which is no Unicode text (Arrow
+    refuses it): only when reading meets one are such cells looked for, each reported as a
+    value-type error at its cell and read as blank (a required one rejects its row), and the
+    range read again."""
+    def read(rows: list[Any], raw: list[Any] | None) -> Table:
+        if fast:
+            return TableReader(book, sheet, title, clean=clean, raw=raw).read(rows)
+        return SheetReader(book, sheet, title).read(rows)
+    count = len(book.findings)
+    try:
+        return read(rows, raw)
+    except UnicodeEncodeError:
+        del book.findings[count:]
+    rows, unreadable = _without_lone_surrogates(rows)
+    if raw is not None:
+        raw, _ = _without_lone_surrogates(raw)
+    table = read(rows, raw)
+    declared = {table.letters[c.name]: c.name for c in sheet.columns if c.name in table.letters}
+    cells = {f"{column_letter(position)}{index + 1}": (index, position, text)
+             for (index, position), text in unreadable.items()}
+    found = [f for f in book.findings[count:]
+             if not (f.code == "value-required" and f.cell in cells)]
+    book.findings[count:] = [make_finding(
+        "value-type", f"the text here holds half of a surrogate pair ('{_escaped(text)}'), "
+        "which is no Unicode text; it reads as blank — retype it",
+        book=book.name, sheet=title, row=index + 1, cell=cell, value=_escaped(text),
+        column=declared.get(column_letter(position)))
+        for cell, (index, position, text) in cells.items()] + found
+    return table
+
+
+def _without_lone_surrogates(rows: list[Any]) -> tuple[list[Any], dict[tuple[int, int], str]]:
+    """The rows with every text that holds a lone surrogate blank, and those texts by (row
+    index, position)."""
+    unreadable: dict[tuple[int, int], str] = {}
+    cleared = list(rows)
+    for index, row in enumerate(rows):
+        bad = [position for position, value in enumerate(row)
+               if isinstance(value, str) and not _encodes(value)]
+        if bad:
+            cleared[index] = [None if position in bad else value
+                              for position, value in enumerate(row)]
+            unreadable.update({(index, position): row[position] for position in bad})
+    return cleared, unreadable
+
+
+def _escaped(text: str) -> str:
+    """The text with each lone surrogate written as its escape, `\\ud800`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_given(book: Book, given: set[str]) -> list[Finding]:

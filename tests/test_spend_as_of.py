@@ -5,6 +5,7 @@ fiscal months elapsed, ten ahead). Every figure is worked out by hand in the com
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from mom_engine.analyze import Context, analyze_book
@@ -91,6 +92,16 @@ def test_year_end_forecast(make_book):
     assert figures(forecast.by("campaign"), ("projected", "forecast")) == {
         "C1": (880000, 1330000)}
     assert figures(forecast.by("plan"), ("budgeted", "forecast")) == {"P-1": (1100000, 1330000)}
+
+
+def test_levels_computed_on_demand_are_no_part_of_a_report_or_forecast(make_book):
+    """The levels a report or forecast keeps once asked for are a memo: asking for one does
+    not change what the object equals (nor compares DataFrames with ==)."""
+    book = analyze_book(make(make_book)).book
+    for figures_of in (forecast_spend(book, AS_OF, AS_OF), roll_up_spend(book)):
+        fresh = dataclasses.replace(figures_of, _levels={})
+        figures_of.by("campaign")
+        assert figures_of == fresh
 
 
 def test_forecast_over_budget_is_located(make_book):

@@ -110,6 +110,17 @@ def test_validate_reports_cells_of_one_table(excel_udfs):
         ("C4", "number-as-text")]
 
 
+def test_a_lone_surrogate_in_a_range_is_a_finding_in_validate_and_skipped_in_the_figures(
+        excel_udfs):
+    module, _ = excel_udfs
+    assets = (("Asset ID", "Asset", "Type"), ("AS1", "Deck \ud800", "eBook"),
+              ("AS2", "Cloud deck", "eBook"))
+    result = call_udf(module.MOM_VALIDATE, assets, "Assets", MISSING)
+    assert [(r[0], r[1]) for r in result[1:]] == [("B2", "value-type")]
+    found = call_udf(module.MOM_ASSETS, assets, "deck", MISSING, MISSING, MISSING, MISSING)
+    assert [row[0] for row in found[1:]] == ["AS2"]
+
+
 def test_validate_names_an_unknown_sheet(excel_udfs):
     module, _ = excel_udfs
     assert call_udf(module.MOM_VALIDATE, (("x",), (1.0,)), "Budgett", MISSING) == one_cell(

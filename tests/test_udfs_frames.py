@@ -150,3 +150,25 @@ def test_rows_given_one_by_one_are_read_like_a_list():
     assert book.rows("Activities")["Activity ID"].tolist() == ["A1"]
     pd.testing.assert_frame_equal(book.table("Activities").frame,
                                   listed.table("Activities").frame)
+
+
+def test_a_lone_surrogate_is_a_value_type_finding_at_its_cell_not_a_crash():
+    """Excel text is UTF-16 and may hold half of a surrogate pair, which is no Unicode text:
+    the cell is a value-type error at its cell and reads as blank (a required one rejects its
+    row, with no second finding), in a declared or an extra column, on either reading path."""
+    activities = [("Activity ID", "Campaign ID", "Activity", "GL Account", "Note"),
+                  ("A1", "C1", "Booth \ud800", "610200", "ok"),
+                  ("A\udc00", "C1", "Ads", "610200", "x"),
+                  ("A3", "C1", "Mail", "610200", "bad \ud83d")]
+    for fast in (True, False):
+        book = book_from_tables({"Activities": activities}, check=False, fast=fast)
+        assert located(book.findings) == [("Activities", "C2", "value-type"),
+                                          ("Activities", "A3", "value-type"),
+                                          ("Activities", "E4", "value-type")]
+        assert [f.column for f in book.findings] == ["Activity", "Activity ID", None]
+        assert book.findings[0].value == "Booth \\ud800"
+        frame = book.table("Activities").frame
+        assert frame["Activity ID"].fillna("").tolist() == ["A1", "", "A3"]
+        assert frame["Activity"].fillna("").tolist() == ["", "Ads", "Mail"]
+        assert frame["_rejected"].tolist() == [True, True, False]      # Activity is required
+        assert frame["Note"].fillna("").tolist() == ["ok", "x", ""]

@@ -53,6 +53,7 @@ from ..model import Book, Context, frame_of
 from ..money import decimal_of, format_money, multiply_cents
 from ..plan import PlanSettings
 from ..sheets import OPPORTUNITY_STAGES
+from .spend import sum_by
 
 COVERAGE_CODES = ("coverage-below-target", "quota-missing", "quota-conflict")
 
@@ -170,14 +171,6 @@ def _probabilities(stage: np.ndarray, probability: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(probability), defaults, probability)
 
 
-def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Exact int64 sums of `values` per group index (−1 = no group)."""
-    out = np.zeros(size, dtype=np.int64)
-    keep = index >= 0
-    np.add.at(out, index[keep], values[keep].astype(np.int64))
-    return out
-
-
 def _weighted_sums(index: np.ndarray, amount: np.ndarray, probability: np.ndarray,
                    is_open: np.ndarray, size: int) -> np.ndarray:
     """Σ Amount × Probability per rep, summed exactly (each probability as typed) and rounded
@@ -251,11 +244,14 @@ def coverage(books: list[Book], as_of: dt.date, target: float | None = None) -> 
     deal_index, quota_index = rep_of_code[deal_rep], rep_of_code[quota_rep]
 
     size = len(names)
-    open_ = _sum_by(deal_index, np.where(is_open, amount, 0), size)
-    won = _sum_by(deal_index, np.where(is_won, amount, 0), size)
+    counted = deal_index >= 0        # every rep's open, won and marketing-sourced cents
+    open_, won, marketing = (sums.copy() for sums in sum_by(
+        deal_index[counted], np.column_stack([
+            np.where(is_open, amount, 0), np.where(is_won, amount, 0),
+            np.where(is_open & deals["sourced"], amount, 0)])[counted].astype(np.int64),
+        size).T)
     weighted_sum = _weighted_sums(deal_index, amount, _probabilities(stage, deals["probability"]),
                                   is_open, size)
-    marketing = _sum_by(deal_index, np.where(is_open & deals["sourced"], amount, 0), size)
     quota = np.full(size, -1, dtype=np.int64)
     np.maximum.at(quota, quota_index, quotas["quota"])
     has_quota = quota >= 0

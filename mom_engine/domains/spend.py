@@ -329,8 +329,9 @@ def spend_ledger(data: SpendData) -> SpendLedger:
 
 
 def sum_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Exact integer group sums: row i of the result = Σ values[codes == i]. One 1-D
-    `np.add.at` per figure (numpy's fast path; the 2-D form is ~8× slower)."""
+    """Exact integer group sums of a (rows, figures) matrix: row i of the result = Σ
+    values[codes == i], for codes in 0..size−1 (the one group sum of cents of every domain).
+    One 1-D `np.add.at` per figure (numpy's fast path; the 2-D form is ~8× slower)."""
     out = np.zeros((values.shape[1], size), dtype=np.int64)
     for sums, column in zip(out, values.T, strict=True):
         np.add.at(sums, codes, column)
@@ -371,8 +372,9 @@ class SpendReport:
     campaigns: pd.DataFrame
     ledger: SpendLedger
     findings: list[Finding] = field(default_factory=list)   # rate-missing met on the way
-    _per_activity: np.ndarray | None = field(default=None, repr=False)
-    _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # memos of what was asked for: no part of the report's value
+    _per_activity: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def per_activity(self) -> np.ndarray:
@@ -846,7 +848,7 @@ class SpendForecast:
     activities: pd.DataFrame          # key, campaign_id, budgeted, committed, spent, projected,
     #                                   forecast, method ("planned" | "run rate")
     monthly: np.ndarray               # (activities, 12) projected cents per month (0 to date)
-    _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def by(self, level: str) -> pd.DataFrame:
         """key, budgeted, committed, spent, projected, forecast (int64 cents) per level (each
