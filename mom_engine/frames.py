@@ -35,7 +35,7 @@ import pandas as pd
 from .findings import Finding, column_letter, make_finding
 from .model import Book, PlanSettings, Table, empty_frame
 from .normalise import normalise
-from .read import (HEADER_SEARCH_ROWS, NO_CELLS, SheetCells, SheetReader, _typed, plain_texts,
+from .read import (HEADER_SEARCH_ROWS, NO_CELLS, SheetCells, SheetReader, _trimmed_texts, _typed,
                    read_lists, read_plan)
 from .sheets import SHEET_NAMES, SHEETS, Column, Kind, Sheet, leads_sheet, normalise_name
 from .structure import check_structure
@@ -255,7 +255,7 @@ class TableReader(SheetReader):
         a column of few distinct dates is parsed once per distinct value (`_Coded`)."""
         kind = column.kind
         if isinstance(raw, _Texts) and kind in (Kind.TEXT, Kind.ID) and self.cells is NO_CELLS:
-            return raw                  # plain text reads as it is (`read.plain_texts`)
+            return raw                  # plain text reads as it is (`read._quick_texts`)
         if self.cells is NO_CELLS:
             coded = raw if isinstance(raw, _Coded) else \
                 _coded_floats(raw) if kind in _TYPED_ONCE else None
@@ -329,9 +329,9 @@ class _Coded(list[Any]):
 
 
 class _Texts(list[Any]):
-    """A column's cells that are all plain text (`read.plain_texts`: text, not empty, trimmed,
-    no error text), as `_cells_of` found them: no blank cell, and a text or ID column of them
-    reads as it is — known once, not tested again by each stage."""
+    """A column's cells that are all plain text (text, not empty, trimmed, no error text:
+    `read._trimmed_texts` and none empty), as `_cells_of` found them: no blank cell, and a
+    text or ID column of them reads as it is — known once, not tested again by each stage."""
 
 
 class _PastEnd:
@@ -348,7 +348,7 @@ def _cells_of(column: list[Any], clean: Clean | None) -> list[Any]:
     column of one odd kind (and blanks), or of blanks only, comes back `_Coded`."""
     values = column
     kinds = set(map(type, values))
-    if kinds == {str} and plain_texts(values):
+    if kinds == {str} and "" not in values and _trimmed_texts(values):
         return _Texts(values)
     odd_kinds = kinds - _PLAIN
     if kinds == {type(None)} or len(odd_kinds) == 1 and kinds <= odd_kinds | {type(None)} \
