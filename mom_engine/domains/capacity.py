@@ -39,10 +39,10 @@ import pandas as pd
 from ..calendar import fiscal_weeks, week_label, week_starts, working_days
 from ..findings import Finding, make_finding
 from ..keys import first_positions, first_rows
-from ..model import Book, Context
+from ..model import Book, Context, Table, frame_of, text_array
 from ..sheets import SHEETS
 from ..values import round_cents
-from .scorecard import plan_campaigns
+from .scorecard import column_days, plan_campaigns
 
 DEFAULT_HOURS_PER_WEEK = float(SHEETS["People"].column("Hours per Week").default)  # type: ignore[arg-type]
 MAX_TASK_WEEKS = 522           # ten years: a longer task is a typo, not a workload
@@ -112,73 +112,71 @@ def _roll_up_capacity(book: Book) -> CapacityReport:
 def _people(book: Book) -> tuple[dict[str, Any], np.ndarray]:
     """PEOPLE_COLUMNS (+ `_row`) of every People row, and the positions of the rows with a
     name, the first row of each name."""
-    rows = book.rows("People")
-    names = rows["Person"].to_numpy(dtype=object)
+    people = book.table("People")
+    names = people.column("Person", object)
     keys = person_keys(names)
     kept = first_rows(keys.tolist())
+    hours = people.column("Hours per Week", float)
     columns = {
         "person_key": keys,
         "person": names,
-        "role": rows["Role"].to_numpy(dtype=object),
-        "resource_type": rows["Resource Type"].to_numpy(dtype=object),
-        "hours_per_week": rows["Hours per Week"].fillna(DEFAULT_HOURS_PER_WEEK).to_numpy(
-            dtype=float),
-        "cost_rate": pd.array(rows["Cost Rate"].to_numpy(dtype=object), dtype="Int64"),
-        "on_people": np.ones(len(rows), dtype=bool),
-        "_row": rows["_row"].to_numpy(dtype=np.int64),
+        "role": people.column("Role", object),
+        "resource_type": people.column("Resource Type", object),
+        "hours_per_week": np.where(np.isnan(hours), DEFAULT_HOURS_PER_WEEK, hours),
+        "cost_rate": pd.array(people.column("Cost Rate", object), dtype="Int64"),
+        "on_people": np.ones(len(names), dtype=bool),
+        "_row": people.column("_row", np.int64).copy(),
     }
     return columns, kept
 
 
 def _people_table(columns: dict[str, Any], kept: np.ndarray) -> pd.DataFrame:
-    """The People table: the rows at `kept`, typed from every row (as it always was)."""
-    table = pd.DataFrame(columns)
-    if len(kept) < len(table):
-        table = table.iloc[kept].reset_index(drop=True)
-    return table
+    """The People table: the rows at `kept`, each text column typed from every row (as it
+    always was), built once."""
+    typed = {name: text_array(values.tolist()) if values.dtype == object else values
+             for name, values in columns.items()}
+    if len(kept) < len(columns["_row"]):
+        typed = {name: values[kept] for name, values in typed.items()}
+    return frame_of(typed)
 
 
-def _live_tasks(book: Book) -> tuple[pd.DataFrame, np.ndarray]:
-    """The Tasks rows and which of them are not cancelled."""
-    tasks = book.rows("Tasks")
-    return tasks, tasks["Status"].to_numpy(dtype=object) != "Cancelled"
+def _live_tasks(book: Book) -> tuple[Table, np.ndarray]:
+    """The Tasks table and which of its accepted rows are not cancelled."""
+    tasks = book.table("Tasks")
+    return tasks, tasks.column("Status", object) != "Cancelled"
 
 
 def assigned_tasks(book: Book, people: dict[str, Any]) -> dict[str, np.ndarray]:
     """Non-cancelled tasks with Planned Hours, their person, resource type and campaign."""
     tasks, live = _live_tasks(book)
-    planned = tasks["Planned Hours"].to_numpy(dtype=float)
+    planned = tasks.column("Planned Hours", float)
     keep = live & ~np.isnan(planned)
-    activities = book.rows("Activities")
-    campaigns = activities["Campaign ID"].to_numpy(dtype=object)
+    activities = book.table("Activities")
+    campaigns = activities.column("Campaign ID", object)
     campaign_of = {activity: campaigns[position] for activity, position in first_positions(
-        activities["Activity ID"].to_numpy(dtype=object).tolist()).items()}
-    assignees = tasks["Assignee"].to_numpy(dtype=object)[keep]
+        activities.column("Activity ID", object).tolist()).items()}
+    assignees = tasks.column("Assignee", object)[keep]
     keys = person_keys(assignees)
     known = first_positions(people["person_key"].tolist())
-    own_types = tasks["Resource Type"].to_numpy(dtype=object)[keep].tolist()
+    own_types = tasks.column("Resource Type", object)[keep].tolist()
     resource_type = np.array([
         people["resource_type"][known[key]] if key in known
         else own if isinstance(own, str) else "Internal"
         for key, own in zip(keys.tolist(), own_types, strict=True)], dtype=object)
     return {
-        "task_id": tasks["Task ID"].to_numpy(dtype=object)[keep],
+        "task_id": tasks.column("Task ID", object)[keep],
         "campaign_id": np.array([campaign_of.get(a, np.nan) for a in
-                                 tasks["Activity ID"].to_numpy(dtype=object)[keep].tolist()],
+                                 tasks.column("Activity ID", object)[keep].tolist()],
                                 dtype=object),
         "person_key": keys,
         "assignee": assignees,
         "resource_type": resource_type,
         "planned_hours": planned[keep],
-        "actual_hours": tasks["Actual Hours"].to_numpy(dtype=float)[keep],
-        "planned_start": _days(tasks["Planned Start"])[keep],
-        "planned_finish": _days(tasks["Planned Finish"])[keep],
-        "_row": tasks["_row"].to_numpy(dtype=np.int64)[keep],
+        "actual_hours": tasks.column("Actual Hours", float)[keep],
+        "planned_start": column_days(book, "Tasks", "Planned Start")[keep],
+        "planned_finish": column_days(book, "Tasks", "Planned Finish")[keep],
+        "_row": tasks.column("_row", np.int64)[keep],
     }
-
-
-def _days(column: pd.Series) -> np.ndarray:
-    return column.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
 
 
 def _task_weeks(tasks: dict[str, np.ndarray]) -> np.ndarray:
@@ -284,11 +282,12 @@ def campaign_hours(book: Book, tasks: dict[str, np.ndarray],
         np.where(priced, 0.0, planned)])
     group = np.array([rank.get(c, -1) for c in tasks["campaign_id"].tolist()], dtype=np.int64)
     sums = compensated_sums(group, figures, len(rank))
-    columns: dict[str, Any] = {"campaign_id": listed.ids, "campaign": listed.names}
+    columns: dict[str, Any] = {"campaign_id": text_array(listed.ids.tolist()),
+                               "campaign": text_array(listed.names.tolist())}
     for index, column in enumerate(CAMPAIGN_COLUMNS[2:]):
         columns[column] = round_cents(sums[:, index]) if column.endswith("_cost") else \
-            sums[:, index]
-    return pd.DataFrame(columns)
+            np.ascontiguousarray(sums[:, index])
+    return frame_of(columns)
 
 
 def compensated_sums(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -344,12 +343,12 @@ def _unknown_assignees(book: Book, report: CapacityReport) -> list[Finding]:
     if not len(report.known["person_key"]):
         return []
     tasks, live = _live_tasks(book)
-    names = tasks["Assignee"].to_numpy(dtype=object)[live]
+    names = tasks.column("Assignee", object)[live]
     known = set(report.known["person_key"].tolist())
     unknown = [position for position, key in enumerate(person_keys(names).tolist())
                if key is not None and key not in known]
-    ids = tasks["Task ID"].to_numpy(dtype=object)[live]
-    rows = tasks["_row"].to_numpy(dtype=np.int64)[live]
+    ids = tasks.column("Task ID", object)[live]
+    rows = tasks.column("_row", np.int64)[live]
     return [book.finding(
         "assignee-unknown",
         f"Assignee '{names[p]}' of task {ids[p]} is not on the People sheet; add them there "
@@ -495,8 +494,13 @@ def consolidation_parts(book: Book) -> dict[str, pd.DataFrame]:
     and its campaign hours (the merge adds `book` and `team` columns itself)."""
     report = roll_up_capacity(book)
     loads = report.load_columns
-    located = pd.DataFrame({**loads, "tasks": [tuple(map(str, t)) for t in loads["tasks"]],
-                            **_location(book, loads)})
+    location = _location(book, loads)
+    located = frame_of({
+        **{name: text_array(list(values)) if name in ("person_key", "person", "fiscal_week")
+           else values for name, values in loads.items()},
+        "tasks": [tuple(map(str, t)) for t in loads["tasks"]],
+        "sheet": pd.array([location["sheet"]] * len(loads["first_row"]), dtype="str"),
+        "cell": location["cell"]})
     return {"capacity_parts": located, "capacity_people": report.people,
             "campaign_hours": report.campaigns}
 

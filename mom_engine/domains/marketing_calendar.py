@@ -33,28 +33,16 @@ import pandas as pd
 
 from ..calendar import fiscal_weeks, week_label, week_starts
 from ..keys import first_rows
-from ..model import Book
+from ..model import Book, frame_of, text_array
 from ..report.files import atomic_path
 from .schedule import CLOSED_TASK_STATUSES
-from .scorecard import plan_campaigns
+from .scorecard import column_days, plan_campaigns
 
 ROW_COLUMNS = ["book", "plan_id", "team", "kind", "campaign_id", "activity_id", "task_id",
                "name", "channel", "segment", "owner", "status", "start", "end", "late",
                "start_week", "end_week"]
 KINDS = ("campaign", "activity", "milestone")
 PRODID = "-//MOM marketing operations//marketing calendar//EN"
-
-
-def _days(series: pd.Series) -> np.ndarray:
-    return series.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
-
-
-def _objects(rows: pd.DataFrame, column: str) -> np.ndarray:
-    return rows[column].to_numpy(dtype=object)
-
-
-def _rows(rows: pd.DataFrame) -> np.ndarray:
-    return rows["_row"].to_numpy(dtype=np.int64)
 
 
 def _task_spans(group: np.ndarray, start: np.ndarray, finish: np.ndarray,
@@ -77,18 +65,32 @@ def _filled(dates: np.ndarray, spare: np.ndarray) -> np.ndarray:
 
 def calendar_rows(book: Book, as_of: dt.date) -> pd.DataFrame:
     """Campaigns, their activities and milestones, in that order within each campaign."""
-    return pd.DataFrame(calendar_columns(book, as_of))
+    return calendar_frame(calendar_columns(book, as_of))
+
+
+def calendar_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """The frame of calendar columns, typed as `pd.DataFrame(columns)` types them — a value
+    every row shares (text, a number or None) repeated — built once (`frame_of`)."""
+    count = len(columns["kind"])
+
+    def repeated(value: Any) -> Any:
+        if isinstance(value, str):
+            return text_array([value] * count) if count else pd.array([], dtype="str")
+        return np.full(count, value, dtype=object if value is None else None)
+
+    return frame_of({name: repeated(values) if values is None or np.isscalar(values) else values
+                     for name, values in columns.items()})
 
 
 def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
-    """`calendar_rows`' columns (ROW_COLUMNS + campaign): one array per column, or a value
-    every row shares (book, plan_id, team).
+    """`calendar_rows`' columns (ROW_COLUMNS + campaign): one array per column, typed as the
+    frame holds it, or a value every row shares (book, plan_id, team).
 
     Each input column is read once from the accepted rows as a plain array and indexed by
     position: on a team's few hundred rows pandas' cost per slice or column is far above the
     arithmetic."""
     plan = book.plan
-    campaigns, activities, tasks = (book.rows(s) for s in ("Campaigns", "Activities", "Tasks"))
+    campaigns, activities, tasks = (book.table(s) for s in ("Campaigns", "Activities", "Tasks"))
     listed = plan_campaigns(book)
     alive = listed.status != "Cancelled"
     kept = listed.positions[alive]
@@ -96,45 +98,47 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
     known = {"Campaign": listed.names, "Status": listed.status}
 
     def of_campaigns(column: str) -> np.ndarray:
-        return known[column][alive] if column in known else _objects(campaigns, column)[kept]
+        if column in known:
+            return known[column][alive]
+        return campaigns.column(column, object)[kept]
 
     rank = dict(zip(campaign_ids.tolist(), range(len(campaign_ids)), strict=True))
-    activity_ids = _objects(activities, "Activity ID")
+    activity_ids = activities.column("Activity ID", object)
     in_sheet = first_rows(activity_ids.tolist())
-    activity_campaign_ids = _objects(activities, "Campaign ID")[in_sheet]
+    activity_campaign_ids = activities.column("Campaign ID", object)[in_sheet]
     in_plan = np.array([c in rank for c in activity_campaign_ids.tolist()], dtype=bool)
     in_sheet, activity_campaign_ids = in_sheet[in_plan], activity_campaign_ids[in_plan]
     activity_ids = activity_ids[in_sheet]
 
     def of_activities(column: str) -> np.ndarray:
-        return _objects(activities, column)[in_sheet]
+        return activities.column(column, object)[in_sheet]
 
     activity_campaign = np.array([rank[c] for c in activity_campaign_ids.tolist()],
                                  dtype=np.int64)
     position = dict(zip(activity_ids.tolist(), range(len(activity_ids)), strict=True))
-    task_activity = np.array([position.get(a, -1) for a in _objects(tasks, "Activity ID")
+    task_activity = np.array([position.get(a, -1) for a in tasks.column("Activity ID", object)
                               .tolist()], dtype=np.int64)
-    task_status = _objects(tasks, "Status")
+    task_status = tasks.column("Status", object)
     live = np.flatnonzero((task_status != "Cancelled") & (task_activity >= 0))
     task_activity = task_activity[live]
     task_campaign = activity_campaign[task_activity]
-    planned_start = _days(tasks["Planned Start"])[live]
-    planned_finish = _days(tasks["Planned Finish"])[live]
+    planned_start = column_days(book, "Tasks", "Planned Start")[live]
+    planned_finish = column_days(book, "Tasks", "Planned Finish")[live]
     campaign_start, campaign_finish = _task_spans(task_campaign, planned_start, planned_finish,
                                                   len(campaign_ids))
     activity_start, activity_finish = _task_spans(task_activity, planned_start, planned_finish,
                                                   len(activity_ids))
 
-    deliverable = _objects(tasks, "Deliverable")[live]
-    milestone = pd.notna(deliverable) | pd.notna(_objects(tasks, "Approver")[live])
+    deliverable = tasks.column("Deliverable", object)[live]
+    milestone = pd.notna(deliverable) | pd.notna(tasks.column("Approver", object)[live])
     milestones = live[milestone]                     # positions in the Tasks rows
 
     def of_milestones(column: str) -> np.ndarray:
-        return _objects(tasks, column)[milestones]
+        return tasks.column(column, object)[milestones]
 
     finish = planned_finish[milestone]
     status = task_status[milestones]
-    done = np.nan_to_num(tasks["% Complete"].to_numpy(dtype=float)[milestones]) >= 1.0
+    done = np.nan_to_num(tasks.column("% Complete", float)[milestones]) >= 1.0
     late = ((finish < np.datetime64(as_of, "D")) & ~done
             & np.array([s not in CLOSED_TASK_STATUSES for s in status.tolist()], dtype=bool))
     counts = [len(campaign_ids), len(activity_ids), len(milestones)]
@@ -142,13 +146,15 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
 
     campaign_of_row = np.concatenate([np.arange(counts[0]), activity_campaign,
                                       task_campaign[milestone]])
-    start = np.concatenate([_filled(listed.start[alive], campaign_start),
-                            _filled(_days(activities["Start"])[in_sheet], activity_start),
-                            finish])
-    end = np.concatenate([_filled(listed.end[alive], campaign_finish),
-                          _filled(_days(activities["End"])[in_sheet], activity_finish), finish])
-    sheet_row = np.concatenate([listed.rows[alive], _rows(activities)[in_sheet],
-                                _rows(tasks)[milestones]])
+    start = np.concatenate([
+        _filled(listed.start[alive], campaign_start),
+        _filled(column_days(book, "Activities", "Start")[in_sheet], activity_start), finish])
+    end = np.concatenate([
+        _filled(listed.end[alive], campaign_finish),
+        _filled(column_days(book, "Activities", "End")[in_sheet], activity_finish), finish])
+    sheet_row = np.concatenate([listed.rows[alive],
+                                activities.column("_row", np.int64)[in_sheet],
+                                tasks.column("_row", np.int64)[milestones]])
     undated = np.iinfo(np.int64).max                        # a blank start sorts last
     order = np.lexsort((sheet_row, np.where(np.isnat(start), undated, start.astype(np.int64)),
                         np.repeat(np.arange(3), counts), campaign_of_row))
@@ -159,18 +165,19 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
         typed the three tables joined: text when each holds some text, else object."""
         values = np.concatenate(parts)[order]
         if all(any(isinstance(v, str) for v in part.tolist()) for part in parts):
-            return values
+            return text_array(values.tolist())
         return pd.Series(values, dtype=object)
 
-    def of_campaign(column: str) -> np.ndarray:
-        return of_campaigns(column)[campaign_of_row]
+    def of_campaign(column: str) -> Any:
+        return text_array(of_campaigns(column)[campaign_of_row].tolist())
 
     weeks = {}
     for name, days in (("start_week", start), ("end_week", end)):
         years, numbers = fiscal_weeks(week_starts(days), plan.fy_start_month)
-        weeks[name] = [None if undated_day else week_label(y, n) for undated_day, y, n in zip(
-            np.isnat(days).tolist(), years.tolist(), numbers.tolist(), strict=True)]
-    names = np.where(pd.notna(deliverable), deliverable, _objects(tasks, "Task")[live])
+        weeks[name] = text_array([None if undated_day else week_label(y, n) for undated_day, y, n
+                                  in zip(np.isnat(days).tolist(), years.tolist(),
+                                         numbers.tolist(), strict=True)])
+    names = np.where(pd.notna(deliverable), deliverable, tasks.column("Task", object)[live])
     return {
         "book": book.name, "plan_id": plan.plan_id, "team": plan.team,
         "kind": pd.array(np.repeat(np.array(KINDS, dtype=object), counts)[order], dtype="str"),
@@ -183,7 +190,7 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
         "owner": text([of_campaigns("Owner"), of_activities("Owner"),
                        of_milestones("Assignee")]),
         "status": text([of_campaigns("Status"), blank[1], status]),
-        "start": start, "end": end,
+        "start": start.astype("datetime64[s]"), "end": end.astype("datetime64[s]"),
         "late": np.concatenate([np.zeros(counts[0] + counts[1], dtype=bool), late])[order],
         **weeks, "campaign": of_campaign("Campaign")}
 

@@ -92,13 +92,13 @@ def roll_up_operations_tables(book: Book, result: BookResult, options: Options) 
     """Capacity (SPEC §6: loads, People, campaign hours — merged by `capacity`), the marketing
     calendar, the campaigns at risk and the quarterly scorecard (SPEC §8)."""
     from .capacity import consolidation_parts
-    from .marketing_calendar import calendar_columns
+    from .marketing_calendar import calendar_columns, calendar_frame
     from .scorecard import campaigns_at_risk, score_quarters
     result.tables.update(consolidation_parts(book))
     calendar = calendar_columns(book, options.as_of)
     del calendar["book"], calendar["team"]
-    result.tables["calendar"] = pd.DataFrame({**calendar,
-                                              "fy_start_month": book.plan.fy_start_month})
+    result.tables["calendar"] = calendar_frame({**calendar,
+                                                "fy_start_month": book.plan.fy_start_month})
     result.tables["at_risk"] = campaigns_at_risk(book, options.as_of)
     result.tables["scorecard_quarters"] = score_quarters(book).side_by_side()
 

@@ -45,7 +45,7 @@ from ..calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quart
 from ..findings import Finding
 from .funnel import campaign_ids, mql_stage, stage_column
 from ..keys import first_positions, first_rows, id_keys
-from ..model import Book, Context
+from ..model import Book, Context, frame_of, text_array
 from .schedule import execution_metrics
 from .spend import roll_up_spend
 from ..money import round_cents
@@ -69,19 +69,26 @@ class _Card:
 
     @functools.cached_property
     def effectiveness(self) -> pd.DataFrame:
-        return pd.DataFrame(self.effectiveness_columns)
+        return _card_frame(self.effectiveness_columns)
 
     @functools.cached_property
     def efficiency(self) -> pd.DataFrame:
-        return pd.DataFrame(self.efficiency_columns)
+        return _card_frame(self.efficiency_columns)
 
     def side_by_side(self) -> pd.DataFrame:
         """The effectiveness columns, then the efficiency columns they lack: separate
         columns in one table, never blended."""
         effectiveness = self.effectiveness_columns
-        return pd.DataFrame({**effectiveness, **{
+        return _card_frame({**effectiveness, **{
             name: values for name, values in self.efficiency_columns.items()
             if name not in effectiveness}})
+
+
+def _card_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A card's frame, built once: its campaign IDs and names typed as text straight from
+    Arrow (`text_array`), as the constructor would type them."""
+    return frame_of({name: text_array(values.tolist()) if name in ("campaign_id", "campaign")
+                     else values for name, values in columns.items()})
 
 
 @dataclass
@@ -203,41 +210,42 @@ def plan_campaigns(book: Book) -> PlanCampaigns:
 
 
 def _plan_campaigns(book: Book) -> PlanCampaigns:
-    campaigns = book.rows("Campaigns")
-    ids = campaigns["Campaign ID"].to_numpy(dtype=object)
+    campaigns = book.table("Campaigns")
+    ids = campaigns.column("Campaign ID", object)
     first = first_rows(ids.tolist())
     return PlanCampaigns(
-        ids=ids[first], names=campaigns["Campaign"].to_numpy(dtype=object)[first],
-        status=campaigns["Status"].to_numpy(dtype=object)[first],
-        start=_dates(campaigns["Start"])[first], end=_dates(campaigns["End"])[first],
-        expected_leads=campaigns["Expected Leads"].to_numpy(dtype=float)[first],
-        **{name: campaigns[column].to_numpy(dtype=float, na_value=np.nan)[first]
+        ids=ids[first], names=campaigns.column("Campaign", object)[first],
+        status=campaigns.column("Status", object)[first],
+        start=column_days(book, "Campaigns", "Start")[first],
+        end=column_days(book, "Campaigns", "End")[first],
+        expected_leads=campaigns.column("Expected Leads", float)[first],
+        **{name: campaigns.column(column, float, np.nan)[first]
            for name, column in (("expected_pipeline", "Expected Pipeline"),
                                 ("expected_revenue", "Expected Revenue"))},
-        rows=campaigns["_row"].to_numpy(dtype=np.int64)[first], positions=first)
+        rows=campaigns.column("_row", np.int64)[first], positions=first)
 
 
 def _lead_counts(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(leads, mqls) per campaign of `ids`."""
-    leads = book.rows("Leads")
+    leads = book.table("Leads")
     stages = tuple(book.plan.lead_stages)
     mql = mql_stage(book)
     reached: np.ndarray
     if mql is None:
-        reached = np.zeros(len(leads), dtype=bool)
+        reached = np.zeros(len(leads.rows), dtype=bool)
     else:
         later = stages[stages.index(mql):]
         reached = np.asarray(np.column_stack(
-            [pd.notna(leads[stage_column(s)].to_numpy()) for s in later]).any(axis=1))
+            [pd.notna(leads.column(stage_column(s))) for s in later]).any(axis=1))
     positions = _positions(campaign_ids(book, "Leads"), ids)
     return _int_sums(positions, len(ids)), _int_sums(positions, len(ids), reached)
 
 
 def _opportunity_sums(book: Book, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(pipeline (every stage), won) per campaign of `ids`, cents."""
-    opps = book.rows("Opportunities")
-    amount = opps["Amount"].to_numpy(dtype=np.int64)
-    won = np.where(opps["Stage"].to_numpy(dtype=object) == "Closed Won", amount, 0)
+    opps = book.table("Opportunities")
+    amount = opps.column("Amount", np.int64)
+    won = np.where(opps.column("Stage", object) == "Closed Won", amount, 0)
     positions = _positions(campaign_ids(book, "Opportunities"), ids)
     return _int_sums(positions, len(ids), amount), _int_sums(positions, len(ids), won)
 
@@ -287,9 +295,8 @@ class _ExecutionTasks:
 def _execution_tasks(book: Book) -> _ExecutionTasks:
     """`_ExecutionTasks`, once per book state: the campaign scorecard and the quarters share it."""
     def match() -> _ExecutionTasks:
-        tasks = book.rows("Tasks")
-        keys = id_keys(tasks["Task ID"])
-        live = (tasks["Status"].to_numpy(dtype=object) != "Cancelled").tolist()
+        keys = id_keys(book.rows("Tasks")["Task ID"])
+        live = (book.table("Tasks").column("Status", object) != "Cancelled").tolist()
         last = {key: position for position, key in enumerate(keys)}
         last_live = {key: position for position, (key, alive) in enumerate(zip(
             keys, live, strict=True)) if alive}
@@ -314,21 +321,28 @@ def _execution_by_campaign(book: Book) -> _Execution:
     that have both (the schedule engine's rule; it reports it by deliverable and assignee).
     """
     metrics = execution_metrics(book)
-    tasks = book.rows("Tasks")
-    task_campaign = _campaign_of_activities(book, tasks["Activity ID"])
+    task_campaign = _campaign_of_activities(book, book.rows("Tasks")["Activity ID"])
     matched = _execution_tasks(book)
     reviews, cycles = metrics.review_columns, metrics.cycle_columns
     done = ~reviews["open"]
-    planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
-    actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
-    booked = ((tasks["Status"].to_numpy(dtype=object) != "Cancelled") & ~np.isnan(planned)
-              & ~np.isnan(actual))
+    booked, variance = _booked_hours(book)
     return _Execution(
         cycle_campaigns=_taken(task_campaign, matched.cycles, None),
         cycle_days=cycles["cycle_days"].astype(float),
         review_campaigns=_taken(task_campaign, matched.reviews, None)[done],
         review_days=reviews["cycle_days"][done],
-        hours_campaigns=task_campaign[booked], hours_variance=(actual - planned)[booked])
+        hours_campaigns=task_campaign[booked], hours_variance=variance)
+
+
+def _booked_hours(book: Book) -> tuple[np.ndarray, np.ndarray]:
+    """The Tasks rows an hours variance counts (not cancelled, with Planned and Actual Hours)
+    and their Actual − Planned Hours: one definition for campaigns and quarters."""
+    tasks = book.table("Tasks")
+    planned = tasks.column("Planned Hours", float, np.nan)
+    actual = tasks.column("Actual Hours", float, np.nan)
+    booked = ((tasks.column("Status", object) != "Cancelled") & ~np.isnan(planned)
+              & ~np.isnan(actual))
+    return booked, (actual - planned)[booked]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,11 +392,6 @@ def _campaign_efficiency(book: Book, campaigns: PlanCampaigns, figures: dict[str
         "campaign_id": ranked, "campaign": campaigns.names[order],
         **_efficiency_figures(cost, leads, mqls, cycles, reviews, hours)})
     return efficiency, _plan_efficiency(figures, campaigns, execution)
-
-
-def _frame(columns: list[str], values: dict[str, object]) -> pd.DataFrame:
-    """A frame of exactly `columns`, in that order, built once."""
-    return pd.DataFrame(_ordered(columns, values))
 
 
 def _ordered(columns: list[str], values: dict[str, Any]) -> dict[str, Any]:
@@ -573,14 +582,19 @@ def campaigns_at_risk(book: Book, as_of: dt.date) -> pd.DataFrame:
     reasons = [", ".join(([f"SPI {s:.2f}"] if b else [])
                          + [f"{name} below target" for name in short])
                for s, b, short in zip(spi, behind, performance.below, strict=True)]
-    table = _frame(AT_RISK_COLUMNS, {
-        "campaign_id": ids, "campaign": campaigns.names, "status": campaigns.status,
-        "start": campaigns.start, "end": campaigns.end, "expected_share": performance.share,
+    columns = _ordered(AT_RISK_COLUMNS, {
+        "campaign_id": text_array(ids.tolist()), "campaign": text_array(campaigns.names.tolist()),
+        "status": text_array(campaigns.status.tolist()),
+        "start": campaigns.start.astype("datetime64[s]"),
+        "end": campaigns.end.astype("datetime64[s]"), "expected_share": performance.share,
         **performance.attainments, "underperforming": underperforming, "spi": spi,
         "behind_schedule": behind, "late_tasks": late, "reasons": reasons,
     })
     keep = underperforming | behind
-    return table if keep.all() else table[keep].reset_index(drop=True)
+    if not keep.all():     # each column typed from every campaign, as it always was
+        columns = {name: (text_array(values) if isinstance(values, list) else values)[keep]
+                   for name, values in columns.items()}
+    return frame_of(columns)
 
 
 # --- by fiscal quarter (SPEC §8 "by fiscal quarter too, with the change from the previous") ---
@@ -627,8 +641,8 @@ def score_quarters(book: Book) -> QuarterScorecard:
 def _score_quarters(book: Book) -> QuarterScorecard:
     start_month = book.plan.fy_start_month
 
-    def quarter_of(series: pd.Series) -> np.ndarray:
-        return _quarter_keys(_dates(series), start_month)
+    def quarter_of(sheet: str, column: str) -> np.ndarray:
+        return _quarter_keys(column_days(book, sheet, column), start_month)
 
     spend = roll_up_spend(book).by("quarter")
     spend_cost = (spend["committed"].to_numpy(dtype=np.int64)
@@ -638,38 +652,33 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     def of_plan(sheet: str) -> np.ndarray:
         return np.array([c in known for c in campaign_ids(book, sheet)], dtype=bool)
 
-    leads = book.rows("Leads")
     lead_in_plan = of_plan("Leads")
     mql = mql_stage(book)
-    mql_quarters = (quarter_of(leads[stage_column(mql)])[lead_in_plan]
-                    if mql is not None and stage_column(mql) in leads.columns
+    mql_quarters = (quarter_of("Leads", stage_column(mql))[lead_in_plan]
+                    if mql is not None and stage_column(mql) in book.rows("Leads").columns
                     else np.array([], dtype=object))
 
-    opps = book.rows("Opportunities")
+    opps = book.table("Opportunities")
     opp_in_plan = of_plan("Opportunities")
-    amount = opps["Amount"].to_numpy(dtype=np.int64)[opp_in_plan]
-    won_rows = (opps["Stage"].to_numpy(dtype=object) == "Closed Won")[opp_in_plan]
+    amount = opps.column("Amount", np.int64)[opp_in_plan]
+    won_rows = (opps.column("Stage", object) == "Closed Won")[opp_in_plan]
 
-    tasks = book.rows("Tasks")
-    live = tasks["Status"].to_numpy(dtype=object) != "Cancelled"
-    finished = quarter_of(tasks["Actual Finish"])
+    finished = quarter_of("Tasks", "Actual Finish")
     matched = _execution_tasks(book)
     metrics = execution_metrics(book)
     reviews, cycles = metrics.review_columns, metrics.cycle_columns
     done = ~reviews["open"]
-    planned = tasks["Planned Hours"].to_numpy(dtype=float, na_value=np.nan)
-    actual = tasks["Actual Hours"].to_numpy(dtype=float, na_value=np.nan)
-    booked = live & ~np.isnan(planned) & ~np.isnan(actual)
+    booked, variance = _booked_hours(book)
 
     dated = {   # the quarter of each row of each figure
         "cost": spend["key"].to_numpy(dtype=object),
-        "leads": quarter_of(leads["Inquiry Date"])[lead_in_plan],
+        "leads": quarter_of("Leads", "Inquiry Date")[lead_in_plan],
         "mqls": mql_quarters,
-        "pipeline": quarter_of(opps["Created"])[opp_in_plan],
-        "won": quarter_of(opps["Close Date"])[opp_in_plan][won_rows],
+        "pipeline": quarter_of("Opportunities", "Created")[opp_in_plan],
+        "won": quarter_of("Opportunities", "Close Date")[opp_in_plan][won_rows],
         "hours": finished[booked],
         "cycles": _taken(finished, matched.live_cycles, None),
-        "reviews": _taken(quarter_of(tasks["Approved On"]), matched.live_reviews, None)[done],
+        "reviews": _taken(quarter_of("Tasks", "Approved On"), matched.live_reviews, None)[done],
     }
     quarters = _quarters_listed(book, list(dated.values()))
     at = {figure: _positions(labels, quarters) for figure, labels in dated.items()}
@@ -685,13 +694,14 @@ def _score_quarters(book: Book) -> QuarterScorecard:
         cost, lead_counts, mql_counts,
         _count_median(at["cycles"], count, cycles["cycle_days"].astype(float)),
         _count_median(at["reviews"], count, reviews["cycle_days"][done]),
-        _float_sums(at["hours"], count, (actual - planned)[booked]))}
+        _float_sums(at["hours"], count, variance))}
     return QuarterScorecard(book.plan.plan_id, book.plan.currency, _with_changes(effect),
                             _with_changes(efficiency))
 
 
-def _dates(series: pd.Series) -> np.ndarray:
-    return series.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+def column_days(book: Book, sheet: str, column: str) -> np.ndarray:
+    """A date column of a sheet's accepted rows as datetime64[D] (NaT where blank)."""
+    return book.table(sheet).column(column, "datetime64[s]").astype("datetime64[D]")
 
 
 def _quarters_listed(book: Book, labels: list[np.ndarray]) -> list[str]:
