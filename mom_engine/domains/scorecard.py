@@ -159,20 +159,14 @@ def _int_sums(positions: np.ndarray, size: int, weights=None) -> np.ndarray:
 
 
 def _float_sums(positions: np.ndarray, size: int, values) -> np.ndarray:
-    """Σ values per group position, NaN for a group without one. Compensated (Kahan) exactly
-    as pandas' group sum adds, so an hours variance reads the same to the last bit."""
-    sums, compensation, seen = [0.0] * size, [0.0] * size, [False] * size
-    for group, value in zip(positions.tolist(), np.asarray(values, dtype=float).tolist(),
-                            strict=True):
-        if group < 0 or value != value:
-            continue
-        seen[group] = True
-        y = value - compensation[group]
-        t = sums[group] + y
-        compensation[group] = t - sums[group] - y
-        if compensation[group] != compensation[group]:   # an infinity: keep it, not NaN
-            compensation[group] = 0.0
-        sums[group] = t
+    """Σ values per group position, NaN for a group without one; a blank value is left out.
+    Compensated exactly as pandas' group sum adds (`capacity.compensated_sums`), so an hours
+    variance reads the same to the last bit."""
+    from .capacity import compensated_sums    # capacity imports this module
+    values = np.asarray(values, dtype=float)
+    positions = np.where(np.isnan(values), -1, positions)
+    sums = compensated_sums(positions, values.reshape(-1, 1), size)[:, 0]
+    seen = np.bincount(positions[positions >= 0], minlength=size) > 0
     return np.where(seen, sums, np.nan)
 
 
