@@ -197,6 +197,8 @@ def _column_labels(names: tuple[str, ...]) -> pd.Index:
 
 
 _STR_DTYPE = pd.Series(["x"]).dtype   # the `str` dtype pandas infers for text columns
+# pandas' own light constructor (`_from_pyarrow_array`) hangs off an array of that dtype
+_STR_ARRAY = ArrowStringArray(pa.array([], type=pa.large_string()), dtype=_STR_DTYPE)
 
 
 def text_array(values: list[Any]) -> Any:
@@ -204,15 +206,16 @@ def text_array(values: list[Any]) -> Any:
     construction would infer from the object array (when it holds a str and nothing but str
     and blanks), without the per-column inference (a speed-up, SPEC §15). Anything else is left
     as the object array for pandas to type as before."""
+    if str in set(map(type, values)):
+        try:
+            arrow = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        else:
+            return _STR_ARRAY._from_pyarrow_array(arrow)
     array = np.empty(len(values), dtype=object)
     array[:] = values
-    if str not in set(map(type, values)):
-        return array
-    try:
-        arrow = pa.array(array, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return array
-    return ArrowStringArray(arrow, dtype=_STR_DTYPE)
+    return array
 
 
 def text_values(column: pd.Series) -> np.ndarray:

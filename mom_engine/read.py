@@ -455,8 +455,11 @@ def _quick_values(column: Column, raw: list[Any]) -> list[Any]:
 
 
 def _quick_texts(column: Column, raw: list[Any], other: Cell) -> list[Any]:
-    if plain_texts(raw):
-        return raw
+    if _trimmed_texts(raw):
+        if "" not in raw:
+            return raw
+        blank = other("")
+        return [v or blank for v in raw]     # the empty cells blank, the rest as they are
     errors = ERROR_VALUES
     return [v if v.__class__ is str and v and not v[0].isspace() and not v[-1].isspace()
             and v not in errors else other(v) for v in raw]
@@ -475,8 +478,13 @@ def _quick_months(column: Column, raw: list[Any], other: Cell) -> list[Any]:
 
 
 def _quick_money(column: Column, raw: list[Any], other: Cell) -> list[Any]:
-    if raw and set(map(type, raw)) == {float}:
+    kinds = set(map(type, raw))
+    if kinds == {float}:
         return _whole_cents(raw, column)
+    if kinds == {float, str}:       # amounts and blank (or text) cells: amounts in bulk
+        amounts = _whole_cents([v if v.__class__ is float else 0.0 for v in raw], column)
+        return [c if v.__class__ is float else other(v)
+                for c, v in zip(amounts, raw, strict=True)]
     ranged = _ranged(column)
 
     def cents(v: Any) -> Any:
@@ -546,10 +554,10 @@ def _clean_spellings(column: Column) -> dict[Any, Any]:
     return known
 
 
-def plain_texts(raw: list[Any]) -> bool:
-    """Every cell is text, not empty, trimmed and no error text: each reads as it is (C-level
-    checks over the whole column)."""
-    return set(map(type, raw)) == {str} and "" not in raw and ERROR_VALUES.isdisjoint(raw) \
+def _trimmed_texts(raw: list[Any]) -> bool:
+    """Every cell is text, trimmed and no error text: each reads as it is, or blank where
+    empty (C-level checks over the whole column)."""
+    return set(map(type, raw)) == {str} and ERROR_VALUES.isdisjoint(raw) \
         and list(map(str.strip, raw)) == raw
 
 

@@ -301,7 +301,10 @@ def test_a_column_read_in_bulk_means_what_each_cell_means_alone(sheet, column):
     reader = SheetReader(book, sheet, sheet.name)
     columns = [ANY_CELLS, [c for c in ANY_CELLS if c is not None and c != ""],
                [1.5, 2.0, 3.25], ["Planned", "Done"], [dt.date(2027, 1, 5)] * 3,
-               [None, "", 2.0], ["", "", ""]]
+               [None, "", 2.0], ["", "", ""],
+               # the bulk paths of a text column with empty cells, of amounts among text
+               ["A1", "", "Planned", ""], ["Done", "", " x", "#N/A"],
+               [1.5, "", 2.0, "7,550.00", 1.005, -0.0], [150.0, "", 1e16, 0.25]]
     for raw in columns:
         numbers = np.arange(2, len(raw) + 2, dtype=np.int64)
         rejected = np.zeros(len(raw), dtype=bool)
