@@ -8,6 +8,7 @@ Working days are Monday–Friday; a duration counts both ends and is at least 1.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,17 @@ def fiscal_quarter(day: dt.date, start_month: int = 1) -> tuple[int, int]:
 
 def quarter_label(year: int, quarter: int) -> str:
     return f"FY{year}-Q{quarter}"
+
+
+def quarter_code(year: Any, quarter: Any) -> Any:
+    """A fiscal quarter as one integer, year × 4 + quarter − 1 (of ints, or of int arrays
+    element-wise): codes sort as the quarters do."""
+    return year * 4 + quarter - 1
+
+
+def code_label(code: int) -> str:
+    """`quarter_label` of a `quarter_code`."""
+    return quarter_label(code // 4, code % 4 + 1)
 
 
 def fiscal_year_bounds(year: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
@@ -74,6 +86,12 @@ def fiscal_quarters(days: np.ndarray, start_month: int = 1) -> np.ndarray:
     """Vectorised quarter number 1..4 over datetime64[D] (NaT → 0)."""
     month = (days.astype("datetime64[M]").astype(np.int64) % 12) + 1
     return np.where(np.isnat(days), 0, (month - start_month) % 12 // 3 + 1)
+
+
+def fiscal_quarter_codes(days: np.ndarray, start_month: int = 1) -> np.ndarray:
+    """Vectorised `quarter_code` of each date's fiscal quarter over datetime64[D] (NaT → −1)."""
+    codes = quarter_code(fiscal_years(days, start_month), fiscal_quarters(days, start_month))
+    return np.where(np.isnat(days), -1, codes).astype(np.int64)
 
 
 def working_days(start, finish) -> np.ndarray:
