@@ -199,9 +199,9 @@ def consolidation_report(report: ConsolidatedReport, output: Path | None,
     if wrote:
         tables[-1].notes.append(wrote)
     if len(sheets) > 1:
-        from ..report.consolidated import FINDINGS_SHEET_ROWS, findings_sheets_named
+        from ..report.consolidated import SHEET_ROWS, findings_sheets_named
         tables[-1].notes.append(
             f"the {len(report.findings):,} findings fill {len(sheets)} sheets "
             f"({findings_sheets_named(list(sheets))}): a sheet holds at most "
-            f"{FINDINGS_SHEET_ROWS:,} rows")
+            f"{SHEET_ROWS:,} rows")
     return Report(consolidation_json(report, output, sheets), tables, notes)

@@ -146,7 +146,7 @@ def status_on(rows: pd.DataFrame, as_of: dt.date | None) -> np.ndarray:
     """Each PO's status on `as_of` (SPEC §5): a Closed or Cancelled PO whose Closed On is after
     it was still Open then. Without Closed On the recorded status is taken as it stands — the
     workbook does not say when it changed (README: as-of rules)."""
-    status = rows["Status"].fillna("Open").astype(str).to_numpy()
+    status = _texts(rows["Status"].fillna("Open")).to_numpy()
     if as_of is None:
         return status
     closed_on = _days(rows["Closed On"])
