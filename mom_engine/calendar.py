@@ -143,6 +143,16 @@ def week_label(year: int, week: int) -> str:
     return f"FY{year}-W{week:02d}"
 
 
+def week_labels(mondays: np.ndarray, start_month: int = 1) -> list[str | None]:
+    """`week_label` of each week named by its Monday (datetime64[D]; None for NaT), each
+    distinct week worked out once: a book's rows fall in a few dozen weeks."""
+    unique, inverse = np.unique(mondays, return_inverse=True)
+    years, numbers = fiscal_weeks(unique, start_month)
+    labels = [None if blank else week_label(year, number) for blank, year, number in zip(
+        np.isnat(unique).tolist(), years.tolist(), numbers.tolist(), strict=True)]
+    return [labels[at] for at in inverse.reshape(-1).tolist()]
+
+
 def fiscal_year_weeks(year: int, start_month: int = 1) -> np.ndarray:
     """The Mondays of every week of FY`year`, week 1 first."""
     first, last = fiscal_year_bounds(year, start_month)

@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..calendar import fiscal_weeks, week_label, week_starts, working_days
+from ..calendar import week_labels, week_starts, working_days
 from ..findings import Finding, make_finding
 from ..keys import first_positions, first_rows
 from ..model import Book, Context, Table, frame_of, text_array
@@ -245,15 +245,13 @@ def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
     capacity = np.array([DEFAULT_HOURS_PER_WEEK if p is None else people["hours_per_week"][p]
                          for p in at], dtype=float)
     mondays = weeks[starts]
-    years, numbers = fiscal_weeks(mondays, start_month)
     return {
         "person_key": person_key,
         "person": np.array([spelling[key] if p is None else people["person"][p]
                             for key, p in zip(person_key.tolist(), at, strict=True)],
                            dtype=object),
         "week": mondays,
-        "fiscal_week": [week_label(y, n) for y, n in zip(years.tolist(), numbers.tolist(),
-                                                         strict=True)],
+        "fiscal_week": week_labels(mondays, start_month),
         "hours": hours, "capacity": capacity, "utilisation": hours / capacity,
         "tasks": [tuple(dict.fromkeys(ids[a:b])) for a, b in zip(starts.tolist(), ends.tolist(),
                                                                   strict=True)],
