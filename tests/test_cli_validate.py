@@ -137,7 +137,7 @@ def test_debug_prints_the_traceback_of_an_internal_error_finding(make_book, monk
 def test_an_internal_error_exits_3_with_one_line_and_no_traceback(make_book, monkeypatch, capsys):
     from mom_engine.cli import main, validate
 
-    def broken(paths, context, workers=None):
+    def broken(paths, context, args=None):
         raise RuntimeError("boom")
     monkeypatch.setattr(validate, "analyze_inputs", broken)
     assert main(["validate", str(make_book())]) == 3
@@ -202,3 +202,34 @@ def test_a_book_that_kills_its_worker_is_a_finding_and_the_others_are_checked(ma
         "fresh process); the file may be malformed in a way that crashes the reader or needs "
         "more memory than is available — open it in Excel and save it again")
     assert [b["readable"] for b in document["books"]] == [True, False]
+
+
+def test_a_book_past_the_time_limit_is_a_finding_and_the_limit_is_the_users(make_book, tmp_path,
+                                                                           monkeypatch, capsys):
+    import time
+
+    from mom_engine import analyze
+    from mom_engine.cli import main
+
+    def slow(book, context):            # fault injection: one book hangs in its checks
+        if book.name == "b.xlsx":
+            time.sleep(60)
+        return []
+    monkeypatch.setattr(analyze, "DOMAIN_CHECKS", [slow, *analyze.DOMAIN_CHECKS])
+    first = make_book("a.xlsx", Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": 1}])
+    make_book("b.xlsx")
+    expected = [("a.xlsx", "B2", "value-type"), ("b.xlsx", None, "book-timeout")]
+    assert main(["validate", str(first.parent), "--book-timeout", "3", "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert [(f["book"], f["cell"], f["code"]) for f in document["findings"]] == expected
+    assert document["findings"][1]["message"] == (
+        "b.xlsx took longer than the 3-second limit for one workbook (--book-timeout); its "
+        "worker was stopped and the rest of the batch went on — split the workbook or raise "
+        "--book-timeout")
+    config = tmp_path / "mom.toml"
+    config.write_text("book-timeout = 3\n")
+    monkeypatch.setenv("MOM_CONFIG", str(config))
+    assert main(["pipeline", str(first.parent), "--json"]) == 1      # mom.toml's limit too
+    document = json.loads(capsys.readouterr().out)
+    assert ("b.xlsx", None, "book-timeout") in [(f["book"], f["cell"], f["code"])
+                                                for f in document["findings"]]

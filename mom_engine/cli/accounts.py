@@ -47,7 +47,7 @@ def accounts_json(report: AccountsReport) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
-    analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context, args.workers)]
+    analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context, args)]
     books = [a.book for a in analyses if a.readable]
     scope = with_exports(ACCOUNTS_SCOPE, args)
     if not books:

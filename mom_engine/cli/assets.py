@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     filters = {"type": args.type, "product": args.product, "segment": args.segment,
                "region": args.region}
     findings, found, registers, readable = [], [], {}, 0
-    for _, name, analysis in analyze_inputs(args.books, context, args.workers):
+    for _, name, analysis in analyze_inputs(args.books, context, args):
         findings += analysis.findings
         if not analysis.readable:
             continue

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         refuse_overwriting_inputs(args.output, input_books(args.books))   # inputs are only read
     findings, tables = [], []
-    for _, _, analysis in analyze_inputs(args.books, context, args.workers):
+    for _, _, analysis in analyze_inputs(args.books, context, args):
         findings += analysis.findings
         if analysis.readable:
             tables.append(calendar_rows(analysis.book, context.as_of))

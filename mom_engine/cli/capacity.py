@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     findings, loads, people, campaigns, books = [], [], [], [], 0
-    for _, name, analysis in analyze_inputs(args.books, context_of(args), args.workers):
+    for _, name, analysis in analyze_inputs(args.books, context_of(args), args):
         findings += analysis.findings
         if not analysis.readable:
             continue

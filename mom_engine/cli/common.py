@@ -144,9 +144,14 @@ def worker_count(text: str) -> int:
 
 
 def add_workers(parser: argparse.ArgumentParser) -> None:
+    """--workers and --book-timeout of a command over several workbooks (`analyze_inputs`)."""
     parser.add_argument("--workers", type=worker_count, default=None, metavar="N",
                         help="worker processes reading several workbooks at once (default: "
                              "CPU count; 1: one after another in this process)")
+    parser.add_argument("--book-timeout", type=book_timeout, default=None, metavar="SECONDS",
+                        help="the longest one workbook may take in a worker process (default: "
+                             "300 seconds); a workbook past it becomes a book-timeout error "
+                             "and the others are still read")
 
 
 def context_of(args: argparse.Namespace, **overrides: Any) -> Context:
@@ -156,36 +161,40 @@ def context_of(args: argparse.Namespace, **overrides: Any) -> Context:
     return Context(**({"as_of": as_of} if as_of else {}), exports=exports_of(args), **overrides)
 
 
-def analyze_inputs(paths: Sequence[str], context: Context,
-                   workers: int | None = None) -> Iterator[tuple[Path, str, Analysis]]:
+def analyze_inputs(paths: Sequence[str], context: Context, args: argparse.Namespace | None = None
+                   ) -> Iterator[tuple[Path, str, Analysis]]:
     """Each input workbook analysed, in input order: (path, the name findings use, its
     Analysis).
 
-    Several books are analysed in worker processes (`workers`, default one per CPU; 1: one
-    after another in this process) and handed over in input order as they are ready, so a
-    command over many books holds only what it keeps of each, and a book that crashes its
-    reader or hangs is one finding. With exports every book is read first in this process, to
-    share the export out among them."""
+    Several books are analysed in worker processes (the command's --workers, default one per
+    CPU; 1: one after another in this process) and handed over in input order as they are ready,
+    so a command over many books holds only what it keeps of each, and a book that crashes its
+    reader or runs past --book-timeout (300 seconds by default) is one finding. With exports
+    every book is read first in this process, to share the export out among them."""
     files = input_books(paths)
     names = book_names(files)
     if context.exports:
         analyses = analyze_books([(path, names[path]) for path in files], context)
         yield from ((path, names[path], a) for path, a in zip(files, analyses, strict=True))
         return
+    workers = getattr(args, "workers", None)
     if len(files) > 1 and (workers or os.cpu_count() or 1) > 1:
-        yield from _analyze_in_workers(files, names, context, workers)
+        yield from _analyze_in_workers(files, names, context, workers,
+                                       getattr(args, "book_timeout", None))
         return
     for path in files:
         yield path, names[path], analyze_book(path, name=names[path], context=context)
 
 
 def _analyze_in_workers(files: list[Path], names: dict[Path, str], context: Context,
-                        workers: int | None) -> Iterator[tuple[Path, str, Analysis]]:
-    from ..consolidate import LocalExecutor, Options, analysis_job
+                        workers: int | None,
+                        book_timeout: float | None) -> Iterator[tuple[Path, str, Analysis]]:
+    from ..consolidate import DEFAULT_BOOK_TIMEOUT, LocalExecutor, Options, analysis_job
     jobs = [(path, names[path], index, context) for index, path in enumerate(files)]
     ready: dict[int, Any] = {}
     done = 0
-    with LocalExecutor(min(workers or os.cpu_count() or 1, len(files))) as executor:
+    with LocalExecutor(min(workers or os.cpu_count() or 1, len(files)),
+                       book_timeout=book_timeout or DEFAULT_BOOK_TIMEOUT) as executor:
         for result in executor.stream(analysis_job, jobs, Options(as_of=context.as_of),
                                       4 * executor.workers):
             ready[result.index] = result

@@ -65,7 +65,7 @@ def funnel_table(document: dict, as_of: dt.date) -> Table:
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     findings, documents = [], []
-    for _, name, analysis in analyze_inputs(args.books, context, args.workers):
+    for _, name, analysis in analyze_inputs(args.books, context, args):
         findings += analysis.findings
         if analysis.readable:
             report = roll_up_funnel(analysis.book, context.as_of)

@@ -82,8 +82,7 @@ def headline(report: CoverageReport, books: list[dict]) -> tuple[str, list[str]]
 
 def run(args: argparse.Namespace) -> int:
     context = context_of(args, coverage_target=args.target)
-    analyses = [(name, analysis)
-                for _, name, analysis in analyze_inputs(args.books, context, args.workers)]
+    analyses = [(name, analysis) for _, name, analysis in analyze_inputs(args.books, context, args)]
     every = [f for _, a in analyses for f in a.findings]
     books = [a.book for _, a in analyses if a.readable]
     if not books:

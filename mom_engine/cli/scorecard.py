@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     by_quarter = args.by == "quarter"
     findings, documents, tables = [], [], []
-    for _, name, analysis in analyze_inputs(args.books, context, args.workers):
+    for _, name, analysis in analyze_inputs(args.books, context, args):
         findings += analysis.findings
         if not analysis.readable:
             continue

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     findings, books = [], []
-    for path, name, analysis in analyze_inputs(args.books, context, args.workers):
+    for path, name, analysis in analyze_inputs(args.books, context, args):
         findings += analysis.findings
         books.append({"book": name, "path": str(path), "readable": analysis.readable,
                       "plan_id": analysis.book.plan.plan_id})
