@@ -8,6 +8,7 @@ Working days are Monday–Friday; a duration counts both ends and is at least 1.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,17 @@ def fiscal_quarter(day: dt.date, start_month: int = 1) -> tuple[int, int]:
 
 def quarter_label(year: int, quarter: int) -> str:
     return f"FY{year}-Q{quarter}"
+
+
+def quarter_code(year: Any, quarter: Any) -> Any:
+    """A fiscal quarter as one integer, year × 4 + quarter − 1 (of ints, or of int arrays
+    element-wise): codes sort as the quarters do."""
+    return year * 4 + quarter - 1
+
+
+def code_label(code: int) -> str:
+    """`quarter_label` of a `quarter_code`."""
+    return quarter_label(code // 4, code % 4 + 1)
 
 
 def fiscal_year_bounds(year: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
@@ -76,6 +88,12 @@ def fiscal_quarters(days: np.ndarray, start_month: int = 1) -> np.ndarray:
     return np.where(np.isnat(days), 0, (month - start_month) % 12 // 3 + 1)
 
 
+def fiscal_quarter_codes(days: np.ndarray, start_month: int = 1) -> np.ndarray:
+    """Vectorised `quarter_code` of each date's fiscal quarter over datetime64[D] (NaT → −1)."""
+    codes = quarter_code(fiscal_years(days, start_month), fiscal_quarters(days, start_month))
+    return np.where(np.isnat(days), -1, codes).astype(np.int64)
+
+
 def working_days(start, finish) -> np.ndarray:
     """Working days (Mon–Fri) from start to finish, both included; 0 when finish < start.
 
@@ -123,6 +141,16 @@ def fiscal_weeks(mondays, start_month: int = 1) -> tuple[np.ndarray, np.ndarray]
 def week_label(year: int, week: int) -> str:
     """`FY2027-W09`."""
     return f"FY{year}-W{week:02d}"
+
+
+def week_labels(mondays: np.ndarray, start_month: int = 1) -> list[str | None]:
+    """`week_label` of each week named by its Monday (datetime64[D]; None for NaT), each
+    distinct week worked out once: a book's rows fall in a few dozen weeks."""
+    unique, inverse = np.unique(mondays, return_inverse=True)
+    years, numbers = fiscal_weeks(unique, start_month)
+    labels = [None if blank else week_label(year, number) for blank, year, number in zip(
+        np.isnat(unique).tolist(), years.tolist(), numbers.tolist(), strict=True)]
+    return [labels[at] for at in inverse.reshape(-1).tolist()]
 
 
 def fiscal_year_weeks(year: int, start_month: int = 1) -> np.ndarray:

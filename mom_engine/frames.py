@@ -35,8 +35,8 @@ import pandas as pd
 from .findings import Finding, column_letter, make_finding
 from .model import Book, PlanSettings, Table, empty_frame
 from .normalise import normalise
-from .read import (HEADER_SEARCH_ROWS, NO_CELLS, SheetCells, SheetReader, _typed, read_lists,
-                   read_plan)
+from .read import (HEADER_SEARCH_ROWS, NO_CELLS, SheetCells, SheetReader, _trimmed_texts, _typed,
+                   read_lists, read_plan)
 from .sheets import SHEET_NAMES, SHEETS, Column, Kind, Sheet, leads_sheet, normalise_name
 from .structure import check_structure
 
@@ -244,7 +244,8 @@ class TableReader(SheetReader):
                 return [missing if v is _PAST_END else v for v in values]
             if isinstance(column, _Coded):
                 return column if keep is None else column.take(keep)
-            return list(column) if keep is None else [column[i] for i in keep.tolist()]
+            kept = list(column) if keep is None else [column[i] for i in keep.tolist()]
+            return _Texts(kept) if isinstance(column, _Texts) else kept
         return numbers, cells
 
     def parse_column(self, column: Column, raw: list[Any], numbers: np.ndarray,
@@ -253,6 +254,8 @@ class TableReader(SheetReader):
         reader's, which takes clean text, dates and amounts in bulk for files and ranges alike;
         a column of few distinct dates is parsed once per distinct value (`_Coded`)."""
         kind = column.kind
+        if isinstance(raw, _Texts) and kind in (Kind.TEXT, Kind.ID) and self.cells is NO_CELLS:
+            return raw                  # plain text reads as it is (`read._quick_texts`)
         if self.cells is NO_CELLS:
             coded = raw if isinstance(raw, _Coded) else \
                 _coded_floats(raw) if kind in _TYPED_ONCE else None
@@ -325,6 +328,12 @@ class _Coded(list[Any]):
         return _Coded(self.distinct, self.codes[keep])
 
 
+class _Texts(list[Any]):
+    """A column's cells that are all plain text (text, not empty, trimmed, no error text:
+    `read._trimmed_texts` and none empty), as `_cells_of` found them: no blank cell, and a
+    text or ID column of them reads as it is — known once, not tested again by each stage."""
+
+
 class _PastEnd:
     """A cell beyond the end of a short row: blank, never cleaned, `missing` when handed out."""
 
@@ -339,6 +348,8 @@ def _cells_of(column: list[Any], clean: Clean | None) -> list[Any]:
     column of one odd kind (and blanks), or of blanks only, comes back `_Coded`."""
     values = column
     kinds = set(map(type, values))
+    if kinds == {str} and "" not in values and _trimmed_texts(values):
+        return _Texts(values)
     odd_kinds = kinds - _PLAIN
     if kinds == {type(None)} or len(odd_kinds) == 1 and kinds <= odd_kinds | {type(None)} \
             and next(iter(odd_kinds)).__hash__ is not None:
@@ -362,6 +373,8 @@ def _cells_of(column: list[Any], clean: Clean | None) -> list[Any]:
 
 def _coded(values: list[Any], clean: Clean | None) -> _Coded:
     """A column of one odd kind and blanks as its distinct values (cleaned) and codes."""
+    if values.count(None) == len(values):       # blanks only: a column nobody filled in
+        return _Coded([None], np.zeros(len(values), dtype=np.intp))
     index: dict[Any, int] = {}        # each distinct value → its position, in one pass
     codes = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.intp)
     distinct = list(index)
@@ -391,6 +404,8 @@ def _filled(column: list[Any]) -> Any:
     if isinstance(column, _Coded):
         distinct = _filled(column.distinct)
         return True if distinct is True else distinct[column.codes]
+    if isinstance(column, _Texts):
+        return True
     kinds = set(map(type, column))
     if not kinds & {type(None), str, _PastEnd}:
         return True

@@ -4,10 +4,9 @@ import datetime as dt
 import json
 
 import numpy as np
-
 from mom_engine.calendar import fiscal_weeks, fiscal_year_weeks, week_starts
-from mom_engine.domains.capacity import (check_combined_loads, combine_loads, located_loads,
-                                 roll_up_capacity)
+from mom_engine.domains.capacity import (check_combined_loads, combine_loads, compensated_sums,
+                                         located_loads, roll_up_capacity)
 
 from .conftest import located
 
@@ -149,3 +148,13 @@ def test_mom_capacity_json_adds_loads_across_books(make_book, run_mom, tmp_path)
         ("a.xlsx", "D2", "over-allocated")]
     text = run_mom("capacity", tmp_path / "a.xlsx", tmp_path / "b.xlsx")
     assert text.returncode == 0 and "Weeks over capacity" in text.stdout
+
+
+def test_compensated_sums_add_each_group_in_row_order_with_kahan_compensation():
+    """1e16 + 1 + 1 − 1e16 is 2 (a plain float sum says 0); an infinity stays an infinity;
+    rows of no group (−1) count nowhere; a group without rows sums to 0."""
+    group = np.array([0, 1, 0, 0, -1, 1, 0], dtype=np.int64)
+    values = np.array([[1e16, 0.5], [np.inf, 1.0], [1.0, 0.25], [1.0, 0.25], [7.0, 7.0],
+                       [1.0, 2.0], [-1e16, 0.0]])
+    assert compensated_sums(group, values, 3).tolist() == [[2.0, 1.0], [np.inf, 3.0],
+                                                           [0.0, 0.0]]

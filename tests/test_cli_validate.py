@@ -157,3 +157,48 @@ def test_every_help_page_prints(command, capsys):
         main([*command, "--help"])
     assert done.value.code == 0
     assert "usage: mom" in capsys.readouterr().out
+
+
+def test_several_books_checked_in_workers_give_what_one_process_gives(tmp_path, make_book,
+                                                                      run_mom):
+    make_book("a.xlsx")
+    make_book("b.xlsx", Budget=[{"Activity ID": "A9", "Month": D(2027, 1, 1)}])
+    make_book("d.xlsx", Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": "1,000"}])
+    (tmp_path / "c.xlsx").write_text("not a workbook")
+    parallel = run_mom("validate", tmp_path, "--json", "--workers", "2", "--as-of", "2027-02-01")
+    alone = run_mom("validate", tmp_path, "--json", "--workers", "1", "--as-of", "2027-02-01")
+    assert (parallel.returncode, alone.returncode) == (1, 1)
+    assert parallel.stdout == alone.stdout
+    document = json.loads(parallel.stdout)
+    assert [(b["book"], b["readable"], b["plan_id"]) for b in document["books"]] == [
+        ("a.xlsx", True, "P-1"), ("b.xlsx", True, "P-1"), ("c.xlsx", False, None),
+        ("d.xlsx", True, "P-1")]
+    assert [(f["book"], f["sheet"], f["cell"], f["code"]) for f in document["findings"]] == [
+        ("b.xlsx", "Budget", "A2", "ref-unknown"), ("c.xlsx", None, None, "book-unreadable"),
+        ("d.xlsx", "Budget", "B2", "value-type"), ("d.xlsx", "Budget", "C2", "number-as-text")]
+
+
+def test_a_book_that_kills_its_worker_is_a_finding_and_the_others_are_checked(make_book,
+                                                                             monkeypatch,
+                                                                             capsys):
+    import os
+
+    from mom_engine import analyze
+    from mom_engine.cli import main
+
+    def fatal(book, context):           # fault injection: the process dies on one book
+        if book.name == "b.xlsx":
+            os._exit(9)
+        return []
+    monkeypatch.setattr(analyze, "DOMAIN_CHECKS", [fatal, *analyze.DOMAIN_CHECKS])
+    first = make_book("a.xlsx", Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": 1}])
+    make_book("b.xlsx")
+    assert main(["validate", str(first.parent), "--workers", "2", "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert [(f["book"], f["cell"], f["code"]) for f in document["findings"]] == [
+        ("a.xlsx", "B2", "value-type"), ("b.xlsx", None, "book-unreadable")]
+    assert document["findings"][1]["message"] == (
+        "b.xlsx: the worker process reading it died (exit status 9, also when retried in a "
+        "fresh process); the file may be malformed in a way that crashes the reader or needs "
+        "more memory than is available — open it in Excel and save it again")
+    assert [b["readable"] for b in document["books"]] == [True, False]

@@ -487,7 +487,7 @@ def test_findings_past_the_sheet_row_limit_continue_on_numbered_sheets(tmp_path,
     report = consolidate(files, workers=1)
     expected = [(f.code, f.book, f.sheet or "", f.cell or "", f.message) for f in report.findings]
     assert len(expected) == 9
-    monkeypatch.setattr(consolidated, "FINDINGS_SHEET_ROWS", 4)
+    monkeypatch.setattr(consolidated, "SHEET_ROWS", 4)
     out = consolidated.write_consolidated(tmp_path / "out.xlsx", report)
     workbook = python_calamine.CalamineWorkbook.from_path(str(out))
     names = workbook.sheet_names
@@ -509,7 +509,7 @@ def test_the_summary_says_which_sheets_hold_the_findings(tmp_path, monkeypatch, 
     from mom_engine.cli import consolidate as command
     from mom_engine.report import consolidated
     books_with_findings(tmp_path / "teams")
-    monkeypatch.setattr(consolidated, "FINDINGS_SHEET_ROWS", 4)
+    monkeypatch.setattr(consolidated, "SHEET_ROWS", 4)
     monkeypatch.setattr(command, "TEXT_FINDINGS_SHOWN", 2)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out.xlsx"
@@ -574,3 +574,38 @@ def test_a_subfolder_that_cannot_be_listed_is_a_finding_naming_it(capsys):
     finally:
         (teams / "locked").chmod(0o755)
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_every_table_past_the_sheet_row_limit_continues_on_numbered_sheets(tmp_path,
+                                                                           monkeypatch):
+    import openpyxl
+    import python_calamine
+
+    from mom_engine.consolidate import consolidate
+    from mom_engine.report import consolidated
+    files = books_with_findings(tmp_path / "teams")
+    report = consolidate(files, workers=1)
+    whole = consolidated.write_consolidated(tmp_path / "whole.xlsx", report)
+    monkeypatch.setattr(consolidated, "SHEET_ROWS", 4)
+    split = consolidated.write_consolidated(tmp_path / "split.xlsx", report)
+    before = python_calamine.CalamineWorkbook.from_path(str(whole))
+    after = python_calamine.CalamineWorkbook.from_path(str(split))
+    assert (len(report.tables["calendar"]), len(report.sources), len(report.tables["funnel"]),
+            len(report.tables["campaigns"])) == (6, 9, 12, 3)
+    for title, header_rows, parts in (("Calendar", 2, 2), ("Sources", 1, 3), ("Funnel", 1, 3),
+                                      ("Campaigns", 1, 1)):
+        titles = [title, *(f"{title} ({n})" for n in range(2, parts + 1))]
+        names = after.sheet_names
+        assert [n for n in names if n == title or n.startswith(f"{title} (")] == titles
+        assert names.index(titles[-1]) - names.index(title) == parts - 1    # side by side
+        expected = before.get_sheet_by_name(title).to_python()
+        rows = []
+        for part in titles:
+            sheet = after.get_sheet_by_name(part).to_python()
+            assert sheet[:header_rows] == expected[:header_rows]             # headers on each
+            assert 1 <= len(sheet) - header_rows <= 5 - header_rows
+            rows += sheet[header_rows:]
+        assert rows == expected[header_rows:]                                # every row once
+    tables = [name for sheet in openpyxl.load_workbook(split).worksheets for name in sheet.tables]
+    assert {"Sources", "Sources__2_", "Sources__3_", "Funnel__3_"} <= set(tables)
+    assert len(tables) == len(set(tables))                  # Excel needs unique table names

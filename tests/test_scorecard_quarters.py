@@ -3,8 +3,10 @@ quarter, kept apart, each figure with its change from the previous quarter."""
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 
+from mom_engine.calendar import code_label, fiscal_quarter_codes, quarter_code
 from mom_engine.domains.scorecard import score_quarters
 
 D = dt.date
@@ -77,3 +79,13 @@ def test_mom_scorecard_by_quarter_json(make_book, run_mom):
         "FY2027-Q2", 2000.0, 14000.0, 3.0)
     assert book["efficiency"][1]["cost_per_mql_change"] == -333.33
     assert book["effectiveness"][0]["cost_change"] is None
+
+
+def test_quarter_codes_sort_as_the_fiscal_quarters_and_name_them():
+    """A fiscal year starting in July: 30 June 2027 is FY2027-Q4, 1 July FY2028-Q1."""
+    days = np.array(["2027-06-30", "2027-07-01", "NaT", "2026-10-01"], dtype="datetime64[D]")
+    codes = fiscal_quarter_codes(days, 7)
+    assert codes.tolist() == [quarter_code(2027, 4), quarter_code(2028, 1), -1,
+                              quarter_code(2027, 2)]
+    assert [code_label(c) for c in sorted(codes[codes >= 0].tolist())] == [
+        "FY2027-Q2", "FY2027-Q4", "FY2028-Q1"]

@@ -5,7 +5,8 @@ import argparse
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..analyze import Analysis, analyze_book, analyze_books
@@ -14,10 +15,13 @@ from ..exports import ExportFiles
 from ..mappings import read_mapping_file
 from ..read import workbook_files
 from ..report.table import Report
+from ..report.text import console
 from ..safety import display_name, readable_text
 from ..values import NumberError, number_in_range
 from . import UsageError
 from .output import FindingScope, add_output_options, exit_status, output_format, show
+
+PROGRESS_MIN_BOOKS = 8   # a batch this big gets a progress bar on a terminal
 
 __all__ = ["FindingScope", "Report", "add_output_options", "exit_status", "output_format", "show"]
 
@@ -156,3 +160,27 @@ def analyze_one(path: str, context: Context, command: str) -> Analysis:
         raise UsageError(f"{command} takes one workbook; {path} holds {len(files)}")
     return analyze_book(files[0], context=context)
 
+
+class progress_bar:
+    """A rich progress bar on stderr for batches big enough to wait for; a no-op otherwise
+    (and when stderr is not a terminal, so logs and --json pipelines stay clean)."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label = total, label
+        self.progress: Any = None
+
+    def __enter__(self) -> Callable[[Any], None]:
+        if self.total >= PROGRESS_MIN_BOOKS and sys.stderr.isatty():
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+            self.progress = Progress(TextColumn(self.label), BarColumn(),
+                                     MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=console(stderr=True), transient=True)
+            self.progress.start()
+            task = self.progress.add_task("books", total=self.total)
+            return lambda result: self.progress.advance(task)
+        return lambda result: None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -10,22 +10,20 @@ import argparse
 from decimal import Decimal
 import sys
 from pathlib import Path
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ..consolidate import (DEFAULT_BOOK_TIMEOUT, TOTAL_FIGURES, BookResult, ConsolidatedReport,
+from ..consolidate import (DEFAULT_BOOK_TIMEOUT, TOTAL_FIGURES, ConsolidatedReport,
                            Options, RatesError, SchedulerUnreachable, consolidate, read_rates)
 from ..report.files import OutputError, refuse_overwriting_inputs
 from ..report.json import money
 from ..report.specs import AT_RISK, CONSOLIDATION, CONSOLIDATION_TEAMS, COUNTS
 from ..report.table import Report, Table
-from ..report.text import console
 from . import EXIT_USAGE, UsageError
 from .common import (add_as_of, add_exports, add_json, book_names, book_timeout, coverage_target,
-                     exports_of, input_books, output_format, show)
+                     exports_of, input_books, output_format, progress_bar, show)
 
 DEFAULT_OUTPUT = "consolidated.xlsx"
-PROGRESS_MIN_BOOKS = 8
 TEXT_FINDINGS_SHOWN = 40
 
 
@@ -97,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
                       coverage_target=args.target, detail_dir=args.detail,
                       spend_as_of=args.as_of)
     try:
-        with progress_bar(len(files)) as advance:
+        with progress_bar(len(files), "consolidating") as advance:
             report = consolidate(files, options=options, names=book_names(files),
                                  workers=args.workers, scheduler=args.scheduler,
                                  currency=args.currency, rates=rates, progress=advance,
@@ -201,34 +199,9 @@ def consolidation_report(report: ConsolidatedReport, output: Path | None,
     if wrote:
         tables[-1].notes.append(wrote)
     if len(sheets) > 1:
-        from ..report.consolidated import FINDINGS_SHEET_ROWS, findings_sheets_named
+        from ..report.consolidated import SHEET_ROWS, findings_sheets_named
         tables[-1].notes.append(
             f"the {len(report.findings):,} findings fill {len(sheets)} sheets "
             f"({findings_sheets_named(list(sheets))}): a sheet holds at most "
-            f"{FINDINGS_SHEET_ROWS:,} rows")
+            f"{SHEET_ROWS:,} rows")
     return Report(consolidation_json(report, output, sheets), tables, notes)
-
-
-class progress_bar:
-    """A rich progress bar on stderr for batches big enough to wait for; a no-op otherwise
-    (and when stderr is not a terminal, so logs and --json pipelines stay clean)."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.progress: Any = None
-
-    def __enter__(self) -> Callable[[BookResult | None], None]:
-        if self.total >= PROGRESS_MIN_BOOKS and sys.stderr.isatty():
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
-            self.progress = Progress(TextColumn("consolidating"), BarColumn(),
-                                     MofNCompleteColumn(), TimeRemainingColumn(),
-                                     console=console(stderr=True), transient=True)
-            self.progress.start()
-            task = self.progress.add_task("books", total=self.total)
-            return lambda result: self.progress.advance(task)
-        return lambda result: None
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.progress is not None:
-            self.progress.stop()

@@ -29,8 +29,7 @@ from ..report.json import money
 from ..report.specs import CONSOLIDATION, COUNTS
 from ..report.table import Table
 from ..report.text import console, write_tables
-from .common import book_names
-from .consolidate import progress_bar
+from .common import book_names, progress_bar
 
 REPORTING_CURRENCY = "USD"
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     folder = out_dir / "teams"
     err.print(f"writing {args.teams} demo team workbooks to {folder} …")
-    with progress_bar(args.teams) as advance:
+    with progress_bar(args.teams, "writing") as advance:
         paths = make_demo_books(folder, args.teams, workers=args.workers or 2,
                                 progress=lambda: advance(None))
     rates = write_demo_rates(out_dir / "rates.csv")
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         with atomic_path(out_dir / "erp_export.csv") as temporary:
             example_ledger(EXAMPLE_DEMO_TEAM, as_of).to_csv(temporary, index=False)
     write_demo_exports(out_dir, as_of)   # crm_export.csv, crm_map.toml, leads_export.csv
-    with progress_bar(len(paths)) as advance:
+    with progress_bar(len(paths), "consolidating") as advance:
         report = consolidate(paths, options=Options(as_of=as_of), names=book_names(paths),
                              workers=args.workers, currency=REPORTING_CURRENCY, rates=rates,
                              progress=advance)

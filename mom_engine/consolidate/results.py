@@ -35,6 +35,8 @@ class Options:
     # None: every document, whatever its date
     spend_as_of: dt.date | None = None
     mapping: Mapping | None = None    # --map, on top of each book's Mappings sheet
+    # False: read and check only (`mom validate`): no roll-ups, no size or SHA-256
+    roll_up: bool = True
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def process_book(path: str | Path, options: Options, name: str | None = None,
     result = BookResult(index=index, path=readable_text(str(path)),
                         name=name or display_name(path))
     try:
-        result.size, result.sha256 = file_identity(path)
+        if options.roll_up:   # Sources shows each book's size and SHA-256; validate neither
+            result.size, result.sha256 = file_identity(path)
     except OSError as error:
         if not path.is_symlink():   # a dangling or looping link: read_book says which
             return failed_result(result, f"{result.name} cannot be read "
@@ -115,6 +116,8 @@ def fill_result(result: BookResult, book: Book, findings: list[Finding],
     result.sheets = sheet_counts(book)
     result.po_numbers = po_keys(book)
     result.quotas = quota_keys(book)
+    if not options.roll_up:
+        return
     for domain in DOMAINS:
         if domain.roll_up is None:
             continue

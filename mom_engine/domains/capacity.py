@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..calendar import fiscal_weeks, week_label, week_starts, working_days
+from ..calendar import week_labels, week_starts, working_days
 from ..findings import Finding, make_finding
 from ..keys import first_positions, first_rows
 from ..model import Book, Context, Table, frame_of, text_array
@@ -232,7 +232,7 @@ def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
     order = np.lexsort((rows, weeks, keys))
     keys, weeks, rows = keys[order], weeks[order], rows[order]
     starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (weeks[1:] != weeks[:-1])])
-    ids = weekly["task_id"][order]
+    ids = weekly["task_id"][order].tolist()
     ends = np.r_[starts[1:], len(keys)]
     person_key = keys[starts].astype(object)
     hours = np.add.reduceat(weekly["hours"][order], starts)
@@ -245,17 +245,16 @@ def weekly_loads(weekly: dict[str, np.ndarray], people: dict[str, Any],
     capacity = np.array([DEFAULT_HOURS_PER_WEEK if p is None else people["hours_per_week"][p]
                          for p in at], dtype=float)
     mondays = weeks[starts]
-    years, numbers = fiscal_weeks(mondays, start_month)
     return {
         "person_key": person_key,
         "person": np.array([spelling[key] if p is None else people["person"][p]
                             for key, p in zip(person_key.tolist(), at, strict=True)],
                            dtype=object),
         "week": mondays,
-        "fiscal_week": [week_label(y, n) for y, n in zip(years.tolist(), numbers.tolist(),
-                                                         strict=True)],
+        "fiscal_week": week_labels(mondays, start_month),
         "hours": hours, "capacity": capacity, "utilisation": hours / capacity,
-        "tasks": [tuple(dict.fromkeys(ids[a:b])) for a, b in zip(starts, ends, strict=True)],
+        "tasks": [tuple(dict.fromkeys(ids[a:b])) for a, b in zip(starts.tolist(), ends.tolist(),
+                                                                  strict=True)],
         "first_row": rows[starts],
     }
 
@@ -292,22 +291,24 @@ def campaign_hours(book: Book, tasks: dict[str, np.ndarray],
 
 def compensated_sums(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Column sums of `values` (rows × columns, float) per group 0..size-1 (−1: none), each
-    added in row order with Kahan compensation — the sum pandas' groupby gives, exactly."""
-    sums = np.zeros((size, values.shape[1]))
-    compensation = np.zeros_like(sums)
-    grouped = np.flatnonzero(group >= 0)
-    order = grouped[np.argsort(group[grouped], kind="stable")]
-    groups = group[order]
-    starts = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    for step in range(int(rank.max()) + 1 if len(rank) else 0):
-        at = order[rank == step]                 # the step-th row of each group: one per group
-        into = group[at]
-        y = values[at] - compensation[into]
-        t = sums[into] + y
-        compensation[into] = np.where(np.isnan(t - sums[into] - y), 0.0, t - sums[into] - y)
-        sums[into] = t
-    return sums
+    added in row order with Kahan compensation, the algorithm of pandas' group sum (an
+    infinity's compensation is dropped, as pandas drops it). A plain loop over the rows: on a
+    book's tens to thousands of rows it costs less than numpy's fixed cost per step (a
+    campaign's hours: 0.56 -> 0.12 ms)."""
+    width = values.shape[1]
+    sums = [[0.0] * width for _ in range(size)]
+    compensation = [[0.0] * width for _ in range(size)]
+    for at, row in zip(group.tolist(), values.tolist(), strict=True):
+        if at < 0:
+            continue
+        total, carried = sums[at], compensation[at]
+        for column, value in enumerate(row):
+            y = value - carried[column]
+            t = total[column] + y
+            error = t - total[column] - y
+            carried[column] = 0.0 if error != error else error
+            total[column] = t
+    return np.array(sums, dtype=float).reshape(size, width)
 
 
 # --- checks ---------------------------------------------------------------------------------

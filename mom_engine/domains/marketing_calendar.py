@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..calendar import fiscal_weeks, week_label, week_starts
+from ..calendar import week_labels, week_starts
 from ..keys import first_rows
 from ..model import Book, frame_of, text_array
 from ..report.files import atomic_path
@@ -173,10 +173,7 @@ def calendar_columns(book: Book, as_of: dt.date) -> dict[str, Any]:
 
     weeks = {}
     for name, days in (("start_week", start), ("end_week", end)):
-        years, numbers = fiscal_weeks(week_starts(days), plan.fy_start_month)
-        weeks[name] = text_array([None if undated_day else week_label(y, n) for undated_day, y, n
-                                  in zip(np.isnat(days).tolist(), years.tolist(),
-                                         numbers.tolist(), strict=True)])
+        weeks[name] = text_array(week_labels(week_starts(days), plan.fy_start_month))
     names = np.where(pd.notna(deliverable), deliverable, tasks.column("Task", object)[live])
     return {
         "book": book.name, "plan_id": plan.plan_id, "team": plan.team,

@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..calendar import duration_days, working_days
 from ..findings import Finding
-from ..keys import text_groups
+from ..keys import first_positions, text_groups
 from ..model import Book, Context
 
 
@@ -131,8 +131,7 @@ def _campaign_of_activity(book: Book) -> tuple[dict[Any, int], np.ndarray]:
     accepted row always has its Activity ID: it is required.)"""
     def first_use() -> tuple[dict[Any, int], np.ndarray]:
         activities = book.rows("Activities")
-        ids = activities["Activity ID"].to_numpy(dtype=object).tolist()
-        first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+        first = first_positions(activities["Activity ID"].to_numpy(dtype=object).tolist())
         return first, activities["Campaign ID"].to_numpy(dtype=object)
     return book.memo("schedule-campaign-of-activity", first_use)
 

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..calendar import fiscal_quarters, fiscal_years, parse_quarter_label, quarter_label
+from ..calendar import code_label, fiscal_quarter_codes, parse_quarter_label, quarter_code
 from ..findings import Finding
 from .funnel import campaign_ids, mql_stage, stage_column
 from ..keys import first_positions, first_rows, id_keys
@@ -159,20 +159,14 @@ def _int_sums(positions: np.ndarray, size: int, weights=None) -> np.ndarray:
 
 
 def _float_sums(positions: np.ndarray, size: int, values) -> np.ndarray:
-    """Σ values per group position, NaN for a group without one. Compensated (Kahan) exactly
-    as pandas' group sum adds, so an hours variance reads the same to the last bit."""
-    sums, compensation, seen = [0.0] * size, [0.0] * size, [False] * size
-    for group, value in zip(positions.tolist(), np.asarray(values, dtype=float).tolist(),
-                            strict=True):
-        if group < 0 or value != value:
-            continue
-        seen[group] = True
-        y = value - compensation[group]
-        t = sums[group] + y
-        compensation[group] = t - sums[group] - y
-        if compensation[group] != compensation[group]:   # an infinity: keep it, not NaN
-            compensation[group] = 0.0
-        sums[group] = t
+    """Σ values per group position, NaN for a group without one; a blank value is left out.
+    Compensated exactly as pandas' group sum adds (`capacity.compensated_sums`), so an hours
+    variance reads the same to the last bit."""
+    from .capacity import compensated_sums    # capacity imports this module
+    values = np.asarray(values, dtype=float)
+    positions = np.where(np.isnan(values), -1, positions)
+    sums = compensated_sums(positions, values.reshape(-1, 1), size)[:, 0]
+    seen = np.bincount(positions[positions >= 0], minlength=size) > 0
     return np.where(seen, sums, np.nan)
 
 
@@ -364,8 +358,7 @@ def _score_campaigns(book: Book) -> Scorecard:
                "leads_attainment": _ratio(leads, campaigns.expected_leads),
                "pipeline_attainment": _ratio(pipeline, campaigns.expected_pipeline),
                "revenue_attainment": _ratio(won, campaigns.expected_revenue)}
-    order = np.array(_ranking(ids, figures["roi"], figures["pipeline_attainment"]),
-                     dtype=np.int64)
+    order = _ranking(ids, figures["roi"], figures["pipeline_attainment"])
     ranked = ids[order]
     effect = _ordered(EFFECTIVENESS_COLUMNS, {
         "rank": np.arange(1, len(ids) + 1), "campaign_id": ranked,
@@ -399,13 +392,13 @@ def _ordered(columns: list[str], values: dict[str, Any]) -> dict[str, Any]:
     return {column: values[column] for column in columns}
 
 
-def _ranking(ids: np.ndarray, roi: np.ndarray, pipeline_attainment: np.ndarray) -> list[int]:
+def _ranking(ids: np.ndarray, roi: np.ndarray, pipeline_attainment: np.ndarray) -> np.ndarray:
     """Positions in rank order: ROI descending, then pipeline attainment descending (blanks
-    last in both), then Campaign ID."""
-    def key(position: int) -> tuple:
-        return (-np.nan_to_num(roi[position], nan=-np.inf),
-                -np.nan_to_num(pipeline_attainment[position], nan=-np.inf), ids[position])
-    return sorted(range(len(ids)), key=key)
+    last in both), then Campaign ID (the IDs are distinct: the plan's campaigns)."""
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return np.lexsort((id_rank, -np.nan_to_num(pipeline_attainment, nan=-np.inf),
+                       -np.nan_to_num(roi, nan=-np.inf)))
 
 
 def _efficiency_figures(cost: np.ndarray, leads: np.ndarray, mqls: np.ndarray,
@@ -617,16 +610,6 @@ class QuarterScorecard(_Card):
     efficiency_columns: dict[str, Any]
 
 
-def _quarter_keys(days: np.ndarray, start_month: int) -> np.ndarray:
-    """`FY2027-Q2` per date (None for a blank date)."""
-    years = fiscal_years(days, start_month).tolist()
-    quarters = fiscal_quarters(days, start_month).tolist()
-    out = np.empty(len(years), dtype=object)
-    out[:] = [None if q == 0 else quarter_label(y, q) for y, q in zip(years, quarters,
-                                                                       strict=True)]
-    return out
-
-
 def score_quarters(book: Book) -> QuarterScorecard:
     """Per fiscal quarter of the plan (SPEC §8), each figure dated by when it happened:
     cost = committed + spent booked in the quarter (the spend ledger by quarter, SPEC §5); leads
@@ -642,7 +625,8 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     start_month = book.plan.fy_start_month
 
     def quarter_of(sheet: str, column: str) -> np.ndarray:
-        return _quarter_keys(column_days(book, sheet, column), start_month)
+        """The `quarter_code` of each row's date (−1 when blank)."""
+        return fiscal_quarter_codes(column_days(book, sheet, column), start_month)
 
     spend = roll_up_spend(book).by("quarter")
     spend_cost = (spend["committed"].to_numpy(dtype=np.int64)
@@ -656,7 +640,7 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     mql = mql_stage(book)
     mql_quarters = (quarter_of("Leads", stage_column(mql))[lead_in_plan]
                     if mql is not None and stage_column(mql) in book.rows("Leads").columns
-                    else np.array([], dtype=object))
+                    else np.array([], dtype=np.int64))
 
     opps = book.table("Opportunities")
     opp_in_plan = of_plan("Opportunities")
@@ -671,18 +655,23 @@ def _score_quarters(book: Book) -> QuarterScorecard:
     booked, variance = _booked_hours(book)
 
     dated = {   # the quarter of each row of each figure
-        "cost": spend["key"].to_numpy(dtype=object),
+        "cost": np.array([-1 if key is None or key != key else
+                          quarter_code(*parse_quarter_label(key))
+                          for key in spend["key"].to_numpy(dtype=object).tolist()],
+                         dtype=np.int64),
         "leads": quarter_of("Leads", "Inquiry Date")[lead_in_plan],
         "mqls": mql_quarters,
         "pipeline": quarter_of("Opportunities", "Created")[opp_in_plan],
         "won": quarter_of("Opportunities", "Close Date")[opp_in_plan][won_rows],
         "hours": finished[booked],
-        "cycles": _taken(finished, matched.live_cycles, None),
-        "reviews": _taken(quarter_of("Tasks", "Approved On"), matched.live_reviews, None)[done],
+        "cycles": _taken(finished, matched.live_cycles, -1),
+        "reviews": _taken(quarter_of("Tasks", "Approved On"), matched.live_reviews, -1)[done],
     }
-    quarters = _quarters_listed(book, list(dated.values()))
-    at = {figure: _positions(labels, quarters) for figure, labels in dated.items()}
-    count = len(quarters)
+    listed = _quarters_listed(book, list(dated.values()))
+    at = {figure: np.where(codes >= 0, np.searchsorted(listed, codes), -1)
+          for figure, codes in dated.items()}
+    count = len(listed)
+    quarters = [code_label(code) for code in listed.tolist()]
     cost = _int_sums(at["cost"], count, spend_cost)
     lead_counts, mql_counts = _int_sums(at["leads"], count), _int_sums(at["mqls"], count)
     pipeline = _int_sums(at["pipeline"], count, amount)
@@ -704,31 +693,34 @@ def column_days(book: Book, sheet: str, column: str) -> np.ndarray:
     return book.table(sheet).column(column, "datetime64[s]").astype("datetime64[D]")
 
 
-def _quarters_listed(book: Book, labels: list[np.ndarray]) -> list[str]:
-    """The plan's four fiscal quarters and every other quarter a figure falls in, in order."""
-    listed = {str(label) for column in labels for label in column
-              if label is not None and label == label}
-    if book.plan.fiscal_year is not None:
-        listed |= {quarter_label(book.plan.fiscal_year, q) for q in (1, 2, 3, 4)}
-    return sorted(listed, key=parse_quarter_label)
+def _quarters_listed(book: Book, codes: list[np.ndarray]) -> np.ndarray:
+    """The `quarter_code`s of the plan's four fiscal quarters and of every other quarter a
+    figure falls in (−1: none), in order."""
+    plan = ([quarter_code(book.plan.fiscal_year, q) for q in (1, 2, 3, 4)]
+            if book.plan.fiscal_year is not None else [])
+    every = np.concatenate([*codes, np.array(plan, dtype=np.int64)])
+    return np.unique(every[every >= 0])
 
 
-def _with_changes(columns: dict[str, object]) -> dict[str, Any]:
+def _with_changes(columns: dict[str, Any]) -> dict[str, Any]:
     """The quarters' figures (`quarter` first), each followed by `<figure>_change` = this
     quarter − the previous listed one. Integer figures (int64 or Int64) change as Int64 (blank
     for the first quarter), others as float."""
+    figures = [name for name in columns if name != "quarter"]
+    integer = [isinstance(columns[name], pd.arrays.IntegerArray)
+               or np.asarray(columns[name]).dtype.kind in "iu" for name in figures]
+    numbers = np.array([columns[name].to_numpy(dtype=float, na_value=np.nan)
+                        if isinstance(columns[name], pd.arrays.IntegerArray)
+                        else np.asarray(columns[name], dtype=float) for name in figures])
+    change = np.full(numbers.shape, np.nan)          # one row per figure, one column a quarter
+    change[:, 1:] = numbers[:, 1:] - numbers[:, :-1]
+    blank = np.isnan(change)
+    whole = np.where(blank, 0.0, change).astype(np.int64)
     out: dict[str, Any] = {}
     for name, values in columns.items():
         out[name] = values
-        if name == "quarter":
-            continue
-        if isinstance(values, pd.arrays.IntegerArray):
-            integer, numbers = True, values.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            array = np.asarray(values)
-            integer, numbers = array.dtype.kind in "iu", array.astype(float)
-        change = np.full(len(numbers), np.nan)
-        change[1:] = numbers[1:] - numbers[:-1]
-        out[f"{name}_change"] = (pd.arrays.IntegerArray(
-            np.nan_to_num(change).astype(np.int64), np.isnan(change)) if integer else change)
+        if name != "quarter":
+            at = figures.index(name)
+            out[f"{name}_change"] = (pd.arrays.IntegerArray(whole[at], blank[at])
+                                     if integer[at] else change[at])
     return out

@@ -51,7 +51,7 @@ import pandas as pd
 
 from ..calendar import add_months, fiscal_quarters, fiscal_year, fiscal_year_bounds, fiscal_years
 from ..findings import Finding, sort_findings
-from ..keys import id_key, id_keys
+from ..keys import first_positions, id_key, id_keys
 from ..model import Book, frame_of
 from ..money import exceeds, exchange_rates, format_money, in_plan_currency, units
 
@@ -64,10 +64,16 @@ LEDGER_FIGURES = ("budgeted", "planned", "committed", "spent")
 
 def positions_of(keys: list[str | None], lookup: dict[str, int]) -> np.ndarray:
     """Folded keys → positions (−1 when unknown or blank; `lookup` holds no blank key, as
-    `first_positions` makes it)."""
+    `keys.first_positions` makes it)."""
     known: dict[Any, int] = lookup
     return np.fromiter(map(known.get, keys, itertools.repeat(-1)), dtype=np.int64,
                        count=len(keys))
+
+
+def _texts(column: pd.Series) -> Any:
+    """The column as pandas' str array: exactly `column.astype(str).array`, which for a column
+    that is text already is its own array (pandas spends ~100 µs a call finding that out)."""
+    return column.array if column.dtype == "str" else column.astype(str).array
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -101,15 +107,6 @@ class SpendData:
     pos: pd.DataFrame
     invoices: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
-
-
-def first_positions(keys: Any) -> dict[str, int]:
-    """Folded keys → the position of their first occurrence (blank keys left out)."""
-    keys = list(keys)
-    # in reverse, so that the earliest position of a key is the one left
-    lookup: dict[str, int] = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-    lookup.pop(None, None)   # type: ignore[call-overload]
-    return lookup
 
 
 def _rates(book: Book) -> dict[str, float]:
@@ -149,7 +146,7 @@ def status_on(rows: pd.DataFrame, as_of: dt.date | None) -> np.ndarray:
     """Each PO's status on `as_of` (SPEC §5): a Closed or Cancelled PO whose Closed On is after
     it was still Open then. Without Closed On the recorded status is taken as it stands — the
     workbook does not say when it changed (README: as-of rules)."""
-    status = rows["Status"].fillna("Open").astype(str).to_numpy()
+    status = _texts(rows["Status"].fillna("Open")).to_numpy()
     if as_of is None:
         return status
     closed_on = _days(rows["Closed On"])
@@ -174,13 +171,13 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     if set(map(type, campaign_of)) != {str}:
         campaign_of = [str(c) for c in campaign_of]
     activities = frame_of({
-        "activity_id": frame["Activity ID"].astype(str).array,
+        "activity_id": _texts(frame["Activity ID"]),
         "campaign_id": np.array(campaign_of, dtype=object),
-        "gl_account": frame["GL Account"].astype(str).array,
+        "gl_account": _texts(frame["GL Account"]),
         "_row": frame["_row"].to_numpy(dtype=np.int64, copy=True),
     })
     campaigns = frame_of({
-        "campaign_id": campaign_rows["Campaign ID"].astype(str).to_numpy(),
+        "campaign_id": _texts(campaign_rows["Campaign ID"]).to_numpy(),
         "_row": campaign_rows["_row"].to_numpy(dtype=np.int64, copy=True),
     })
     activity_lookup = first_positions(id_keys(activities["activity_id"]))
@@ -219,7 +216,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
     po_activity = position[known]
     po_columns = {
         "activity": po_activity,
-        "po_number": rows["PO Number"].astype(str).array[known],
+        "po_number": _texts(rows["PO Number"])[known],
         "po_key": po_keys,
         "amount": np.where(priced, amount, 0)[known],
         "priced": priced[known],
@@ -255,7 +252,7 @@ def _spend_data(book: Book, as_of: dt.date | None = None) -> SpendData:
         "activity": activity[keep], "po": invoice_po, "amount": invoice_amount,
         "priced": priced[keep],
         "date": _day_stamps(rows["Invoice Date"])[keep],
-        "invoice_no": rows["Invoice No"].astype(str).array[keep],
+        "invoice_no": _texts(rows["Invoice No"])[keep],
         "gl_account": rows["GL Account"].astype("string").to_numpy()[keep],
         "_row": rows["_row"].to_numpy(dtype=np.int64)[keep],
     })

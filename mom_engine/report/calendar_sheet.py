@@ -29,13 +29,21 @@ ROW_COLUMNS = (("team", "Team"), ("kind", "Kind"), ("campaign_id", "Campaign ID"
 MILESTONE = "◆"
 
 
+def calendar_start_month(frame: pd.DataFrame | None) -> int:
+    """The FY Start Month whose weeks the calendar shows: its first row's (January without
+    rows)."""
+    if frame is None or "fy_start_month" not in frame.columns or not len(frame):
+        return 1
+    return int(frame["fy_start_month"].iloc[0])
+
+
 def write_calendar_sheet(workbook: Any, frame: pd.DataFrame | None, as_of: dt.date,
-                         title: str = "Calendar") -> None:
+                         title: str = "Calendar", *, start_month: int | None = None) -> None:
     """Write the Calendar sheet (rows in the order given: campaign, its activities, its
-    milestones); the first row's `fy_start_month` picks the fiscal weeks."""
+    milestones) in the fiscal weeks of `start_month` (default: `calendar_start_month`; a part
+    of a calendar continued on another sheet is given its whole calendar's)."""
     frame = frame if frame is not None else pd.DataFrame(columns=[c for c, _ in ROW_COLUMNS])
-    start_month = int(frame["fy_start_month"].iloc[0]) if (
-        "fy_start_month" in frame.columns and len(frame)) else 1
+    start_month = start_month or calendar_start_month(frame)
     sheet = workbook.add_worksheet(title)
     year = fiscal_year(as_of, start_month)
     mondays = fiscal_year_weeks(year, start_month)

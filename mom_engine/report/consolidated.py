@@ -23,7 +23,7 @@ from xlsxwriter.url import Url
 
 from ..consolidate import MONEY_FIGURES, ConsolidatedReport
 from ..findings import Finding, Severity
-from .calendar_sheet import write_calendar_sheet
+from .calendar_sheet import calendar_start_month, write_calendar_sheet
 from .cells import CellKind, Cells, date_cells, flag_cells, write_rows
 from .specs import (ACCOUNTS, ASSETS, AT_RISK, CAMPAIGN_HOURS, CAPACITY_WEEKS, COVERAGE,
                     EFFECTIVENESS, EFFICIENCY, FUNNEL, SCHEDULE, SOURCES, SPEND, SPEND_FORECAST,
@@ -82,7 +82,11 @@ def write_consolidated(path: str | Path, report: ConsolidatedReport) -> Path:
             positions[key] = write_frame(workbook, styles, title, report.tables.get(key), specs,
                                          empty.format(as_of=report.as_of.isoformat()))
         if "calendar" in report.tables:
-            write_calendar_sheet(workbook, report.tables["calendar"], report.as_of)
+            calendar = report.tables["calendar"]
+            start_month = calendar_start_month(calendar)
+            for title, rows in sheet_parts("Calendar", len(calendar), header_rows=2):
+                write_calendar_sheet(workbook, part_of(calendar, rows), report.as_of, title,
+                                     start_month=start_month)
         write_findings(workbook, styles, report, path.parent)
         write_frame(workbook, styles, "Sources", report.sources, (SOURCES,),
                     "no workbook was given")
@@ -155,6 +159,18 @@ def table_headers(spec: TableSpec) -> list[str]:
 
 def write_frame(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame | None,
                 specs: tuple[TableSpec, ...], empty: str) -> tuple[str, int, dict[str, int]]:
+    """A DataFrame as an Excel table on its sheet (`write_table_sheet`); a frame past Excel's
+    row limit continues on numbered sheets, `title (2)`, `title (3)`… (`sheet_parts`), each
+    its own table, so no row is dropped. Returns (first sheet, rows, column index)."""
+    count = 0 if frame is None else len(frame)
+    written = [write_table_sheet(workbook, styles, part, part_of(frame, rows), specs, empty)
+               for part, rows in sheet_parts(title, count)]
+    return title, count, written[0][2]
+
+
+def write_table_sheet(workbook: Any, styles: Styles, title: str, frame: pd.DataFrame | None,
+                      specs: tuple[TableSpec, ...],
+                      empty: str) -> tuple[str, int, dict[str, int]]:
     """A DataFrame as an Excel table (a ListObject users filter, sort and pivot) named after the
     sheet: human headers from the report specs, cells formatted by kind, widths, frozen header,
     overspend/negative remaining highlighted. A frame with no rows keeps its headers and says
@@ -304,21 +320,35 @@ class FileLink(Url):
 
 FINDING_COLUMNS = ("Severity", "Code", "Book", "Sheet", "Cell", "Row", "Column", "Message",
                    "Value", "Link")
-FINDINGS_SHEET_ROWS = 1_048_575   # Excel's 1,048,576 rows a sheet, less the header
+SHEET_ROWS = 1_048_575   # Excel's 1,048,576 rows a sheet, less a header row
+
+
+def sheet_parts(title: str, count: int, header_rows: int = 1) -> list[tuple[str, slice]]:
+    """The sheets `count` rows fill below `header_rows` header rows: `title`, then
+    `title (2)`, `title (3)`… each holding at most SHEET_ROWS + 1 - header_rows of them, with
+    the slice of the rows each holds — never a row dropped at Excel's row limit."""
+    size = SHEET_ROWS + 1 - header_rows
+    parts = max(1, -(-count // size))
+    return [(title if part == 1 else f"{title} ({part})", slice((part - 1) * size, part * size))
+            for part in range(1, parts + 1)]
+
+
+def part_of(frame: pd.DataFrame | None, rows: slice) -> pd.DataFrame | None:
+    """The rows of one sheet's part (the frame itself when it fits on one sheet)."""
+    if frame is None or (rows.start == 0 and rows.stop >= len(frame)):
+        return frame
+    return frame.iloc[rows].reset_index(drop=True)
 
 
 def findings_sheet_titles(count: int) -> list[str]:
-    """The sheets `count` findings fill: Findings, then Findings (2), Findings (3)… each
-    holding at most FINDINGS_SHEET_ROWS of them — never a finding dropped at the row limit."""
-    parts = max(1, -(-count // FINDINGS_SHEET_ROWS))
-    return ["Findings", *(f"Findings ({part})" for part in range(2, parts + 1))]
+    """The sheets `count` findings fill: Findings, then Findings (2), Findings (3)…"""
+    return [title for title, _ in sheet_parts("Findings", count)]
 
 
 def write_findings(workbook: Any, styles: Styles, report: ConsolidatedReport, base: Path) -> None:
-    for part, title in enumerate(findings_sheet_titles(len(report.findings))):
-        start = part * FINDINGS_SHEET_ROWS
+    for title, rows in sheet_parts("Findings", len(report.findings)):
         write_findings_sheet(workbook.add_worksheet(title), styles, report,
-                             report.findings[start:start + FINDINGS_SHEET_ROWS], base)
+                             report.findings[rows], base)
 
 
 def write_findings_sheet(sheet: Any, styles: Styles, report: ConsolidatedReport,
