@@ -137,7 +137,7 @@ def test_debug_prints_the_traceback_of_an_internal_error_finding(make_book, monk
 def test_an_internal_error_exits_3_with_one_line_and_no_traceback(make_book, monkeypatch, capsys):
     from mom_engine.cli import main, validate
 
-    def broken(paths, context):
+    def broken(paths, context, workers=None):
         raise RuntimeError("boom")
     monkeypatch.setattr(validate, "analyze_inputs", broken)
     assert main(["validate", str(make_book())]) == 3

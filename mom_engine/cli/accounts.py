@@ -13,8 +13,8 @@ from ..findings import sort_findings
 from ..report.specs import ACCOUNTS
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
-                     show, with_exports)
+from .common import (FindingScope, add_as_of, add_exports, add_json, add_workers, analyze_inputs,
+                     context_of, show, with_exports)
 
 EXAMPLES = ("mom accounts mom-demo/teams/",
             "mom accounts team.xlsx --leads contacts.csv --as-of 2027-03-01 --json")
@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("books", nargs="+", metavar="PATH", help="workbook files or folders")
     add_as_of(parser)
     add_exports(parser)
+    add_workers(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -46,7 +47,7 @@ def accounts_json(report: AccountsReport) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
-    analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context)]
+    analyses = [analysis for _, _, analysis in analyze_inputs(args.books, context, args.workers)]
     books = [a.book for a in analyses if a.readable]
     scope = with_exports(ACCOUNTS_SCOPE, args)
     if not books:

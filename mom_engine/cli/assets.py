@@ -17,7 +17,8 @@ from ..domains.assets import find_duplicate_assets, search_assets
 from ..report.specs import ASSETS, ASSETS_SHOWN, DUPLICATE_ASSETS
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import FindingScope, add_as_of, add_json, analyze_inputs, context_of, show
+from .common import (FindingScope, add_as_of, add_json, add_workers, analyze_inputs, context_of,
+                     show)
 
 SOURCE_COLUMNS = {"asset_id": "Asset ID", "asset": "Asset", "type": "Type", "product": "Product",
                   "segment": "Segment", "region": "Region", "tags": "Tags", "status": "Status",
@@ -42,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument(f"--{name}", default=None, metavar=name.upper(),
                             help=f"only assets whose {name.title()} is this (any case)")
     add_as_of(parser)
+    add_workers(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     filters = {"type": args.type, "product": args.product, "segment": args.segment,
                "region": args.region}
     findings, found, registers, readable = [], [], {}, 0
-    for _, name, analysis in analyze_inputs(args.books, context):
+    for _, name, analysis in analyze_inputs(args.books, context, args.workers):
         findings += analysis.findings
         if not analysis.readable:
             continue

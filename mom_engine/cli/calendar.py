@@ -17,8 +17,8 @@ from ..report.files import refuse_overwriting_inputs
 from ..report.specs import CALENDAR, CALENDAR_SHOWN
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import (FindingScope, add_as_of, add_json, analyze_inputs, context_of, input_books,
-                     show)
+from .common import (FindingScope, add_as_of, add_json, add_workers, analyze_inputs, context_of,
+                     input_books, show)
 
 
 EXAMPLES = ("mom calendar mom-demo/teams/ -o marketing.ics",
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", metavar="FILE.ics", default=None,
                         help="write the events as an iCalendar file (written atomically)")
     add_as_of(parser)
+    add_workers(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         refuse_overwriting_inputs(args.output, input_books(args.books))   # inputs are only read
     findings, tables = [], []
-    for _, _, analysis in analyze_inputs(args.books, context):
+    for _, _, analysis in analyze_inputs(args.books, context, args.workers):
         findings += analysis.findings
         if analysis.readable:
             tables.append(calendar_rows(analysis.book, context.as_of))

@@ -16,7 +16,7 @@ from ..report.specs import (CAPACITY_CAMPAIGNS, CAPACITY_CAMPAIGNS_SHOWN, CAPACI
                             CAPACITY_WEEKS)
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import FindingScope, add_json, analyze_inputs, context_of, show
+from .common import FindingScope, add_json, add_workers, analyze_inputs, context_of, show
 
 
 EXAMPLES = ("mom capacity mom-demo/teams/",
@@ -33,13 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n", 1)[1].strip()
         + " Exit 0: no errors; 1: errors; 2: bad usage or no readable workbook.")
     parser.add_argument("books", nargs="+", metavar="PATH", help="workbook files or folders")
+    add_workers(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     findings, loads, people, campaigns, books = [], [], [], [], 0
-    for _, name, analysis in analyze_inputs(args.books, context_of(args)):
+    for _, name, analysis in analyze_inputs(args.books, context_of(args), args.workers):
         findings += analysis.findings
         if not analysis.readable:
             continue

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from decimal import Decimal
 from pathlib import Path
 import sys
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..analyze import Analysis, analyze_book, analyze_books
-from ..model import Context
+from ..model import Book, Context
 from ..exports import ExportFiles
 from ..mappings import read_mapping_file
 from ..read import workbook_files
@@ -131,6 +132,23 @@ def with_exports(scope: FindingScope, args: argparse.Namespace) -> FindingScope:
     return scope.with_books(*(Path(path).name for path in given if path))
 
 
+def worker_count(text: str) -> int:
+    """--workers: a whole number of processes, at least 1."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of workers (1 or more)")
+    return count
+
+
+def add_workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=worker_count, default=None, metavar="N",
+                        help="worker processes reading several workbooks at once (default: "
+                             "CPU count; 1: one after another in this process)")
+
+
 def context_of(args: argparse.Namespace, **overrides: Any) -> Context:
     """The check context for a command: its --as-of (default today), its exports and any
     overrides."""
@@ -138,19 +156,49 @@ def context_of(args: argparse.Namespace, **overrides: Any) -> Context:
     return Context(**({"as_of": as_of} if as_of else {}), exports=exports_of(args), **overrides)
 
 
-def analyze_inputs(paths: Sequence[str], context: Context) -> Iterator[tuple[Path, str, Analysis]]:
-    """Each input workbook analysed in turn: (path, the name findings use, its Analysis).
+def analyze_inputs(paths: Sequence[str], context: Context,
+                   workers: int | None = None) -> Iterator[tuple[Path, str, Analysis]]:
+    """Each input workbook analysed, in input order: (path, the name findings use, its
+    Analysis).
 
-    One book at a time, so a command over many books holds only what it keeps of each — unless
-    exports are given: then every book is read first, to share the export out among them."""
+    Several books are analysed in worker processes (`workers`, default one per CPU; 1: one
+    after another in this process) and handed over in input order as they are ready, so a
+    command over many books holds only what it keeps of each, and a book that crashes its
+    reader or hangs is one finding. With exports every book is read first in this process, to
+    share the export out among them."""
     files = input_books(paths)
     names = book_names(files)
     if context.exports:
         analyses = analyze_books([(path, names[path]) for path in files], context)
         yield from ((path, names[path], a) for path, a in zip(files, analyses, strict=True))
         return
+    if len(files) > 1 and (workers or os.cpu_count() or 1) > 1:
+        yield from _analyze_in_workers(files, names, context, workers)
+        return
     for path in files:
         yield path, names[path], analyze_book(path, name=names[path], context=context)
+
+
+def _analyze_in_workers(files: list[Path], names: dict[Path, str], context: Context,
+                        workers: int | None) -> Iterator[tuple[Path, str, Analysis]]:
+    from ..consolidate import LocalExecutor, Options, analysis_job
+    jobs = [(path, names[path], index, context) for index, path in enumerate(files)]
+    ready: dict[int, Any] = {}
+    done = 0
+    with LocalExecutor(min(workers or os.cpu_count() or 1, len(files))) as executor:
+        for result in executor.stream(analysis_job, jobs, Options(as_of=context.as_of),
+                                      4 * executor.workers):
+            ready[result.index] = result
+            while done in ready:                  # input order, whatever order they finish in
+                path, result = files[done], ready.pop(done)
+                done += 1
+                yield path, names[path], result.analysis or _lost(path, names[path], result)
+
+
+def _lost(path: Path, name: str, result: Any) -> Analysis:
+    """The Analysis of a book whose worker died or ran out of time: unread, its finding."""
+    book = Book(path=path, name=name, readable=False, findings=list(result.findings))
+    return Analysis(book, list(result.findings))
 
 
 def analyze_one(path: str, context: Context, command: str) -> Analysis:

@@ -7,7 +7,7 @@ option given on the command line always wins. Keys:
     currency = "USD"            # reporting currency of `mom consolidate`
     rates = "rates.csv"         # its rates file (relative to the file's folder)
     target = 3                  # coverage target of `mom pipeline` and `mom consolidate`
-    workers = 4                 # worker processes of `mom consolidate`, `validate`, `demo`
+    workers = 4                 # worker processes of every command over several books
     book-timeout = 600          # seconds one workbook may take in `mom consolidate`
     format = "table"            # table | csv | markdown | json, for every report command
 

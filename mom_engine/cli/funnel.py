@@ -11,8 +11,8 @@ from ..domains.funnel import FunnelReport, roll_up_funnel
 from ..report.specs import FUNNEL, FUNNEL_STAGE
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
-                     show, with_exports)
+from .common import (FindingScope, add_as_of, add_exports, add_json, add_workers, analyze_inputs,
+                     context_of, show, with_exports)
 
 
 EXAMPLES = ("mom funnel team.xlsx --as-of 2027-03-01",
@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("books", nargs="+", metavar="BOOK", help="workbook files or folders")
     add_as_of(parser)
     add_exports(parser, crm=False)
+    add_workers(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -64,7 +65,7 @@ def funnel_table(document: dict, as_of: dt.date) -> Table:
 def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     findings, documents = [], []
-    for _, name, analysis in analyze_inputs(args.books, context):
+    for _, name, analysis in analyze_inputs(args.books, context, args.workers):
         findings += analysis.findings
         if analysis.readable:
             report = roll_up_funnel(analysis.book, context.as_of)

@@ -14,8 +14,8 @@ from ..report.json import ratio
 from ..report.specs import COVERAGE, COVERAGE_TEAM
 from ..report.table import Report, Table
 from . import EXIT_USAGE
-from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
-                     coverage_target, show, with_exports)
+from .common import (FindingScope, add_as_of, add_exports, add_json, add_workers, analyze_inputs,
+                     context_of, coverage_target, show, with_exports)
 
 
 
@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--target", type=coverage_target, default=None, metavar="X",
                         help="coverage target (default: the first plan's Coverage Target)")
     add_exports(parser)
+    add_workers(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -81,7 +82,8 @@ def headline(report: CoverageReport, books: list[dict]) -> tuple[str, list[str]]
 
 def run(args: argparse.Namespace) -> int:
     context = context_of(args, coverage_target=args.target)
-    analyses = [(name, analysis) for _, name, analysis in analyze_inputs(args.books, context)]
+    analyses = [(name, analysis)
+                for _, name, analysis in analyze_inputs(args.books, context, args.workers)]
     every = [f for _, a in analyses for f in a.findings]
     books = [a.book for _, a in analyses if a.readable]
     if not books:

@@ -18,8 +18,8 @@ from ..report.table import Report, Table
 from ..domains.scorecard import (QuarterScorecard, Scorecard, campaigns_at_risk, score_campaigns,
                          score_quarters)
 from . import EXIT_USAGE
-from .common import (FindingScope, add_as_of, add_exports, add_json, analyze_inputs, context_of,
-                     show, with_exports)
+from .common import (FindingScope, add_as_of, add_exports, add_json, add_workers, analyze_inputs,
+                     context_of, show, with_exports)
 
 
 EXAMPLES = ("mom scorecard team.xlsx",
@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "change from the previous quarter")
     add_as_of(parser)
     add_exports(parser)
+    add_workers(parser)
     add_json(parser)
     parser.set_defaults(run=run)
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     context = context_of(args)
     by_quarter = args.by == "quarter"
     findings, documents, tables = [], [], []
-    for _, name, analysis in analyze_inputs(args.books, context):
+    for _, name, analysis in analyze_inputs(args.books, context, args.workers):
         findings += analysis.findings
         if not analysis.readable:
             continue

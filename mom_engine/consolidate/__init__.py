@@ -77,39 +77,20 @@ from .merge import (CHUNK_BOOKS, SOURCE_COLUMNS, ConsolidatedReport, Consolidati
 from .results import (MONEY_COLUMNS, MONEY_FIGURES, STATUS_ENCRYPTED, STATUS_MISSING,
                       STATUS_READ, STATUS_TIMED_OUT, STATUS_UNREADABLE, TOTAL_FIGURES, BookResult,
                       Options, SheetCount)
-from .worker import (claim_book, failed_result, file_identity, fill_result, po_keys, process_book,
-                     quota_keys, sheet_counts)
+from .worker import (analysis_job, claim_book, failed_result, file_identity, fill_result, po_keys,
+                     process_book, quota_keys, sheet_counts)
 
 __all__ = [
     "BookResult", "CHUNK_BOOKS", "ConsolidatedReport", "Consolidation", "CrossBookChecks",
     "CrossBookKeys", "DEFAULT_BOOK_TIMEOUT", "DIED_REASON", "DaskExecutor", "DetailWriter", "Job",
-    "LocalExecutor", "MONEY_COLUMNS", "MONEY_FIGURES", "Options",
+    "LocalExecutor", "MONEY_COLUMNS", "MONEY_FIGURES", "Options", "analysis_job",
     "RatesError", "SOURCE_COLUMNS", "STATUS_ENCRYPTED", "STATUS_MISSING", "STATUS_READ",
     "STATUS_TIMED_OUT", "STATUS_UNREADABLE", "SchedulerUnreachable", "SheetCount", "TOTAL_FIGURES",
     "Worker", "claim_book", "clear_detail", "combine_coverage", "consolidate", "convert_cents",
     "convert_rows", "detail_tables", "failed_job", "failed_result", "file_identity", "fill_result",
     "mark_duplicate_assets", "po_keys", "process_book", "quota_keys", "read_rates", "shared_jobs",
-    "sheet_counts", "source_rows", "sum_gl_months", "timed_out_job", "validate_books"
+    "sheet_counts", "source_rows", "sum_gl_months", "timed_out_job"
 ]
-
-
-def validate_books(files: Sequence[Path], *, options: Options, names: dict[Path, str],
-                   workers: int | None = None,
-                   book_timeout: float | None = DEFAULT_BOOK_TIMEOUT,
-                   progress: Callable[[BookResult], None] | None = None) -> list[BookResult]:
-    """`mom validate` over many books: each read and checked, without the roll-ups, by the
-    consolidation's worker in local worker processes (so a book that crashes its reader or
-    hangs is one finding, not the end of the run); results in input order."""
-    options = dataclasses.replace(options, roll_up=False)
-    jobs = [(Path(f), names[f], index) for index, f in enumerate(files)]
-    results: list[BookResult] = []
-    with LocalExecutor(min(workers or os.cpu_count() or 1, max(1, len(files))),
-                       book_timeout=book_timeout) as executor:
-        for result in executor.stream(process_book, jobs, options, 4 * executor.workers):
-            results.append(result)
-            if progress is not None:
-                progress(result)
-    return sorted(results, key=lambda result: result.index)
 
 
 def consolidate(files: Sequence[Path], *, options: Options | None = None,

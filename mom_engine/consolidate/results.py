@@ -35,8 +35,6 @@ class Options:
     # None: every document, whatever its date
     spend_as_of: dt.date | None = None
     mapping: Mapping | None = None    # --map, on top of each book's Mappings sheet
-    # False: read and check only (`mom validate`): no roll-ups, no size or SHA-256
-    roll_up: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,6 +80,7 @@ class BookResult:
     quotas: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)   # --detail: sheet → Arrow table
     claims: BookClaims | None = None   # the claiming pass of --crm / --leads (`claim_book`)
+    analysis: Any = None               # a command over several books: `analysis_job`
 
     @property
     def readable(self) -> bool:

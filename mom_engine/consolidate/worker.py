@@ -35,8 +35,7 @@ def process_book(path: str | Path, options: Options, name: str | None = None,
     result = BookResult(index=index, path=readable_text(str(path)),
                         name=name or display_name(path))
     try:
-        if options.roll_up:   # Sources shows each book's size and SHA-256; validate neither
-            result.size, result.sha256 = file_identity(path)
+        result.size, result.sha256 = file_identity(path)
     except OSError as error:
         if not path.is_symlink():   # a dangling or looping link: read_book says which
             return failed_result(result, f"{result.name} cannot be read "
@@ -51,6 +50,20 @@ def process_book(path: str | Path, options: Options, name: str | None = None,
     except Exception as error:  # a bug in the engine must not cost the batch (SPEC §15)
         return failed_result(result, f"internal error while processing {result.name}: "
                                      f"{type(error).__name__}: {error}; please report it")
+    return result
+
+
+def analysis_job(path: str | Path, options: Options, name: str | None = None, index: int = 0,
+                 context: Context | None = None) -> BookResult:
+    """The worker of a command over several books (`cli.common.analyze_inputs`): the book's
+    whole `Analysis` (read, normalised, checked in `context`) in `result.analysis`, its memo
+    dropped: memoised figures may hold functions, which do not travel, and the command computes
+    what it shows itself. `options` is the executor's; the context is the command's."""
+    result = BookResult(index=index, path=readable_text(str(path)),
+                        name=name or display_name(Path(path)))
+    analysis = analyze_book(path, name=result.name, context=context)
+    analysis.book.forget_rollups()
+    result.analysis = analysis
     return result
 
 
@@ -116,8 +129,6 @@ def fill_result(result: BookResult, book: Book, findings: list[Finding],
     result.sheets = sheet_counts(book)
     result.po_numbers = po_keys(book)
     result.quotas = quota_keys(book)
-    if not options.roll_up:
-        return
     for domain in DOMAINS:
         if domain.roll_up is None:
             continue
