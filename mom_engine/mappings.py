@@ -336,11 +336,11 @@ def resolve_campaigns(book: Book, table: Table) -> None:
     if not any(v is not None for v in values):
         return
     mapping = book.mapping or Mapping()
-    campaigns = book.rows("Campaigns")
-    ids = text_values(campaigns["Campaign ID"])
+    campaigns = book.table("Campaigns")
+    ids = campaigns.column("Campaign ID", object, None)
     known_ids = {fold(v) for v in ids if v is not None}
     by_name: dict[str, list[str]] = {}
-    names = text_values(campaigns["Campaign"])
+    names = campaigns.column("Campaign", object, None)
     for campaign_id, name in zip(ids, names, strict=True):
         if campaign_id is not None and name is not None:
             by_name.setdefault(fold(name), []).append(campaign_id)

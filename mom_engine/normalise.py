@@ -150,13 +150,14 @@ def resolve_references(book: Book, table: Table, given: Collection[str] | None =
         known = _known_ids(book, target_sheet, target_column, known_ids)
         if known is None:
             continue
-        folded = id_keys(frame[column.name])
+        current = frame[column.name]
+        folded = id_keys(current)
         # rows already left out for another reason are checked too (one run, every problem)
         unknown_positions = [] if all(map(known.__contains__, folded)) else [
             position for position, value in enumerate(folded)
             if value is not None and value not in known
         ]
-        _respell(table, column.name, folded, known)
+        _respell(table, column.name, current, folded, known)
         if not unknown_positions:
             continue
         left_out = set(_known_values(book, target_sheet, target_column, accepted_only=False)
@@ -183,11 +184,11 @@ def resolve_references(book: Book, table: Table, given: Collection[str] | None =
     return findings
 
 
-def _respell(table: Table, column: str, folded: list[str | None],
+def _respell(table: Table, column: str, current: pd.Series, folded: list[str | None],
              known: dict[str, str]) -> None:
     """A reference that matched ignoring case takes the spelling of the ID it names, so every
-    later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities)."""
-    current = table.frame[column]
+    later stage can join on exact values ('a1 ' on Budget → 'A1' as on Activities). `current`:
+    the column as it is, `folded`: its keys."""
     values = text_values(current).tolist()
     # one look-up a row, at C speed: a known key's spelling; a blank (None is no key) and an
     # unknown key keep their value

@@ -30,8 +30,8 @@ def _budget(ids):
 def test_a_reference_spelled_otherwise_takes_the_defined_spelling_with_one_lookup_a_row():
     table = _budget(["a1 ", "A2", None, "zz"])
     known = CountedIds(dict(zip(id_keys(["A1", "A2"]), ["A1", "A2"], strict=True)))
-    folded = id_keys(table.frame["Activity ID"])
-    _respell(table, "Activity ID", folded, known)
+    current = table.frame["Activity ID"]
+    _respell(table, "Activity ID", current, id_keys(current), known)
     assert table.frame["Activity ID"].tolist()[:2] == ["A1", "A2"]
     assert table.frame["Activity ID"].isna().tolist() == [False, False, True, False]
     assert table.frame["Activity ID"].tolist()[3] == "zz"     # unknown: as it was
@@ -44,6 +44,7 @@ def test_references_already_spelled_as_defined_leave_the_column_as_it_is():
     replaced = []
     table.replace_column = lambda *args: replaced.append(args)
     known = CountedIds(dict(zip(id_keys(["A1", "A2"]), ["A1", "A2"], strict=True)))
-    _respell(table, "Activity ID", id_keys(table.frame["Activity ID"]), known)
+    current = table.frame["Activity ID"]
+    _respell(table, "Activity ID", current, id_keys(current), known)
     assert replaced == []
     assert known.lookups == 3
