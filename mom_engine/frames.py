@@ -150,17 +150,25 @@ def _read_table(book: Book, sheet: Sheet, title: str, rows: list[Any], raw: list
         raw, _ = _without_lone_surrogates(raw)
     table = read(rows, raw)
     declared = {table.letters[c.name]: c.name for c in sheet.columns if c.name in table.letters}
-    cells = {f"{column_letter(position)}{index + 1}": (index, position, text)
-             for (index, position), text in unreadable.items()}
-    found = [f for f in book.findings[count:]
-             if not (f.code == "value-required" and f.cell in cells)]
-    book.findings[count:] = [make_finding(
+    _report_surrogates(book, count, title, unreadable, declared)
+    return table
+
+
+def _report_surrogates(book: Book, count: int, title: str,
+                       unreadable: dict[tuple[int, int], str],
+                       declared: Mapping[str, str]) -> None:
+    """A value-type error at each cell `_without_lone_surrogates` blanked, first among the
+    findings from `count` on, in place of a value-required one at the same cell (`declared`:
+    column letter → the column's name)."""
+    surrogates = [make_finding(
         "value-type", f"the text here holds half of a surrogate pair ('{_escaped(text)}'), "
         "which is no Unicode text; it reads as blank — retype it",
-        book=book.name, sheet=title, row=index + 1, cell=cell, value=_escaped(text),
-        column=declared.get(column_letter(position)))
-        for cell, (index, position, text) in cells.items()] + found
-    return table
+        book=book.name, sheet=title, row=index + 1, cell=f"{column_letter(position)}{index + 1}",
+        value=_escaped(text), column=declared.get(column_letter(position)))
+        for (index, position), text in unreadable.items()]
+    cells = {f.cell for f in surrogates}
+    book.findings[count:] = surrogates + [f for f in book.findings[count:]
+                                          if not (f.code == "value-required" and f.cell in cells)]
 
 
 def _without_lone_surrogates(rows: list[Any]) -> tuple[list[Any], dict[tuple[int, int], str]]:
@@ -426,8 +434,11 @@ def _plan_settings(book: Book, plan: Mapping[str, Any] | TableInput | None,
         rows = _cleaned_rows(rows_of(plan), clean)
         if not rows:
             return PlanSettings()
+    rows, unreadable = _without_lone_surrogates(rows)    # as in a table's range
     book.plan_sheet = book.plan_sheet or "Plan"
+    count = len(book.findings)
     settings = read_plan(book, rows)
+    _report_surrogates(book, count, book.plan_sheet, unreadable, {})
     if isinstance(plan, Mapping):
         # A mapping names only what it wants to set: no findings for the fields it leaves out.
         book.findings[:] = [f for f in book.findings if f.code != "value-required"]

@@ -172,3 +172,18 @@ def test_a_lone_surrogate_is_a_value_type_finding_at_its_cell_not_a_crash():
         assert frame["Activity"].fillna("").tolist() == ["", "Ads", "Mail"]
         assert frame["_rejected"].tolist() == [True, True, False]      # Activity is required
         assert frame["Note"].fillna("").tolist() == ["ok", "x", ""]
+
+
+def test_a_lone_surrogate_in_the_plan_range_is_a_value_type_finding_not_a_crash():
+    """The Plan range (rows or a mapping) as the table ranges: a value-type error at the cell,
+    read as blank, instead of the value-required one a blank required field would give."""
+    rows = [("Field", "Value"), ("Plan ID", "P-1"), ("Team", "T\ud800"), ("Fiscal Year", 2027)]
+    book = book_from_tables({}, plan=rows, check=False)
+    assert [(f.sheet, f.cell, f.code) for f in book.findings if f.cell] == [
+        ("Plan", "B3", "value-type")]
+    assert book.findings[0].value == "T\\ud800"
+    assert (book.plan.plan_id, book.plan.team) == ("P-1", None)
+    book = book_from_tables({}, plan={"Plan ID": "P\ud800"}, check=False)
+    assert [(f.sheet, f.cell, f.code, f.value) for f in book.findings] == [
+        ("Plan", "B2", "value-type", "P\\ud800")]
+    assert book.plan.plan_id is None
