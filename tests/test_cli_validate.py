@@ -159,6 +159,20 @@ def test_every_help_page_prints(command, capsys):
     assert "usage: mom" in capsys.readouterr().out
 
 
+def faulty_second_book(make_book, monkeypatch, fault):
+    """a.xlsx with one value-type error and b.xlsx, whose checks call `fault` (fault injection:
+    the worker process dies or hangs on it); returns their folder."""
+    from mom_engine import analyze
+
+    def check(book, context):
+        if book.name == "b.xlsx":
+            fault()
+        return []
+    monkeypatch.setattr(analyze, "DOMAIN_CHECKS", [check, *analyze.DOMAIN_CHECKS])
+    first = make_book("a.xlsx", Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": 1}])
+    make_book("b.xlsx")
+    return first.parent
+
 def test_several_books_checked_in_workers_give_what_one_process_gives(tmp_path, make_book,
                                                                       run_mom):
     make_book("a.xlsx")
@@ -183,17 +197,9 @@ def test_a_book_that_kills_its_worker_is_a_finding_and_the_others_are_checked(ma
                                                                              capsys):
     import os
 
-    from mom_engine import analyze
     from mom_engine.cli import main
-
-    def fatal(book, context):           # fault injection: the process dies on one book
-        if book.name == "b.xlsx":
-            os._exit(9)
-        return []
-    monkeypatch.setattr(analyze, "DOMAIN_CHECKS", [fatal, *analyze.DOMAIN_CHECKS])
-    first = make_book("a.xlsx", Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": 1}])
-    make_book("b.xlsx")
-    assert main(["validate", str(first.parent), "--workers", "2", "--json"]) == 1
+    folder = faulty_second_book(make_book, monkeypatch, lambda: os._exit(9))   # process dies
+    assert main(["validate", str(folder), "--workers", "2", "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert [(f["book"], f["cell"], f["code"]) for f in document["findings"]] == [
         ("a.xlsx", "B2", "value-type"), ("b.xlsx", None, "book-unreadable")]
@@ -208,18 +214,10 @@ def test_a_book_past_the_time_limit_is_a_finding_and_the_limit_is_the_users(make
                                                                            monkeypatch, capsys):
     import time
 
-    from mom_engine import analyze
     from mom_engine.cli import main
-
-    def slow(book, context):            # fault injection: one book hangs in its checks
-        if book.name == "b.xlsx":
-            time.sleep(60)
-        return []
-    monkeypatch.setattr(analyze, "DOMAIN_CHECKS", [slow, *analyze.DOMAIN_CHECKS])
-    first = make_book("a.xlsx", Budget=[{"Activity ID": "A1", "Month": "March", "Budgeted": 1}])
-    make_book("b.xlsx")
+    folder = faulty_second_book(make_book, monkeypatch, lambda: time.sleep(60))   # it hangs
     expected = [("a.xlsx", "B2", "value-type"), ("b.xlsx", None, "book-timeout")]
-    assert main(["validate", str(first.parent), "--book-timeout", "3", "--json"]) == 1
+    assert main(["validate", str(folder), "--book-timeout", "3", "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert [(f["book"], f["cell"], f["code"]) for f in document["findings"]] == expected
     assert document["findings"][1]["message"] == (
@@ -229,7 +227,7 @@ def test_a_book_past_the_time_limit_is_a_finding_and_the_limit_is_the_users(make
     config = tmp_path / "mom.toml"
     config.write_text("book-timeout = 3\n")
     monkeypatch.setenv("MOM_CONFIG", str(config))
-    assert main(["pipeline", str(first.parent), "--json"]) == 1      # mom.toml's limit too
+    assert main(["pipeline", str(folder), "--json"]) == 1      # mom.toml's limit too
     document = json.loads(capsys.readouterr().out)
     assert ("b.xlsx", None, "book-timeout") in [(f["book"], f["cell"], f["code"])
                                                 for f in document["findings"]]
