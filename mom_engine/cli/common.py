@@ -177,8 +177,8 @@ def analyze_inputs(paths: Sequence[str], context: Context, args: argparse.Namesp
         analyses = analyze_books([(path, names[path]) for path in files], context)
         yield from ((path, names[path], a) for path, a in zip(files, analyses, strict=True))
         return
-    workers = getattr(args, "workers", None)
-    if len(files) > 1 and (workers or os.cpu_count() or 1) > 1:
+    workers = min(getattr(args, "workers", None) or os.cpu_count() or 1, len(files))
+    if workers > 1:
         yield from _analyze_in_workers(files, names, context, workers,
                                        getattr(args, "book_timeout", None))
         return
@@ -187,14 +187,13 @@ def analyze_inputs(paths: Sequence[str], context: Context, args: argparse.Namesp
 
 
 def _analyze_in_workers(files: list[Path], names: dict[Path, str], context: Context,
-                        workers: int | None,
+                        workers: int,
                         book_timeout: float | None) -> Iterator[tuple[Path, str, Analysis]]:
     from ..consolidate import DEFAULT_BOOK_TIMEOUT, LocalExecutor, Options, analysis_job
     jobs = [(path, names[path], index, context) for index, path in enumerate(files)]
     ready: dict[int, Any] = {}
     done = 0
-    with LocalExecutor(min(workers or os.cpu_count() or 1, len(files)),
-                       book_timeout=book_timeout or DEFAULT_BOOK_TIMEOUT) as executor:
+    with LocalExecutor(workers, book_timeout=book_timeout or DEFAULT_BOOK_TIMEOUT) as executor:
         for result in executor.stream(analysis_job, jobs, Options(as_of=context.as_of),
                                       4 * executor.workers):
             ready[result.index] = result

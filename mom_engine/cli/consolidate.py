@@ -21,7 +21,7 @@ from ..report.specs import AT_RISK, CONSOLIDATION, CONSOLIDATION_TEAMS, COUNTS
 from ..report.table import Report, Table
 from . import EXIT_USAGE, UsageError
 from .common import (add_as_of, add_exports, add_json, book_names, book_timeout, coverage_target,
-                     exports_of, input_books, output_format, progress_bar, show)
+                     exports_of, input_books, output_format, progress_bar, show, worker_count)
 
 DEFAULT_OUTPUT = "consolidated.xlsx"
 TEXT_FINDINGS_SHOWN = 40
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", default=None, metavar="OUT",
                         help=f"the consolidated workbook to write (default: {DEFAULT_OUTPUT} "
                              "in the current folder; the command says where it wrote)")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
+    parser.add_argument("--workers", type=worker_count, default=None, metavar="N",
                         help="worker processes on this machine (default: CPU count)")
     parser.add_argument("--book-timeout", type=book_timeout, default=None, metavar="SECONDS",
                         help=f"the longest one workbook may take (default: "
@@ -73,8 +73,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
     if args.rates and not args.currency:
         raise UsageError("--rates needs --currency (the currency the rates convert into)")
     files = input_books(args.paths)

@@ -7,8 +7,7 @@ import argparse
 from ..findings import CATALOGUE
 from ..report.table import Report
 from . import EXIT_USAGE
-from .common import (add_as_of, add_json, add_workers, analyze_inputs, context_of,
-                     show)
+from .common import add_as_of, add_json, add_workers, analyze_inputs, context_of, show
 
 
 def catalogue_text() -> str:
